@@ -1,0 +1,209 @@
+// EventBridge buses and rules from configuration. PutEvents validates entries like AWS, then
+// sends the event envelope EventBridge would deliver to every matching rule's SQS targets.
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from './clock';
+import { AwsServiceError } from './errors';
+import { compileEventPattern, type EventMatcher } from './event-pattern';
+import type { SqsEngine } from './sqs';
+
+export interface RuleTargetConfig {
+  id: string;
+  queueName: string;
+}
+
+export interface RuleConfig {
+  name: string;
+  eventPattern: Record<string, unknown>;
+  targets: RuleTargetConfig[];
+}
+
+export interface BusConfig {
+  busName: string;
+  rules: RuleConfig[];
+}
+
+export interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Resources?: string[];
+  Time?: Date;
+}
+
+export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface PutEventsResult {
+  FailedEntryCount: number;
+  Entries: PutEventsResultEntry[];
+}
+
+/** The JSON document EventBridge hands to targets. */
+export interface EventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+export interface EventBridgeEngineOptions {
+  sqs: SqsEngine;
+  buses: BusConfig[];
+  region?: string;
+  accountId?: string;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+export const MAX_PUT_EVENTS_BYTES = 262_144;
+const DEFAULT_BUS = 'default';
+
+interface CompiledRule {
+  name: string;
+  matches: EventMatcher;
+  targets: RuleTargetConfig[];
+}
+
+/** Format of the envelope's `time`: seconds precision, `Z`. */
+export function formatEventTime(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export class EventBridgeEngine {
+  readonly region: string;
+  readonly accountId: string;
+  private readonly sqs: SqsEngine;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  /** The default bus always exists in AWS; without rules it accepts and drops events. */
+  private readonly buses = new Map<string, CompiledRule[]>([[DEFAULT_BUS, []]]);
+
+  constructor(options: EventBridgeEngineOptions) {
+    this.sqs = options.sqs;
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? (() => undefined);
+    for (const bus of options.buses) this.addBus(bus);
+  }
+
+  busArn(busName: string): string {
+    return `arn:aws:events:${this.region}:${this.accountId}:event-bus/${busName}`;
+  }
+
+  busNames(): string[] {
+    return [...this.buses.keys()];
+  }
+
+  /** Validates each entry on its own (like AWS) and delivers the valid ones. */
+  putEvents(entries: PutEventsEntry[]): PutEventsResult {
+    if (entries.length === 0 || entries.length > MAX_PUT_EVENTS_ENTRIES) {
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_PUT_EVENTS_ENTRIES} (got ${entries.length})`,
+      );
+    }
+    const totalBytes = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+    if (totalBytes > MAX_PUT_EVENTS_BYTES) {
+      throw new AwsServiceError('ValidationException', `Total size of the entries in the request is over the limit (${totalBytes} > ${MAX_PUT_EVENTS_BYTES} bytes).`);
+    }
+    const results = entries.map((entry) => this.putEvent(entry));
+    return {
+      FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
+      Entries: results,
+    };
+  }
+
+  private addBus(bus: BusConfig): void {
+    if (this.buses.has(bus.busName) && bus.busName !== DEFAULT_BUS) {
+      throw new Error(`event bus ${bus.busName} is configured twice`);
+    }
+    const names = new Set<string>();
+    const rules = bus.rules.map((rule) => {
+      if (names.has(rule.name)) throw new Error(`rule ${rule.name} is configured twice on event bus ${bus.busName}`);
+      names.add(rule.name);
+      for (const target of rule.targets) {
+        if (!this.sqs.hasQueue(target.queueName)) {
+          throw new Error(`target ${target.id} of rule ${rule.name} names queue ${target.queueName}, which is not configured`);
+        }
+      }
+      return { name: rule.name, matches: compileEventPattern(rule.eventPattern, rule.name), targets: rule.targets };
+    });
+    this.buses.set(bus.busName, rules);
+  }
+
+  private putEvent(entry: PutEventsEntry): PutEventsResultEntry {
+    const failure = (ErrorCode: string, ErrorMessage: string) => ({ ErrorCode, ErrorMessage });
+    for (const field of ['Source', 'DetailType', 'Detail'] as const) {
+      if (!entry[field]) return failure('InvalidArgument', `Parameter ${field} is not valid. Reason: ${field} is a required argument.`);
+    }
+    if (entry.Source!.startsWith('aws.')) return failure('NotAuthorizedForSourceException', 'Not authorized for the source.');
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail!);
+    } catch {
+      return failure('MalformedDetail', 'Detail is malformed.');
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return failure('MalformedDetail', 'Detail is malformed.');
+    }
+    const busName = this.busName(entry.EventBusName);
+    const rules = busName === undefined ? undefined : this.buses.get(busName);
+    if (rules === undefined) {
+      return failure('ResourceNotFoundException', `Event bus ${entry.EventBusName} does not exist.`);
+    }
+
+    const envelope: EventEnvelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType!,
+      source: entry.Source!,
+      account: this.accountId,
+      time: formatEventTime(entry.Time?.getTime() ?? this.clock.now()),
+      region: this.region,
+      resources: entry.Resources ?? [],
+      detail: detail as Record<string, unknown>,
+    };
+    this.deliver(busName!, rules, envelope);
+    return { EventId: envelope.id };
+  }
+
+  /** Name or ARN of a bus of this account and region; omitted means the default bus. */
+  private busName(nameOrArn: string | undefined): string | undefined {
+    if (!nameOrArn) return DEFAULT_BUS;
+    if (!nameOrArn.startsWith('arn:')) return nameOrArn;
+    const prefix = `arn:aws:events:${this.region}:${this.accountId}:event-bus/`;
+    return nameOrArn.startsWith(prefix) ? nameOrArn.slice(prefix.length) : undefined;
+  }
+
+  private deliver(busName: string, rules: CompiledRule[], envelope: EventEnvelope): void {
+    const body = JSON.stringify(envelope);
+    for (const rule of rules) {
+      if (!rule.matches(envelope)) continue;
+      for (const target of rule.targets) {
+        try {
+          this.sqs.sendMessage(target.queueName, body);
+          this.log(`events: ${busName}/${rule.name} -> ${target.queueName} ${envelope['detail-type']} ${envelope.id}`);
+        } catch (error) {
+          // AWS drops (or dead-letters) events it cannot deliver; PutEvents has already succeeded.
+          this.log(`events: ${busName}/${rule.name} could not deliver ${envelope.id} to ${target.queueName}: ${String(error)}`);
+        }
+      }
+    }
+  }
+}
+
+/** Entry size as AWS documents it for the 256 KB PutEvents limit. */
+function entrySize(entry: PutEventsEntry): number {
+  let size = entry.Time ? 14 : 0;
+  for (const text of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
+    if (text) size += Buffer.byteLength(text);
+  }
+  return size;
+}

@@ -1,0 +1,168 @@
+// One port for every service: JSON-RPC services are told apart by `X-Amz-Target`, Scheduler
+// (REST-JSON) by its paths. Errors are written in each protocol's format so the SDK raises
+// the named exception.
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { proxyToDynamoDb } from './dynamodb-proxy';
+import { AwsServiceError, unknownOperation } from './errors';
+import type { EventBridgeEngine } from './eventbridge';
+import { handleEventBridgeOperation } from './eventbridge-api';
+import type { SchedulerEngine } from './scheduler';
+import { handleSchedulerRequest, isSchedulerPath } from './scheduler-api';
+import type { SqsEngine } from './sqs';
+import { handleSqsOperation } from './sqs-api';
+
+export interface RouterServices {
+  sqs: SqsEngine;
+  events: EventBridgeEngine;
+  scheduler: SchedulerEngine;
+  /** DynamoDB Local, e.g. `http://127.0.0.1:8000`; without it DynamoDB calls are refused. */
+  dynamoDbEndpoint?: string;
+  log: (line: string) => void;
+}
+
+/** Requests are small (the largest AWS allows here is 256 KB); anything much bigger is refused. */
+const MAX_REQUEST_BYTES = 1_048_576;
+
+type Protocol =
+  | { kind: 'json'; service: 'SQS' | 'EventBridge' | 'DynamoDB'; contentType: string }
+  | { kind: 'rest-json'; service: 'Scheduler' };
+
+const SQS_PROTOCOL: Protocol = { kind: 'json', service: 'SQS', contentType: 'application/x-amz-json-1.0' };
+const EVENTS_PROTOCOL: Protocol = { kind: 'json', service: 'EventBridge', contentType: 'application/x-amz-json-1.1' };
+const DYNAMODB_PROTOCOL: Protocol = { kind: 'json', service: 'DynamoDB', contentType: 'application/x-amz-json-1.0' };
+const SCHEDULER_PROTOCOL: Protocol = { kind: 'rest-json', service: 'Scheduler' };
+
+export function createRequestHandler(services: RouterServices): http.RequestListener {
+  return (request, response) => {
+    const started = Date.now();
+    const target = headerValue(request, 'x-amz-target');
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const logDone = (name: string, status: number) => services.log(`${name} ${status} ${Date.now() - started}ms`);
+    const clientGone = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) clientGone.abort();
+    });
+
+    if (target?.startsWith('DynamoDB_20120810.')) {
+      if (services.dynamoDbEndpoint) {
+        proxyToDynamoDb(request, response, services.dynamoDbEndpoint, (status) => logDone(target, status));
+        return;
+      }
+      const operation = target.slice(target.indexOf('.') + 1);
+      const error = new AwsServiceError(
+        'UnknownOperationException',
+        `local AWS endpoint does not implement DynamoDB.${operation} (no dynamoDbEndpoint configured)`,
+      );
+      request.resume();
+      writeError(response, DYNAMODB_PROTOCOL, error, false);
+      logDone(target, error.httpStatus);
+      return;
+    }
+
+    const dispatch = async (): Promise<{ name: string; protocol: Protocol; result: Promise<unknown> }> => {
+      const body = await readJsonBody(request);
+      if (target) {
+        const separator = target.indexOf('.');
+        const prefix = separator > 0 ? target.slice(0, separator) : target;
+        const operation = separator > 0 ? target.slice(separator + 1) : '';
+        if (prefix === 'AmazonSQS') return { name: `SQS.${operation}`, protocol: SQS_PROTOCOL, result: handleSqsOperation(services.sqs, operation, body, clientGone.signal) };
+        if (prefix === 'AWSEvents') {
+          return { name: `EventBridge.${operation}`, protocol: EVENTS_PROTOCOL, result: handleEventBridgeOperation(services.events, operation, body) };
+        }
+        return { name: target, protocol: EVENTS_PROTOCOL, result: Promise.reject(unknownOperation(prefix, operation)) };
+      }
+      if (isSchedulerPath(url.pathname)) {
+        return {
+          name: `Scheduler ${request.method} ${url.pathname}`,
+          protocol: SCHEDULER_PROTOCOL,
+          result: handleSchedulerRequest(services.scheduler, request.method ?? 'GET', url, body),
+        };
+      }
+      const what = isFormEncoded(request) ? 'the SQS/EventBridge query protocol (use the JSON protocol)' : `${request.method} ${url.pathname}`;
+      return {
+        name: `${request.method} ${url.pathname}`,
+        protocol: EVENTS_PROTOCOL,
+        result: Promise.reject(new AwsServiceError('UnknownOperationException', `local AWS endpoint does not implement ${what}`)),
+      };
+    };
+
+    dispatch()
+      .then(async ({ name, protocol, result }) => {
+        try {
+          writeResult(response, protocol, await result);
+          logDone(name, 200);
+        } catch (error) {
+          const serviceError = toServiceError(error, services.log);
+          writeError(response, protocol, serviceError, protocol.kind === 'json' && protocol.service === 'SQS');
+          logDone(`${name} ${serviceError.code}`, serviceError.httpStatus);
+        }
+      })
+      .catch((error: unknown) => {
+        // The body could not be read or parsed: answer in the protocol the request used.
+        const protocol = target?.startsWith('AmazonSQS.') ? SQS_PROTOCOL : target ? EVENTS_PROTOCOL : SCHEDULER_PROTOCOL;
+        const serviceError = toServiceError(error, services.log);
+        writeError(response, protocol, serviceError, protocol === SQS_PROTOCOL);
+        logDone(`${target ?? url.pathname} ${serviceError.code}`, serviceError.httpStatus);
+      });
+  };
+}
+
+function headerValue(request: http.IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isFormEncoded(request: http.IncomingMessage): boolean {
+  return (headerValue(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) throw new AwsServiceError('RequestEntityTooLarge', 'Request body is too large.', 413);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '' || isFormEncoded(request)) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AwsServiceError('SerializationException', 'Request body is not valid JSON.');
+  }
+}
+
+function toServiceError(error: unknown, log: (line: string) => void): AwsServiceError {
+  if (error instanceof AwsServiceError) return error;
+  log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new AwsServiceError('InternalFailure', `local AWS endpoint failed: ${error instanceof Error ? error.message : String(error)}`, 500);
+}
+
+function writeResult(response: http.ServerResponse, protocol: Protocol, result: unknown): void {
+  const contentType = protocol.kind === 'json' ? protocol.contentType : 'application/json';
+  writeJson(response, 200, { 'content-type': contentType }, result ?? {});
+}
+
+function writeError(response: http.ServerResponse, protocol: Protocol, error: AwsServiceError, queryCompatible: boolean): void {
+  if (protocol.kind === 'rest-json') {
+    writeJson(response, error.httpStatus, { 'content-type': 'application/json', 'x-amzn-ErrorType': error.code }, { Message: error.message });
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': protocol.contentType };
+  let type = error.code;
+  if (queryCompatible) {
+    // SQS speaks JSON but stays compatible with its query API: the SDK reads this header.
+    headers['x-amzn-query-error'] = `${error.queryErrorCode ?? error.code};${error.httpStatus < 500 ? 'Sender' : 'Receiver'}`;
+    type = error.code === 'UnknownOperationException' ? `com.amazon.coral.service#${error.code}` : `com.amazonaws.sqs#${error.code}`;
+  }
+  writeJson(response, error.httpStatus, headers, { __type: type, message: error.message });
+}
+
+function writeJson(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  if (response.headersSent || response.destroyed) return;
+  const payload = Buffer.from(JSON.stringify(body));
+  response.writeHead(status, { ...headers, 'content-length': String(payload.length), 'x-amzn-RequestId': randomUUID() });
+  response.end(payload);
+}
