@@ -1,0 +1,91 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface WebhookAlarmsProps {
+  /** Messages the dispatcher gave up on after the redrive limit. */
+  readonly dispatchDeadLetterQueue: IQueue;
+  /** Events EventBridge could not hand to the dispatch queue. */
+  readonly ruleDeadLetterQueue: IQueue;
+  readonly dispatcherFunction: IFunction;
+  readonly managementFunction: IFunction;
+  /**
+   * Notified when an alarm goes off and when it recovers.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: ITopic;
+}
+
+/**
+ * The alarms an operator needs: anything in a dead-letter queue is an event some customer did not
+ * get, and any function error means a batch or an API call failed unexpectedly.
+ */
+export class WebhookAlarms extends Construct {
+  public readonly dispatchDeadLetterAlarm: Alarm;
+  public readonly ruleDeadLetterAlarm: Alarm;
+  public readonly dispatcherErrorsAlarm: Alarm;
+  public readonly managementErrorsAlarm: Alarm;
+  /** Every alarm above, for wiring into dashboards or extra actions. */
+  public readonly all: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: WebhookAlarmsProps) {
+    super(scope, id);
+    const period = Duration.minutes(1);
+
+    this.dispatchDeadLetterAlarm = this.atLeastOne(
+      'DispatchDeadLetterAlarm',
+      props.dispatchDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Messages in the dispatch dead-letter queue: deliveries the dispatcher could not process',
+    );
+    this.ruleDeadLetterAlarm = this.atLeastOne(
+      'RuleDeadLetterAlarm',
+      props.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Events in the rule-target dead-letter queue: EventBridge could not enqueue them for dispatch',
+    );
+    this.dispatcherErrorsAlarm = this.atLeastOne(
+      'DispatcherErrorsAlarm',
+      props.dispatcherFunction.metricErrors({ period, statistic: 'Sum' }),
+      'The dispatcher function failed (a whole batch was returned to the queue)',
+    );
+    this.managementErrorsAlarm = this.atLeastOne(
+      'ManagementErrorsAlarm',
+      props.managementFunction.metricErrors({ period, statistic: 'Sum' }),
+      'The management API function failed (API callers received 5xx)',
+    );
+    this.all = [
+      this.dispatchDeadLetterAlarm,
+      this.ruleDeadLetterAlarm,
+      this.dispatcherErrorsAlarm,
+      this.managementErrorsAlarm,
+    ];
+
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of this.all) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+
+  private atLeastOne(id: string, metric: IMetric, description: string): Alarm {
+    return new Alarm(this, id, {
+      metric,
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data means no messages and no invocations: healthy, not unknown.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

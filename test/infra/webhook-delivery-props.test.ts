@@ -1,0 +1,167 @@
+// Every prop overriding its default, and bad configuration failing the synth. Bundling is skipped
+// here (webhook-delivery.test.ts bundles for real) to keep the suite fast.
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { ENV } from '../../lambdas/shared/config';
+import { parseRetryScheduleSeconds, WebhookDelivery, type WebhookDeliveryProps } from '../../lib/webhook-delivery';
+import { logicalIdOf, statementsAllowing, statementsOfRole, resourcesOf } from './iam-helpers';
+
+/** The CLI's own switch for "bundle no stack" (as with `cdk synth --exclusively`). */
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+function build(props: WebhookDeliveryProps): { stack: Stack; webhooks: WebhookDelivery } {
+  const app = new App({ context: SKIP_BUNDLING });
+  const stack = new Stack(app, 'Embedding', { env: { account: '210987654321', region: 'us-west-2' } });
+  const webhooks = new WebhookDelivery(stack, 'Hooks', props);
+  return { stack, webhooks };
+}
+
+describe('props override the defaults', () => {
+  let template: Template;
+  let webhooks: WebhookDelivery;
+  let topic: Topic;
+
+  beforeAll(() => {
+    const app = new App({ context: SKIP_BUNDLING });
+    const stack = new Stack(app, 'Embedding', { env: { account: '210987654321', region: 'us-west-2' } });
+    topic = new Topic(stack, 'OpsTopic');
+    webhooks = new WebhookDelivery(stack, 'Hooks', {
+      eventBusName: 'acme-bus',
+      eventSource: 'acme.links',
+      retryScheduleSeconds: ' 5, 10 ,20',
+      allowPrivateEndpoints: true,
+      deliveryTimeoutMs: 10_500,
+      attemptRetentionDays: 7,
+      maxReceiveCount: 3,
+      batchSize: 25,
+      maxBatchingWindow: Duration.seconds(5),
+      maxConcurrency: 4,
+      dispatcherReservedConcurrency: 20,
+      dispatcherMemorySize: 512,
+      managementMemorySize: 1024,
+      throttlingRateLimit: 10,
+      throttlingBurstLimit: 20,
+      scheduleGroupName: 'acme-retries',
+      removalPolicy: RemovalPolicy.DESTROY,
+      alarmTopic: topic,
+    });
+    template = Template.fromStack(stack);
+  });
+
+  const dispatcherId = () => logicalIdOf(template, 'AWS::Lambda::Function', 'HooksDispatcherFunction');
+  const managementId = () => logicalIdOf(template, 'AWS::Lambda::Function', 'HooksManagementFunction');
+  const variablesOf = (functionId: string) =>
+    template.findResources('AWS::Lambda::Function')[functionId]?.Properties.Environment.Variables;
+
+  test('bus name and event source', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'acme-bus' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['acme.links'] }),
+    });
+    expect(webhooks.eventSource).toBe('acme.links');
+  });
+
+  test('configuration reaches both functions, normalized', () => {
+    for (const functionId of [dispatcherId(), managementId()]) {
+      expect(variablesOf(functionId)).toMatchObject({
+        [ENV.eventSource]: 'acme.links',
+        [ENV.retryScheduleSeconds]: '5,10,20',
+        [ENV.allowPrivateEndpoints]: 'true',
+        [ENV.deliveryTimeoutMs]: '10500',
+        [ENV.attemptRetentionDays]: '7',
+        [ENV.scheduleGroupName]: 'acme-retries',
+      });
+    }
+  });
+
+  test('the dispatcher timeout follows the delivery timeout, and the visibility timeout follows that', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Timeout: 41,
+      ReservedConcurrentExecutions: 20,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 246 });
+  });
+
+  test('management memory', () => {
+    expect(template.findResources('AWS::Lambda::Function')[managementId()]?.Properties.MemorySize).toBe(1024);
+  });
+
+  test('redrive and event source settings', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 4 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  test('API throttling', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+  });
+
+  test('the named schedule group scopes the schedule permissions', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'acme-retries' });
+    expect(webhooks.scheduleGroupName).toBe('acme-retries');
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'HooksDispatcherFunctionServiceRole');
+    const resources = statementsAllowing(statementsOfRole(template, roleId), 'scheduler:CreateSchedule').flatMap(
+      resourcesOf,
+    );
+    expect(JSON.stringify(resources)).toContain(':scheduler:us-west-2:210987654321:schedule/acme-retries/*');
+  });
+
+  test('the table can be destroyed with the stack when asked', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('every alarm notifies the topic, on alarm and on recovery', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(4);
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'OpsTopic');
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+    expect(webhooks.alarms.all).toHaveLength(4);
+  });
+});
+
+describe('bad configuration fails the synth', () => {
+  test.each(['', ' ', '60,abc', '0,60', '-5', '1.5', '60,,300', '60;300', '1e3', '60,', Array(21).fill('1').join(',')])(
+    'retry schedule %p is rejected',
+    (retryScheduleSeconds) => {
+      expect(() => build({ retryScheduleSeconds })).toThrow(/^retryScheduleSeconds/);
+    },
+  );
+
+  test('a retry schedule longer than the retention is rejected', () => {
+    expect(() => build({ retryScheduleSeconds: '86400,86400', attemptRetentionDays: 2 })).toThrow(
+      /longer than attemptRetentionDays/,
+    );
+  });
+
+  test.each([
+    [{ deliveryTimeoutMs: 0 }, /deliveryTimeoutMs must be a positive integer/],
+    [{ deliveryTimeoutMs: 880_000 }, /no room in Lambda's 900 s limit/],
+    [{ attemptRetentionDays: 1.5 }, /attemptRetentionDays must be a positive integer/],
+    [{ maxReceiveCount: 0 }, /maxReceiveCount must be a positive integer/],
+    [{ throttlingRateLimit: -1 }, /throttlingRateLimit must be a positive integer/],
+    [{ eventSource: 'georedir.webhooks' }, /eventSource must be a non-empty string other than/],
+    [{ eventSource: ' ' }, /eventSource must be a non-empty string/],
+  ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('parseRetryScheduleSeconds', () => {
+  test('returns the delays in order', () => {
+    expect(parseRetryScheduleSeconds('60,300,1800,7200,28800')).toEqual([60, 300, 1800, 7200, 28800]);
+    expect(parseRetryScheduleSeconds('1')).toEqual([1]);
+  });
+});

@@ -1,0 +1,555 @@
+// The standalone stack with every default, synthesized once with real esbuild bundling.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
+import { EVENT_TYPES } from '../../lambdas/domain/event-catalogue';
+import { ENV } from '../../lambdas/shared/config';
+import { WebhooksStack } from '../../lib/webhooks-stack';
+import {
+  actionsOf,
+  allPolicyStatements,
+  logicalIdOf,
+  resourcesOf,
+  statementsAllowing,
+  statementsOfRole,
+  type Statement,
+} from './iam-helpers';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+let template: Template;
+let assemblyDirectory: string;
+let ids: {
+  dispatchQueue: string;
+  dispatchDlq: string;
+  ruleDlq: string;
+  bus: string;
+  rule: string;
+  table: string;
+  scheduleGroup: string;
+  schedulerRole: string;
+  dispatcher: string;
+  dispatcherRole: string;
+  management: string;
+  managementRole: string;
+};
+
+interface FunctionResource {
+  Properties: {
+    Environment: { Variables: Record<string, unknown> };
+    Timeout: number;
+    Code: { S3Key: string };
+    LoggingConfig: { LogGroup: { Ref: string } };
+  };
+}
+
+beforeAll(() => {
+  const app = new App();
+  const stack = new WebhooksStack(app, 'Webhooks', { env: { account: ACCOUNT, region: REGION } });
+  template = Template.fromStack(stack);
+  assemblyDirectory = app.synth().directory;
+  const id = (type: string, prefix: string) => logicalIdOf(template, type, prefix);
+  ids = {
+    dispatchQueue: id('AWS::SQS::Queue', 'WebhooksDispatchQueue'),
+    dispatchDlq: id('AWS::SQS::Queue', 'WebhooksDispatchDeadLetterQueue'),
+    ruleDlq: id('AWS::SQS::Queue', 'WebhooksRuleDeadLetterQueue'),
+    bus: id('AWS::Events::EventBus', 'WebhooksEventBus'),
+    rule: id('AWS::Events::Rule', 'WebhooksDispatchRule'),
+    table: id('AWS::DynamoDB::Table', 'WebhooksTable'),
+    scheduleGroup: id('AWS::Scheduler::ScheduleGroup', 'WebhooksRetryScheduleGroup'),
+    schedulerRole: id('AWS::IAM::Role', 'WebhooksSchedulerRole'),
+    dispatcher: id('AWS::Lambda::Function', 'WebhooksDispatcherFunction'),
+    dispatcherRole: id('AWS::IAM::Role', 'WebhooksDispatcherFunctionServiceRole'),
+    management: id('AWS::Lambda::Function', 'WebhooksManagementFunction'),
+    managementRole: id('AWS::IAM::Role', 'WebhooksManagementFunctionServiceRole'),
+  };
+});
+
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const fn = (logicalId: string) => template.findResources('AWS::Lambda::Function')[logicalId] as FunctionResource;
+const scheduleGroupName = () =>
+  template.findResources('AWS::Scheduler::ScheduleGroup')[ids.scheduleGroup]?.Properties.Name as string;
+
+describe('event ingress', () => {
+  test('creates the bus with the default name', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'georedir-webhooks' });
+  });
+
+  test('the rule matches the producer source and exactly the six catalogue event types', () => {
+    expect([...EVENT_TYPES].sort()).toEqual(
+      ['alert.triggered', 'click', 'conversion', 'link.created', 'link.deleted', 'link.updated'],
+    );
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: ids.bus },
+      EventPattern: { source: ['georedir'], 'detail-type': [...EVENT_TYPES] },
+      State: 'ENABLED',
+    });
+  });
+
+  test('the rule targets the dispatch queue with its own dead-letter queue and retry policy', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(ids.dispatchQueue),
+          DeadLetterConfig: { Arn: arnOf(ids.ruleDlq) },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+  });
+
+  test('only this rule may send to the dispatch queue as events.amazonaws.com', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ids.dispatchQueue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: arnOf(ids.dispatchQueue),
+            Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ids.rule) } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ids.ruleDlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ids.rule) } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('queues', () => {
+  test('there are exactly three: dispatch, its DLQ, and the rule target DLQ', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
+  });
+
+  test('every queue uses SQS-managed encryption (no KMS key to grant) and refuses plain HTTP', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+    }
+    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test('the dispatch queue redrives to its DLQ after 5 receives', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dispatchDlq), maxReceiveCount: 5 },
+    });
+  });
+
+  test('dead-letter queues keep messages for 14 days', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(queues[ids.dispatchDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queues[ids.ruleDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  test('the visibility timeout is at least six times the dispatcher timeout', () => {
+    const visibility = template.findResources('AWS::SQS::Queue')[ids.dispatchQueue]?.Properties.VisibilityTimeout;
+    const timeout = fn(ids.dispatcher).Properties.Timeout;
+    expect(timeout).toBe(60);
+    expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+  });
+});
+
+describe('functions', () => {
+  test('both run Node.js 22 on arm64 with source maps, 256 MB and a one-month log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    for (const functionId of [ids.dispatcher, ids.management]) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Handler: 'index.handler',
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+      const logGroupId = fn(functionId).Properties.LoggingConfig.LogGroup.Ref;
+      expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  test('esbuild bundled each handler, minified and with a source map', () => {
+    for (const functionId of [ids.dispatcher, ids.management]) {
+      const assetHash = fn(functionId).Properties.Code.S3Key.replace(/\.zip$/, '');
+      const bundle = path.join(assemblyDirectory, `asset.${assetHash}`);
+      expect(fs.existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
+      const code = fs.readFileSync(path.join(bundle, 'index.js'), 'utf8');
+      expect(code).toMatch(/sourceMappingURL=index\.js\.map/);
+      // Minified output has long lines (unminified esbuild output averages well under 100 characters).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    }
+  });
+
+  test('the dispatcher gets exactly its environment', () => {
+    const variables = fn(ids.dispatcher).Properties.Environment.Variables;
+    expect(Object.keys(variables).sort()).toEqual(
+      [
+        ENV.tableName,
+        ENV.dispatchQueueUrl,
+        ENV.dispatchQueueArn,
+        ENV.schedulerRoleArn,
+        ENV.scheduleGroupName,
+        ENV.eventBusName,
+        ENV.eventSource,
+        ENV.retryScheduleSeconds,
+        ENV.allowPrivateEndpoints,
+        ENV.deliveryTimeoutMs,
+        ENV.attemptRetentionDays,
+        'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'NODE_OPTIONS',
+      ].sort(),
+    );
+    expect(variables).toMatchObject({
+      [ENV.tableName]: { Ref: ids.table },
+      [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
+      [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
+      [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
+      [ENV.scheduleGroupName]: scheduleGroupName(),
+      [ENV.eventBusName]: { Ref: ids.bus },
+      [ENV.eventSource]: 'georedir',
+      [ENV.retryScheduleSeconds]: '60,300,1800,7200,28800',
+      [ENV.allowPrivateEndpoints]: 'false',
+      [ENV.deliveryTimeoutMs]: '30000',
+      [ENV.attemptRetentionDays]: '30',
+      POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+    });
+  });
+
+  test('the management function gets the shared environment without the bus', () => {
+    const variables = fn(ids.management).Properties.Environment.Variables;
+    expect(variables[ENV.eventBusName]).toBeUndefined();
+    expect(variables).toMatchObject({
+      [ENV.tableName]: { Ref: ids.table },
+      [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
+      [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
+      [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
+      [ENV.scheduleGroupName]: scheduleGroupName(),
+      [ENV.eventSource]: 'georedir',
+      [ENV.retryScheduleSeconds]: '60,300,1800,7200,28800',
+      [ENV.allowPrivateEndpoints]: 'false',
+      [ENV.deliveryTimeoutMs]: '30000',
+      [ENV.attemptRetentionDays]: '30',
+      POWERTOOLS_SERVICE_NAME: 'webhook-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+    });
+    expect(fn(ids.management).Properties.Timeout).toBeLessThanOrEqual(30);
+  });
+
+  test('the dispatcher consumes the dispatch queue with partial batch responses', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.dispatcher },
+      EventSourceArn: arnOf(ids.dispatchQueue),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: Match.absent(),
+    });
+  });
+
+  test('no reserved concurrency unless asked for', () => {
+    expect(template.findResources('AWS::Lambda::Function', {
+      Properties: { ReservedConcurrentExecutions: Match.anyValue() },
+    })).toEqual({});
+  });
+});
+
+describe('table', () => {
+  test('on-demand, pk/sk strings, gsi1 with all attributes, TTL, PITR, AWS-managed encryption, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayEquals([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+});
+
+describe('retry scheduling', () => {
+  test('one schedule group', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    expect(scheduleGroupName()).toMatch(/^[\w.-]{1,64}$/);
+  });
+
+  test('the scheduler role trusts only this account\'s schedules in the group', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnLike: { 'aws:SourceArn': arnOf(ids.scheduleGroup) },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  test('the scheduler role may only send to the dispatch queue', () => {
+    const role = template.findResources('AWS::IAM::Role')[ids.schedulerRole];
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties.Policies).toBeUndefined();
+    expect(statementsOfRole(template, ids.schedulerRole)).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(ids.dispatchQueue) },
+    ]);
+  });
+});
+
+describe('least privilege', () => {
+  const scheduleArnPattern = () => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:scheduler:${REGION}:${ACCOUNT}:schedule/${scheduleGroupName()}/*`]],
+  });
+  const tableAndIndexes = () => [
+    arnOf(ids.table),
+    { 'Fn::Join': ['', [arnOf(ids.table), '/index/*']] },
+  ];
+  const allowedOn = (statements: Statement[], action: string) =>
+    statementsAllowing(statements, action).flatMap(resourcesOf);
+
+  test('the dispatcher holds exactly the actions it needs', () => {
+    const statements = statementsOfRole(template, ids.dispatcherRole);
+    const actions = new Set(statements.flatMap(actionsOf));
+    expect([...actions].sort()).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'iam:PassRole',
+        'scheduler:CreateSchedule',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
+  test('the dispatcher consumes and re-sends only on the dispatch queue', () => {
+    const statements = statementsOfRole(template, ids.dispatcherRole);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) {
+      expect(allowedOn(statements, action)).toEqual([arnOf(ids.dispatchQueue)]);
+    }
+  });
+
+  test('the dispatcher creates schedules only in its group and passes only the scheduler role, only to Scheduler', () => {
+    const statements = statementsOfRole(template, ids.dispatcherRole);
+    expect(allowedOn(statements, 'scheduler:CreateSchedule')).toEqual([scheduleArnPattern()]);
+    const passRole = statementsAllowing(statements, 'iam:PassRole');
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]).toMatchObject({
+      Resource: arnOf(ids.schedulerRole),
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+
+  test('the dispatcher reads and writes the table and its index, and puts events on the bus only', () => {
+    const statements = statementsOfRole(template, ids.dispatcherRole);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetItem']) {
+      expect(allowedOn(statements, action)).toEqual(tableAndIndexes());
+    }
+    expect(allowedOn(statements, 'events:PutEvents')).toEqual([arnOf(ids.bus)]);
+  });
+
+  test('the management function can use the table, re-send to the dispatch queue and delete schedules in the group', () => {
+    const statements = statementsOfRole(template, ids.managementRole);
+    const actions = new Set(statements.flatMap(actionsOf));
+    expect([...actions].filter((action) => !action.startsWith('dynamodb:')).sort()).toEqual([
+      'scheduler:DeleteSchedule',
+      'sqs:SendMessage',
+    ]);
+    expect(allowedOn(statements, 'dynamodb:PutItem')).toEqual(tableAndIndexes());
+    expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.dispatchQueue)]);
+    expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
+  });
+
+  test('no sqs, dynamodb, scheduler, events or iam action is allowed on a wildcard resource', () => {
+    const statements = allPolicyStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const guarded = actionsOf(statement).some((action) => /^(sqs|dynamodb|scheduler|events|iam):/.test(action));
+      if (guarded) expect(resourcesOf(statement)).not.toContain('*');
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*$/);
+    }
+  });
+
+  test('only the two function roles and the scheduler role exist', () => {
+    template.resourceCountIs('AWS::IAM::Role', 3);
+  });
+});
+
+describe('management HTTP API', () => {
+  test('an HTTP API with a throttled, auto-deployed default stage', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+
+  test('routes go to the management function through payload format 2.0 integrations', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      ['ANY /v1/{proxy+}', 'GET /health', 'GET /v1/event-types'].sort(),
+    );
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    expect(Object.keys(integrations).length).toBeGreaterThanOrEqual(1);
+    for (const integration of Object.values(integrations)) {
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: arnOf(ids.management),
+      });
+    }
+    for (const route of routes) {
+      const target = JSON.stringify(route.Properties.Target);
+      expect(Object.keys(integrations).some((integrationId) => target.includes(integrationId))).toBe(true);
+    }
+  });
+
+  test('API Gateway may invoke the management function', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(ids.management),
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarmOn = (metricName: string, namespace: string, dimensions: unknown[]) => ({
+    MetricName: metricName,
+    Namespace: namespace,
+    Dimensions: dimensions,
+    Threshold: 1,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+
+  test('four alarms, without actions when no topic is given', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+    }
+  });
+
+  test('any message in either dead-letter queue alarms', () => {
+    for (const queueId of [ids.dispatchDlq, ids.ruleDlq]) {
+      template.hasResourceProperties(
+        'AWS::CloudWatch::Alarm',
+        alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } },
+        ]),
+      );
+    }
+  });
+
+  test('any error of either function alarms', () => {
+    for (const functionId of [ids.dispatcher, ids.management]) {
+      template.hasResourceProperties(
+        'AWS::CloudWatch::Alarm',
+        alarmOn('Errors', 'AWS/Lambda', [{ Name: 'FunctionName', Value: { Ref: functionId } }]),
+      );
+    }
+  });
+});
+
+describe('outputs', () => {
+  test('the stack exports what producers, the CLI and the local run read', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      [
+        'ApiUrl',
+        'DispatchDeadLetterQueueName',
+        'DispatchQueueName',
+        'DispatchQueueUrl',
+        'EventBusName',
+        'EventSource',
+        'ScheduleGroupName',
+        'TableName',
+      ].sort(),
+    );
+    template.hasOutput('EventBusName', { Value: { Ref: ids.bus } });
+    template.hasOutput('EventSource', { Value: 'georedir' });
+    template.hasOutput('TableName', { Value: { Ref: ids.table } });
+    template.hasOutput('DispatchQueueUrl', { Value: { Ref: ids.dispatchQueue } });
+    template.hasOutput('DispatchQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchQueue, 'QueueName'] } });
+    template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
+    template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
+    const apiUrl = JSON.stringify(template.findOutputs('ApiUrl')['ApiUrl']?.Value);
+    expect(apiUrl).toContain('https://');
+    expect(apiUrl).toContain('.execute-api.');
+  });
+});

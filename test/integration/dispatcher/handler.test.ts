@@ -1,0 +1,250 @@
+// The dispatcher handler end to end against real parts: DynamoDB Local, the local SQS and
+// Scheduler emulator, and HTTP receivers on 127.0.0.1 that verify signatures as the guide does.
+import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { deliveryIdFor } from '../../../lambdas/domain/ids';
+import type { Endpoint } from '../../../lambdas/domain/model';
+import { generateSecret } from '../../../lambdas/domain/signing';
+import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
+import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { startReceiver, type Receiver } from '../../support/receiver';
+import { eventBridgeEnvelope, sqsEvent } from '../../support/sqs-event';
+import { createTestTable, type TestTable } from '../../support/table';
+
+const DISPATCH_QUEUE = 'dispatch';
+const SCHEDULE_GROUP = 'webhook-retries';
+const SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/webhook-retry-scheduler';
+const CLICK = {
+  click_id: 'abc123def456',
+  link_id: 42,
+  link_slug: 'my-offer',
+  destination_url: 'https://offer.example.com/landing',
+  ip: '203.0.113.42',
+  country: 'US',
+  region: 'California',
+  city: 'Los Angeles',
+  device: 'mobile',
+  browser: 'Chrome',
+  os: 'Android',
+  referer: 'https://facebook.com',
+  is_unique: true,
+  fraud_flags: [],
+};
+
+type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+let table: TestTable;
+let aws: AwsEndpoint;
+let store: DynamoDbStore;
+let handler: Handler;
+let queueArn: string;
+const context = { functionName: 'dispatcher', awsRequestId: 'test' } as Context;
+const receivers: Receiver[] = [];
+let endpointCounter = 0;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  aws = await startAwsEndpoint({
+    port: 0,
+    dynamoDbEndpoint: dynamoDbEndpoint(),
+    queues: [{ name: DISPATCH_QUEUE, visibilityTimeout: 360 }],
+    buses: [{ busName: 'georedir-webhooks', rules: [] }],
+    scheduleGroups: [SCHEDULE_GROUP],
+  });
+  queueArn = aws.sqs.queueArn(DISPATCH_QUEUE);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: aws.url,
+    TABLE_NAME: table.tableName,
+    DISPATCH_QUEUE_URL: aws.sqs.queueUrl(DISPATCH_QUEUE),
+    DISPATCH_QUEUE_ARN: queueArn,
+    SCHEDULER_ROLE_ARN,
+    SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
+    EVENT_BUS_NAME: 'georedir-webhooks',
+    EVENT_SOURCE: 'georedir',
+    RETRY_SCHEDULE_SECONDS: '60,1800,7200',
+    ALLOW_PRIVATE_ENDPOINTS: 'true',
+    DELIVERY_TIMEOUT_MS: '2000',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  store = new DynamoDbStore(table.client, table.tableName, 30);
+  ({ handler } = await import('../../../lambdas/dispatcher/handler'));
+});
+
+afterAll(async () => {
+  await Promise.all(receivers.map((receiver) => receiver.close()));
+  await aws?.close();
+  await table?.drop();
+});
+
+async function endpointWithReceiver(accountId: string, events: string[]): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
+  const secret = generateSecret();
+  const receiver = await startReceiver(() => secret);
+  receivers.push(receiver);
+  const now = new Date().toISOString();
+  const endpoint: Endpoint = {
+    accountId,
+    endpointId: `ep_test${++endpointCounter}`,
+    url: receiver.url,
+    events,
+    status: 'active',
+    secret,
+    consecutiveFailures: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await store.createEndpoint(endpoint);
+  return { endpoint, receiver };
+}
+
+function clickMessage(accountId: string, data: Record<string, unknown> = CLICK): string {
+  return JSON.stringify(eventBridgeEnvelope('click', { account_id: accountId, data }));
+}
+
+test('delivers a click signed and logs the attempt', async () => {
+  const { endpoint, receiver } = await endpointWithReceiver('acct_delivers', ['click']);
+  const result = await handler(sqsEvent([clickMessage('acct_delivers')], queueArn), context);
+  expect(result.batchItemFailures).toEqual([]);
+
+  const [webhook] = await receiver.waitFor(1);
+  expect(webhook?.verified).toBe(true);
+  expect(webhook?.body).toEqual({ event: 'click', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), data: CLICK });
+  expect(webhook?.rawBody.startsWith('{"event":"click","timestamp":"')).toBe(true);
+  const deliveryId = deliveryIdFor('acct_delivers', 'click:abc123def456', endpoint.endpointId);
+  expect(webhook?.headers).toMatchObject({
+    'content-type': 'application/json',
+    'x-georedir-event': 'click',
+    'x-georedir-delivery': deliveryId,
+    'x-georedir-attempt': '1',
+    'user-agent': expect.stringMatching(/^GeoRedir-Webhooks\/\d+\.\d+\.\d+$/),
+  });
+  // Standard Webhooks headers verify with the stock library.
+  const headers = Object.fromEntries(Object.entries(webhook!.headers).map(([name, value]) => [name, String(value)]));
+  expect(new Webhook(endpoint.secret).verify(webhook!.rawBody, headers)).toEqual(webhook?.body);
+
+  const delivery = await store.getDelivery(deliveryId);
+  expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 1, eventType: 'click' });
+  const attempts = await store.listAttempts(deliveryId);
+  expect(attempts).toHaveLength(1);
+  expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded', statusCode: 200, responseExcerpt: '{"received":true}' });
+});
+
+test('fans out to subscribed endpoints only, never across accounts', async () => {
+  const clicks = await endpointWithReceiver('acct_fanout', ['click']);
+  const everything = await endpointWithReceiver('acct_fanout', ['*']);
+  const linksOnly = await endpointWithReceiver('acct_fanout', ['link.created']);
+  const otherAccount = await endpointWithReceiver('acct_other', ['*']);
+
+  await handler(sqsEvent([clickMessage('acct_fanout')], queueArn), context);
+  await clicks.receiver.waitFor(1);
+  await everything.receiver.waitFor(1);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(linksOnly.receiver.received).toHaveLength(0);
+  expect(otherAccount.receiver.received).toHaveLength(0);
+});
+
+test('the same event arriving twice is sent once to an endpoint that answered 2xx', async () => {
+  const { receiver } = await endpointWithReceiver('acct_duplicate', ['click']);
+  const message = clickMessage('acct_duplicate');
+  await handler(sqsEvent([message], queueArn), context);
+  // A duplicate PutEvents gets a new envelope id; the payload's click_id keeps the event identity.
+  await handler(sqsEvent([message, clickMessage('acct_duplicate')], queueArn), context);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(receiver.received).toHaveLength(1);
+});
+
+test('an invalid event is rejected with a reason and never delivered', async () => {
+  const { receiver } = await endpointWithReceiver('acct_invalid', ['*']);
+  const bad = JSON.stringify(eventBridgeEnvelope('click', { account_id: 'acct_invalid', data: { ...CLICK, link_id: 'forty-two' } }));
+  const result = await handler(sqsEvent([bad], queueArn), context);
+  expect(result.batchItemFailures).toEqual([]);
+  const rejected = await store.listRejectedEvents(new Date().toISOString().slice(0, 10));
+  expect(rejected.some((entry) => entry.reason.includes('link_id'))).toBe(true);
+  expect(receiver.received).toHaveLength(0);
+});
+
+test('a failing receiver gets its retries through SQS DelaySeconds, then through a one-shot schedule', async () => {
+  const { endpoint, receiver } = await endpointWithReceiver('acct_retry', ['click']);
+  receiver.respondWith(500, 'upstream exploded');
+  const clickId = 'retry-click-1';
+  const deliveryId = deliveryIdFor('acct_retry', `click:${clickId}`, endpoint.endpointId);
+
+  const before = Date.now();
+  await handler(sqsEvent([clickMessage('acct_retry', { ...CLICK, click_id: clickId })], queueArn), context);
+  await receiver.waitFor(1);
+
+  // First retry: 60 s, through the dispatch queue's DelaySeconds.
+  const delayed = aws.sqs.peekMessages(DISPATCH_QUEUE).filter((message) => message.body.includes(deliveryId));
+  expect(delayed).toHaveLength(1);
+  const retryMessage = JSON.parse(delayed[0]!.body);
+  expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 2 });
+  expect(delayed[0]!.visibleAt - before).toBeGreaterThanOrEqual(59_000);
+  expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual(60_000);
+  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
+  const [firstAttempt] = await store.listAttempts(deliveryId);
+  expect(firstAttempt).toMatchObject({ outcome: 'failed', statusCode: 500, errorClass: 'http_status', responseExcerpt: 'upstream exploded' });
+
+  // The retry arrives (as SQS would hand it over) and fails again: 1800 s > 900 s, so Scheduler.
+  const retryAt = Date.now();
+  await handler(sqsEvent([delayed[0]!.body], queueArn), context);
+  const [, second] = await receiver.waitFor(2);
+  expect(second?.headers['x-georedir-attempt']).toBe('2');
+  expect(second?.headers['x-georedir-delivery']).toBe(deliveryId);
+  expect(second?.verified).toBe(true);
+
+  const scheduler = new SchedulerClient({ endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: SCHEDULE_GROUP, NamePrefix: `retry-${deliveryId}` }));
+  expect(listed.Schedules?.map((schedule) => schedule.Name)).toEqual([`retry-${deliveryId}-3`]);
+  const schedule = await scheduler.send(new GetScheduleCommand({ Name: `retry-${deliveryId}-3`, GroupName: SCHEDULE_GROUP }));
+  const at = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(schedule.ScheduleExpression ?? '');
+  expect(at).not.toBeNull();
+  const firesAt = Date.parse(`${at![1]}Z`);
+  expect(firesAt - retryAt).toBeGreaterThanOrEqual(1799_000);
+  expect(firesAt - Date.now()).toBeLessThanOrEqual(1801_000);
+  expect(schedule).toMatchObject({
+    ActionAfterCompletion: 'DELETE',
+    ScheduleExpressionTimezone: 'UTC',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN },
+  });
+  expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 3 });
+  scheduler.destroy();
+
+  // A duplicate of the already-used retry message changes nothing.
+  await handler(sqsEvent([delayed[0]!.body], queueArn), context);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(receiver.received).toHaveLength(2);
+});
+
+test('after the last retry fails the delivery is failed and nothing more is scheduled', async () => {
+  const { endpoint, receiver } = await endpointWithReceiver('acct_exhaust', ['click']);
+  receiver.respondWith(503);
+  const deliveryId = deliveryIdFor('acct_exhaust', 'click:exhaust-1', endpoint.endpointId);
+  await handler(sqsEvent([clickMessage('acct_exhaust', { ...CLICK, click_id: 'exhaust-1' })], queueArn), context);
+  for (const attempt of [2, 3, 4]) {
+    await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', attempt })], queueArn), context);
+  }
+  expect(receiver.received.map((webhook) => webhook.headers['x-georedir-attempt'])).toEqual(['1', '2', '3', '4']);
+  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });
+  const attempts = await store.listAttempts(deliveryId);
+  expect(attempts.map((attempt) => attempt.nextRetryAt === undefined)).toEqual([false, false, false, true]);
+});
+
+test('an endpoint that hangs does not hold back the others in the batch', async () => {
+  const slow = await endpointWithReceiver('acct_slow', ['click']);
+  const fast = await endpointWithReceiver('acct_fast', ['click']);
+  // The slow receiver would answer only after the 2 s delivery timeout.
+  slow.receiver.delayAnswers(10_000);
+  const started = Date.now();
+  const slowMessage = clickMessage('acct_slow', { ...CLICK, click_id: 'slow-1' });
+  const fastMessage = clickMessage('acct_fast', { ...CLICK, click_id: 'fast-1' });
+  const run = handler(sqsEvent([slowMessage, fastMessage], queueArn), context);
+  await fast.receiver.waitFor(1);
+  expect(Date.now() - started).toBeLessThan(1500);
+  const result = await run;
+  expect(result.batchItemFailures).toEqual([]);
+  const [timedOut] = await store.listEndpointAttempts('acct_slow', slow.endpoint.endpointId);
+  expect(timedOut).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
+});

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  ValidationException,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { atExpression, createRetryScheduler, sqsDelaySeconds, type RetryMessage } from '../../../lambdas/adapters/retry-scheduler';
+
+// No local SQS or Scheduler exists yet; both clients are used only through `send`, so a recorder stands in.
+class RecordingClient {
+  readonly commands: unknown[] = [];
+  failWith: Error | undefined;
+
+  async send(command: unknown): Promise<object> {
+    this.commands.push(command);
+    if (this.failWith) throw this.failWith;
+    return {};
+  }
+}
+
+/** A Scheduler error as the SDK would throw it from `send`. */
+function serviceError<E>(type: new (options: { message: string; Message: string; $metadata: object }) => E, message: string): E {
+  return new type({ message, Message: message, $metadata: {} });
+}
+
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/dispatch';
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:dispatch';
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/scheduler-to-dispatch';
+const GROUP = 'georedir-webhooks-retries';
+const MESSAGE: RetryMessage = { kind: 'retry', deliveryId: 'dlv_0123456789abcdef0123456789abcdef', accountId: 'acct_1', attempt: 3 };
+const MESSAGE_JSON = '{"kind":"retry","deliveryId":"dlv_0123456789abcdef0123456789abcdef","accountId":"acct_1","attempt":3}';
+const SCHEDULE_NAME = 'retry-dlv_0123456789abcdef0123456789abcdef-3';
+
+function setup() {
+  const sqs = new RecordingClient();
+  const scheduler = new RecordingClient();
+  const retryScheduler = createRetryScheduler({
+    sqs: sqs as unknown as SQSClient,
+    scheduler: scheduler as unknown as SchedulerClient,
+    queueUrl: QUEUE_URL,
+    queueArn: QUEUE_ARN,
+    schedulerRoleArn: ROLE_ARN,
+    scheduleGroupName: GROUP,
+  });
+  return { sqs, scheduler, retryScheduler };
+}
+
+function only<T>(commands: unknown[], type: new (...args: never[]) => T): T {
+  expect(commands).toHaveLength(1);
+  expect(commands[0]).toBeInstanceOf(type);
+  return commands[0] as T;
+}
+
+describe('createRetryScheduler', () => {
+  describe("via 'sqs-delay'", () => {
+    it('sends the retry message to the dispatch queue with the delay in whole seconds', async () => {
+      const { sqs, scheduler, retryScheduler } = setup();
+      await retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 59.2, at: new Date('2026-02-25T14:31:00Z') });
+      expect(only(sqs.commands, SendMessageCommand).input).toEqual({ QueueUrl: QUEUE_URL, MessageBody: MESSAGE_JSON, DelaySeconds: 60 });
+      expect(scheduler.commands).toHaveLength(0);
+    });
+
+    it('caps the delay at 900 seconds', async () => {
+      const { sqs, retryScheduler } = setup();
+      await retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 1800, at: new Date() });
+      expect(only(sqs.commands, SendMessageCommand).input.DelaySeconds).toBe(900);
+    });
+
+    it('carries only the message fields, so the body stays tiny', async () => {
+      const { sqs, retryScheduler } = setup();
+      const withExtra = { ...MESSAGE, secret: 'whsec_must-not-travel' } as RetryMessage;
+      await retryScheduler.schedule(withExtra, { via: 'sqs-delay', delaySeconds: 5, at: new Date() });
+      expect(only(sqs.commands, SendMessageCommand).input.MessageBody).toBe(MESSAGE_JSON);
+    });
+
+    it('propagates an SQS failure', async () => {
+      const { sqs, retryScheduler } = setup();
+      sqs.failWith = new Error('throttled');
+      await expect(retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 5, at: new Date() })).rejects.toThrow('throttled');
+    });
+  });
+
+  describe("via 'scheduler'", () => {
+    it('creates a self-deleting one-shot schedule targeting the dispatch queue', async () => {
+      const { sqs, scheduler, retryScheduler } = setup();
+      await retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00.000Z') });
+      expect(only(scheduler.commands, CreateScheduleCommand).input).toEqual({
+        Name: SCHEDULE_NAME,
+        GroupName: GROUP,
+        ScheduleExpression: 'at(2026-02-25T15:00:00)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: QUEUE_ARN,
+          RoleArn: ROLE_ARN,
+          Input: MESSAGE_JSON,
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        },
+        ClientToken: createHash('sha256').update(SCHEDULE_NAME).digest('hex'),
+      });
+      expect(sqs.commands).toHaveLength(0);
+    });
+
+    it('rounds the at() time up to the next whole second', async () => {
+      const { scheduler, retryScheduler } = setup();
+      await retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-12-31T23:59:59.001Z') });
+      expect(only(scheduler.commands, CreateScheduleCommand).input.ScheduleExpression).toBe('at(2027-01-01T00:00:00)');
+    });
+
+    it('uses the same name and client token every time, so a repeat is recognised', async () => {
+      const { scheduler, retryScheduler } = setup();
+      const plan = { via: 'scheduler', delaySeconds: 7200, at: new Date('2026-02-25T17:00:00Z') } as const;
+      await retryScheduler.schedule(MESSAGE, plan);
+      await retryScheduler.schedule(MESSAGE, plan);
+      const [first, second] = scheduler.commands as CreateScheduleCommand[];
+      expect(first?.input.ClientToken).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+      expect(second?.input.ClientToken).toBe(first?.input.ClientToken);
+      expect(second?.input.Name).toBe(first?.input.Name);
+    });
+
+    it('treats an existing schedule (ConflictException) as already scheduled', async () => {
+      const { scheduler, retryScheduler } = setup();
+      scheduler.failWith = serviceError(ConflictException, 'Schedule retry-... already exists.');
+      await expect(
+        retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00Z') }),
+      ).resolves.toBeUndefined();
+      expect(scheduler.commands).toHaveLength(1);
+    });
+
+    it('propagates any other Scheduler error', async () => {
+      const { scheduler, retryScheduler } = setup();
+      scheduler.failWith = serviceError(ValidationException, 'bad expression');
+      await expect(
+        retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00Z') }),
+      ).rejects.toBeInstanceOf(ValidationException);
+    });
+  });
+
+  describe('cancel', () => {
+    it('deletes the schedule of that delivery and attempt', async () => {
+      const { scheduler, retryScheduler } = setup();
+      await retryScheduler.cancel(MESSAGE.deliveryId, 3);
+      expect(only(scheduler.commands, DeleteScheduleCommand).input).toEqual({ Name: SCHEDULE_NAME, GroupName: GROUP });
+    });
+
+    it('ignores a schedule that no longer exists', async () => {
+      const { scheduler, retryScheduler } = setup();
+      scheduler.failWith = serviceError(ResourceNotFoundException, 'Schedule not found.');
+      await expect(retryScheduler.cancel(MESSAGE.deliveryId, 3)).resolves.toBeUndefined();
+    });
+
+    it('propagates any other error', async () => {
+      const { scheduler, retryScheduler } = setup();
+      scheduler.failWith = serviceError(ConflictException, 'conflict');
+      await expect(retryScheduler.cancel(MESSAGE.deliveryId, 3)).rejects.toBeInstanceOf(ConflictException);
+    });
+  });
+});
+
+describe('atExpression', () => {
+  it.each([
+    ['2026-02-25T14:30:00.000Z', 'at(2026-02-25T14:30:00)'],
+    ['2026-02-25T14:30:00.001Z', 'at(2026-02-25T14:30:01)'],
+    ['2026-02-25T14:30:00.999Z', 'at(2026-02-25T14:30:01)'],
+    ['2026-02-28T23:59:59.500Z', 'at(2026-03-01T00:00:00)'],
+  ])('%s -> %s', (iso, expected) => {
+    expect(atExpression(new Date(iso))).toBe(expected);
+  });
+
+  it('rejects an invalid date', () => {
+    expect(() => atExpression(new Date('not a date'))).toThrow(RangeError);
+  });
+});
+
+describe('sqsDelaySeconds', () => {
+  it.each([
+    [0, 0],
+    [-5, 0],
+    [Number.NaN, 0],
+    [0.1, 1],
+    [60, 60],
+    [899.5, 900],
+    [900, 900],
+    [901, 900],
+  ])('%d -> %d', (input, expected) => {
+    expect(sqsDelaySeconds(input)).toBe(expected);
+  });
+});
