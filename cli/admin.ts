@@ -1,0 +1,235 @@
+// Admin commands (DESIGN §5): accounts with their entitlement, and API keys. The commands are
+// functions over a ManagementStore, so tests and the local run call them directly; the CLI at the
+// bottom only parses arguments and finds the table.
+//
+//   npm run admin -- create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
+//   npm run admin -- create-key --account ID [--json]
+//   npm run admin -- revoke-key --key-prefix P [--json]
+//   npm run admin -- list-accounts [--json]
+// Table: .local/outputs.json of the local run (default), or --table NAME [--region R] against AWS.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Account, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
+import { generateApiKey, isKeyPrefix } from '../lambdas/api/api-keys';
+import { newAccountId } from '../lambdas/domain/ids';
+
+export const DEFAULT_MAX_ENDPOINTS = 10;
+const MAX_NAME_LENGTH = 200;
+const KEY_ATTEMPTS = 3;
+
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+}
+
+export interface CreatedKey {
+  readonly accountId: string;
+  readonly apiKey: string;
+  readonly keyPrefix: string;
+}
+
+export interface AccountSummary extends Account {
+  readonly keys: readonly ApiKeyRecord[];
+}
+
+export async function createAccount(
+  store: ManagementStore,
+  input: { name: string; maxEndpoints?: number; webhooksEnabled?: boolean },
+  now: Date = new Date(),
+): Promise<CreatedKey> {
+  const name = input.name.trim();
+  if (name === '' || name.length > MAX_NAME_LENGTH) throw new AdminError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`);
+  const maxEndpoints = input.maxEndpoints ?? DEFAULT_MAX_ENDPOINTS;
+  if (!Number.isSafeInteger(maxEndpoints) || maxEndpoints < 0) throw new AdminError('--max-endpoints must be a whole number, 0 or more');
+  const account = await store.createAccount({
+    accountId: newAccountId(),
+    name,
+    webhooksEnabled: input.webhooksEnabled ?? true,
+    maxEndpoints,
+    createdAt: now.toISOString(),
+  });
+  return createKey(store, account.accountId, now);
+}
+
+export async function createKey(store: ManagementStore, accountId: string, now: Date = new Date()): Promise<CreatedKey> {
+  // A prefix collision (48 random bits) is all but impossible; a fresh key settles it.
+  for (let attempt = 0; attempt < KEY_ATTEMPTS; attempt += 1) {
+    const key = generateApiKey();
+    const result = await store.createApiKey({ keyHash: key.keyHash, keyPrefix: key.keyPrefix, accountId, createdAt: now.toISOString() });
+    if (result === 'created') return { accountId, apiKey: key.apiKey, keyPrefix: key.keyPrefix };
+    if (result === 'account_not_found') throw new AdminError(`no account ${accountId}`);
+  }
+  throw new AdminError('could not create a unique key; try again');
+}
+
+export async function revokeKey(store: ManagementStore, keyPrefix: string, now: Date = new Date()): Promise<ApiKeyRecord> {
+  if (!isKeyPrefix(keyPrefix)) throw new AdminError('--key-prefix must be the 12-character visible prefix of a key, e.g. grw_AbCd1234');
+  const revoked = await store.revokeApiKey(keyPrefix, now.toISOString());
+  if (!revoked) throw new AdminError(`no key with prefix ${keyPrefix}`);
+  return revoked;
+}
+
+export async function listAccounts(store: ManagementStore): Promise<AccountSummary[]> {
+  const accounts = await store.listAccounts();
+  return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.listApiKeys(account.accountId) })));
+}
+
+// --- command line ----------------------------------------------------------------------------
+
+interface ParsedArgs {
+  readonly command: string | undefined;
+  readonly flags: ReadonlyMap<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'table', 'region', 'endpoint', 'outputs']);
+const SWITCHES = new Set(['json', 'webhooks-disabled', 'help']);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  let command: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    if (!arg.startsWith('--')) {
+      if (command !== undefined) throw new AdminError(`unexpected argument ${arg}`);
+      command = arg;
+      continue;
+    }
+    const [name = '', inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (SWITCHES.has(name)) flags.set(name, true);
+    else if (VALUE_FLAGS.has(name)) {
+      const value = inline ?? argv[(index += 1)];
+      if (value === undefined) throw new AdminError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else throw new AdminError(`unknown option --${name}`);
+  }
+  return { command, flags };
+}
+
+function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function requiredFlag(args: ParsedArgs, name: string): string {
+  const value = stringFlag(args, name);
+  if (value === undefined) throw new AdminError(`--${name} is required`);
+  return value;
+}
+
+interface TableTarget {
+  readonly tableName: string;
+  readonly client: DynamoDBClient;
+}
+
+/** The local run's table (via .local/outputs.json), or a deployed one named with --table. */
+export function resolveTable(args: ParsedArgs, cwd: string = process.cwd()): TableTarget {
+  const table = stringFlag(args, 'table');
+  if (table !== undefined) {
+    const region = stringFlag(args, 'region');
+    const endpoint = stringFlag(args, 'endpoint');
+    return { tableName: table, client: new DynamoDBClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) }) };
+  }
+  const file = resolve(cwd, stringFlag(args, 'outputs') ?? '.local/outputs.json');
+  let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown };
+  try {
+    outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
+  } catch {
+    throw new AdminError(`cannot read ${file}: start the local run (npm start) or name a deployed table with --table`);
+  }
+  if (typeof outputs.tableName !== 'string' || typeof outputs.awsEndpoint !== 'string') {
+    throw new AdminError(`${file} has no tableName and awsEndpoint`);
+  }
+  return {
+    tableName: outputs.tableName,
+    client: new DynamoDBClient({
+      endpoint: outputs.awsEndpoint,
+      region: typeof outputs.region === 'string' ? outputs.region : 'us-east-1',
+      // The local endpoint accepts any credentials; never send real ones to it.
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  };
+}
+
+const USAGE = `usage: admin <command> [options]
+  create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
+  create-key --account ID [--json]
+  revoke-key --key-prefix P [--json]
+  list-accounts [--json]
+table: .local/outputs.json (the local run; --outputs FILE to choose another)
+       or --table NAME [--region R] [--endpoint URL] for a deployed stack (its TableName output)`;
+
+/** Runs one command and returns what to print. */
+export async function runAdminCommand(args: ParsedArgs, store: ManagementStore): Promise<string> {
+  const asJson = args.flags.get('json') === true;
+  switch (args.command) {
+    case 'create-account': {
+      const maxFlag = stringFlag(args, 'max-endpoints');
+      if (maxFlag !== undefined && !/^\d+$/.test(maxFlag)) throw new AdminError('--max-endpoints must be a whole number, 0 or more');
+      const created = await createAccount(store, {
+        name: requiredFlag(args, 'name'),
+        ...(maxFlag === undefined ? {} : { maxEndpoints: Number(maxFlag) }),
+        webhooksEnabled: args.flags.get('webhooks-disabled') !== true,
+      });
+      return asJson
+        ? JSON.stringify({ accountId: created.accountId, apiKey: created.apiKey })
+        : `account ${created.accountId}\napi key ${created.apiKey} (shown once; prefix ${created.keyPrefix})`;
+    }
+    case 'create-key': {
+      const created = await createKey(store, requiredFlag(args, 'account'));
+      return asJson
+        ? JSON.stringify({ accountId: created.accountId, apiKey: created.apiKey })
+        : `api key ${created.apiKey} (shown once; prefix ${created.keyPrefix})`;
+    }
+    case 'revoke-key': {
+      const revoked = await revokeKey(store, requiredFlag(args, 'key-prefix'));
+      return asJson ? JSON.stringify(revoked) : `revoked ${revoked.keyPrefix} of account ${revoked.accountId} at ${revoked.revokedAt}`;
+    }
+    case 'list-accounts': {
+      const accounts = await listAccounts(store);
+      if (asJson) return JSON.stringify(accounts);
+      if (accounts.length === 0) return 'no accounts';
+      return accounts
+        .map((account) => {
+          const active = account.keys.filter((key) => key.revokedAt === undefined).map((key) => key.keyPrefix);
+          return (
+            `${account.accountId}  ${account.name}  webhooks ${account.webhooksEnabled ? 'on' : 'off'}  ` +
+            `endpoints ${account.endpointCount}/${account.maxEndpoints}  keys ${active.join(',') || '-'}`
+          );
+        })
+        .join('\n');
+    }
+    default:
+      throw new AdminError(USAGE);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.flags.get('help') === true || args.command === undefined) {
+    console.log(USAGE);
+    return args.command === undefined && args.flags.get('help') !== true ? 2 : 0;
+  }
+  let target: TableTarget | undefined;
+  try {
+    target = resolveTable(args);
+    console.log(await runAdminCommand(args, new ManagementStore(target.client, target.tableName, 30)));
+    return 0;
+  } catch (error) {
+    console.error(error instanceof AdminError ? error.message : `failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    target?.client.destroy();
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,164 @@
+// The management API as a function from an API Gateway HTTP API event (payload format 2.0) to
+// its answer: route, authenticate, check the plan, validate, run the route, map errors. The
+// Lambda handler builds it once per cold start; tests build it with their own dependencies.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import type { HttpSender } from '../adapters/http-sender';
+import type { ManagementStore } from '../adapters/management-store';
+import type { HostLookup } from '../domain/url-policy';
+import { authenticate } from './auth';
+import type { ApiConfig } from './config';
+import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
+import { readIdempotencyKey, requestFingerprint, runIdempotent } from './idempotency';
+import { buildOpenApiDocument } from './openapi';
+import type { RedeliveryQueue } from './redelivery-queue';
+import { resolveRoute, type Route } from './router';
+import { deliveryRoutes } from './routes/deliveries';
+import { endpointRoutes } from './routes/endpoints';
+import { eventTypeRoutes } from './routes/event-types';
+import { systemRoutes } from './routes/system';
+import type { ScheduleCleaner } from './schedule-cleaner';
+import { DeliveryLogService } from './services/deliveries';
+import { EndpointService, webhooksNotEnabled } from './services/endpoints';
+import { TestSendService } from './services/test-sends';
+
+/** Management requests are small JSON documents; API Gateway's own 10 MB cap is far above this. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface ApiLog {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
+
+export interface ApiDependencies {
+  readonly config: Omit<ApiConfig, 'tableName' | 'dispatchQueueUrl' | 'scheduleGroupName'>;
+  readonly store: ManagementStore;
+  readonly sender: HttpSender;
+  readonly queue: RedeliveryQueue;
+  readonly schedules: ScheduleCleaner;
+  readonly userAgent: string;
+  readonly log: ApiLog;
+  readonly now?: () => Date;
+  /** Replaces DNS in endpoint URL checks (tests). */
+  readonly lookup?: HostLookup;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function buildRoutes(deps: ApiDependencies): Route[] {
+  const now = deps.now ?? (() => new Date());
+  const { config, store, log } = deps;
+  const endpoints = new EndpointService({
+    store,
+    schedules: deps.schedules,
+    allowPrivateEndpoints: config.allowPrivateEndpoints,
+    secretRotationGraceHours: config.secretRotationGraceHours,
+    retrySchedule: config.retrySchedule,
+    now,
+    log,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  });
+  const testSends = new TestSendService({ store, sender: deps.sender, userAgent: deps.userAgent, testSendsPerMinute: config.testSendsPerMinute, now });
+  const deliveries = new DeliveryLogService({ store, queue: deps.queue, now, log });
+
+  let document: Record<string, unknown> | undefined;
+  const routes: Route[] = [
+    ...systemRoutes(() => (document ??= buildOpenApiDocument(routes))),
+    ...eventTypeRoutes(),
+    ...endpointRoutes({ endpoints, testSends }),
+    ...deliveryRoutes({ deliveries }),
+  ];
+  return routes;
+}
+
+export function createManagementApi(deps: ApiDependencies): ApiHandler {
+  const routes = buildRoutes(deps);
+  const now = deps.now ?? (() => new Date());
+
+  return async (event) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = event.rawPath;
+    const headers = lowerCaseHeaders(event.headers);
+    let response: ApiResponse;
+    try {
+      response = await handle(method, path, headers, event);
+    } catch (error) {
+      const { isInternal, ...mapped } = errorResponse(error);
+      if (isInternal) deps.log.error('request failed', { method, path, requestId: event.requestContext.requestId, error: error as Error });
+      response = mapped;
+    }
+    return { statusCode: response.statusCode, headers: { ...response.headers }, body: response.body };
+  };
+
+  async function handle(method: string, path: string, headers: Record<string, string>, event: APIGatewayProxyEventV2): Promise<ApiResponse> {
+    const { route, params } = resolveRoute(routes, method, path);
+    const auth = route.access === 'account' ? await authenticate(deps.store, headers.authorization) : undefined;
+    if (auth && route.requiresWebhooks && !auth.account.webhooksEnabled) throw webhooksNotEnabled();
+
+    const rawBody = decodeBody(event);
+    if (Buffer.byteLength(rawBody, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
+    const query = route.query ? validate(route.query, event.queryStringParameters ?? {}, 'query') : undefined;
+    const body = route.body ? validate(route.body.schema, parseJsonBody(rawBody, route.body.required), 'body') : undefined;
+    const run = async (): Promise<ApiResponse> => respond(route, await route.handle({ auth, params, query, body }));
+
+    const idempotencyKey = method === 'POST' && auth ? readIdempotencyKey(headers) : undefined;
+    if (idempotencyKey === undefined || !auth) return run();
+    return runIdempotent(
+      deps.store,
+      { accountId: auth.account.accountId, key: idempotencyKey, fingerprint: requestFingerprint(method, path, rawBody), now: now() },
+      run,
+    );
+  }
+}
+
+function respond(route: Route, result: unknown): ApiResponse {
+  if (route.success.status === 204) return noContent();
+  return json(route.success.status, result);
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) result[name.toLowerCase()] = value;
+  return result;
+}
+
+function decodeBody(event: APIGatewayProxyEventV2): string {
+  if (event.body === undefined || event.body === null) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function parseJsonBody(raw: string, required: boolean): unknown {
+  if (raw.trim() === '') {
+    if (required) throw badRequest('invalid_json', 'A JSON request body is required');
+    return {};
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw badRequest('invalid_json', 'The request body is not valid JSON');
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, input: unknown, location: 'body' | 'query'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new RequestValidationError(result.error.issues.map((issue) => issueDetail(issue, location)));
+}
+
+export function issueDetail(issue: z.core.$ZodIssue, location: 'body' | 'query'): ErrorDetail {
+  let field = '';
+  for (const key of issue.path) {
+    if (typeof key === 'number') field += `[${key}]`;
+    else field += field === '' ? String(key) : `.${String(key)}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    // zod reports unknown keys on the parent object; name them.
+    const names = issue.keys.join(', ');
+    return { location, field: field === '' ? names : `${field}.${names}`, message: `unknown field${issue.keys.length > 1 ? 's' : ''}` };
+  }
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+    return { location, field, message: `required (expected ${issue.expected})` };
+  }
+  return { location, field, message: issue.message.replace(/^Invalid input: /, '') };
+}

@@ -1,0 +1,41 @@
+// Hands redeliveries to the dispatcher: a retry message on the dispatch queue makes it try
+// attempt N of a pending delivery whose attemptCount is N-1 (delivery-service.ts handleRetry).
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+/** The dispatcher's retry message (delivery-service.ts isRetryMessage). */
+export interface RedeliveryMessage {
+  readonly kind: 'retry';
+  readonly deliveryId: string;
+  readonly accountId: string;
+  readonly attempt: number;
+}
+
+export interface RedeliveryQueue {
+  /** Sends the messages now; returns the delivery ids whose message SQS did not take. */
+  send(messages: readonly RedeliveryMessage[]): Promise<string[]>;
+}
+
+/** SendMessageBatch's limit. */
+const BATCH_SIZE = 10;
+
+export function createRedeliveryQueue(sqs: SQSClient, queueUrl: string): RedeliveryQueue {
+  return {
+    async send(messages) {
+      const failed: string[] = [];
+      for (let start = 0; start < messages.length; start += BATCH_SIZE) {
+        const batch = messages.slice(start, start + BATCH_SIZE);
+        const { Failed } = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+          }),
+        );
+        for (const entry of Failed ?? []) {
+          const message = batch[Number(entry.Id)];
+          if (message) failed.push(message.deliveryId);
+        }
+      }
+      return failed;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The route table's shape and the lookup from method + path to a route. Each route carries its
+// schemas and documentation, so the same table validates requests and generates the OpenAPI
+// document: a route cannot exist undocumented, nor be documented without existing.
+import type { z } from 'zod';
+import type { Account } from '../adapters/management-store';
+import { methodNotAllowed, notFound } from './errors';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Access = 'public' | 'account';
+
+export interface AuthContext {
+  readonly account: Account;
+  /** The visible prefix of the key used, for logs. */
+  readonly keyPrefix: string;
+}
+
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+/** Responses are typed by the schema's input side: what the handler builds before any transform. */
+type Result<S> = S extends z.ZodType ? z.input<S> : void;
+
+interface RouteDocs {
+  readonly method: HttpMethod;
+  /** OpenAPI-style template: `/v1/endpoints/{id}`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  /** Public routes answer without an API key. */
+  readonly access: Access;
+  /** Routes that start deliveries or create endpoints need the account's plan to include webhooks. */
+  readonly requiresWebhooks?: boolean;
+  /** Error statuses this route can answer with, beyond the ones every route may give. */
+  readonly errors: readonly number[];
+}
+
+export interface RouteDefinition<
+  TAccess extends Access,
+  TQuery extends z.ZodType | undefined,
+  TBody extends z.ZodType | undefined,
+  TResult extends z.ZodType | undefined,
+> extends RouteDocs {
+  readonly access: TAccess;
+  readonly query?: TQuery;
+  /** `required: false` treats an empty body as `{}`. */
+  readonly body?: { readonly schema: NonNullable<TBody>; readonly required: boolean };
+  readonly success: { readonly status: number; readonly description: string; readonly schema?: TResult };
+  handle(input: {
+    readonly auth: TAccess extends 'account' ? AuthContext : undefined;
+    readonly params: Readonly<Record<string, string>>;
+    readonly query: Output<TQuery>;
+    readonly body: Output<TBody>;
+  }): Promise<Result<TResult>>;
+}
+
+/** A route with its types erased, as the table and the app see it. */
+export interface Route extends RouteDocs {
+  readonly query?: z.ZodType;
+  readonly body?: { readonly schema: z.ZodType; readonly required: boolean };
+  readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodType };
+  handle(input: { auth: AuthContext | undefined; params: Readonly<Record<string, string>>; query: unknown; body: unknown }): Promise<unknown>;
+}
+
+export function defineRoute<
+  TAccess extends Access,
+  TQuery extends z.ZodType | undefined = undefined,
+  TBody extends z.ZodType | undefined = undefined,
+  TResult extends z.ZodType | undefined = undefined,
+>(definition: RouteDefinition<TAccess, TQuery, TBody, TResult>): Route {
+  return definition as unknown as Route;
+}
+
+/** Path parameters are ids we issued: anything else cannot name a resource. */
+const PATH_PARAMETER = /^[A-Za-z0-9_-]{1,128}$/;
+
+function match(pattern: string, path: string): Record<string, string> | undefined {
+  const patternParts = pattern.split('/');
+  const pathParts = path.split('/');
+  if (patternParts.length !== pathParts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of patternParts.entries()) {
+    const actual = pathParts[index] ?? '';
+    if (part.startsWith('{') && part.endsWith('}')) {
+      if (actual === '') return undefined;
+      params[part.slice(1, -1)] = actual;
+    } else if (part !== actual) return undefined;
+  }
+  return params;
+}
+
+/** The route for a request; throws 404 for an unknown path (or an impossible id) and 405 for a known path with another method. */
+export function resolveRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } {
+  const normalised = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = match(route.path, normalised);
+    if (!params) continue;
+    if (route.method !== method) {
+      allowed.push(route.method);
+      continue;
+    }
+    for (const [name, raw] of Object.entries(params)) {
+      let value: string;
+      try {
+        value = decodeURIComponent(raw);
+      } catch {
+        throw notFound();
+      }
+      if (!PATH_PARAMETER.test(value)) throw notFound();
+      params[name] = value;
+    }
+    return { route, params };
+  }
+  if (allowed.length > 0) throw methodNotAllowed(allowed);
+  throw notFound('No such route');
+}

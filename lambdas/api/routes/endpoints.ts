@@ -1,0 +1,141 @@
+import { defineRoute, type Route } from '../router';
+import {
+  CreatedEndpoint,
+  CreateEndpointRequest,
+  Endpoint,
+  EndpointList,
+  EndpointSecret,
+  TestEndpointRequest,
+  TestResult,
+  UpdateEndpointRequest,
+} from '../schemas';
+import type { EndpointService } from '../services/endpoints';
+import type { TestSendService } from '../services/test-sends';
+import { endpointView } from '../views';
+
+const TAG = 'Endpoints';
+
+export function endpointRoutes(services: { endpoints: EndpointService; testSends: TestSendService }): Route[] {
+  const { endpoints, testSends } = services;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/v1/endpoints',
+      operationId: 'listEndpoints',
+      summary: "List the account's endpoints, oldest first",
+      tag: TAG,
+      access: 'account',
+      errors: [],
+      success: { status: 200, description: 'The endpoints', schema: EndpointList },
+      handle: async ({ auth }) => ({ data: (await endpoints.list(auth.account.accountId)).map(endpointView) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/endpoints',
+      operationId: 'createEndpoint',
+      summary: 'Register an endpoint',
+      description:
+        'The URL is checked against the URL policy (its host name is resolved). The answer carries the signing secret. ' +
+        "403 endpoint_quota_exceeded when the plan's endpoint limit is reached.",
+      tag: TAG,
+      access: 'account',
+      requiresWebhooks: true,
+      errors: [400, 403, 409, 413],
+      body: { schema: CreateEndpointRequest, required: true },
+      success: { status: 201, description: 'The endpoint, with its secret', schema: CreatedEndpoint },
+      handle: async ({ auth, body }) => {
+        const endpoint = await endpoints.create(auth.account, body);
+        return { ...endpointView(endpoint), secret: endpoint.secret };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/endpoints/{id}',
+      operationId: 'getEndpoint',
+      summary: 'Get one endpoint',
+      tag: TAG,
+      access: 'account',
+      errors: [404],
+      success: { status: 200, description: 'The endpoint', schema: Endpoint },
+      handle: async ({ auth, params }) => endpointView(await endpoints.get(auth.account.accountId, params.id ?? '')),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/v1/endpoints/{id}',
+      operationId: 'updateEndpoint',
+      summary: 'Change url, events, description or status',
+      description: 'status active re-enables the endpoint and resets its failure counter; status disabled pauses deliveries.',
+      tag: TAG,
+      access: 'account',
+      errors: [400, 404, 413],
+      body: { schema: UpdateEndpointRequest, required: true },
+      success: { status: 200, description: 'The endpoint after the change', schema: Endpoint },
+      handle: async ({ auth, params, body }) => endpointView(await endpoints.update(auth.account.accountId, params.id ?? '', body)),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/v1/endpoints/{id}',
+      operationId: 'deleteEndpoint',
+      summary: 'Delete an endpoint',
+      description: 'Pending retries of its deliveries are dropped; its delivery log stays readable until it expires.',
+      tag: TAG,
+      access: 'account',
+      errors: [404],
+      success: { status: 204, description: 'Deleted' },
+      handle: async ({ auth, params }) => endpoints.remove(auth.account.accountId, params.id ?? ''),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/endpoints/{id}/secret',
+      operationId: 'getEndpointSecret',
+      summary: "Read the endpoint's signing secret",
+      tag: TAG,
+      access: 'account',
+      errors: [404],
+      success: { status: 200, description: 'The secret', schema: EndpointSecret },
+      handle: async ({ auth, params }) => endpoints.secret(auth.account.accountId, params.id ?? ''),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/endpoints/{id}/rotate-secret',
+      operationId: 'rotateEndpointSecret',
+      summary: 'Issue a new signing secret',
+      description:
+        'X-GeoRedir-Signature uses the new secret at once; the replaced secret keeps signing webhook-signature alongside the new one ' +
+        'until previousSecretExpiresAt (24 h by default). A second rotation within that time ends the first grace period.',
+      tag: TAG,
+      access: 'account',
+      errors: [404, 409],
+      success: { status: 200, description: 'The new secret', schema: EndpointSecret },
+      handle: async ({ auth, params }) => endpoints.rotateSecret(auth.account.accountId, params.id ?? ''),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/endpoints/{id}/enable',
+      operationId: 'enableEndpoint',
+      summary: 'Re-enable an endpoint after it was disabled, resetting its failure counter',
+      tag: TAG,
+      access: 'account',
+      requiresWebhooks: true,
+      errors: [403, 404, 409],
+      success: { status: 200, description: 'The endpoint, active', schema: Endpoint },
+      handle: async ({ auth, params }) => endpointView(await endpoints.enable(auth.account.accountId, params.id ?? '')),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/endpoints/{id}/test',
+      operationId: 'testEndpoint',
+      summary: 'Send a sample event now and report the outcome',
+      description:
+        'Signed like any delivery, with X-GeoRedir-Test: true. Logged in the endpoint\'s deliveries (test: true); never retried ' +
+        'and not counted towards auto-disable. Works on a disabled endpoint. Rate limited per endpoint (429).',
+      tag: TAG,
+      access: 'account',
+      requiresWebhooks: true,
+      errors: [400, 403, 404, 409, 413, 429],
+      body: { schema: TestEndpointRequest, required: false },
+      success: { status: 200, description: "The attempt's outcome (also when the endpoint failed)", schema: TestResult },
+      handle: async ({ auth, params, body }) => testSends.send(auth.account.accountId, params.id ?? '', body.event),
+    }),
+  ];
+}

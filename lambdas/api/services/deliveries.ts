@@ -1,0 +1,133 @@
+// Delivery logs and redelivery. A redelivery keeps the delivery id: the finished delivery is
+// reopened as pending and a retry message for attempt attemptCount+1 goes on the dispatch queue,
+// so the dispatcher's own claim-and-record path makes the attempt (and retries it if it fails).
+import type { AttemptPage, ManagedDelivery, ManagementStore } from '../../adapters/management-store';
+import type { Attempt, AttemptOutcome } from '../../domain/model';
+import { conflict, notFound } from '../errors';
+import type { RedeliveryQueue } from '../redelivery-queue';
+import { endpointNotFound } from './endpoints';
+
+export interface DeliveryServiceDeps {
+  readonly store: ManagementStore;
+  readonly queue: RedeliveryQueue;
+  readonly now: () => Date;
+  readonly log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
+}
+
+/** One recover call reopens at most this many deliveries and reads at most this much log. */
+export const MAX_RECOVER_DELIVERIES = 500;
+const MAX_RECOVER_LOG_ENTRIES = 5000;
+
+export const deliveryNotFound = () => notFound('Delivery not found');
+
+export class DeliveryLogService {
+  constructor(private readonly deps: DeliveryServiceDeps) {}
+
+  async listForEndpoint(
+    accountId: string,
+    endpointId: string,
+    options: { limit: number; cursor?: string; outcome?: AttemptOutcome },
+  ): Promise<AttemptPage> {
+    if (!(await this.deps.store.getEndpoint(accountId, endpointId))) throw endpointNotFound();
+    return this.deps.store.listEndpointAttempts(accountId, endpointId, options);
+  }
+
+  async get(accountId: string, deliveryId: string): Promise<{ delivery: ManagedDelivery; attempts: Attempt[]; body?: string }> {
+    const delivery = await this.deps.store.getDelivery(accountId, deliveryId);
+    if (!delivery) throw deliveryNotFound();
+    const [attempts, body] = await Promise.all([
+      this.deps.store.listAttempts(deliveryId),
+      delivery.test ? Promise.resolve(undefined) : this.deps.store.getEventBody(accountId, delivery.eventId),
+    ]);
+    return { delivery, attempts, ...(body === undefined ? {} : { body }) };
+  }
+
+  async redeliver(accountId: string, deliveryId: string): Promise<{ deliveryId: string; attempt: number }> {
+    const { store } = this.deps;
+    const delivery = await store.getDelivery(accountId, deliveryId);
+    if (!delivery) throw deliveryNotFound();
+    if (delivery.test) throw conflict('test_delivery', 'A test send cannot be redelivered; send a new test instead');
+    await this.requireActiveEndpoint(accountId, delivery.endpointId, () =>
+      conflict('endpoint_deleted', 'The endpoint of this delivery has been deleted'),
+    );
+    if (delivery.status === 'pending') throw deliveryInProgress();
+    if (!(await store.existingEventIds(accountId, [delivery.eventId])).has(delivery.eventId)) {
+      throw conflict('event_expired', 'The event is no longer retained and cannot be sent again');
+    }
+    const [outcome] = await this.reopenAndQueue([delivery]);
+    if (outcome === 'not_reopened') throw deliveryInProgress();
+    if (outcome === 'unsent') throw new Error('SQS did not accept the redelivery message');
+    return { deliveryId, attempt: delivery.attemptCount + 1 };
+  }
+
+  /** Redelivers every delivery of the endpoint that failed with an attempt at or after `since`. */
+  async recover(accountId: string, endpointId: string, since: Date): Promise<{ redelivered: string[]; truncated: boolean }> {
+    const { store } = this.deps;
+    await this.requireActiveEndpoint(accountId, endpointId, endpointNotFound);
+    const found = await store.deliveryIdsWithFailuresSince(accountId, endpointId, since.toISOString(), MAX_RECOVER_LOG_ENTRIES);
+    const failed = (await store.getDeliveries(accountId, found.deliveryIds)).filter(
+      (delivery) => delivery.status === 'failed' && delivery.endpointId === endpointId && !delivery.test,
+    );
+    const retained = await store.existingEventIds(accountId, failed.map((delivery) => delivery.eventId));
+    const candidates = failed.filter((delivery) => retained.has(delivery.eventId));
+    const chosen = candidates.slice(0, MAX_RECOVER_DELIVERIES);
+    const queued = await this.reopenAndQueue(chosen);
+    return {
+      redelivered: chosen.filter((_, index) => queued[index] === 'queued').map((delivery) => delivery.deliveryId),
+      truncated: found.truncated || candidates.length > chosen.length,
+    };
+  }
+
+  private async requireActiveEndpoint(accountId: string, endpointId: string, whenMissing: () => Error): Promise<void> {
+    const endpoint = await this.deps.store.getEndpoint(accountId, endpointId);
+    if (!endpoint) throw whenMissing();
+    if (endpoint.status !== 'active') {
+      throw conflict('endpoint_disabled', 'The endpoint is disabled; enable it (POST /v1/endpoints/{id}/enable) first');
+    }
+  }
+
+  /**
+   * Reopens each delivery, then sends the retry messages. A delivery whose message SQS did not
+   * take is put back as it was, so it is never left pending with nothing to move it on.
+   * Returns, per input delivery, what became of it.
+   */
+  private async reopenAndQueue(deliveries: readonly ManagedDelivery[]): Promise<('queued' | 'not_reopened' | 'unsent')[]> {
+    const { store, queue } = this.deps;
+    const at = this.deps.now().toISOString();
+    const reopened = await mapLimited(deliveries, 10, (delivery) => store.reopenDelivery(delivery, at));
+    const toSend = deliveries.filter((_, index) => reopened[index]);
+    let unsent: Set<string>;
+    try {
+      unsent = new Set(
+        await queue.send(toSend.map((delivery) => ({ kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, attempt: delivery.attemptCount + 1 }))),
+      );
+    } catch (error) {
+      await mapLimited(toSend, 10, (delivery) => store.restoreDelivery(delivery, at));
+      throw error;
+    }
+    if (unsent.size > 0) {
+      this.deps.log.warn('redelivery messages refused by SQS; deliveries restored', { count: unsent.size });
+      await mapLimited(toSend.filter((delivery) => unsent.has(delivery.deliveryId)), 10, (delivery) => store.restoreDelivery(delivery, at));
+    }
+    return deliveries.map((delivery, index) =>
+      reopened[index] !== true ? 'not_reopened' : unsent.has(delivery.deliveryId) ? 'unsent' : 'queued',
+    );
+  }
+}
+
+const deliveryInProgress = () => conflict('delivery_in_progress', 'The delivery is still in progress; wait for it to finish');
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,96 @@
+// `POST /v1/endpoints/{id}/test`: one signed sample event, sent now, marked X-GeoRedir-Test, and
+// logged as a one-attempt delivery. It neither counts towards auto-disable nor is ever retried,
+// and it works on a disabled endpoint, so a customer can check a fix before re-enabling.
+import { randomBytes } from 'node:crypto';
+import type { HttpSender } from '../../adapters/http-sender';
+import type { ManagementStore } from '../../adapters/management-store';
+import { EVENT_CATALOGUE, type EventType } from '../../domain/event-catalogue';
+import { newId } from '../../domain/ids';
+import type { Attempt } from '../../domain/model';
+import { buildDeliveryBody, formatTimestamp } from '../../domain/payload';
+import { buildDeliveryHeaders } from '../../domain/signing';
+import { rateLimited } from '../errors';
+import { endpointNotFound } from './endpoints';
+
+export interface TestSendDeps {
+  readonly store: ManagementStore;
+  readonly sender: HttpSender;
+  readonly userAgent: string;
+  readonly testSendsPerMinute: number;
+  readonly now: () => Date;
+}
+
+export interface TestSendResult {
+  readonly deliveryId: string;
+  readonly eventType: EventType;
+  readonly succeeded: boolean;
+  readonly statusCode?: number;
+  readonly latencyMs: number;
+  readonly responseExcerpt?: string;
+  readonly errorClass?: string;
+  readonly errorMessage?: string;
+}
+
+/** Test deliveries get ids of the same shape as real ones, but random: each test is its own delivery. */
+function testDeliveryId(): string {
+  return `dlv_${randomBytes(16).toString('hex')}`;
+}
+
+export class TestSendService {
+  constructor(private readonly deps: TestSendDeps) {}
+
+  async send(accountId: string, endpointId: string, eventType: EventType): Promise<TestSendResult> {
+    const { store, sender } = this.deps;
+    const endpoint = await store.getEndpoint(accountId, endpointId);
+    if (!endpoint) throw endpointNotFound();
+    const limit = await store.consumeRateLimit(`test-send#${accountId}#${endpointId}`, this.deps.testSendsPerMinute, 60, this.deps.now());
+    if (!limit.allowed) {
+      throw rateLimited(`At most ${this.deps.testSendsPerMinute} test sends per minute per endpoint`, limit.retryAfterSeconds);
+    }
+
+    const startedAt = this.deps.now();
+    const deliveryId = testDeliveryId();
+    const body = buildDeliveryBody(eventType, formatTimestamp(startedAt), EVENT_CATALOGUE[eventType].example);
+    const previous = endpoint.previousSecret;
+    const headers = buildDeliveryHeaders({
+      body,
+      eventType,
+      deliveryId,
+      attempt: 1,
+      timestampSeconds: Math.floor(startedAt.getTime() / 1000),
+      secret: endpoint.secret,
+      additionalSecrets: previous && Date.parse(previous.expiresAt) > startedAt.getTime() ? [previous.secret] : [],
+      userAgent: this.deps.userAgent,
+      test: true,
+    });
+    const result = await sender.send(endpoint.url, headers, body);
+
+    const attempt: Attempt & { test: true } = {
+      deliveryId,
+      accountId,
+      endpointId,
+      eventId: newId('test'),
+      eventType,
+      attempt: 1,
+      attemptedAt: startedAt.toISOString(),
+      outcome: result.outcome,
+      latencyMs: Math.round(result.latencyMs),
+      ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
+      ...(result.errorClass ? { errorClass: result.errorClass } : {}),
+      ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}),
+      ...(result.responseExcerpt === undefined ? {} : { responseExcerpt: result.responseExcerpt }),
+      test: true,
+    };
+    await store.recordTestSend(attempt, this.deps.now());
+    return {
+      deliveryId,
+      eventType,
+      succeeded: result.outcome === 'succeeded',
+      latencyMs: attempt.latencyMs,
+      ...(attempt.statusCode === undefined ? {} : { statusCode: attempt.statusCode }),
+      ...(attempt.responseExcerpt === undefined ? {} : { responseExcerpt: attempt.responseExcerpt }),
+      ...(attempt.errorClass === undefined ? {} : { errorClass: attempt.errorClass }),
+      ...(attempt.errorMessage === undefined ? {} : { errorMessage: attempt.errorMessage }),
+    };
+  }
+}

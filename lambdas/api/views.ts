@@ -1,0 +1,66 @@
+// Records -> response bodies. Explicit fields only, so a new internal attribute (a secret, a
+// claim, a counter) never reaches a client by accident.
+import type { z } from 'zod';
+import type { EndpointWithHealth, ManagedDelivery } from '../adapters/management-store';
+import type { Attempt } from '../domain/model';
+import type * as schemas from './schemas';
+
+type EndpointView = z.input<typeof schemas.Endpoint>;
+type AttemptView = z.input<typeof schemas.Attempt>;
+type DeliveryView = z.input<typeof schemas.Delivery>;
+
+const present = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+export function endpointView(endpoint: EndpointWithHealth): EndpointView {
+  return {
+    id: endpoint.endpointId,
+    url: endpoint.url,
+    events: [...endpoint.events],
+    ...present('description', endpoint.description),
+    status: endpoint.status,
+    ...present('disabledReason', endpoint.disabledReason),
+    ...present('disabledAt', endpoint.disabledAt),
+    consecutiveFailures: endpoint.consecutiveFailures,
+    ...present('lastSuccessAt', endpoint.lastSuccessAt),
+    ...present('lastFailureAt', endpoint.lastFailureAt),
+    createdAt: endpoint.createdAt,
+    updatedAt: endpoint.updatedAt,
+  };
+}
+
+export function attemptView(attempt: Attempt): AttemptView {
+  return {
+    deliveryId: attempt.deliveryId,
+    eventId: attempt.eventId,
+    eventType: attempt.eventType,
+    attempt: attempt.attempt,
+    attemptedAt: attempt.attemptedAt,
+    outcome: attempt.outcome,
+    ...present('statusCode', attempt.statusCode),
+    ...present('errorClass', attempt.errorClass),
+    ...present('errorMessage', attempt.errorMessage),
+    latencyMs: attempt.latencyMs,
+    ...present('responseExcerpt', attempt.responseExcerpt),
+    ...present('nextRetryAt', attempt.nextRetryAt),
+    ...(attempt.test === true ? { test: true } : {}),
+  };
+}
+
+export function deliveryView(delivery: ManagedDelivery, attempts: readonly Attempt[], body: string | undefined): DeliveryView {
+  return {
+    id: delivery.deliveryId,
+    endpointId: delivery.endpointId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    ...present('reason', delivery.reason),
+    ...present('nextAttemptAt', delivery.nextAttemptAt),
+    ...(delivery.test === true ? { test: true } : {}),
+    createdAt: delivery.createdAt,
+    updatedAt: delivery.updatedAt,
+    ...(body === undefined ? {} : { payload: JSON.parse(body) as unknown }),
+    attempts: attempts.map(attemptView),
+  };
+}

@@ -1,0 +1,88 @@
+// The admin commands against DynamoDB Local: as functions, and as the CLI a person runs (reading
+// the local run's .local/outputs.json), with the keys they print tried against the API.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AdminError, parseArgs, runAdminCommand } from '../../../cli/admin';
+import { hashApiKey } from '../../../lambdas/api/api-keys';
+import { type Harness, startHarness } from './harness';
+
+let h: Harness;
+let workDir: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  workDir = mkdtempSync(join(tmpdir(), 'admin-cli-'));
+});
+afterAll(async () => {
+  rmSync(workDir, { recursive: true, force: true });
+  await h.close();
+});
+
+const run = (...argv: string[]) => runAdminCommand(parseArgs(argv), h.store);
+
+it('create-account --json prints exactly accountId and apiKey, and the key works', async () => {
+  const output = JSON.parse(await run('create-account', '--name', 'Acme Inc', '--max-endpoints', '3', '--json'));
+  expect(Object.keys(output)).toEqual(['accountId', 'apiKey']);
+  expect(output.accountId).toMatch(/^acct_[0-9a-z]{26}$/);
+  expect(output.apiKey).toMatch(/^grw_[A-Za-z0-9_-]{43}$/);
+  expect(await h.store.getAccount(output.accountId)).toMatchObject({ name: 'Acme Inc', maxEndpoints: 3, webhooksEnabled: true, endpointCount: 0 });
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: output.apiKey })).status).toBe(200);
+  // Only the hash is stored.
+  expect(await h.store.findApiKey(hashApiKey(output.apiKey))).toEqual({
+    accountId: output.accountId,
+    keyPrefix: output.apiKey.slice(0, 12),
+    createdAt: expect.any(String),
+  });
+});
+
+it('create-key adds a second working key; revoke-key shuts one out and leaves the other', async () => {
+  const first = JSON.parse(await run('create-account', '--name', 'Two keys', '--json'));
+  const second = JSON.parse(await run('create-key', '--account', first.accountId, '--json'));
+  expect(second.accountId).toBe(first.accountId);
+  expect(second.apiKey).not.toBe(first.apiKey);
+
+  const revoked = JSON.parse(await run('revoke-key', '--key-prefix', first.apiKey.slice(0, 12), '--json'));
+  expect(revoked).toMatchObject({ accountId: first.accountId, keyPrefix: first.apiKey.slice(0, 12), revokedAt: expect.any(String) });
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: first.apiKey })).status).toBe(401);
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: second.apiKey })).status).toBe(200);
+});
+
+it('refuses unknown accounts and prefixes, bad numbers and missing names', async () => {
+  await expect(run('create-key', '--account', 'acct_nope', '--json')).rejects.toThrow(new AdminError('no account acct_nope'));
+  await expect(run('revoke-key', '--key-prefix', 'grw_zzzzzzzz')).rejects.toThrow('no key with prefix grw_zzzzzzzz');
+  await expect(run('revoke-key', '--key-prefix', 'grw_')).rejects.toThrow(AdminError);
+  await expect(run('create-account', '--name', 'X', '--max-endpoints', 'many')).rejects.toThrow('--max-endpoints must be a whole number');
+  await expect(run('create-account')).rejects.toThrow('--name is required');
+  await expect(run('delete-everything')).rejects.toThrow(/^usage: admin/);
+});
+
+it('list-accounts shows entitlements and key prefixes, never keys', async () => {
+  const created = JSON.parse(await run('create-account', '--name', 'Listed', '--max-endpoints', '7', '--webhooks-disabled', '--json'));
+  const text = await run('list-accounts');
+  expect(text).toContain(`${created.accountId}  Listed  webhooks off  endpoints 0/7  keys ${created.apiKey.slice(0, 12)}`);
+  const listed = JSON.parse(await run('list-accounts', '--json')) as { accountId: string; keys: unknown[] }[];
+  const entry = listed.find((account) => account.accountId === created.accountId);
+  expect(entry).toMatchObject({ name: 'Listed', webhooksEnabled: false, maxEndpoints: 7, keys: [{ keyPrefix: created.apiKey.slice(0, 12) }] });
+  const json = JSON.stringify(listed);
+  expect(json).not.toContain(created.apiKey);
+  expect(json).not.toContain(hashApiKey(created.apiKey));
+});
+
+it('runs as a command against the table named in .local/outputs.json', async () => {
+  const outputs = join(workDir, 'outputs.json');
+  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1' }));
+  const repository = resolve(__dirname, '../../..');
+  const stdout = await new Promise<string>((done, fail) =>
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repository, 'cli/admin.ts'), 'create-account', '--name', 'From the CLI', '--json', '--outputs', outputs],
+      { cwd: repository, env: { ...process.env, AWS_ACCESS_KEY_ID: 'unused', AWS_SECRET_ACCESS_KEY: 'unused' } },
+      (error, out, err) => (error ? fail(new Error(`${error.message}\n${err}`)) : done(out)),
+    ),
+  );
+  const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+  expect((await h.store.getAccount(printed.accountId))?.name).toBe('From the CLI');
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
+});

@@ -1,0 +1,176 @@
+// The management API as the tests meet it: real HTTP through local/http-api.ts (the API Gateway
+// stand-in), the real Lambda handler in-process, DynamoDB Local for the table and the local AWS
+// endpoint for SQS and Scheduler (DynamoDB proxied through it, as in the local run).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { ManagementStore } from '../../../lambdas/adapters/management-store';
+import type { ApiHandler } from '../../../lambdas/api/app';
+import { createAccount, type CreatedKey } from '../../../cli/admin';
+import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint';
+import { type HttpApi, startHttpApi } from '../../../local/http-api';
+import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { createTestTable, type TestTable } from '../../support/table';
+
+/** The deployed API's route keys (lib/webhook-delivery.ts addRoutes). */
+export const API_ROUTE_KEYS = [{ routeKey: 'GET /v1/event-types' }, { routeKey: 'GET /health' }, { routeKey: 'ANY /v1/{proxy+}' }];
+export const DISPATCH_QUEUE = 'dispatch';
+export const SCHEDULE_GROUP = 'webhook-retries';
+
+export interface Harness {
+  readonly url: string;
+  readonly table: TestTable;
+  readonly aws: AwsEndpoint;
+  /** The management side of the table, as the admin CLI uses it. */
+  readonly store: ManagementStore;
+  /** The dispatcher's side of the table, to seed deliveries as the dispatcher writes them. */
+  readonly dispatcherStore: DynamoDbStore;
+  newAccount(options?: { maxEndpoints?: number; webhooksEnabled?: boolean }): Promise<CreatedKey>;
+  /** JSON request with `Authorization: Bearer <apiKey>` when given. */
+  request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
+  /** Retry messages waiting on the dispatch queue. */
+  dispatchMessages(): unknown[];
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  apiKey?: string;
+  body?: unknown;
+  /** Sent as is (no JSON encoding). */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary answer shapes
+}
+
+const lambdaContext = {
+  functionName: 'management-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:management-api',
+  memoryLimitInMB: '256',
+  awsRequestId: 'local',
+  logGroupName: '/aws/lambda/management-api',
+  logStreamName: 'local',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+/**
+ * Starts everything. With `app` the given app answers (tests that need an injected DNS
+ * lookup); otherwise lambdas/api/handler.ts is imported with `env` applied, as Lambda would load it.
+ */
+export async function startHarness(options: { env?: Record<string, string>; app?: (settings: { table: TestTable; queueUrl: string }) => ApiHandler } = {}): Promise<Harness> {
+  const table = await createTestTable();
+  const aws = await startAwsEndpoint({
+    port: 0,
+    queues: [{ name: DISPATCH_QUEUE }],
+    buses: [],
+    scheduleGroups: [SCHEDULE_GROUP],
+    dynamoDbEndpoint: dynamoDbEndpoint(),
+  });
+  const queueUrl = aws.sqs.queueUrl(DISPATCH_QUEUE);
+  Object.assign(process.env, {
+    TABLE_NAME: table.tableName,
+    DISPATCH_QUEUE_URL: queueUrl,
+    SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
+    ALLOW_PRIVATE_ENDPOINTS: 'true',
+    AWS_ENDPOINT_URL: aws.url,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    ...options.env,
+  });
+  let invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  if (options.app) {
+    invoke = options.app({ table, queueUrl });
+  } else {
+    const { handler } = await import('../../../lambdas/api/handler');
+    invoke = (event) => handler(event, lambdaContext);
+  }
+  const api: HttpApi = await startHttpApi({ port: 0, routes: API_ROUTE_KEYS, invoke });
+  const store = new ManagementStore(table.client, table.tableName, 30);
+  const dispatcherStore = new DynamoDbStore(table.client, table.tableName, 30);
+
+  return {
+    url: api.url,
+    table,
+    aws,
+    store,
+    dispatcherStore,
+    newAccount: (accountOptions = {}) => createAccount(store, { name: 'Test account', ...accountOptions }),
+    async request(method, path, requestOptions = {}) {
+      const headers: Record<string, string> = { ...requestOptions.headers };
+      if (requestOptions.apiKey) headers.authorization = `Bearer ${requestOptions.apiKey}`;
+      let body: string | Buffer | undefined = requestOptions.rawBody;
+      if (requestOptions.body !== undefined) {
+        body = JSON.stringify(requestOptions.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${api.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    dispatchMessages: () => aws.sqs.peekMessages(DISPATCH_QUEUE).map((message) => JSON.parse(message.body) as unknown),
+    async close() {
+      await api.close();
+      await aws.close();
+      await table.drop();
+    },
+  };
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export interface Receiver {
+  url: string;
+  requests: ReceivedRequest[];
+  /** Changes the answer for later requests. */
+  respondWith(status: number, body?: string): void;
+  close(): Promise<void>;
+}
+
+/** A real webhook receiver on 127.0.0.1 that records every request. */
+export async function startReceiver(status = 200, body = '{"received":true}'): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  let answer = { status, body };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/georedir`,
+    requests,
+    respondWith(newStatus, newBody = '') {
+      answer = { status: newStatus, body: newBody };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,132 @@
+// Account A's key against every route that takes an id, with account B's ids: each answer must
+// be exactly the answer for an id that never existed, and B's data must not change.
+import { type Harness, type Receiver, startHarness, startReceiver } from './harness';
+import { seedDelivery } from './seed';
+
+let h: Harness;
+let receiverOfB: Receiver;
+let keyOfA: string;
+let keyOfB: string;
+let accountOfB: string;
+let endpointOfA: string;
+let endpointOfB: string;
+let deliveryOfB: string;
+let testDeliveryOfB: string;
+
+const NEVER_ENDPOINT = 'ep_0000000000000000000000zzzz';
+const NEVER_DELIVERY = 'dlv_00000000000000000000000000000000';
+
+/** A valid request body per operation, so only ownership decides the answer. */
+const BODIES: Record<string, () => unknown> = {
+  getEndpoint: () => undefined,
+  updateEndpoint: () => ({ description: 'taken over' }),
+  deleteEndpoint: () => undefined,
+  getEndpointSecret: () => undefined,
+  rotateEndpointSecret: () => undefined,
+  enableEndpoint: () => undefined,
+  testEndpoint: () => ({ event: 'click' }),
+  listEndpointDeliveries: () => undefined,
+  recoverEndpoint: () => ({ since: new Date(Date.now() - 3600_000).toISOString() }),
+  getDelivery: () => undefined,
+  redeliver: () => undefined,
+};
+
+interface Operation {
+  method: string;
+  path: string;
+  operationId: string;
+}
+
+let operations: Operation[];
+
+beforeAll(async () => {
+  h = await startHarness();
+  receiverOfB = await startReceiver();
+  const a = await h.newAccount();
+  const b = await h.newAccount();
+  keyOfA = a.apiKey;
+  keyOfB = b.apiKey;
+  accountOfB = b.accountId;
+
+  const createdA = await h.request('POST', '/v1/endpoints', { apiKey: keyOfA, body: { url: 'http://127.0.0.1:9/a', events: ['*'] } });
+  endpointOfA = createdA.json.id;
+  const createdB = await h.request('POST', '/v1/endpoints', { apiKey: keyOfB, body: { url: receiverOfB.url, events: ['*'], description: 'B' } });
+  endpointOfB = createdB.json.id;
+  deliveryOfB = await seedDelivery(h.dispatcherStore, {
+    accountId: accountOfB,
+    endpointId: endpointOfB,
+    eventId: 'evt-of-b',
+    outcomes: ['failed', 'failed'],
+    startAt: new Date(Date.now() - 20 * 60_000),
+  });
+  testDeliveryOfB = (await h.request('POST', `/v1/endpoints/${endpointOfB}/test`, { apiKey: keyOfB })).json.deliveryId;
+  receiverOfB.requests.length = 0;
+
+  const document = (await h.request('GET', '/v1/openapi.json')).json as { paths: Record<string, Record<string, { operationId: string }>> };
+  operations = Object.entries(document.paths)
+    .filter(([path]) => path.includes('{id}'))
+    .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operationId: operation.operationId })));
+});
+
+afterAll(async () => {
+  await receiverOfB.close();
+  await h.close();
+});
+
+async function snapshotOfB() {
+  return {
+    endpoint: await h.store.getEndpoint(accountOfB, endpointOfB),
+    delivery: await h.store.getDelivery(accountOfB, deliveryOfB),
+    attempts: await h.store.listAttempts(deliveryOfB),
+    endpoints: (await h.request('GET', '/v1/endpoints', { apiKey: keyOfB })).json,
+  };
+}
+
+describe("account A with account B's ids", () => {
+  it('covers every route that takes an id', () => {
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual(Object.keys(BODIES).sort());
+  });
+
+  it('answers exactly as for an id that never existed, and changes nothing of B', async () => {
+    const before = await snapshotOfB();
+    const messagesBefore = h.dispatchMessages().length;
+
+    for (const operation of operations) {
+      const isDelivery = operation.path.startsWith('/v1/deliveries/');
+      const idsOfB = isDelivery ? [deliveryOfB, testDeliveryOfB] : [endpointOfB];
+      const never = isDelivery ? NEVER_DELIVERY : NEVER_ENDPOINT;
+      const body = BODIES[operation.operationId]?.();
+      const call = (id: string) =>
+        h.request(operation.method, operation.path.replace('{id}', id), { apiKey: keyOfA, ...(body === undefined ? {} : { body }) });
+
+      const baseline = await call(never);
+      for (const id of idsOfB) {
+        const answer = await call(id);
+        const label = `${operation.method} ${operation.path} with ${id}`;
+        expect({ label, status: answer.status }).toEqual({ label, status: 404 });
+        expect({ label, body: answer.json }).toEqual({ label, body: baseline.json });
+        expect(answer.text).not.toContain(id);
+        expect(answer.text).not.toContain(accountOfB);
+      }
+    }
+
+    expect(await snapshotOfB()).toEqual(before);
+    expect(h.dispatchMessages()).toHaveLength(messagesBefore);
+    expect(receiverOfB.requests).toHaveLength(0);
+  });
+
+  it("lists only A's own endpoints", async () => {
+    const listed = await h.request('GET', '/v1/endpoints', { apiKey: keyOfA });
+    expect(listed.json.data.map((endpoint: { id: string }) => endpoint.id)).toEqual([endpointOfA]);
+  });
+
+  it("refuses B's paging cursor on A's log", async () => {
+    await seedDelivery(h.dispatcherStore, { accountId: accountOfB, endpointId: endpointOfB, eventId: 'evt-of-b-2', outcomes: ['succeeded'], startAt: new Date() });
+    const pageOfB = await h.request('GET', `/v1/endpoints/${endpointOfB}/deliveries?limit=1`, { apiKey: keyOfB });
+    expect(pageOfB.json.nextCursor).toEqual(expect.any(String));
+    const answer = await h.request('GET', `/v1/endpoints/${endpointOfA}/deliveries?cursor=${encodeURIComponent(pageOfB.json.nextCursor)}`, { apiKey: keyOfA });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.code).toBe('invalid_cursor');
+    expect(answer.text).not.toContain(endpointOfB);
+  });
+});
