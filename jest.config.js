@@ -1,5 +1,8 @@
 // Three projects: fast pure tests, CDK template tests, and tests against real services
 // (DynamoDB Local, HTTP receivers on 127.0.0.1). Only the last starts DynamoDB Local.
+// The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const base = { testEnvironment: 'node', transform, testTimeout: 60000 };
 
