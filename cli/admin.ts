@@ -6,13 +6,16 @@
 //   npm run admin -- create-key --account ID [--json]
 //   npm run admin -- revoke-key --key-prefix P [--json]
 //   npm run admin -- list-accounts [--json]
-// Table: .local/outputs.json of the local run (default), or --table NAME [--region R] against AWS.
+// Table: .local/outputs.json of the local run (default), or a deployed stack's TableName output
+// (--stack NAME [--region R]), or a table named outright (--table NAME [--region R]).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Account, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
 import { generateApiKey, isKeyPrefix } from '../lambdas/api/api-keys';
 import { newAccountId } from '../lambdas/domain/ids';
+import { readStackOutputs, StackOutputsError } from './stack-outputs';
 
 export const DEFAULT_MAX_ENDPOINTS = 10;
 const MAX_NAME_LENGTH = 200;
@@ -81,7 +84,7 @@ interface ParsedArgs {
   readonly flags: ReadonlyMap<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'table', 'region', 'endpoint', 'outputs']);
+const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'stack', 'table', 'region', 'endpoint', 'outputs']);
 const SWITCHES = new Set(['json', 'webhooks-disabled', 'help']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -121,20 +124,41 @@ interface TableTarget {
   readonly client: DynamoDBClient;
 }
 
-/** The local run's table (via .local/outputs.json), or a deployed one named with --table. */
-export function resolveTable(args: ParsedArgs, cwd: string = process.cwd()): TableTarget {
+export interface ResolveTableOptions {
+  readonly cwd?: string;
+  /** Asked for --stack instead of a client made for --region (tests point one at a fake). */
+  readonly cloudFormation?: CloudFormationClient;
+}
+
+/**
+ * The local run's table (via .local/outputs.json), a deployed stack's (its TableName output,
+ * --stack), or one named outright (--table). --region and --endpoint apply to the last two.
+ */
+export async function resolveTable(args: ParsedArgs, options: ResolveTableOptions = {}): Promise<TableTarget> {
+  const stack = stringFlag(args, 'stack');
   const table = stringFlag(args, 'table');
-  if (table !== undefined) {
-    const region = stringFlag(args, 'region');
-    const endpoint = stringFlag(args, 'endpoint');
-    return { tableName: table, client: new DynamoDBClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) }) };
+  const chosen = (['stack', 'table', 'outputs'] as const).filter((name) => stringFlag(args, name) !== undefined);
+  if (chosen.length > 1) throw new AdminError(`choose one of ${chosen.map((name) => `--${name}`).join(', ')}`);
+  const region = stringFlag(args, 'region');
+  const endpoint = stringFlag(args, 'endpoint');
+  const awsClient = () => new DynamoDBClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) });
+  if (stack !== undefined) {
+    let outputs: Record<string, string>;
+    try {
+      outputs = await readStackOutputs(stack, { region, client: options.cloudFormation, required: ['TableName'] });
+    } catch (error) {
+      throw error instanceof StackOutputsError ? new AdminError(error.message) : error;
+    }
+    return { tableName: outputs.TableName as string, client: awsClient() };
   }
-  const file = resolve(cwd, stringFlag(args, 'outputs') ?? '.local/outputs.json');
+  if (table !== undefined) return { tableName: table, client: awsClient() };
+  if (region !== undefined || endpoint !== undefined) throw new AdminError('--region and --endpoint go with --stack or --table');
+  const file = resolve(options.cwd ?? process.cwd(), stringFlag(args, 'outputs') ?? '.local/outputs.json');
   let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown };
   try {
     outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
   } catch {
-    throw new AdminError(`cannot read ${file}: start the local run (npm start) or name a deployed table with --table`);
+    throw new AdminError(`cannot read ${file}: start the local run (npm start) or name a deployed stack with --stack`);
   }
   if (typeof outputs.tableName !== 'string' || typeof outputs.awsEndpoint !== 'string') {
     throw new AdminError(`${file} has no tableName and awsEndpoint`);
@@ -155,8 +179,9 @@ const USAGE = `usage: admin <command> [options]
   create-key --account ID [--json]
   revoke-key --key-prefix P [--json]
   list-accounts [--json]
-table: .local/outputs.json (the local run; --outputs FILE to choose another)
-       or --table NAME [--region R] [--endpoint URL] for a deployed stack (its TableName output)`;
+table: .local/outputs.json (the local run; --outputs FILE to choose another),
+       or --stack NAME [--region R] for a deployed stack (its TableName output, via CloudFormation),
+       or --table NAME [--region R] [--endpoint URL] to name the table outright`;
 
 /** Runs one command and returns what to print. */
 export async function runAdminCommand(args: ParsedArgs, store: ManagementStore): Promise<string> {
@@ -217,7 +242,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let target: TableTarget | undefined;
   try {
-    target = resolveTable(args);
+    target = await resolveTable(args);
     console.log(await runAdminCommand(args, new ManagementStore(target.client, target.tableName, 30)));
     return 0;
   } catch (error) {

@@ -32,6 +32,8 @@ export const keys = {
     [SK]: `ATTEMPT#${String(attempt).padStart(6, '0')}`,
   }),
   endpointLog: (accountId: string, endpointId: string) => `ENDPOINT#${accountId}#${endpointId}`,
+  /** gsi1pk of an endpoint's deliveries by creation time (recovery finds skipped and failed ones). */
+  endpointDeliveries: (accountId: string, endpointId: string) => `ENDPOINTDELIVERIES#${accountId}#${endpointId}`,
 };
 
 /** What the write of an attempt changes on its delivery. */
@@ -244,6 +246,10 @@ export class DynamoDbStore {
             ...keys.delivery(delivery.deliveryId),
             ...delivery,
             ...(claim ? { claimedAttempt: claim.attempt, claimExpiresAt: claim.leaseUntil.getTime() } : {}),
+            // The endpoint's deliveries by creation time: recover finds skipped ones here, which
+            // have no attempt in the log (ManagementStore.deliveryIdsToRecoverSince reads it).
+            [GSI1PK]: keys.endpointDeliveries(delivery.accountId, delivery.endpointId),
+            [GSI1SK]: `${delivery.createdAt}#${delivery.deliveryId}`,
             [TTL]: this.expiresAt(now),
           },
           ConditionExpression: 'attribute_not_exists(#pk)',

@@ -545,14 +545,49 @@ export class ManagementStore {
   }
 
   /**
-   * Ids of the endpoint's deliveries with a failed attempt at or after `since`, newest first,
-   * reading at most `maxAttempts` log entries.
+   * Ids of the endpoint's deliveries that recover should look at: those with a failed attempt at
+   * or after `since` (the attempt log), and those created at or after `since` that ended failed or
+   * skipped (the delivery index; a delivery skipped while the endpoint was disabled has no attempt).
+   * Reads at most `maxItems` entries of each; the caller checks each delivery's current status.
    */
-  async deliveryIdsWithFailuresSince(
+  async deliveryIdsToRecoverSince(
     accountId: string,
     endpointId: string,
     since: string,
-    maxAttempts: number,
+    maxItems: number,
+  ): Promise<{ deliveryIds: string[]; truncated: boolean }> {
+    const [withFailures, closed] = await Promise.all([
+      this.indexedDeliveryIds(
+        {
+          pk: keys.endpointLog(accountId, endpointId),
+          filter: 'outcome = :failed AND attribute_not_exists(test)',
+          values: { ':failed': 'failed' },
+        },
+        since,
+        maxItems,
+      ),
+      this.indexedDeliveryIds(
+        {
+          pk: keys.endpointDeliveries(accountId, endpointId),
+          filter: '#status IN (:failed, :skipped) AND attribute_not_exists(test)',
+          names: { '#status': 'status' },
+          values: { ':failed': 'failed', ':skipped': 'skipped' },
+        },
+        since,
+        maxItems,
+      ),
+    ]);
+    return {
+      deliveryIds: [...new Set([...withFailures.deliveryIds, ...closed.deliveryIds])],
+      truncated: withFailures.truncated || closed.truncated,
+    };
+  }
+
+  /** Distinct deliveryIds of gsi1 entries under `pk` sorted at or after `since` that pass `filter`, newest first. */
+  private async indexedDeliveryIds(
+    query: { pk: string; filter: string; names?: Record<string, string>; values: Record<string, unknown> },
+    since: string,
+    maxItems: number,
   ): Promise<{ deliveryIds: string[]; truncated: boolean }> {
     const seen = new Set<string>();
     let read = 0;
@@ -563,19 +598,19 @@ export class ManagementStore {
           TableName: this.tableName,
           IndexName: GSI1,
           KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-          FilterExpression: 'outcome = :failed AND attribute_not_exists(test)',
+          FilterExpression: query.filter,
           ProjectionExpression: 'deliveryId',
-          ExpressionAttributeNames: { '#pk': GSI1PK, '#sk': GSI1SK },
-          ExpressionAttributeValues: { ':pk': keys.endpointLog(accountId, endpointId), ':since': since, ':failed': 'failed' },
+          ExpressionAttributeNames: { '#pk': GSI1PK, '#sk': GSI1SK, ...query.names },
+          ExpressionAttributeValues: { ':pk': query.pk, ':since': since, ...query.values },
           ScanIndexForward: false,
-          Limit: Math.min(500, maxAttempts - read),
+          Limit: Math.min(500, maxItems - read),
           ExclusiveStartKey: startKey,
         }),
       );
       read += page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) seen.add(String(item.deliveryId));
       startKey = page.LastEvaluatedKey;
-    } while (startKey && read < maxAttempts);
+    } while (startKey && read < maxItems);
     return { deliveryIds: [...seen], truncated: startKey !== undefined };
   }
 

@@ -1,18 +1,12 @@
 // Hands redeliveries to the dispatcher: a retry message on the dispatch queue makes it try
 // attempt N of a pending delivery whose attemptCount is N-1 (delivery-service.ts handleRetry).
+// The message is the dispatcher's own RetryMessage, so the dispatch queue carries one retry shape.
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-
-/** The dispatcher's retry message (delivery-service.ts isRetryMessage). */
-export interface RedeliveryMessage {
-  readonly kind: 'retry';
-  readonly deliveryId: string;
-  readonly accountId: string;
-  readonly attempt: number;
-}
+import type { RetryMessage } from '../adapters/retry-scheduler';
 
 export interface RedeliveryQueue {
   /** Sends the messages now; returns the delivery ids whose message SQS did not take. */
-  send(messages: readonly RedeliveryMessage[]): Promise<string[]>;
+  send(messages: readonly RetryMessage[]): Promise<string[]>;
 }
 
 /** SendMessageBatch's limit. */

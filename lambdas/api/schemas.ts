@@ -51,7 +51,7 @@ export const TestEndpointRequest = z.strictObject({
 });
 
 export const RecoverRequest = z.strictObject({
-  since: timestamp.describe('Redeliver every failed delivery with a failed attempt at or after this time'),
+  since: timestamp.describe('Redeliver deliveries with a failed attempt at or after this time, and those created since then that failed or were skipped'),
 });
 
 export const ListDeliveriesQuery = z.strictObject({

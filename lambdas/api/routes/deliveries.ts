@@ -31,8 +31,10 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       method: 'POST',
       path: '/v1/endpoints/{id}/recover',
       operationId: 'recoverEndpoint',
-      summary: 'Redeliver every failed delivery since a time',
-      description: 'Each failed delivery with a failed attempt at or after since gets a new attempt (same delivery id). 409 while the endpoint is disabled.',
+      summary: 'Redeliver every failed or skipped delivery since a time',
+      description:
+        'Each failed delivery with a failed attempt at or after since, and each delivery created since then that failed or was skipped ' +
+        '(because the endpoint was disabled), gets a new attempt (same delivery id). 409 while the endpoint is disabled.',
       tag: TAG,
       access: 'account',
       requiresWebhooks: true,

@@ -14,7 +14,7 @@ export interface DeliveryServiceDeps {
   readonly log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
 }
 
-/** One recover call reopens at most this many deliveries and reads at most this much log. */
+/** One recover call reopens at most this many deliveries and reads at most this many index entries of each kind. */
 export const MAX_RECOVER_DELIVERIES = 500;
 const MAX_RECOVER_LOG_ENTRIES = 5000;
 
@@ -60,16 +60,22 @@ export class DeliveryLogService {
     return { deliveryId, attempt: delivery.attemptCount + 1 };
   }
 
-  /** Redelivers every delivery of the endpoint that failed with an attempt at or after `since`. */
+  /**
+   * Redelivers every delivery of the endpoint that failed with an attempt at or after `since`, or
+   * was created since then and ended failed or skipped (skipped: sent while the endpoint was disabled).
+   */
   async recover(accountId: string, endpointId: string, since: Date): Promise<{ redelivered: string[]; truncated: boolean }> {
     const { store } = this.deps;
     await this.requireActiveEndpoint(accountId, endpointId, endpointNotFound);
-    const found = await store.deliveryIdsWithFailuresSince(accountId, endpointId, since.toISOString(), MAX_RECOVER_LOG_ENTRIES);
-    const failed = (await store.getDeliveries(accountId, found.deliveryIds)).filter(
-      (delivery) => delivery.status === 'failed' && delivery.endpointId === endpointId && !delivery.test,
+    const found = await store.deliveryIdsToRecoverSince(accountId, endpointId, since.toISOString(), MAX_RECOVER_LOG_ENTRIES);
+    const closed = (await store.getDeliveries(accountId, found.deliveryIds)).filter(
+      (delivery) => (delivery.status === 'failed' || delivery.status === 'skipped') && delivery.endpointId === endpointId && !delivery.test,
     );
-    const retained = await store.existingEventIds(accountId, failed.map((delivery) => delivery.eventId));
-    const candidates = failed.filter((delivery) => retained.has(delivery.eventId));
+    const retained = await store.existingEventIds(accountId, closed.map((delivery) => delivery.eventId));
+    // Oldest first, so the endpoint gets them in about the order the events happened.
+    const candidates = closed
+      .filter((delivery) => retained.has(delivery.eventId))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.deliveryId.localeCompare(b.deliveryId));
     const chosen = candidates.slice(0, MAX_RECOVER_DELIVERIES);
     const queued = await this.reopenAndQueue(chosen);
     return {

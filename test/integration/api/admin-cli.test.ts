@@ -1,22 +1,28 @@
 // The admin commands against DynamoDB Local: as functions, and as the CLI a person runs (reading
-// the local run's .local/outputs.json), with the keys they print tried against the API.
+// the local run's .local/outputs.json, or a deployed stack's outputs from a CloudFormation fake),
+// with the keys they print tried against the API.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AdminError, parseArgs, runAdminCommand } from '../../../cli/admin';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { AdminError, parseArgs, resolveTable, runAdminCommand } from '../../../cli/admin';
 import { hashApiKey } from '../../../lambdas/api/api-keys';
+import { type FakeCloudFormation, startFakeCloudFormation } from '../../support/cloudformation-fake';
 import { type Harness, startHarness } from './harness';
 
 let h: Harness;
 let workDir: string;
+let cloudFormation: FakeCloudFormation;
 
 beforeAll(async () => {
   h = await startHarness();
+  cloudFormation = await startFakeCloudFormation();
   workDir = mkdtempSync(join(tmpdir(), 'admin-cli-'));
 });
 afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
+  await cloudFormation.close();
   await h.close();
 });
 
@@ -70,19 +76,72 @@ it('list-accounts shows entitlements and key prefixes, never keys', async () => 
   expect(json).not.toContain(hashApiKey(created.apiKey));
 });
 
-it('runs as a command against the table named in .local/outputs.json', async () => {
-  const outputs = join(workDir, 'outputs.json');
-  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1' }));
-  const repository = resolve(__dirname, '../../..');
-  const stdout = await new Promise<string>((done, fail) =>
+const repository = resolve(__dirname, '../../..');
+
+/** Runs cli/admin.ts as `npm run admin` does and returns its stdout. */
+function runCli(argv: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise<string>((done, fail) =>
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(repository, 'cli/admin.ts'), 'create-account', '--name', 'From the CLI', '--json', '--outputs', outputs],
-      { cwd: repository, env: { ...process.env, AWS_ACCESS_KEY_ID: 'unused', AWS_SECRET_ACCESS_KEY: 'unused' } },
+      ['--import', 'tsx', join(repository, 'cli/admin.ts'), ...argv],
+      { cwd: repository, env: { ...process.env, AWS_ACCESS_KEY_ID: 'unused', AWS_SECRET_ACCESS_KEY: 'unused', ...env } },
       (error, out, err) => (error ? fail(new Error(`${error.message}\n${err}`)) : done(out)),
     ),
   );
+}
+
+it('runs as a command against the table named in .local/outputs.json', async () => {
+  const outputs = join(workDir, 'outputs.json');
+  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1' }));
+  const stdout = await runCli(['create-account', '--name', 'From the CLI', '--json', '--outputs', outputs]);
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
   expect((await h.store.getAccount(printed.accountId))?.name).toBe('From the CLI');
   expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
+});
+
+it("runs as a command against a deployed stack's table, found through its CloudFormation outputs", async () => {
+  cloudFormation.putStack('GeoRedirWebhooks', { outputs: { TableName: h.table.tableName, EventBusName: 'georedir-webhooks' } });
+  const before = cloudFormation.requests.length;
+  // CloudFormation is the fake and DynamoDB the local endpoint (--endpoint): nothing reaches AWS.
+  const stdout = await runCli(
+    ['create-account', '--name', 'From the stack', '--json', '--stack', 'GeoRedirWebhooks', '--region', 'eu-west-1', '--endpoint', h.aws.url],
+    { AWS_ENDPOINT_URL: cloudFormation.url, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url },
+  );
+  const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+  expect((await h.store.getAccount(printed.accountId))?.name).toBe('From the stack');
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
+  const [request] = cloudFormation.requests.slice(before);
+  expect(request?.params).toMatchObject({ Action: 'DescribeStacks', StackName: 'GeoRedirWebhooks' });
+  expect(request?.headers.authorization).toContain('/eu-west-1/cloudformation/aws4_request');
+});
+
+describe('resolveTable', () => {
+  let client: CloudFormationClient;
+  beforeAll(() => {
+    client = new CloudFormationClient({ endpoint: cloudFormation.url, region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  });
+  afterAll(() => client.destroy());
+  const resolveWith = (...argv: string[]) => resolveTable(parseArgs(['list-accounts', ...argv]), { cloudFormation: client });
+
+  it("takes --stack's TableName output, --table as given", async () => {
+    cloudFormation.putStack('Deployed', { outputs: { TableName: 'Deployed-Table-1' } });
+    for (const [argv, tableName] of [
+      [['--stack', 'Deployed'], 'Deployed-Table-1'],
+      [['--table', 'Named-Table', '--region', 'eu-west-1'], 'Named-Table'],
+    ] as const) {
+      const target = await resolveWith(...argv);
+      target.client.destroy();
+      expect(target.tableName).toBe(tableName);
+    }
+  });
+
+  it('turns stack faults into AdminErrors and refuses conflicting sources', async () => {
+    await expect(resolveWith('--stack', 'Missing')).rejects.toThrow(new AdminError('no stack Missing in eu-west-1: check --stack and --region'));
+    cloudFormation.putStack('NotOurs', { outputs: { BucketName: 'b' } });
+    await expect(resolveWith('--stack', 'NotOurs')).rejects.toThrow(AdminError);
+    await expect(resolveWith('--stack', 'NotOurs')).rejects.toThrow('stack NotOurs has no output TableName');
+    await expect(resolveWith('--stack', 'Deployed', '--table', 'T')).rejects.toThrow(new AdminError('choose one of --stack, --table'));
+    await expect(resolveWith('--outputs', 'x.json', '--stack', 'Deployed')).rejects.toThrow('choose one of --stack, --outputs');
+    await expect(resolveWith('--region', 'eu-west-1')).rejects.toThrow('--region and --endpoint go with --stack or --table');
+  });
 });

@@ -6,7 +6,7 @@ import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { retryScheduleName } from '../../../lambdas/domain/ids';
 import { USER_AGENT } from '../../../lambdas/shared/version';
 import { type Harness, type Receiver, SCHEDULE_GROUP, DISPATCH_QUEUE, startHarness, startReceiver } from './harness';
-import { seedDelivery } from './seed';
+import { seedDelivery, seedSkippedDelivery } from './seed';
 
 let h: Harness;
 let apiKey: string;
@@ -356,6 +356,31 @@ describe('POST /v1/endpoints/{id}/recover', () => {
     // A second call finds nothing new: the recovered ones are pending now.
     const again = await h.request('POST', `/v1/endpoints/${endpointId}/recover`, { apiKey, body: { since } });
     expect(again.json.redelivered).toEqual([]);
+  });
+
+  it('also redelivers deliveries skipped while the endpoint was disabled, created since the given time', async () => {
+    const { id: endpointId } = await createEndpoint('http://127.0.0.1:9/recover-skipped');
+    const { id: otherEndpointId } = await createEndpoint('http://127.0.0.1:9/recover-skipped-other');
+    const skip = (onEndpoint: string, minutes: number) =>
+      seedSkippedDelivery(h.dispatcherStore, { accountId, endpointId: onEndpoint, eventId: nextEventId(), at: minutesAgo(minutes) });
+    const oldSkipped = await skip(endpointId, 120);
+    const recentSkipped = [await skip(endpointId, 45), await skip(endpointId, 15)];
+    const otherEndpoints = await skip(otherEndpointId, 30);
+
+    const since = minutesAgo(60).toISOString();
+    const answer = await h.request('POST', `/v1/endpoints/${endpointId}/recover`, { apiKey, body: { since } });
+    expect(answer.status).toBe(202);
+    // Oldest first.
+    expect(answer.json).toEqual({ since, redelivered: recentSkipped, truncated: false });
+    const queued = h.dispatchMessages().filter((message) =>
+      [oldSkipped, ...recentSkipped, otherEndpoints].includes((message as { deliveryId: string }).deliveryId),
+    );
+    expect(queued).toEqual(recentSkipped.map((deliveryId) => ({ kind: 'retry', deliveryId, accountId, attempt: 1 })));
+    for (const deliveryId of recentSkipped) {
+      expect(await h.store.getDelivery(accountId, deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, retryScheduledFor: 1 });
+    }
+    expect(await h.store.getDelivery(accountId, oldSkipped)).toMatchObject({ status: 'skipped', reason: 'endpoint disabled' });
+    expect(await h.store.getDelivery(accountId, otherEndpoints)).toMatchObject({ status: 'skipped' });
   });
 
   it('answers 400 without a valid since and 409 while the endpoint is disabled', async () => {

@@ -20,21 +20,52 @@ export interface SeedOptions {
   nextRetryAt?: Date;
 }
 
-export async function seedDelivery(store: DynamoDbStore, options: SeedOptions): Promise<string> {
-  const { accountId, endpointId, eventId, outcomes } = options;
+/** A delivery the dispatcher skipped at once because the endpoint was disabled: no attempt, no claim. */
+export async function seedSkippedDelivery(
+  store: DynamoDbStore,
+  options: { accountId: string; endpointId: string; eventId: string; at: Date },
+): Promise<string> {
+  const { accountId, endpointId, eventId, at } = options;
   const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
-  const created = options.startAt.toISOString();
+  await saveClick(store, accountId, eventId, at);
+  const created = await store.createDelivery(
+    {
+      deliveryId,
+      accountId,
+      endpointId,
+      eventId,
+      eventType: 'click',
+      status: 'skipped',
+      attemptCount: 0,
+      reason: 'endpoint disabled',
+      createdAt: at.toISOString(),
+      updatedAt: at.toISOString(),
+    },
+    at,
+  );
+  if (!created.created) throw new Error(`seed: delivery ${deliveryId} exists already`);
+  return deliveryId;
+}
+
+async function saveClick(store: DynamoDbStore, accountId: string, eventId: string, at: Date): Promise<void> {
   await store.saveEvent(
     {
       accountId,
       eventId,
       eventType: 'click',
-      timestamp: formatTimestamp(options.startAt),
-      body: buildDeliveryBody('click', formatTimestamp(options.startAt), { ...EVENT_CATALOGUE.click.example, click_id: eventId }),
-      receivedAt: created,
+      timestamp: formatTimestamp(at),
+      body: buildDeliveryBody('click', formatTimestamp(at), { ...EVENT_CATALOGUE.click.example, click_id: eventId }),
+      receivedAt: at.toISOString(),
     },
-    options.startAt,
+    at,
   );
+}
+
+export async function seedDelivery(store: DynamoDbStore, options: SeedOptions): Promise<string> {
+  const { accountId, endpointId, eventId, outcomes } = options;
+  const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
+  const created = options.startAt.toISOString();
+  await saveClick(store, accountId, eventId, options.startAt);
   const leaseUntil = new Date(options.startAt.getTime() + 60_000);
   await store.createDelivery(
     { deliveryId, accountId, endpointId, eventId, eventType: 'click', status: 'pending', attemptCount: 0, createdAt: created, updatedAt: created },
