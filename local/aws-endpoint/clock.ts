@@ -41,6 +41,37 @@ export class ManualClock implements Clock {
   }
 }
 
+/**
+ * Real time plus an offset that can only grow: the local run's clock. Everything keeps moving in
+ * real time, and a jump (`advance`) makes what would be due later (a 30-minute schedule, a
+ * 6-minute visibility timeout) due now, so tests need not wait.
+ */
+export class OffsetClock implements Clock {
+  private offsetMs = 0;
+  private readonly listeners = new Set<() => void>();
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** How far ahead of real time this clock is. */
+  offset(): number {
+    return this.offsetMs;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Moves forward only: going back could deliver a message twice or fire a schedule again. */
+  advance(milliseconds: number): void {
+    if (!Number.isFinite(milliseconds) || milliseconds < 0) throw new RangeError(`advance: milliseconds must be a finite number >= 0, got ${milliseconds}`);
+    this.offsetMs += milliseconds;
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
 /** Largest delay setTimeout accepts; longer waits are re-armed in steps. */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 

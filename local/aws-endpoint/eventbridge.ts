@@ -60,7 +60,17 @@ export interface EventBridgeEngineOptions {
   log?: (line: string) => void;
 }
 
+/** An accepted event as the local run saw it, for local inspection (GET /_local/events). */
+export interface RecordedEvent {
+  busName: string;
+  /** Rules whose pattern matched; empty when the event went nowhere, as AWS would drop it. */
+  matchedRules: string[];
+  event: EventEnvelope;
+}
+
 export const MAX_PUT_EVENTS_ENTRIES = 10;
+/** How many accepted events the local inspection keeps (oldest dropped first). */
+export const RECORDED_EVENTS_LIMIT = 1000;
 export const MAX_PUT_EVENTS_BYTES = 262_144;
 const DEFAULT_BUS = 'default';
 
@@ -83,6 +93,7 @@ export class EventBridgeEngine {
   private readonly log: (line: string) => void;
   /** The default bus always exists in AWS; without rules it accepts and drops events. */
   private readonly buses = new Map<string, CompiledRule[]>([[DEFAULT_BUS, []]]);
+  private readonly recorded: RecordedEvent[] = [];
 
   constructor(options: EventBridgeEngineOptions) {
     this.sqs = options.sqs;
@@ -99,6 +110,14 @@ export class EventBridgeEngine {
 
   busNames(): string[] {
     return [...this.buses.keys()];
+  }
+
+  /**
+   * The last accepted events, oldest first. Local only: it shows what was put on a bus even
+   * when no rule of the template matches it (e.g. the service's own operational events).
+   */
+  recentEvents(): RecordedEvent[] {
+    return this.recorded.map((entry) => ({ ...entry, matchedRules: [...entry.matchedRules] }));
   }
 
   /** Validates each entry on its own (like AWS) and delivers the valid ones. */
@@ -170,7 +189,9 @@ export class EventBridgeEngine {
       resources: entry.Resources ?? [],
       detail: detail as Record<string, unknown>,
     };
-    this.deliver(busName!, rules, envelope);
+    const matchedRules = this.deliver(busName!, rules, envelope);
+    this.recorded.push({ busName: busName!, matchedRules, event: envelope });
+    if (this.recorded.length > RECORDED_EVENTS_LIMIT) this.recorded.shift();
     return { EventId: envelope.id };
   }
 
@@ -182,10 +203,13 @@ export class EventBridgeEngine {
     return nameOrArn.startsWith(prefix) ? nameOrArn.slice(prefix.length) : undefined;
   }
 
-  private deliver(busName: string, rules: CompiledRule[], envelope: EventEnvelope): void {
+  /** Returns the names of the rules that matched. */
+  private deliver(busName: string, rules: CompiledRule[], envelope: EventEnvelope): string[] {
     const body = JSON.stringify(envelope);
+    const matched: string[] = [];
     for (const rule of rules) {
       if (!rule.matches(envelope)) continue;
+      matched.push(rule.name);
       for (const target of rule.targets) {
         try {
           this.sqs.sendMessage(target.queueName, body);
@@ -196,6 +220,7 @@ export class EventBridgeEngine {
         }
       }
     }
+    return matched;
   }
 }
 

@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { proxyToDynamoDb } from './dynamodb-proxy';
 import { AwsServiceError, unknownOperation } from './errors';
+import type { Clock } from './clock';
 import type { EventBridgeEngine } from './eventbridge';
 import { handleEventBridgeOperation } from './eventbridge-api';
+import { handleLocalControl, isLocalControlPath } from './local-control';
 import type { SchedulerEngine } from './scheduler';
 import { handleSchedulerRequest, isSchedulerPath } from './scheduler-api';
 import type { SqsEngine } from './sqs';
@@ -16,6 +18,8 @@ export interface RouterServices {
   sqs: SqsEngine;
   events: EventBridgeEngine;
   scheduler: SchedulerEngine;
+  /** The engines' clock; GET/POST /_local/clock read and advance it. */
+  clock: Clock;
   /** DynamoDB Local, e.g. `http://127.0.0.1:8000`; without it DynamoDB calls are refused. */
   dynamoDbEndpoint?: string;
   log: (line: string) => void;
@@ -71,6 +75,13 @@ export function createRequestHandler(services: RouterServices): http.RequestList
           return { name: `EventBridge.${operation}`, protocol: EVENTS_PROTOCOL, result: handleEventBridgeOperation(services.events, operation, body) };
         }
         return { name: target, protocol: EVENTS_PROTOCOL, result: Promise.reject(unknownOperation(prefix, operation)) };
+      }
+      if (isLocalControlPath(url.pathname)) {
+        return {
+          name: `local ${request.method} ${url.pathname}`,
+          protocol: SCHEDULER_PROTOCOL,
+          result: (async () => handleLocalControl(services, request.method ?? 'GET', url, body))(),
+        };
       }
       if (isSchedulerPath(url.pathname)) {
         return {

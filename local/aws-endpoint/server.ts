@@ -102,7 +102,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
   }
   started.sqs = sqs;
   started.scheduler = scheduler;
-  started.handle = createRequestHandler({ sqs, events, scheduler, dynamoDbEndpoint: config.dynamoDbEndpoint, log });
+  started.handle = createRequestHandler({ sqs, events, scheduler, clock, dynamoDbEndpoint: config.dynamoDbEndpoint, log });
 
   let closing: Promise<void> | undefined;
   return {

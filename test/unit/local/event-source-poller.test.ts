@@ -1,0 +1,257 @@
+// The SQS event source mapping against the local AWS endpoint through the real SQS client:
+// Lambda's record shape, batching window, partial batch responses, redrive and concurrency.
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint/server';
+import { settleBatch, startSqsEventSource, type SqsEventSource, type SqsEventSourceMapping, toSqsRecord } from '../../../local/event-source-poller';
+
+describe('settleBatch (Lambda partial batch response rules)', () => {
+  const ids = ['a', 'b', 'c'];
+
+  it('fails the whole batch when the function fails, with or without ReportBatchItemFailures', () => {
+    expect(settleBatch(ids, { ok: false }, true)).toEqual({ succeeded: [], failed: ids });
+    expect(settleBatch(ids, { ok: false }, false)).toEqual({ succeeded: [], failed: ids });
+  });
+
+  it('ignores the response without ReportBatchItemFailures', () => {
+    expect(settleBatch(ids, { ok: true, response: { batchItemFailures: [{ itemIdentifier: 'a' }] } }, false)).toEqual({ succeeded: ids, failed: [] });
+  });
+
+  it('treats empty and null responses as complete success', () => {
+    for (const response of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }]) {
+      expect(settleBatch(ids, { ok: true, response }, true)).toEqual({ succeeded: ids, failed: [] });
+    }
+  });
+
+  it('fails only the listed items', () => {
+    expect(settleBatch(ids, { ok: true, response: { batchItemFailures: [{ itemIdentifier: 'b' }] } }, true)).toEqual({
+      succeeded: ['a', 'c'],
+      failed: ['b'],
+    });
+  });
+
+  it('fails the whole batch for an unknown, empty or missing itemIdentifier, or a malformed response', () => {
+    for (const response of [
+      { batchItemFailures: [{ itemIdentifier: 'zzz' }] },
+      { batchItemFailures: [{ itemIdentifier: '' }] },
+      { batchItemFailures: [{ itemIdentifier: null }] },
+      { batchItemFailures: [{ id: 'a' }] },
+      { batchItemFailures: 'a' },
+      'not an object',
+    ]) {
+      const result = settleBatch(ids, { ok: true, response }, true);
+      expect(result.succeeded).toEqual([]);
+      expect(result.failed).toEqual(ids);
+      expect(result.reason).toMatch(/whole batch failed/);
+    }
+  });
+});
+
+describe('SQS event source against the local endpoint', () => {
+  let endpoint: AwsEndpoint;
+  let sqs: SQSClient;
+  let source: SqsEventSource | undefined;
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    endpoint = await startAwsEndpoint({
+      port: 0,
+      queues: [
+        { name: 'dlq' },
+        { name: 'work', visibilityTimeout: 1, redrive: { deadLetterTargetName: 'dlq', maxReceiveCount: 2 } },
+      ],
+      buses: [],
+      scheduleGroups: [],
+    });
+    sqs = new SQSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  });
+
+  afterEach(async () => {
+    await source?.stop();
+    source = undefined;
+    sqs.destroy();
+    await endpoint.close();
+    logs.length = 0;
+  });
+
+  const queueUrl = () => endpoint.sqs.queueUrl('work');
+  const mapping = (overrides: Partial<SqsEventSourceMapping> = {}): SqsEventSourceMapping => ({
+    label: 'test',
+    queueUrl: queueUrl(),
+    queueArn: endpoint.sqs.queueArn('work'),
+    batchSize: 10,
+    maximumBatchingWindowSeconds: 0,
+    reportBatchItemFailures: true,
+    ...overrides,
+  });
+  const send = (body: string) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: body }));
+  const poll = (options: { mapping: SqsEventSourceMapping; invoke: (event: SQSEvent) => Promise<unknown> }) => {
+    source = startSqsEventSource({ ...options, client: sqs, region: 'us-east-1', log: (line) => logs.push(line) });
+  };
+  const until = async (condition: () => boolean, timeoutMs = 8000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; logs: ${logs.join(' | ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const depth = async (name: string) => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: endpoint.sqs.queueUrl(name), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+  };
+
+  it('hands the function records shaped exactly like Lambda SQS records', async () => {
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl(),
+        MessageBody: '{"hello":"world"}',
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'retry' },
+          blob: { DataType: 'Binary', BinaryValue: Buffer.from('bytes') },
+        },
+      }),
+    );
+    const events: SQSEvent[] = [];
+    poll({ mapping: mapping(), invoke: async (event) => void events.push(event) });
+    await until(() => events.length === 1);
+    const [record] = events[0]!.Records;
+    expect(Object.keys(record!).sort()).toEqual(
+      ['attributes', 'awsRegion', 'body', 'eventSource', 'eventSourceARN', 'md5OfBody', 'md5OfMessageAttributes', 'messageAttributes', 'messageId', 'receiptHandle'].sort(),
+    );
+    expect(record).toMatchObject({
+      messageId: sent.MessageId,
+      body: '{"hello":"world"}',
+      md5OfBody: sent.MD5OfMessageBody,
+      md5OfMessageAttributes: sent.MD5OfMessageAttributes,
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
+      awsRegion: 'us-east-1',
+      messageAttributes: {
+        kind: { stringValue: 'retry', stringListValues: [], binaryListValues: [], dataType: 'String' },
+        blob: { binaryValue: Buffer.from('bytes').toString('base64'), stringListValues: [], binaryListValues: [], dataType: 'Binary' },
+      },
+    });
+    expect(record!.receiptHandle).not.toBe('');
+    expect(record!.attributes).toMatchObject({ ApproximateReceiveCount: '1', SenderId: '000000000000' });
+    expect(Number(record!.attributes.SentTimestamp)).toBeGreaterThan(Date.now() - 10_000);
+    expect(Number(record!.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(Number(record!.attributes.SentTimestamp));
+  });
+
+  it('gathers messages for the batching window into one invocation', async () => {
+    const invocations: Array<{ at: number; count: number }> = [];
+    const firstSent = Date.now();
+    await send('one');
+    poll({
+      mapping: mapping({ maximumBatchingWindowSeconds: 1 }),
+      invoke: async (event) => void invocations.push({ at: Date.now(), count: event.Records.length }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send('two');
+    await send('three');
+    await until(() => invocations.length > 0);
+    expect(invocations[0]!.count).toBe(3);
+    // The window runs from the first record: no invocation before it closes.
+    expect(invocations[0]!.at - firstSent).toBeGreaterThanOrEqual(950);
+    // The successful batch is deleted, not left to come back.
+    await until(() => endpoint.sqs.peekMessages('work').length === 0);
+    expect(await depth('work')).toBe(0);
+  });
+
+  it('deletes only the successes of a partial batch; failures return and are redriven after maxReceiveCount', async () => {
+    await send('good');
+    await send('bad');
+    const seen: Array<{ body: string; receiveCount: string }> = [];
+    // No batching window here: the queue's 1 s visibility timeout must outlast collection (as in AWS).
+    poll({
+      mapping: mapping(),
+      invoke: async (event) => {
+        for (const record of event.Records) seen.push({ body: record.body, receiveCount: record.attributes.ApproximateReceiveCount });
+        return { batchItemFailures: event.Records.filter((record) => record.body === 'bad').map((record) => ({ itemIdentifier: record.messageId })) };
+      },
+    });
+    await until(() => seen.some((entry) => entry.body === 'bad' && entry.receiveCount === '2'));
+    // maxReceiveCount 2: after the second failure the message moves to the DLQ instead of a third receive.
+    await until(() => endpoint.sqs.peekMessages('dlq').length === 1, 5000);
+    expect(endpoint.sqs.peekMessages('dlq')[0]!.body).toBe('bad');
+    expect(seen.filter((entry) => entry.body === 'good')).toEqual([{ body: 'good', receiveCount: '1' }]);
+    expect(seen.filter((entry) => entry.body === 'bad').map((entry) => entry.receiveCount)).toEqual(['1', '2']);
+    expect(await depth('work')).toBe(0);
+  });
+
+  it('without ReportBatchItemFailures a function error returns the whole batch', async () => {
+    await send('first');
+    await send('second');
+    const receiveCounts: string[] = [];
+    let calls = 0;
+    poll({
+      mapping: mapping({ reportBatchItemFailures: false }),
+      invoke: async (event) => {
+        calls += 1;
+        receiveCounts.push(...event.Records.map((record) => `${record.body}:${record.attributes.ApproximateReceiveCount}`));
+        if (calls === 1) throw new Error('function failed');
+        // A partial response is ignored without ReportBatchItemFailures: everything is deleted.
+        return { batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] };
+      },
+    });
+    await until(() => calls >= 2 && receiveCounts.length >= 4);
+    expect(receiveCounts.sort()).toEqual(['first:1', 'first:2', 'second:1', 'second:2']);
+    await until(() => logs.some((line) => line.includes('failed')));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await depth('work')).toBe(0);
+    expect(endpoint.sqs.peekMessages('dlq')).toHaveLength(0);
+  });
+
+  it('keeps at most MaximumConcurrency invocations in flight', async () => {
+    for (let index = 0; index < 12; index += 1) await send(`m${index}`);
+    let inFlight = 0;
+    let highest = 0;
+    let done = 0;
+    poll({
+      mapping: mapping({ batchSize: 1, maximumConcurrency: 2 }),
+      invoke: async () => {
+        inFlight += 1;
+        highest = Math.max(highest, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        inFlight -= 1;
+        done += 1;
+      },
+    });
+    await until(() => done === 12);
+    expect(highest).toBe(2);
+  });
+
+  it('stops promptly while a long poll is waiting', async () => {
+    poll({ mapping: mapping(), invoke: async () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await source!.stop();
+    source = undefined;
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Nothing was taken by the abandoned long poll: a message sent now is receivable at once.
+    await send('after stop');
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), WaitTimeSeconds: 0 }));
+    expect(Messages?.map((message) => message.Body)).toEqual(['after stop']);
+  });
+});
+
+describe('toSqsRecord', () => {
+  it('keeps extra system attributes such as DeadLetterQueueSourceArn after the standard four', () => {
+    const record = toSqsRecord(
+      {
+        MessageId: 'id',
+        ReceiptHandle: 'rh',
+        Body: 'b',
+        MD5OfBody: 'md5',
+        Attributes: { ApproximateReceiveCount: '3', SentTimestamp: '1', SenderId: 'x', ApproximateFirstReceiveTimestamp: '2', DeadLetterQueueSourceArn: 'arn:src' },
+      },
+      'arn:q',
+      'eu-west-1',
+    );
+    expect(Object.keys(record.attributes)).toEqual(['ApproximateReceiveCount', 'SentTimestamp', 'SenderId', 'ApproximateFirstReceiveTimestamp', 'DeadLetterQueueSourceArn']);
+    expect(record.messageAttributes).toEqual({});
+    expect(record).not.toHaveProperty('md5OfMessageAttributes');
+    expect(record.awsRegion).toBe('eu-west-1');
+  });
+});

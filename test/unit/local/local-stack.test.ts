@@ -1,0 +1,170 @@
+// The synthesized template read as a local deployment: names, URLs and ARNs agree with the local
+// AWS endpoint's engines, functions get their template environment resolved to local resources,
+// and what the local run cannot honour fails at start with a clear message.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqsEngine } from '../../../local/aws-endpoint/sqs';
+import { describeLocalStack, type LocalEnvironment, type LocalStack } from '../../../local/local-stack';
+import { readSynthesizedStack, type SynthesizedStack } from '../../../local/template';
+
+const cdkOut = join(__dirname, '..', '..', '..', 'cdk.out');
+const environment: LocalEnvironment = {
+  region: 'us-east-1',
+  accountId: '000000000000',
+  awsEndpointUrl: 'http://127.0.0.1:4566',
+  apiUrl: 'http://127.0.0.1:3000',
+};
+
+function synthesized(): SynthesizedStack {
+  if (!existsSync(join(cdkOut, 'manifest.json'))) throw new Error('cdk.out is missing: run `npm run synth:quiet` first');
+  return readSynthesizedStack(cdkOut, 'GeoRedirWebhooks');
+}
+
+/** A copy of the real stack with one resource's properties changed. */
+function withChange(stack: SynthesizedStack, type: string, change: (properties: Record<string, unknown>) => void): SynthesizedStack {
+  const template = JSON.parse(JSON.stringify(stack.template)) as SynthesizedStack['template'];
+  const entry = Object.values(template.Resources).find((resource) => resource.Type === type);
+  if (!entry?.Properties) throw new Error(`no ${type} in the template`);
+  change(entry.Properties);
+  return { ...stack, template };
+}
+
+describe('describeLocalStack on the synthesized template', () => {
+  let stack: LocalStack;
+  const engine = new SqsEngine({ endpointUrl: environment.awsEndpointUrl, region: environment.region, accountId: environment.accountId });
+
+  beforeAll(() => {
+    stack = describeLocalStack(synthesized(), environment);
+  });
+
+  afterAll(() => engine.close());
+
+  it('creates the table exactly as the template defines its keys and indexes', () => {
+    const { template } = synthesized();
+    const [table] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
+    expect(stack.tables).toHaveLength(1);
+    const [local] = stack.tables;
+    expect(local!.createTable.KeySchema).toEqual(table!.Properties!.KeySchema);
+    expect(local!.createTable.AttributeDefinitions).toEqual(table!.Properties!.AttributeDefinitions);
+    expect(local!.createTable.GlobalSecondaryIndexes).toEqual(table!.Properties!.GlobalSecondaryIndexes);
+    expect(local!.createTable.BillingMode).toBe(table!.Properties!.BillingMode);
+    expect(local!.ttlAttribute).toBe((table!.Properties!.TimeToLiveSpecification as { AttributeName: string }).AttributeName);
+  });
+
+  it('gives queues the URLs and ARNs the local SQS engine uses, with redrive to the DLQ', () => {
+    for (const queue of stack.queues) {
+      expect(queue.url).toBe(engine.queueUrl(queue.name));
+      expect(queue.arn).toBe(engine.queueArn(queue.name));
+    }
+    const dispatch = stack.queues.find((queue) => queue.config.redrive);
+    expect(dispatch?.config).toMatchObject({ visibilityTimeout: expect.any(Number), redrive: { maxReceiveCount: expect.any(Number) } });
+    expect(stack.queues.map((queue) => queue.name)).toContain(dispatch!.config.redrive!.deadLetterTargetName);
+  });
+
+  it('routes the bus rule to the queue the dispatcher consumes', () => {
+    expect(stack.buses).toHaveLength(1);
+    const [bus] = stack.buses;
+    expect(bus!.busName).toBe(stack.outputs.EventBusName);
+    const [rule] = bus!.rules;
+    expect(rule!.eventPattern).toMatchObject({ source: [stack.outputs.EventSource], 'detail-type': expect.arrayContaining(['click', 'link.created']) });
+    const [mapping] = stack.eventSourceMappings;
+    expect(rule!.targets.map((target) => target.queueName)).toEqual([mapping!.queue.name]);
+  });
+
+  it('resolves every function variable to the local resources', () => {
+    const dispatcher = stack.functions.find((fn) => fn.label === 'DispatcherFunction')!;
+    const table = stack.tables[0]!;
+    const dispatchQueue = stack.eventSourceMappings[0]!.queue;
+    expect(dispatcher.environment).toMatchObject({
+      TABLE_NAME: table.tableName,
+      DISPATCH_QUEUE_URL: dispatchQueue.url,
+      DISPATCH_QUEUE_ARN: dispatchQueue.arn,
+      SCHEDULE_GROUP_NAME: stack.scheduleGroups[0],
+      EVENT_BUS_NAME: stack.buses[0]!.busName,
+      SCHEDULER_ROLE_ARN: expect.stringMatching(/^arn:aws:iam::000000000000:role\/GeoRedirWebhooks-\w+$/),
+    });
+    for (const fn of stack.functions) {
+      for (const [name, value] of Object.entries(fn.environment)) {
+        expect({ name, value }).toEqual({ name, value: expect.not.stringMatching(/\[object Object\]|Fn::|"Ref"/) });
+      }
+    }
+  });
+
+  it('reads the function settings Lambda honours: handler, runtime, timeout, memory and the bundle folder', () => {
+    const { template } = synthesized();
+    for (const fn of stack.functions) {
+      const properties = template.Resources[fn.logicalId]!.Properties!;
+      expect(fn).toMatchObject({
+        handler: properties.Handler,
+        runtime: properties.Runtime,
+        timeoutSeconds: properties.Timeout,
+        memoryMb: properties.MemorySize,
+        arn: `arn:aws:lambda:us-east-1:000000000000:function:${fn.functionName}`,
+      });
+      expect(fn.codeDir).toContain(join(cdkOut, 'asset.'));
+    }
+  });
+
+  it('reads the event source mapping as Lambda polls it', () => {
+    const { template } = synthesized();
+    const [mapping] = stack.eventSourceMappings;
+    const properties = template.Resources[mapping!.logicalId]!.Properties!;
+    expect(mapping).toMatchObject({
+      functionLogicalId: stack.functions.find((fn) => fn.label === 'DispatcherFunction')!.logicalId,
+      batchSize: properties.BatchSize,
+      maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
+      reportBatchItemFailures: (properties.FunctionResponseTypes as string[]).includes('ReportBatchItemFailures'),
+      enabled: true,
+    });
+  });
+
+  it('serves every HTTP API route with the management function', () => {
+    const management = stack.functions.find((fn) => fn.label === 'ManagementFunction')!;
+    expect(stack.routes.length).toBeGreaterThan(0);
+    expect(stack.routes.map((route) => route.routeKey)).toContain('GET /health');
+    for (const route of stack.routes) expect(route.functionLogicalId).toBe(management.logicalId);
+  });
+
+  it('resolves the outputs the local run publishes', () => {
+    expect(stack.outputs).toMatchObject({
+      EventBusName: stack.buses[0]!.busName,
+      EventSource: expect.any(String),
+      TableName: stack.tables[0]!.tableName,
+      DispatchQueueUrl: stack.eventSourceMappings[0]!.queue.url,
+    });
+  });
+});
+
+describe('describeLocalStack refuses what it cannot run', () => {
+  it('an event pattern operator the emulator does not support, naming the rule', () => {
+    const changed = withChange(synthesized(), 'AWS::Events::Rule', (properties) => {
+      properties.EventPattern = { source: ['georedir'], detail: { amount: [{ cidr: '10.0.0.0/24' }] } };
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(/cidr.*WebhooksDispatchRule|WebhooksDispatchRule.*cidr/s);
+  });
+
+  it('a rule target that is not a queue of the stack', () => {
+    const changed = withChange(synthesized(), 'AWS::Events::Rule', (properties) => {
+      (properties.Targets as Array<Record<string, unknown>>)[0]!.Arn = 'arn:aws:sns:us-east-1:000000000000:topic';
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(/only SQS queues of this stack are supported locally/);
+  });
+
+  it('FIFO queues and event source filters', () => {
+    const fifo = withChange(synthesized(), 'AWS::SQS::Queue', (properties) => {
+      properties.FifoQueue = true;
+    });
+    expect(() => describeLocalStack(fifo, environment)).toThrow(/FIFO/);
+    const filtered = withChange(synthesized(), 'AWS::Lambda::EventSourceMapping', (properties) => {
+      properties.FilterCriteria = { Filters: [{ Pattern: '{}' }] };
+    });
+    expect(() => describeLocalStack(filtered, environment)).toThrow(/FilterCriteria is not supported/);
+  });
+
+  it('an intrinsic that cannot resolve locally in a function variable', () => {
+    const changed = withChange(synthesized(), 'AWS::Lambda::Function', (properties) => {
+      (properties.Environment as { Variables: Record<string, unknown> }).Variables.SHARED = { 'Fn::ImportValue': 'Other-Export' };
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(/Fn::ImportValue is not supported/);
+  });
+});
