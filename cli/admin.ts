@@ -229,6 +229,9 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore):
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // Only the answer belongs on the terminal (`--json` output is parsed by scripts), not the SDK's
+  // note about this machine's Node version.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
