@@ -4,6 +4,7 @@
 // back after the queue's visibility timeout and are redriven to the DLQ by SQS itself.
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { type Clock, systemClock } from './aws-endpoint/clock';
 
 export interface SqsEventSourceMapping {
   /** Names the mapping in log lines. */
@@ -22,6 +23,8 @@ export interface SqsEventSourceOptions {
   readonly region: string;
   readonly invoke: (event: SQSEvent) => Promise<unknown>;
   readonly log: (line: string) => void;
+  /** Measures the batching window; tests inject a manual clock to close it on cue. */
+  readonly clock?: Clock;
 }
 
 export interface SqsEventSource {
@@ -95,10 +98,11 @@ async function collectBatch(options: SqsEventSourceOptions, signal: AbortSignal)
   const { mapping } = options;
   const batch = await receive(options, Math.min(MAX_RECEIVE, mapping.batchSize), LONG_POLL_SECONDS, signal);
   if (batch.length === 0 || mapping.maximumBatchingWindowSeconds <= 0) return batch;
-  const deadline = Date.now() + mapping.maximumBatchingWindowSeconds * 1000;
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + mapping.maximumBatchingWindowSeconds * 1000;
   let bytes = batch.reduce((total, message) => total + Buffer.byteLength(message.Body ?? ''), 0);
   while (batch.length < mapping.batchSize && bytes < MAX_PAYLOAD_BYTES && !signal.aborted) {
-    const remaining = deadline - Date.now();
+    const remaining = deadline - clock.now();
     if (remaining <= 0) break;
     // Short polls: aborting a long poll mid-way could strand a message in flight.
     const more = await receive(options, Math.min(MAX_RECEIVE, mapping.batchSize - batch.length), 0, signal);

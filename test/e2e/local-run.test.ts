@@ -8,30 +8,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
+import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { findFreePort } from '../../local/dynamodb-local';
-import { type Receiver, startReceiver } from './support/receiver';
+import { type Receiver, startReceiver } from '../support/receiver';
+import { localClientConfig } from '../support/sdk-clients';
 import { descendantsOf, isAlive, type LocalRunProcess, repositoryRoot, startLocalRunProcess } from './support/local-run-process';
 
 const READY_LIMIT_MS = 60_000;
 const DELIVERY_LIMIT_MS = 2_000;
 const RETRY_SCHEDULE = '1,2';
 
-const clickData = (clickId: string) => ({
-  click_id: clickId,
-  link_id: 42,
-  link_slug: 'my-offer',
-  destination_url: 'https://offer.example.com/landing',
-  ip: '203.0.113.42',
-  country: 'US',
-  region: 'California',
-  city: 'Los Angeles',
-  device: 'mobile',
-  browser: 'Chrome',
-  os: 'Android',
-  referer: 'https://facebook.com',
-  is_unique: true,
-  fraud_flags: [],
-});
+const clickData = (clickId: string) => ({ ...EVENT_CATALOGUE.click.example, click_id: clickId });
 const linkCreatedData = { link_id: 7, name: 'Summer Campaign', slug: 'summer-campaign', is_active: true, rules_count: 3 };
 
 describe('local run (npm start) end to end', () => {
@@ -42,11 +29,7 @@ describe('local run (npm start) end to end', () => {
   beforeAll(async () => {
     run = await startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS + 5_000);
     console.log(`local run ready in ${(run.readyMs / 1000).toFixed(1)} s`);
-    events = new EventBridgeClient({
-      endpoint: run.outputs.awsEndpoint,
-      region: run.outputs.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    events = new EventBridgeClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   }, READY_LIMIT_MS + 10_000);
 
   afterAll(async () => {
@@ -117,7 +100,7 @@ describe('local run (npm start) end to end', () => {
     console.log(`PutEvents -> receiver: ${latencyMs} ms`);
     expect(latencyMs).toBeLessThan(DELIVERY_LIMIT_MS);
 
-    expect(webhook.signatureValid).toBe(true);
+    expect(webhook.verified).toBe(true);
     expect(webhook.body).toEqual({ event: 'click', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), data: clickData('e2e-latency-1') });
     // The body survives the guide's parse + stringify byte for byte.
     expect(JSON.stringify(JSON.parse(webhook.rawBody))).toBe(webhook.rawBody);
@@ -150,7 +133,7 @@ describe('local run (npm start) end to end', () => {
     // Both fan-outs are done; give a wrongly routed delivery time to show up before asserting it did not.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(linkEvents.received.map((hook) => hook.body.event)).toEqual(['link.created']);
-    expect(linkEvents.received[0]!.signatureValid).toBe(true);
+    expect(linkEvents.received[0]!.verified).toBe(true);
     expect(clicks.received.map((hook) => hook.body.data.click_id)).toEqual(['e2e-filter-1']);
   });
 
@@ -166,7 +149,7 @@ describe('local run (npm start) end to end', () => {
       ['3', 200],
     ]);
     expect(new Set(attempts.map((hook) => hook.headers['x-georedir-delivery'])).size).toBe(1);
-    expect(attempts.every((hook) => hook.signatureValid)).toBe(true);
+    expect(attempts.every((hook) => hook.verified)).toBe(true);
     // 1 s, then 2 s between attempts (SQS DelaySeconds), plus the polling batching window.
     const [first, second, third] = attempts.map((hook) => hook.at);
     expect(second! - first!).toBeGreaterThanOrEqual(1_000);

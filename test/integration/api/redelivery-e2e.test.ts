@@ -12,11 +12,11 @@ import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { USER_AGENT } from '../../../lambdas/shared/version';
 import { startReceiver, type Receiver } from '../../support/receiver';
+import { localClientConfig } from '../../support/sdk-clients';
 import { eventBridgeEnvelope } from '../../support/sqs-event';
 import { DISPATCH_QUEUE, type Harness, SCHEDULE_GROUP, startHarness } from './harness';
 
 const EVENT_SOURCE = 'georedir';
-const LOCAL_CLIENT = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 let h: Harness;
 let sqs: SQSClient;
@@ -30,8 +30,8 @@ const disabledEvents: EndpointDisabledEvent[] = [];
 beforeAll(async () => {
   h = await startHarness();
   queueUrl = h.aws.sqs.queueUrl(DISPATCH_QUEUE);
-  sqs = new SQSClient({ ...LOCAL_CLIENT, endpoint: h.aws.url });
-  scheduler = new SchedulerClient({ ...LOCAL_CLIENT, endpoint: h.aws.url });
+  sqs = new SQSClient(localClientConfig(h.aws.url));
+  scheduler = new SchedulerClient(localClientConfig(h.aws.url));
   service = new DeliveryService({
     store: h.dispatcherStore,
     sender: createHttpSender({ allowPrivate: true, timeoutMs: 2000 }),
@@ -95,12 +95,11 @@ interface Subscriber {
 /** An account whose endpoint (created through the API) is a real receiver checking its secret. */
 async function subscriber(): Promise<Subscriber> {
   const { accountId, apiKey } = await h.newAccount();
-  let secret = '';
-  const receiver = await startReceiver(() => secret);
+  const receiver = await startReceiver();
   receivers.push(receiver);
   const created = await h.request('POST', '/v1/endpoints', { apiKey, body: { url: receiver.url, events: ['click'] } });
   expect(created.status).toBe(201);
-  secret = created.json.secret;
+  receiver.secret = created.json.secret;
   return { accountId, apiKey, endpointId: created.json.id, receiver };
 }
 

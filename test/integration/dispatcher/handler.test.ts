@@ -5,33 +5,20 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
+import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import type { Endpoint } from '../../../lambdas/domain/model';
 import { generateSecret } from '../../../lambdas/domain/signing';
 import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
 import { startReceiver, type Receiver } from '../../support/receiver';
+import { localClientConfig } from '../../support/sdk-clients';
 import { eventBridgeEnvelope, sqsEvent } from '../../support/sqs-event';
 import { createTestTable, type TestTable } from '../../support/table';
 
 const DISPATCH_QUEUE = 'dispatch';
 const SCHEDULE_GROUP = 'webhook-retries';
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/webhook-retry-scheduler';
-const CLICK = {
-  click_id: 'abc123def456',
-  link_id: 42,
-  link_slug: 'my-offer',
-  destination_url: 'https://offer.example.com/landing',
-  ip: '203.0.113.42',
-  country: 'US',
-  region: 'California',
-  city: 'Los Angeles',
-  device: 'mobile',
-  browser: 'Chrome',
-  os: 'Android',
-  referer: 'https://facebook.com',
-  is_unique: true,
-  fraud_flags: [],
-};
+const CLICK = EVENT_CATALOGUE.click.example;
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -81,7 +68,7 @@ afterAll(async () => {
 
 async function endpointWithReceiver(accountId: string, events: string[]): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
   const secret = generateSecret();
-  const receiver = await startReceiver(() => secret);
+  const receiver = await startReceiver({ secret });
   receivers.push(receiver);
   const now = new Date().toISOString();
   const endpoint: Endpoint = {
@@ -108,7 +95,7 @@ test('delivers a click signed and logs the attempt', async () => {
   const result = await handler(sqsEvent([clickMessage('acct_delivers')], queueArn), context);
   expect(result.batchItemFailures).toEqual([]);
 
-  const [webhook] = await receiver.waitFor(1);
+  const [webhook] = await receiver.waitForCount(1);
   expect(webhook?.verified).toBe(true);
   expect(webhook?.body).toEqual({ event: 'click', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), data: CLICK });
   expect(webhook?.rawBody.startsWith('{"event":"click","timestamp":"')).toBe(true);
@@ -138,8 +125,8 @@ test('fans out to subscribed endpoints only, never across accounts', async () =>
   const otherAccount = await endpointWithReceiver('acct_other', ['*']);
 
   await handler(sqsEvent([clickMessage('acct_fanout')], queueArn), context);
-  await clicks.receiver.waitFor(1);
-  await everything.receiver.waitFor(1);
+  await clicks.receiver.waitForCount(1);
+  await everything.receiver.waitForCount(1);
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(linksOnly.receiver.received).toHaveLength(0);
   expect(otherAccount.receiver.received).toHaveLength(0);
@@ -173,7 +160,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
 
   const before = Date.now();
   await handler(sqsEvent([clickMessage('acct_retry', { ...CLICK, click_id: clickId })], queueArn), context);
-  await receiver.waitFor(1);
+  await receiver.waitForCount(1);
 
   // First retry: 60 s, through the dispatch queue's DelaySeconds.
   const delayed = aws.sqs.peekMessages(DISPATCH_QUEUE).filter((message) => message.body.includes(deliveryId));
@@ -189,12 +176,12 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   // The retry arrives (as SQS would hand it over) and fails again: 1800 s > 900 s, so Scheduler.
   const retryAt = Date.now();
   await handler(sqsEvent([delayed[0]!.body], queueArn), context);
-  const [, second] = await receiver.waitFor(2);
+  const [, second] = await receiver.waitForCount(2);
   expect(second?.headers['x-georedir-attempt']).toBe('2');
   expect(second?.headers['x-georedir-delivery']).toBe(deliveryId);
   expect(second?.verified).toBe(true);
 
-  const scheduler = new SchedulerClient({ endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const scheduler = new SchedulerClient(localClientConfig(aws.url));
   const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: SCHEDULE_GROUP, NamePrefix: `retry-${deliveryId}` }));
   expect(listed.Schedules?.map((schedule) => schedule.Name)).toEqual([`retry-${deliveryId}-3`]);
   const schedule = await scheduler.send(new GetScheduleCommand({ Name: `retry-${deliveryId}-3`, GroupName: SCHEDULE_GROUP }));
@@ -237,14 +224,36 @@ test('an endpoint that hangs does not hold back the others in the batch', async 
   const fast = await endpointWithReceiver('acct_fast', ['click']);
   // The slow receiver would answer only after the 2 s delivery timeout.
   slow.receiver.delayAnswers(10_000);
-  const started = Date.now();
   const slowMessage = clickMessage('acct_slow', { ...CLICK, click_id: 'slow-1' });
   const fastMessage = clickMessage('acct_fast', { ...CLICK, click_id: 'fast-1' });
   const run = handler(sqsEvent([slowMessage, fastMessage], queueArn), context);
-  await fast.receiver.waitFor(1);
-  expect(Date.now() - started).toBeLessThan(1500);
+  const [[slowRequest], [fastRequest]] = await Promise.all([slow.receiver.waitForCount(1), fast.receiver.waitForCount(1)]);
+  // The fast delivery went out while the slow one was still waiting for its answer, not after
+  // its 2 s timeout: measured between the two requests, so a slow machine does not count.
+  expect(fastRequest!.at - slowRequest!.at).toBeLessThan(2000);
   const result = await run;
   expect(result.batchItemFailures).toEqual([]);
   const [timedOut] = await store.listEndpointAttempts('acct_slow', slow.endpoint.endpointId);
   expect(timedOut).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
+});
+
+test('Retry-After stretches the wait on 429 and 503 only, never beyond the longest scheduled delay', async () => {
+  const cases = [
+    { status: 429, retryAfter: '600', expectedDelay: 600 },
+    { status: 503, retryAfter: '999999', expectedDelay: 7200 },
+    { status: 500, retryAfter: '600', expectedDelay: 60 },
+  ];
+  for (const [index, { status, retryAfter, expectedDelay }] of cases.entries()) {
+    const account = `acct_retry_after_${index}`;
+    const { endpoint, receiver } = await endpointWithReceiver(account, ['click']);
+    receiver.respondWith(status, 'slow down', { 'retry-after': retryAfter });
+    const clickId = `retry-after-${index}`;
+    const deliveryId = deliveryIdFor(account, `click:${clickId}`, endpoint.endpointId);
+    const before = Date.now();
+    await handler(sqsEvent([clickMessage(account, { ...CLICK, click_id: clickId })], queueArn), context);
+    const delivery = await store.getDelivery(deliveryId);
+    const plannedDelay = (Date.parse(delivery?.nextAttemptAt ?? '') - before) / 1000;
+    expect(plannedDelay).toBeGreaterThanOrEqual(expectedDelay - 1);
+    expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + 5);
+  }
 });

@@ -1,23 +1,9 @@
+import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { parseIngressEvent } from '../../../lambdas/domain/ingress';
 
 const SOURCE = 'georedir';
 
-const CLICK_DATA = {
-  click_id: 'abc123def456',
-  link_id: 42,
-  link_slug: 'my-offer',
-  destination_url: 'https://offer.example.com/landing',
-  ip: '203.0.113.42',
-  country: 'US',
-  region: 'California',
-  city: 'Los Angeles',
-  device: 'mobile',
-  browser: 'Chrome',
-  os: 'Android',
-  referer: 'https://facebook.com',
-  is_unique: true,
-  fraud_flags: [],
-};
+const CLICK_DATA = EVENT_CATALOGUE.click.example;
 
 /** An envelope as an EventBridge rule delivers it to SQS. */
 function envelope(detailType: string, detail: unknown, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { buildDeliveryBody } from '../../../lambdas/domain/payload';
 import {
   buildDeliveryHeaders,
@@ -9,16 +10,7 @@ import {
   standardWebhookSignature,
 } from '../../../lambdas/domain/signing';
 
-const BODY = buildDeliveryBody('conversion', '2026-02-25T15:45:00Z', {
-  conversion_id: 'conv_789xyz',
-  click_id: 'abc123def456',
-  link_id: 42,
-  link_slug: 'my-offer',
-  revenue: 50.0,
-  currency: 'USD',
-  country: 'US',
-  device: 'mobile',
-});
+const BODY = buildDeliveryBody('conversion', '2026-02-25T15:45:00Z', EVENT_CATALOGUE.conversion.example);
 const UNICODE_BODY = buildDeliveryBody('click', '2026-02-25T14:30:00Z', { city: 'São Paulo', region: 'Zürich', note: '😀' });
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

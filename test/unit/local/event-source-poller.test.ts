@@ -2,8 +2,10 @@
 // Lambda's record shape, batching window, partial batch responses, redrive and concurrency.
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { ManualClock } from '../../../local/aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint/server';
 import { settleBatch, startSqsEventSource, type SqsEventSource, type SqsEventSourceMapping, toSqsRecord } from '../../../local/event-source-poller';
+import { localClientConfig } from '../../support/sdk-clients';
 
 describe('settleBatch (Lambda partial batch response rules)', () => {
   const ids = ['a', 'b', 'c'];
@@ -51,19 +53,26 @@ describe('SQS event source against the local endpoint', () => {
   let endpoint: AwsEndpoint;
   let sqs: SQSClient;
   let source: SqsEventSource | undefined;
+  // Visibility timeouts and batching windows run on this clock, not on real time: the tests move
+  // it once the state they need is reached, so a slow machine cannot expire anything early.
+  let clock: ManualClock;
   const logs: string[] = [];
 
   beforeEach(async () => {
+    clock = new ManualClock();
     endpoint = await startAwsEndpoint({
       port: 0,
+      clock,
       queues: [
         { name: 'dlq' },
         { name: 'work', visibilityTimeout: 1, redrive: { deadLetterTargetName: 'dlq', maxReceiveCount: 2 } },
+        // Visibility outlasting the batching window: closing the window must not also return the batch.
+        { name: 'batch', visibilityTimeout: 30 },
       ],
       buses: [],
       scheduleGroups: [],
     });
-    sqs = new SQSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    sqs = new SQSClient(localClientConfig(endpoint.url));
   });
 
   afterEach(async () => {
@@ -74,20 +83,22 @@ describe('SQS event source against the local endpoint', () => {
     logs.length = 0;
   });
 
-  const queueUrl = () => endpoint.sqs.queueUrl('work');
-  const mapping = (overrides: Partial<SqsEventSourceMapping> = {}): SqsEventSourceMapping => ({
+  const queueUrl = (name = 'work') => endpoint.sqs.queueUrl(name);
+  const mapping = (overrides: Partial<SqsEventSourceMapping> = {}, queue = 'work'): SqsEventSourceMapping => ({
     label: 'test',
-    queueUrl: queueUrl(),
-    queueArn: endpoint.sqs.queueArn('work'),
+    queueUrl: queueUrl(queue),
+    queueArn: endpoint.sqs.queueArn(queue),
     batchSize: 10,
     maximumBatchingWindowSeconds: 0,
     reportBatchItemFailures: true,
     ...overrides,
   });
-  const send = (body: string) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: body }));
+  const send = (body: string, queue = 'work') => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: body }));
   const poll = (options: { mapping: SqsEventSourceMapping; invoke: (event: SQSEvent) => Promise<unknown> }) => {
-    source = startSqsEventSource({ ...options, client: sqs, region: 'us-east-1', log: (line) => logs.push(line) });
+    source = startSqsEventSource({ ...options, client: sqs, region: 'us-east-1', clock, log: (line) => logs.push(line) });
   };
+  /** Messages of a queue that the poller has received (in flight or in a batch being collected). */
+  const receivedCount = (queue: string) => endpoint.sqs.peekMessages(queue).filter((message) => message.receiveCount > 0).length;
   const until = async (condition: () => boolean, timeoutMs = 8000) => {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
@@ -141,22 +152,25 @@ describe('SQS event source against the local endpoint', () => {
 
   it('gathers messages for the batching window into one invocation', async () => {
     const invocations: Array<{ at: number; count: number }> = [];
-    const firstSent = Date.now();
-    await send('one');
+    const firstSent = clock.now();
+    await send('one', 'batch');
     poll({
-      mapping: mapping({ maximumBatchingWindowSeconds: 1 }),
-      invoke: async (event) => void invocations.push({ at: Date.now(), count: event.Records.length }),
+      mapping: mapping({ maximumBatchingWindowSeconds: 1 }, 'batch'),
+      invoke: async (event) => void invocations.push({ at: clock.now(), count: event.Records.length }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await send('two');
-    await send('three');
+    // The window opens with the first record; the others arrive while it is open.
+    await until(() => receivedCount('batch') === 1);
+    await send('two', 'batch');
+    await send('three', 'batch');
+    await until(() => receivedCount('batch') === 3);
+    // The window runs from the first record: no invocation before it closes, however long that took.
+    expect(invocations).toEqual([]);
+    clock.advance(1000);
     await until(() => invocations.length > 0);
-    expect(invocations[0]!.count).toBe(3);
-    // The window runs from the first record: no invocation before it closes.
-    expect(invocations[0]!.at - firstSent).toBeGreaterThanOrEqual(950);
+    expect(invocations).toEqual([{ at: firstSent + 1000, count: 3 }]);
     // The successful batch is deleted, not left to come back.
-    await until(() => endpoint.sqs.peekMessages('work').length === 0);
-    expect(await depth('work')).toBe(0);
+    await until(() => endpoint.sqs.peekMessages('batch').length === 0);
+    expect(await depth('batch')).toBe(0);
   });
 
   it('deletes only the successes of a partial batch; failures return and are redriven after maxReceiveCount', async () => {
@@ -171,9 +185,14 @@ describe('SQS event source against the local endpoint', () => {
         return { batchItemFailures: event.Records.filter((record) => record.body === 'bad').map((record) => ({ itemIdentifier: record.messageId })) };
       },
     });
+    await until(() => seen.length === 2);
+    // The success is deleted; the failure stays in flight until its visibility timeout ends.
+    await until(() => endpoint.sqs.peekMessages('work').length === 1);
+    clock.advance(1000);
     await until(() => seen.some((entry) => entry.body === 'bad' && entry.receiveCount === '2'));
+    clock.advance(1000);
     // maxReceiveCount 2: after the second failure the message moves to the DLQ instead of a third receive.
-    await until(() => endpoint.sqs.peekMessages('dlq').length === 1, 5000);
+    await until(() => endpoint.sqs.peekMessages('dlq').length === 1);
     expect(endpoint.sqs.peekMessages('dlq')[0]!.body).toBe('bad');
     expect(seen.filter((entry) => entry.body === 'good')).toEqual([{ body: 'good', receiveCount: '1' }]);
     expect(seen.filter((entry) => entry.body === 'bad').map((entry) => entry.receiveCount)).toEqual(['1', '2']);
@@ -195,10 +214,15 @@ describe('SQS event source against the local endpoint', () => {
         return { batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] };
       },
     });
+    await until(() => calls === 1);
+    // The failed batch comes back once its visibility timeout ends.
+    clock.advance(1000);
     await until(() => calls >= 2 && receiveCounts.length >= 4);
     expect(receiveCounts.sort()).toEqual(['first:1', 'first:2', 'second:1', 'second:2']);
-    await until(() => logs.some((line) => line.includes('failed')));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logs).toContainEqual(expect.stringContaining('failed'));
+    // stop() waits for the in-flight batch, its deletes included.
+    await source!.stop();
+    source = undefined;
     expect(await depth('work')).toBe(0);
     expect(endpoint.sqs.peekMessages('dlq')).toHaveLength(0);
   });
@@ -207,12 +231,19 @@ describe('SQS event source against the local endpoint', () => {
     for (let index = 0; index < 12; index += 1) await send(`m${index}`);
     let inFlight = 0;
     let highest = 0;
+    let started = 0;
     let done = 0;
+    const held: Array<() => void> = [];
     poll({
       mapping: mapping({ batchSize: 1, maximumConcurrency: 2 }),
       invoke: async () => {
         inFlight += 1;
+        started += 1;
         highest = Math.max(highest, inFlight);
+        // Held until a second invocation runs beside it (however slowly messages are received),
+        // so two are in flight at once; a third would have to start while they are.
+        if (inFlight >= 2 || started === 12) held.splice(0).forEach((release) => release());
+        else await new Promise<void>((release) => held.push(release));
         await new Promise((resolve) => setTimeout(resolve, 50));
         inFlight -= 1;
         done += 1;

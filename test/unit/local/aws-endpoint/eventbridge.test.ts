@@ -3,7 +3,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../../../../local/aws-endpoint/clock';
 import type { BusConfig } from '../../../../local/aws-endpoint/eventbridge';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../../local/aws-endpoint/server';
-import { rejectionOf, type SdkClients, sdkClients } from './sdk-clients';
+import { rejectionOf, type SdkClients, sdkClients } from '../../../support/sdk-clients';
 
 const BUS = 'georedir-webhooks';
 

@@ -3,7 +3,7 @@ import { CreateScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-sched
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { OffsetClock, systemClock } from '../../../../local/aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../../local/aws-endpoint/server';
-import { rejectionOf, sdkClients, type SdkClients } from './sdk-clients';
+import { rejectionOf, sdkClients, type SdkClients } from '../../../support/sdk-clients';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:dispatch';
 

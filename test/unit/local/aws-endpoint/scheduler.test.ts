@@ -10,7 +10,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../../../../local/aws-endpoint/clock';
 import { parseAtExpression } from '../../../../local/aws-endpoint/scheduler';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../../local/aws-endpoint/server';
-import { rejectionOf, type SdkClients, sdkClients } from './sdk-clients';
+import { rejectionOf, type SdkClients, sdkClients } from '../../../support/sdk-clients';
 
 const DISPATCH_ARN = 'arn:aws:sqs:us-east-1:000000000000:dispatch';
 const GROUP = 'georedir-retries';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsEndpointConfig, startAwsEndpoint } from '../../../../local/aws-endpoint/server';
-import { rejectionOf, sdkClients } from './sdk-clients';
+import { rejectionOf, sdkClients } from '../../../support/sdk-clients';
 
 const baseConfig: AwsEndpointConfig = { port: 0, queues: [{ name: 'dispatch' }], buses: [], scheduleGroups: [] };
 

@@ -15,7 +15,7 @@ import {
 import { createHash } from 'node:crypto';
 import { ManualClock } from '../../../../local/aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../../local/aws-endpoint/server';
-import { rejectionOf, type SdkClients, sdkClients } from './sdk-clients';
+import { rejectionOf, type SdkClients, sdkClients } from '../../../support/sdk-clients';
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 

@@ -1,15 +1,18 @@
-// Real AWS SDK v3 clients pointed at the local endpoint, as the Lambdas will be.
+// Real AWS SDK v3 clients pointed at a local endpoint (the emulated AWS services, DynamoDB Local,
+// a local run), as the Lambdas will be.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DYNAMODB_LOCAL_CLIENT_DEFAULTS } from '../../local/dynamodb-local';
 
-const clientConfig = (endpoint: string) => ({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  maxAttempts: 1,
-});
+/** Client settings for a local endpoint: the SDK needs a region and credentials, never real ones. */
+export function localClientConfig(endpoint: string, region: string = DYNAMODB_LOCAL_CLIENT_DEFAULTS.region) {
+  return { endpoint, region, credentials: DYNAMODB_LOCAL_CLIENT_DEFAULTS.credentials };
+}
+
+// One attempt: the emulator's answers are asserted as they come, not retried away.
+const clientConfig = (endpoint: string) => ({ ...localClientConfig(endpoint), maxAttempts: 1 });
 
 export interface SdkClients {
   sqs: SQSClient;
