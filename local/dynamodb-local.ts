@@ -20,6 +20,8 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process. */
+  pid: number;
   /** Milliseconds from spawn until DynamoDB Local answered ListTables. */
   startupMs: number;
   stop(): Promise<void>;
@@ -31,6 +33,15 @@ const jarPath = join(installDir, 'DynamoDBLocal.jar');
 const OUTPUT_TAIL_CHARS = 4000;
 // A port found free may be taken before Java binds it; only then is a retry worth it.
 const MAX_START_ATTEMPTS = 3;
+
+/**
+ * Runs Java in place of this shell (`exec`, so the pid and the signals we send are Java's) with a
+ * watchdog beside it. The watchdog blocks reading our end of a pipe: when this process dies in any
+ * way, SIGKILL included, the kernel closes the pipe, the read sees end-of-file and the watchdog
+ * kills Java. A line on the pipe instead means Java has exited and the watchdog may go.
+ * An asynchronous list reads /dev/null unless told otherwise, hence the pipe copied to fd 3.
+ */
+const WATCHDOG_SCRIPT = 'exec 3<&0; (read -r _ <&3 || kill -KILL $$) >/dev/null 2>&1 & exec "$@" </dev/null 3<&-';
 
 /** Dummy settings: DynamoDB Local accepts any credentials, the SDK only needs some. */
 export const DYNAMODB_LOCAL_CLIENT_DEFAULTS = {
@@ -87,7 +98,11 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
     String(port),
   ];
   const startedAt = performance.now();
-  const child = spawn('java', args, { cwd: installDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'dynamodb-local', 'java', ...args], { cwd: installDir, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Java is gone (stopped or crashed): stand the watchdog down before the pid can be reused.
+  child.once('exit', () => child.stdin?.end('java exited\n'));
+  // The watchdog may have left already; a write to a closed pipe is no error here.
+  child.stdin?.on('error', () => undefined);
   let output = '';
   const keepTail = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
@@ -119,7 +134,7 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
     const message = `DynamoDB Local did not start on port ${port}: ${reason}\n--- its output ---\n${output.trim()}`;
     throw error instanceof EarlyExitError ? new EarlyExitError(message) : new Error(message);
   }
-  return { endpoint, port, startupMs: Math.round(performance.now() - startedAt), stop };
+  return { endpoint, port, pid: child.pid!, startupMs: Math.round(performance.now() - startedAt), stop };
 }
 
 function waitForExit(child: ChildProcess): Promise<string> {
