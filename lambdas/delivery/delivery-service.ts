@@ -62,6 +62,11 @@ export function isSubscribed(endpoint: Endpoint, eventType: string): boolean {
   return endpoint.events.includes(ALL_EVENTS) || endpoint.events.includes(eventType);
 }
 
+/** Retry-After counts only where HTTP gives it that meaning for a failure: 429 and 503. */
+function retryAfterSeconds(result: SendResult, now: Date): number | undefined {
+  return result.statusCode === 429 || result.statusCode === 503 ? parseRetryAfter(result.retryAfter, now) : undefined;
+}
+
 /** Signing keys in force: the current secret, and the previous one until its grace period ends. */
 function additionalSecrets(endpoint: Endpoint, now: Date): string[] {
   const previous = endpoint.previousSecret;
@@ -242,7 +247,7 @@ export class DeliveryService {
     const decision = disableDecision({ consecutiveFailures: failures, statusCode: result.statusCode });
     const plan = decision.disable
       ? ({ kind: 'give-up' } as const)
-      : planRetry(this.deps.retrySchedule, attemptNumber, finishedAt, parseRetryAfter(result.retryAfter, finishedAt));
+      : planRetry(this.deps.retrySchedule, attemptNumber, finishedAt, retryAfterSeconds(result, finishedAt));
 
     if (plan.kind === 'retry') {
       const nextAttemptAt = plan.at.toISOString();
