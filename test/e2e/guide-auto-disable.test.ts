@@ -1,0 +1,174 @@
+// The guide's auto-disable: 10 consecutive failed attempts (or one 410 Gone) disable an endpoint,
+// a success in between resets the count, a disabled endpoint's events are skipped (logged, not
+// sent), re-enabling resumes, and the platform hears of it through an `endpoint.disabled` event
+// on the bus. The template has no rule for that event (the platform's consumer lives elsewhere),
+// so the proof is the local-only GET /_local/events of the AWS endpoint: what PutEvents accepted.
+import { attemptLog, type Account, clickData, getDelivery, getEndpoint, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
+import { type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
+
+/** One retry, 10 minutes out: it only comes when the test moves the AWS endpoint's clock. */
+const RETRY_SCHEDULE = '600';
+const WAIT_MS = 15_000;
+const OPERATIONAL_SOURCE = 'georedir.webhooks';
+
+describe('guide: auto-disable after 10 consecutive failures', () => {
+  let run: GuideRun;
+  let accounts: Account[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    run = await startGuideRun({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE });
+    accounts = await Promise.all(['disable', 'reset', 'gone'].map((name) => run.createAccount(name)));
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(cleanups.map((cleanup) => cleanup()));
+    await run?.stop();
+  });
+
+  const receiverFor = async (account: Account, status: (index: number) => number): Promise<ScriptedReceiver & { endpointId: string }> => {
+    const receiver = await startScriptedReceiver((index) => ({ status: status(index) }));
+    cleanups.push(() => receiver.close());
+    const endpoint = await run.registerEndpoint(account, receiver.url, ['click']);
+    receiver.secret = endpoint.secret;
+    return Object.assign(receiver, { endpointId: endpoint.id });
+  };
+
+  const clicks = (account: Account, prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => ({ type: 'click', account, data: clickData(`${prefix}-${index + 1}`) }));
+
+  const disabledEvents = async (endpointId: string) =>
+    (await run.busEvents({ source: OPERATIONAL_SOURCE, detailType: 'endpoint.disabled' })).filter((entry) => entry.event.detail.endpoint_id === endpointId);
+
+  let failing: ScriptedReceiver & { endpointId: string };
+
+  it('10 consecutive failed attempts disable the endpoint with reason and time, and put endpoint.disabled on the bus', async () => {
+    const account = accounts[0]!;
+    failing = await receiverFor(account, () => 500);
+    const startedAt = new Date().toISOString();
+    await run.publish(...clicks(account, 'disable', 10));
+    await failing.waitForCount(10, WAIT_MS);
+
+    const endpoint = await waitFor('the endpoint to be disabled', async () => {
+      const found = await getEndpoint(run, account, failing.endpointId);
+      return found.status === 'disabled' ? found : undefined;
+    }, WAIT_MS);
+    expect(endpoint).toMatchObject({ status: 'disabled', disabledReason: '10 consecutive failed deliveries', consecutiveFailures: 10 });
+    expect(endpoint.disabledAt! >= startedAt && endpoint.disabledAt! <= new Date().toISOString()).toBe(true);
+    const log = await attemptLog(run, account, failing.endpointId);
+    expect(log).toHaveLength(10);
+    expect(log.every((attempt) => attempt.outcome === 'failed' && attempt.statusCode === 500)).toBe(true);
+
+    const announced = await waitFor('endpoint.disabled on the bus', async () => {
+      const found = await disabledEvents(failing.endpointId);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatchObject({
+      busName: run.process.outputs.eventBusName,
+      // No rule of the template matches it: the dispatch rule only takes the producers' source.
+      matchedRules: [],
+      event: {
+        source: OPERATIONAL_SOURCE,
+        'detail-type': 'endpoint.disabled',
+        detail: {
+          account_id: account.accountId,
+          endpoint_id: failing.endpointId,
+          url: failing.url,
+          reason: '10 consecutive failed deliveries',
+          disabled_at: endpoint.disabledAt,
+        },
+      },
+    });
+  }, 30_000);
+
+  it('events for a disabled endpoint are logged as skipped and not sent; so are its pending retries', async () => {
+    const account = accounts[0]!;
+    await run.publish({ type: 'click', account, data: clickData('disable-while-disabled') });
+    const skipped = await waitFor('a skipped delivery in the dispatcher log', () =>
+      run.dispatcherLogs().find((line) => line.message === 'delivery skipped: endpoint disabled' && line.eventId === 'click:disable-while-disabled'),
+    WAIT_MS);
+    expect(skipped).toMatchObject({ endpointId: failing.endpointId, accountId: account.accountId });
+    expect(await getDelivery(run, account, skipped.deliveryId as string)).toMatchObject({ status: 'skipped', reason: 'endpoint disabled', attemptCount: 0, attempts: [] });
+
+    // Nine of the ten failed attempts had a retry planned (the tenth disabled the endpoint and
+    // ended its delivery); when they come due they are skipped too.
+    const retried = (await attemptLog(run, account, failing.endpointId)).filter((attempt) => attempt.nextRetryAt !== undefined);
+    expect(retried).toHaveLength(9);
+    await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+    for (const attempt of retried) {
+      await waitFor(`retry of ${attempt.deliveryId} skipped`, async () => {
+        const delivery = await getDelivery(run, account, attempt.deliveryId);
+        return delivery.status === 'skipped' ? delivery : undefined;
+      }, WAIT_MS);
+    }
+    await sleep(1_000);
+    expect(failing.received).toHaveLength(10);
+  }, 30_000);
+
+  it('re-enabling (POST /v1/endpoints/{id}/enable) resets the count and resumes delivery', async () => {
+    const account = accounts[0]!;
+    const enabled = await run.api(account, 'POST', `/v1/endpoints/${failing.endpointId}/enable`);
+    expect(enabled.status).toBe(200);
+    expect(enabled.body).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect(enabled.body.disabledReason).toBeUndefined();
+    failing.script = () => ({ status: 200 });
+    await run.publish({ type: 'click', account, data: clickData('disable-after-enable') });
+    const request = (await failing.waitForCount(11, WAIT_MS))[10]!;
+    expect(request.body.data.click_id).toBe('disable-after-enable');
+    expect(request.signatureValid).toBe(true);
+    expect(request.status).toBe(200);
+  }, 30_000);
+
+  it('a success in between resets the count: 9 failures, 1 success, 9 failures stay active; the 10th in a row disables', async () => {
+    const account = accounts[1]!;
+    // The 10th request answers 200, every other one 500.
+    const receiver = await receiverFor(account, (index) => (index === 9 ? 200 : 500));
+    const failuresOf = async () => (await getEndpoint(run, account, receiver.endpointId)).consecutiveFailures;
+    const settled = async (requests: number, failures: number) => {
+      await receiver.waitForCount(requests, WAIT_MS);
+      await waitFor(`consecutiveFailures ${failures}`, async () => ((await failuresOf()) === failures ? true : undefined), WAIT_MS);
+    };
+
+    await run.publish(...clicks(account, 'reset-a', 9));
+    await settled(9, 9);
+    await run.publish({ type: 'click', account, data: clickData('reset-success') });
+    await settled(10, 0);
+    expect(receiver.received[9]!.body.data.click_id).toBe('reset-success');
+    await run.publish(...clicks(account, 'reset-b', 9));
+    await settled(19, 9);
+    // 18 failures of 19 attempts, never 10 in a row: still active.
+    expect(await getEndpoint(run, account, receiver.endpointId)).toMatchObject({ status: 'active', consecutiveFailures: 9 });
+    expect(await disabledEvents(receiver.endpointId)).toEqual([]);
+
+    await run.publish({ type: 'click', account, data: clickData('reset-tenth') });
+    await settled(20, 10);
+    expect(await getEndpoint(run, account, receiver.endpointId)).toMatchObject({ status: 'disabled', disabledReason: '10 consecutive failed deliveries' });
+    await waitFor('endpoint.disabled on the bus', async () => ((await disabledEvents(receiver.endpointId)).length === 1 ? true : undefined), 5_000);
+  }, 60_000);
+
+  it('410 Gone disables the endpoint at once: one attempt, no retry, endpoint.disabled on the bus', async () => {
+    const account = accounts[2]!;
+    const receiver = await receiverFor(account, () => 410);
+    await run.publish({ type: 'click', account, data: clickData('gone-1') });
+    await receiver.waitForCount(1, WAIT_MS);
+    const endpoint = await waitFor('the endpoint to be disabled', async () => {
+      const found = await getEndpoint(run, account, receiver.endpointId);
+      return found.status === 'disabled' ? found : undefined;
+    }, WAIT_MS);
+    expect(endpoint).toMatchObject({ disabledReason: 'endpoint answered 410 Gone', consecutiveFailures: 1 });
+    const delivery = await getDelivery(run, account, receiver.received[0]!.headers['x-georedir-delivery'] as string);
+    expect(delivery).toMatchObject({ status: 'failed', reason: 'endpoint answered 410 Gone', attemptCount: 1 });
+    expect(delivery.attempts[0]!.nextRetryAt).toBeUndefined();
+    const announced = await waitFor('endpoint.disabled on the bus', async () => {
+      const found = await disabledEvents(receiver.endpointId);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(announced.map((entry) => entry.event.detail.reason)).toEqual(['endpoint answered 410 Gone']);
+
+    // Past the schedule's only delay: no retry comes.
+    await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+    await sleep(2_000);
+    expect(receiver.received).toHaveLength(1);
+  }, 30_000);
+});
