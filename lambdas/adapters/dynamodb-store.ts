@@ -15,7 +15,7 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, Delivery, DeliveryStatus, Endpoint, StoredEvent } from '../domain/model';
+import type { Account, Attempt, Delivery, DeliveryStatus, Endpoint, StoredEvent } from '../domain/model';
 import { TABLE_KEYS } from './table-design';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
@@ -80,6 +80,13 @@ export class DynamoDbStore {
 
   expiresAt(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
+  }
+
+  // --- accounts --------------------------------------------------------------------------
+
+  async getAccount(accountId: string): Promise<Account | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: keys.account(accountId) }));
+    return stripKeys<Account>(Item);
   }
 
   // --- endpoints -------------------------------------------------------------------------

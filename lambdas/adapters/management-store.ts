@@ -20,7 +20,9 @@ import {
   type TransactWriteCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, AttemptOutcome, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+import type { Account, Attempt, AttemptOutcome, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+
+export type { Account } from '../domain/model';
 import { keys } from './dynamodb-store';
 import { TABLE_KEYS } from './table-design';
 
@@ -44,18 +46,6 @@ export const managementKeys = {
   }),
   rateWindow: (bucket: string, windowStart: number) => ({ [PK]: `RATE#${bucket}#${windowStart}`, [SK]: 'RATE' }),
 };
-
-export interface Account {
-  readonly accountId: string;
-  readonly name: string;
-  /** The plan includes webhooks; without it nothing new can be created or sent. */
-  readonly webhooksEnabled: boolean;
-  readonly maxEndpoints: number;
-  /** Kept in step with endpoint creates and deletes in the same transactions; enforces the quota. */
-  readonly endpointCount: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
 
 export interface ApiKeyRecord {
   readonly keyPrefix: string;

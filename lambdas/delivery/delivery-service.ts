@@ -96,10 +96,18 @@ export class DeliveryService {
   }
 
   private async handleEvent(envelope: unknown, raw: string): Promise<void> {
+    const id = (envelope as { id?: unknown } | null)?.id;
+    const envelopeId = typeof id === 'string' ? id : 'unknown';
     const parsed = parseIngressEvent(envelope, this.deps.eventSource);
     if (!parsed.ok) {
-      const envelopeId = (envelope as { id?: unknown } | null)?.id;
-      await this.reject(typeof envelopeId === 'string' ? envelopeId : 'unknown', parsed.reason, raw);
+      await this.reject(envelopeId, parsed.reason, raw);
+      return;
+    }
+    // Webhooks are a plan feature: an unknown account, or one whose plan lost them, gets nothing sent.
+    const account = await this.deps.store.getAccount(parsed.event.accountId);
+    if (!account || !account.webhooksEnabled) {
+      const why = account ? 'webhooks are not in the plan of account' : 'unknown account';
+      await this.reject(envelopeId, `${why} ${parsed.event.accountId}`, raw);
       return;
     }
     const now = this.now();

@@ -1,5 +1,18 @@
 // The records the service keeps. Pure data: no AWS types, no behaviour.
 
+/** A customer of GeoRedir and what its plan entitles it to. */
+export interface Account {
+  readonly accountId: string;
+  readonly name: string;
+  /** The plan includes webhooks; without it nothing new can be created or sent. */
+  readonly webhooksEnabled: boolean;
+  readonly maxEndpoints: number;
+  /** Kept in step with endpoint creates and deletes in the same transactions; enforces the quota. */
+  readonly endpointCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /** `*` subscribes an endpoint to every event type, present and future. */
 export const ALL_EVENTS = '*';
 

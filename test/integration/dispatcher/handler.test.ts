@@ -4,6 +4,7 @@ import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import type { Endpoint } from '../../../lambdas/domain/model';
@@ -25,6 +26,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let table: TestTable;
 let aws: AwsEndpoint;
 let store: DynamoDbStore;
+let management: ManagementStore;
 let handler: Handler;
 let queueArn: string;
 const context = { functionName: 'dispatcher', awsRequestId: 'test' } as Context;
@@ -57,6 +59,7 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   store = new DynamoDbStore(table.client, table.tableName, 30);
+  management = new ManagementStore(table.client, table.tableName, 30);
   ({ handler } = await import('../../../lambdas/dispatcher/handler'));
 });
 
@@ -66,7 +69,21 @@ afterAll(async () => {
   await table?.drop();
 });
 
-async function endpointWithReceiver(accountId: string, events: string[]): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
+const accounts = new Set<string>();
+
+/** Accounts are made as the admin CLI makes them; webhooks must be in the plan for anything to be sent. */
+async function ensureAccount(accountId: string, webhooksEnabled = true): Promise<void> {
+  if (accounts.has(accountId)) return;
+  accounts.add(accountId);
+  await management.createAccount({ accountId, name: accountId, webhooksEnabled, maxEndpoints: 50, createdAt: new Date().toISOString() });
+}
+
+async function endpointWithReceiver(
+  accountId: string,
+  events: string[],
+  webhooksEnabled = true,
+): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
+  await ensureAccount(accountId, webhooksEnabled);
   const secret = generateSecret();
   const receiver = await startReceiver({ secret });
   receivers.push(receiver);
@@ -130,6 +147,20 @@ test('fans out to subscribed endpoints only, never across accounts', async () =>
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(linksOnly.receiver.received).toHaveLength(0);
   expect(otherAccount.receiver.received).toHaveLength(0);
+});
+
+test('events of an unknown account, or of one whose plan has no webhooks, are rejected and never sent', async () => {
+  const downgraded = await endpointWithReceiver('acct_no_webhooks', ['*'], false);
+  const result = await handler(
+    sqsEvent([clickMessage('acct_no_webhooks'), clickMessage('acct_never_created')], queueArn),
+    context,
+  );
+  expect(result.batchItemFailures).toEqual([]);
+  const reasons = (await store.listRejectedEvents(new Date().toISOString().slice(0, 10))).map((entry) => entry.reason);
+  expect(reasons).toContain('webhooks are not in the plan of account acct_no_webhooks');
+  expect(reasons).toContain('unknown account acct_never_created');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(downgraded.receiver.received).toHaveLength(0);
 });
 
 test('the same event arriving twice is sent once to an endpoint that answered 2xx', async () => {
