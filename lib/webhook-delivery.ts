@@ -33,6 +33,18 @@ const DLQ_RETENTION = Duration.days(14);
 /** API Gateway HTTP APIs stop waiting for an integration after 30 s, so a longer function timeout buys nothing. */
 const MANAGEMENT_TIMEOUT = Duration.seconds(30);
 
+/** Exactly the item operations each function's store makes (TransactWriteItems needs those of its parts). */
+const DISPATCHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
+const MANAGEMENT_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:Query',
+];
+
 export interface WebhookDeliveryProps {
   /**
    * Name of the EventBridge bus producers publish to.
@@ -266,7 +278,7 @@ export class WebhookDelivery extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.table.grantReadWriteData(this.dispatcherFunction);
+    this.table.grant(this.dispatcherFunction, ...DISPATCHER_TABLE_ACTIONS);
     this.eventBus.grantPutEventsTo(this.dispatcherFunction);
     this.dispatcherFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),
@@ -290,7 +302,7 @@ export class WebhookDelivery extends Construct {
       timeout: MANAGEMENT_TIMEOUT,
       environment: sharedEnvironment,
     });
-    this.table.grantReadWriteData(this.managementFunction);
+    this.table.grant(this.managementFunction, ...MANAGEMENT_TABLE_ACTIONS);
     this.managementFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),
     );
