@@ -6,9 +6,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export interface LambdaFunctionConfig {
+/** A function as the template defines it (local-stack.ts reads it) and as the runner starts it. */
+export interface LambdaFunctionSettings {
   readonly functionName: string;
-  /** Prefix of forwarded log lines. */
+  /** Short name that prefixes forwarded log lines (`DispatcherFunction`). */
   readonly label: string;
   readonly arn: string;
   readonly codeDir: string;
@@ -19,6 +20,9 @@ export interface LambdaFunctionConfig {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly logGroupName: string;
+}
+
+export interface LambdaFunctionConfig extends LambdaFunctionSettings {
   /** The function's own variables (template + local overrides); Lambda's reserved ones are added. */
   readonly environment: Readonly<Record<string, string>>;
   /** Execution environments at most; more concurrent invokes wait. Default 10. */

@@ -8,6 +8,7 @@ import type { BusConfig, RuleConfig } from './aws-endpoint/eventbridge';
 import { compileEventPattern } from './aws-endpoint/event-pattern';
 import type { QueueConfig } from './aws-endpoint/sqs';
 import { IntrinsicError, IntrinsicResolver } from './intrinsics';
+import type { LambdaFunctionSettings } from './lambda-runner';
 import { type CfnResource, constructLabel, resourcesOfType, type SynthesizedStack, TemplateError } from './template';
 
 export interface LocalEnvironment {
@@ -35,18 +36,8 @@ export interface LocalTable {
   readonly ttlAttribute?: string;
 }
 
-export interface LocalFunction {
+export interface LocalFunction extends LambdaFunctionSettings {
   readonly logicalId: string;
-  /** Short name for log prefixes (`DispatcherFunction`). */
-  readonly label: string;
-  readonly functionName: string;
-  readonly arn: string;
-  readonly codeDir: string;
-  readonly handler: string;
-  readonly runtime: string;
-  readonly timeoutSeconds: number;
-  readonly memoryMb: number;
-  readonly logGroupName: string;
   readonly reservedConcurrency?: number;
   /** The template's Environment.Variables, resolved. */
   readonly environment: Readonly<Record<string, string>>;

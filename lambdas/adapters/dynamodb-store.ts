@@ -1,40 +1,20 @@
 // The DynamoDB side of delivery: endpoints, events, deliveries and their attempts, in one table
 // (see table-design.ts). Every conditional write here is what keeps an event from being sent
 // twice to an endpoint that already answered, however often SQS hands it to us.
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, Delivery, DeliveryStatus, Endpoint, StoredEvent } from '../domain/model';
 import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import type { Account, Attempt, Delivery, DeliveryStatus, Endpoint, StoredEvent } from '../domain/model';
-import { TABLE_KEYS } from './table-design';
-
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
-const { indexName: GSI1, partitionKey: GSI1PK, sortKey: GSI1SK } = TABLE_KEYS.gsi1;
-const KEY_ATTRIBUTES = new Set<string>([PK, SK, GSI1PK, GSI1SK, TTL, 'claimedAttempt', 'claimExpiresAt']);
-
-export const keys = {
-  account: (accountId: string) => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
-  endpoint: (accountId: string, endpointId: string) => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: `ENDPOINT#${endpointId}` }),
-  event: (accountId: string, eventId: string) => ({ [PK]: `EVENT#${accountId}#${eventId}`, [SK]: 'EVENT' }),
-  delivery: (deliveryId: string) => ({ [PK]: `DELIVERY#${deliveryId}`, [SK]: 'DELIVERY' }),
-  attempt: (deliveryId: string, attempt: number) => ({
-    [PK]: `DELIVERY#${deliveryId}`,
-    [SK]: `ATTEMPT#${String(attempt).padStart(6, '0')}`,
-  }),
-  endpointLog: (accountId: string, endpointId: string) => `ENDPOINT#${accountId}#${endpointId}`,
-  /** gsi1pk of an endpoint's deliveries by creation time (recovery finds skipped and failed ones). */
-  endpointDeliveries: (accountId: string, endpointId: string) => `ENDPOINTDELIVERIES#${accountId}#${endpointId}`,
-};
+  GSI1,
+  GSI1PK,
+  GSI1SK,
+  isConditionFailure,
+  keys,
+  PK,
+  SK,
+  stripInternalAttributes,
+  TableStore,
+  TTL,
+} from './dynamodb-table';
 
 /** What the write of an attempt changes on its delivery. */
 export interface DeliveryOutcome {
@@ -51,44 +31,8 @@ export interface RejectedEvent {
   readonly excerpt: string;
 }
 
-function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as T;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (error instanceof TransactionCanceledException) {
-    return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
-  }
-  return false;
-}
-
-export class DynamoDbStore {
-  private readonly documents: DynamoDBDocumentClient;
-
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    /** Days that events, deliveries and attempts are kept before DynamoDB's TTL removes them. */
-    private readonly retentionDays: number,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-  }
-
-  expiresAt(now: Date): number {
-    return Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
-  }
-
-  // --- accounts --------------------------------------------------------------------------
-
-  async getAccount(accountId: string): Promise<Account | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: keys.account(accountId) }));
-    return stripKeys<Account>(Item);
-  }
-
+/** Reads and writes of delivery time; accounts, endpoints and attempts are read as in TableStore. */
+export class DynamoDbStore extends TableStore {
   // --- endpoints -------------------------------------------------------------------------
 
   async createEndpoint(endpoint: Endpoint): Promise<void> {
@@ -102,20 +46,9 @@ export class DynamoDbStore {
     );
   }
 
-  async getEndpoint(accountId: string, endpointId: string): Promise<Endpoint | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.endpoint(accountId, endpointId), ConsistentRead: true }),
-    );
-    return stripKeys<Endpoint>(Item);
-  }
-
+  /** Eventually consistent: read once per event, at half a consistent read's cost (the API's listing is consistent). */
   async listEndpoints(accountId: string): Promise<Endpoint[]> {
-    return this.queryAll<Endpoint>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':prefix': 'ENDPOINT#' },
-    });
+    return this.queryEndpoints(accountId, { consistentRead: false });
   }
 
   /** A success ends a run of failures. A deleted endpoint is left deleted. */
@@ -205,10 +138,7 @@ export class DynamoDbStore {
   }
 
   async getEvent(accountId: string, eventId: string): Promise<StoredEvent | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.event(accountId, eventId), ConsistentRead: true }),
-    );
-    return stripKeys<StoredEvent>(Item);
+    return this.getItem<StoredEvent>(keys.event(accountId, eventId), { consistentRead: true });
   }
 
   async saveRejectedEvent(rejected: RejectedEvent, now: Date): Promise<void> {
@@ -273,10 +203,7 @@ export class DynamoDbStore {
   }
 
   async getDelivery(deliveryId: string): Promise<Delivery | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(deliveryId), ConsistentRead: true }),
-    );
-    return stripKeys<Delivery>(Item);
+    return this.deliveryById<Delivery>(deliveryId);
   }
 
   /**
@@ -344,13 +271,7 @@ export class DynamoDbStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: {
-                  ...keys.attempt(attempt.deliveryId, attempt.attempt),
-                  ...attempt,
-                  [GSI1PK]: keys.endpointLog(attempt.accountId, attempt.endpointId),
-                  [GSI1SK]: `${attempt.attemptedAt}#${attempt.deliveryId}#${String(attempt.attempt).padStart(6, '0')}`,
-                  [TTL]: expiresAt,
-                },
+                Item: this.attemptItem(attempt, expiresAt),
                 ConditionExpression: 'attribute_not_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': PK },
               },
@@ -407,16 +328,6 @@ export class DynamoDbStore {
     }
   }
 
-  async listAttempts(deliveryId: string): Promise<Attempt[]> {
-    return this.queryAll<Attempt>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `DELIVERY#${deliveryId}`, ':prefix': 'ATTEMPT#' },
-      ConsistentRead: true,
-    });
-  }
-
   /** The endpoint's attempt log, newest first. */
   async listEndpointAttempts(accountId: string, endpointId: string, limit = 50): Promise<Attempt[]> {
     const { Items } = await this.documents.send(
@@ -430,17 +341,6 @@ export class DynamoDbStore {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((item) => stripKeys<Attempt>(item) as Attempt);
-  }
-
-  private async queryAll<T>(input: QueryCommandInput): Promise<T[]> {
-    const results: T[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      for (const item of page.Items ?? []) results.push(stripKeys<T>(item) as T);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return results;
+    return (Items ?? []).map((item) => stripInternalAttributes<Attempt>(item) as Attempt);
   }
 }

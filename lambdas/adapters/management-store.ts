@@ -1,16 +1,11 @@
 // The management API's side of the one table (see table-design.ts): accounts and their
 // entitlement, API keys (hash only), endpoint changes, idempotency records, rate-limit windows,
-// and the delivery log queries. Delivery-time writes stay in dynamodb-store.ts; both share `keys`.
+// and the delivery log queries. Delivery-time writes stay in dynamodb-store.ts; the keys, helpers
+// and reads both make are in dynamodb-table.ts.
 import { createHash } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -18,18 +13,28 @@ import {
   UpdateCommand,
   type BatchGetCommandOutput,
   type TransactWriteCommandInput,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Account, Attempt, AttemptOutcome, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+import {
+  cancelledConditions,
+  type EndpointWithHealth,
+  epochSeconds,
+  GSI1,
+  GSI1PK,
+  GSI1SK,
+  isConditionFailure,
+  isTransactionConflict,
+  keys,
+  PK,
+  SK,
+  stripInternalAttributes,
+  TableStore,
+  TTL,
+} from './dynamodb-table';
 
 export type { Account } from '../domain/model';
-import { keys } from './dynamodb-store';
-import { TABLE_KEYS } from './table-design';
+export type { EndpointWithHealth } from './dynamodb-table';
 
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
-const { indexName: GSI1, partitionKey: GSI1PK, sortKey: GSI1SK } = TABLE_KEYS.gsi1;
-/** Bookkeeping attributes that never leave the store. */
-const INTERNAL_ATTRIBUTES = new Set<string>([PK, SK, GSI1PK, GSI1SK, TTL, 'claimedAttempt', 'claimExpiresAt']);
 const BATCH_GET_LIMIT = 100;
 const ACCOUNTS_INDEX_KEY = 'ACCOUNTS';
 
@@ -62,8 +67,6 @@ export interface ManagedDelivery extends Delivery {
   readonly lastStatusCode?: number;
   readonly redeliveredAt?: string;
 }
-
-export type EndpointWithHealth = Endpoint & { readonly lastSuccessAt?: string; readonly lastFailureAt?: string };
 
 export interface EndpointChanges {
   readonly url?: string;
@@ -104,44 +107,8 @@ export class InvalidCursorError extends Error {
   }
 }
 
-function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name))) as T;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
-}
-
-/** Which items of a cancelled transaction failed their condition (by index), or undefined for other faults. */
-function cancelledConditions(error: unknown): boolean[] | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const reasons = error.CancellationReasons ?? [];
-  if (!reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return undefined;
-  return reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
-}
-
-const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
-
-/** A transaction cancelled only because another one touched the same item (e.g. the account counter). */
-function isTransactionConflict(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-  return codes.includes('TransactionConflict') && codes.every((code) => code === 'TransactionConflict' || code === 'None');
-}
-
-export class ManagementStore {
-  private readonly documents: DynamoDBDocumentClient;
-
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    /** Days test deliveries and their attempts are kept, as for the dispatcher's. */
-    private readonly retentionDays: number,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
+/** The API's reads and writes; accounts, endpoints and attempts are read as in TableStore. */
+export class ManagementStore extends TableStore {
   // --- accounts ----------------------------------------------------------------------------
 
   async createAccount(account: Omit<Account, 'endpointCount' | 'updatedAt'>): Promise<Account> {
@@ -160,11 +127,6 @@ export class ManagementStore {
       }),
     );
     return stored;
-  }
-
-  async getAccount(accountId: string): Promise<Account | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: keys.account(accountId) }));
-    return strip<Account>(Item);
   }
 
   /** Oldest first. */
@@ -229,8 +191,7 @@ export class ManagementStore {
 
   /** The key record for a hash; revoked keys are returned too, the caller decides. */
   async findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: managementKeys.apiKey(keyHash) }));
-    return strip<ApiKeyRecord>(Item);
+    return this.getItem<ApiKeyRecord>(managementKeys.apiKey(keyHash));
   }
 
   async listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
@@ -261,7 +222,7 @@ export class ManagementStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return strip<ApiKeyRecord>(Attributes);
+    return stripInternalAttributes<ApiKeyRecord>(Attributes);
   }
 
   // --- endpoints ---------------------------------------------------------------------------
@@ -301,21 +262,9 @@ export class ManagementStore {
     }
   }
 
-  async getEndpoint(accountId: string, endpointId: string): Promise<EndpointWithHealth | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.endpoint(accountId, endpointId), ConsistentRead: true }),
-    );
-    return strip<EndpointWithHealth>(Item);
-  }
-
+  /** Consistent, so a client lists what it has just created or changed. */
   async listEndpoints(accountId: string): Promise<EndpointWithHealth[]> {
-    return this.queryAll<EndpointWithHealth>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':prefix': 'ENDPOINT#' },
-      ConsistentRead: true,
-    });
+    return this.queryEndpoints(accountId, { consistentRead: true });
   }
 
   /**
@@ -362,7 +311,7 @@ export class ManagementStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<EndpointWithHealth>(Attributes);
+      return stripInternalAttributes<EndpointWithHealth>(Attributes);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -395,7 +344,7 @@ export class ManagementStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<EndpointWithHealth>(Attributes);
+      return stripInternalAttributes<EndpointWithHealth>(Attributes);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -458,17 +407,16 @@ export class ManagementStore {
 
   /** The delivery if it belongs to the account; another account's delivery reads as absent. */
   async getDelivery(accountId: string, deliveryId: string): Promise<ManagedDelivery | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(deliveryId), ConsistentRead: true }),
-    );
-    const delivery = strip<ManagedDelivery>(Item);
+    const delivery = await this.deliveryById<ManagedDelivery>(deliveryId);
     return delivery?.accountId === accountId ? delivery : undefined;
   }
 
   /** Deliveries by id that belong to the account, in no particular order. */
   async getDeliveries(accountId: string, deliveryIds: readonly string[]): Promise<ManagedDelivery[]> {
     const items = await this.batchGet(deliveryIds.map((id) => keys.delivery(id)));
-    return items.map((item) => strip<ManagedDelivery>(item) as ManagedDelivery).filter((delivery) => delivery.accountId === accountId);
+    return items
+      .map((item) => stripInternalAttributes<ManagedDelivery>(item) as ManagedDelivery)
+      .filter((delivery) => delivery.accountId === accountId);
   }
 
   /** The exact body endpoints receive for the event, while it is retained. */
@@ -483,17 +431,6 @@ export class ManagementStore {
   async existingEventIds(accountId: string, eventIds: readonly string[]): Promise<Set<string>> {
     const items = await this.batchGet(eventIds.map((id) => keys.event(accountId, id)), 'eventId');
     return new Set(items.map((item) => String(item.eventId)));
-  }
-
-  /** All attempts of one delivery, oldest first. */
-  async listAttempts(deliveryId: string): Promise<Attempt[]> {
-    return this.queryAll<Attempt>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `DELIVERY#${deliveryId}`, ':prefix': 'ATTEMPT#' },
-      ConsistentRead: true,
-    });
   }
 
   /** One page of the endpoint's attempt log, newest first, optionally only one outcome. */
@@ -531,7 +468,7 @@ export class ManagementStore {
     const more = items.length > options.limit || startKey !== undefined;
     let nextCursor: string | undefined;
     if (more) nextCursor = last ? encodeCursor(last) : startKey ? encodeCursor(startKey) : undefined;
-    return { items: pageItems.map((item) => strip<Attempt>(item) as Attempt), ...(nextCursor ? { nextCursor } : {}) };
+    return { items: pageItems.map((item) => stripInternalAttributes<Attempt>(item) as Attempt), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /**
@@ -682,7 +619,7 @@ export class ManagementStore {
 
   /** Logs a test send: a finished one-attempt delivery and its attempt, in the endpoint's log. */
   async recordTestSend(attempt: Attempt & { test: true }, now: Date): Promise<ManagedDelivery> {
-    const expiresAt = epochSeconds(now) + this.retentionDays * 86_400;
+    const expiresAt = this.expiresAt(now);
     const status: DeliveryStatus = attempt.outcome === 'succeeded' ? 'succeeded' : 'failed';
     const delivery: ManagedDelivery = {
       deliveryId: attempt.deliveryId,
@@ -713,13 +650,7 @@ export class ManagementStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: {
-                ...keys.attempt(attempt.deliveryId, attempt.attempt),
-                ...attempt,
-                [GSI1PK]: keys.endpointLog(attempt.accountId, attempt.endpointId),
-                [GSI1SK]: `${attempt.attemptedAt}#${attempt.deliveryId}#${String(attempt.attempt).padStart(6, '0')}`,
-                [TTL]: expiresAt,
-              },
+              Item: this.attemptItem(attempt, expiresAt),
             },
           },
         ],
@@ -841,17 +772,6 @@ export class ManagementStore {
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
       }
     }
-  }
-
-  private async queryAll<T>(input: QueryCommandInput): Promise<T[]> {
-    const results: T[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      for (const item of page.Items ?? []) results.push(strip<T>(item) as T);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return results;
   }
 
   private async batchGet(keyList: readonly Record<string, string>[], projection?: string): Promise<Record<string, unknown>[]> {

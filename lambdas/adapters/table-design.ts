@@ -1,5 +1,6 @@
 // The one DynamoDB table's key design, shared by the CDK construct (which creates the table),
-// the store adapter (which reads and writes it) and the tests (which create it in DynamoDB Local).
+// the store adapters (which read and write it: dynamodb-table.ts builds the keys below) and the
+// tests (which create it in DynamoDB Local).
 //
 // Items (pk / sk), who writes them (D = dispatcher, dynamodb-store.ts; M = management,
 // management-store.ts) and their gsi1 entry (gsi1pk / gsi1sk), if any:

@@ -154,7 +154,7 @@ export class DeliveryService {
     if (result.created) {
       if (disabled) {
         this.count('DeliveriesSkipped');
-        this.deps.log.info('delivery skipped: endpoint disabled', this.fields(delivery));
+        this.deps.log.info('delivery skipped: endpoint disabled', this.deliveryFields(delivery));
         return;
       }
       await this.attempt(delivery, endpoint, event, 1);
@@ -195,7 +195,7 @@ export class DeliveryService {
       return;
     }
     if (delivery.status !== 'pending' || delivery.attemptCount !== message.attempt - 1) {
-      log.info('stale or duplicate retry ignored', { ...this.fields(delivery), attempt: message.attempt });
+      log.info('stale or duplicate retry ignored', { ...this.deliveryFields(delivery), attempt: message.attempt });
       return;
     }
     const at = this.now().toISOString();
@@ -204,7 +204,7 @@ export class DeliveryService {
       const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
       if (await store.closeDelivery(delivery.deliveryId, 'skipped', reason, at)) {
         this.count('DeliveriesSkipped');
-        log.info(`delivery skipped: ${reason}`, this.fields(delivery));
+        log.info(`delivery skipped: ${reason}`, this.deliveryFields(delivery));
       }
       return;
     }
@@ -212,12 +212,12 @@ export class DeliveryService {
     if (!event) {
       if (await store.closeDelivery(delivery.deliveryId, 'failed', 'event no longer retained', at)) {
         this.count('DeliveriesFailed');
-        log.warn('delivery failed: event no longer retained', this.fields(delivery));
+        log.warn('delivery failed: event no longer retained', this.deliveryFields(delivery));
       }
       return;
     }
     if (!(await store.claimAttempt(delivery.deliveryId, message.attempt, this.now(), this.leaseUntil(this.now())))) {
-      log.info('retry already claimed elsewhere', { ...this.fields(delivery), attempt: message.attempt });
+      log.info('retry already claimed elsewhere', { ...this.deliveryFields(delivery), attempt: message.attempt });
       return;
     }
     await this.attempt(delivery, endpoint, event, message.attempt);
@@ -246,7 +246,7 @@ export class DeliveryService {
       await store.recordAttempt(base, { status: 'succeeded' }, finishedAt);
       await store.recordEndpointSuccess(endpoint.accountId, endpoint.endpointId, at);
       this.count('DeliveriesSucceeded');
-      log.info('delivered', { ...this.fields(delivery), attempt: attemptNumber, statusCode: result.statusCode });
+      log.info('delivered', { ...this.deliveryFields(delivery), attempt: attemptNumber, statusCode: result.statusCode });
       return;
     }
 
@@ -261,7 +261,7 @@ export class DeliveryService {
       const nextAttemptAt = plan.at.toISOString();
       if (await store.recordAttempt({ ...base, nextRetryAt: nextAttemptAt }, { status: 'pending', nextAttemptAt }, finishedAt)) {
         log.warn('attempt failed, retry scheduled', {
-          ...this.fields(delivery),
+          ...this.deliveryFields(delivery),
           attempt: attemptNumber,
           statusCode: result.statusCode,
           errorClass: result.errorClass,
@@ -274,7 +274,7 @@ export class DeliveryService {
       const reason = decision.disable ? decision.reason : `all ${attemptNumber} attempts failed`;
       if (await store.recordAttempt(base, { status: 'failed', reason }, finishedAt)) {
         this.count('DeliveriesFailed');
-        log.warn('delivery failed', { ...this.fields(delivery), attempt: attemptNumber, reason });
+        log.warn('delivery failed', { ...this.deliveryFields(delivery), attempt: attemptNumber, reason });
       }
     }
     if (decision.disable) await this.disable(endpoint, decision.reason, at);
@@ -314,11 +314,7 @@ export class DeliveryService {
 
   private attemptRecord(delivery: Delivery, attempt: number, startedAt: Date, result: SendResult): Attempt {
     return {
-      deliveryId: delivery.deliveryId,
-      accountId: delivery.accountId,
-      endpointId: delivery.endpointId,
-      eventId: delivery.eventId,
-      eventType: delivery.eventType,
+      ...this.deliveryFields(delivery),
       attempt,
       attemptedAt: startedAt.toISOString(),
       outcome: result.outcome,
@@ -335,7 +331,8 @@ export class DeliveryService {
     return new Date(now.getTime() + this.deps.deliveryTimeoutMs + 30_000);
   }
 
-  private fields(delivery: Delivery): Record<string, unknown> {
+  /** What names a delivery: its attempts carry these fields, and so does every log line about it. */
+  private deliveryFields(delivery: Delivery): Pick<Delivery, 'deliveryId' | 'accountId' | 'endpointId' | 'eventId' | 'eventType'> {
     return {
       deliveryId: delivery.deliveryId,
       accountId: delivery.accountId,

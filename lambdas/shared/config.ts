@@ -1,5 +1,6 @@
 // Configuration read once per cold start. Missing or malformed variables throw at start-up,
 // not halfway through a delivery.
+import { parseRetrySchedule } from '../domain/retry-policy';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -50,3 +51,32 @@ export const ENV = {
   deliveryTimeoutMs: 'DELIVERY_TIMEOUT_MS',
   attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
 } as const;
+
+/**
+ * What the dispatcher and the management API both read, read here once so their defaults cannot
+ * drift apart: the API accepts, redelivers and cleans up what the dispatcher sends, stores and schedules.
+ */
+export interface SharedConfig {
+  readonly tableName: string;
+  /** The dispatcher's retries and the API's redeliveries go on this queue as retry messages. */
+  readonly dispatchQueueUrl: string;
+  /** Where long-delay retries wait; deleting an endpoint removes its schedules there. */
+  readonly scheduleGroupName: string;
+  /** The API's URL checks and the dispatcher's send-time checks must agree. */
+  readonly allowPrivateEndpoints: boolean;
+  /** The dispatcher retries by it; its longest delay bounds how far back the API looks for a waiting retry. */
+  readonly retrySchedule: readonly number[];
+  /** The TTL of events, deliveries and attempts, test sends' included. */
+  readonly attemptRetentionDays: number;
+}
+
+export function loadSharedConfig(env: NodeJS.ProcessEnv = process.env): SharedConfig {
+  return {
+    tableName: requireEnv(ENV.tableName, env),
+    dispatchQueueUrl: requireEnv(ENV.dispatchQueueUrl, env),
+    scheduleGroupName: requireEnv(ENV.scheduleGroupName, env),
+    allowPrivateEndpoints: booleanEnv(ENV.allowPrivateEndpoints, false, env),
+    retrySchedule: parseRetrySchedule(env[ENV.retryScheduleSeconds]),
+    attemptRetentionDays: positiveIntegerEnv(ENV.attemptRetentionDays, 30, env),
+  };
+}

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { type LocalRunProcess, repositoryRoot, startLocalRunProcess } from './support/local-run-process';
 
 export const READY_TIMEOUT_MS = 60_000;
@@ -238,23 +239,7 @@ export async function getEndpoint(run: GuideRun, account: Account, endpointId: s
   return answer.body;
 }
 
-/** A click payload as in the guide, with its own click_id (the event's identity). */
+/** The guide's click payload (the catalogue's example) with its own click_id (the event's identity). */
 export function clickData(clickId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    click_id: clickId,
-    link_id: 42,
-    link_slug: 'my-offer',
-    destination_url: 'https://offer.example.com/landing',
-    ip: '203.0.113.42',
-    country: 'US',
-    region: 'California',
-    city: 'Los Angeles',
-    device: 'mobile',
-    browser: 'Chrome',
-    os: 'Android',
-    referer: 'https://facebook.com',
-    is_unique: true,
-    fraud_flags: [],
-    ...extra,
-  };
+  return { ...EVENT_CATALOGUE.click.example, click_id: clickId, ...extra };
 }
