@@ -177,8 +177,8 @@ describe('local run (npm start) end to end', () => {
       };
       await until(/Webhook receiver on/, 5_000);
       await publish('link.created', { ...linkCreatedData, link_id: 8 });
-      await until(/Received event: link\.created/, 10_000);
-      expect(output).toMatch(/"link_id": 8/);
+      // The example prints the event line and the data in separate writes: wait for both.
+      await until(/Received event: link\.created[\s\S]*"link_id": 8/, 10_000);
 
       const forged = await fetch(`http://127.0.0.1:${port}/webhooks/georedir`, {
         method: 'POST',
