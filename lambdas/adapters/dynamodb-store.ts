@@ -7,6 +7,7 @@ import {
   GSI1,
   GSI1PK,
   GSI1SK,
+  conditionHeld,
   isConditionFailure,
   keys,
   PK,
@@ -72,8 +73,8 @@ export class DynamoDbStore extends TableStore {
 
   /** Disables an active endpoint; false when it was already disabled (or deleted), so only one caller announces it. */
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpoint(accountId, endpointId),
@@ -82,12 +83,8 @@ export class DynamoDbStore extends TableStore {
           ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
           ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':at': at },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async updateIfExists(
@@ -211,8 +208,8 @@ export class DynamoDbStore extends TableStore {
    * claim whose holder died (its lease ran out) can be taken over, so a crash never strands it.
    */
   async claimAttempt(deliveryId: string, attempt: number, now: Date, leaseUntil: Date): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(deliveryId),
@@ -229,12 +226,8 @@ export class DynamoDbStore extends TableStore {
             ':now': now.getTime(),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -264,8 +257,8 @@ export class DynamoDbStore extends TableStore {
       sets.push('lastStatusCode = :code');
       values[':code'] = attempt.statusCode;
     }
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -288,12 +281,8 @@ export class DynamoDbStore extends TableStore {
             },
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Notes that the retry message for `attempt` is with SQS or Scheduler, so a redelivery does not hand it over twice. */
@@ -310,8 +299,8 @@ export class DynamoDbStore extends TableStore {
 
   /** Ends a pending delivery without an attempt (endpoint disabled or deleted, event expired). */
   async closeDelivery(deliveryId: string, status: 'skipped' | 'failed', reason: string, at: string): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(deliveryId),
@@ -320,12 +309,8 @@ export class DynamoDbStore extends TableStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':reason': reason, ':at': at, ':pending': 'pending' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** The endpoint's attempt log, newest first. */

@@ -61,6 +61,17 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || cancelledConditions(error) !== undefined;
 }
 
+/** Awaits a conditional write: true when it was made, false when its condition did not hold. */
+export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** A transaction cancelled only because another one touched the same item (e.g. the account counter). */
 export function isTransactionConflict(error: unknown): boolean {
   if (!(error instanceof TransactionCanceledException)) return false;

@@ -22,6 +22,7 @@ import {
   GSI1,
   GSI1PK,
   GSI1SK,
+  conditionHeld,
   isConditionFailure,
   isTransactionConflict,
   keys,
@@ -387,20 +388,16 @@ export class ManagementStore extends TableStore {
   }
 
   private async deleteEndpointOnly(accountId: string, endpointId: string): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.endpoint(accountId, endpointId),
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   // --- deliveries and the attempt log --------------------------------------------------------
@@ -562,8 +559,8 @@ export class ManagementStore extends TableStore {
     at: string,
   ): Promise<boolean> {
     const attempt = delivery.attemptCount + 1;
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.deliveryId),
@@ -579,12 +576,8 @@ export class ManagementStore extends TableStore {
             ':count': delivery.attemptCount,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Undoes reopenDelivery when the retry message could not be sent, unless the dispatcher already started. */
@@ -592,8 +585,8 @@ export class ManagementStore extends TableStore {
     delivery: Pick<ManagedDelivery, 'deliveryId' | 'status' | 'attemptCount' | 'reason'>,
     at: string,
   ): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionHeld(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.deliveryId),
@@ -609,12 +602,8 @@ export class ManagementStore extends TableStore {
             ...(delivery.reason === undefined ? {} : { ':reason': delivery.reason }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Logs a test send: a finished one-attempt delivery and its attempt, in the endpoint's log. */
