@@ -46,9 +46,14 @@ export const SQS_MAX_DELAY_SECONDS = 900;
  */
 export const SCHEDULER_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
+/** The dispatch queue's retry message body, rebuilt from its four fields so nothing else rides along. */
+export function retryMessageBody(message: RetryMessage): string {
+  return JSON.stringify({ kind: 'retry', deliveryId: message.deliveryId, accountId: message.accountId, attempt: message.attempt });
+}
+
 export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
   async function schedule(message: RetryMessage, plan: RetryPlan): Promise<void> {
-    const body = JSON.stringify({ kind: 'retry', deliveryId: message.deliveryId, accountId: message.accountId, attempt: message.attempt });
+    const body = retryMessageBody(message);
     if (plan.via === 'sqs-delay') {
       await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, DelaySeconds: sqsDelaySeconds(plan.delaySeconds) }));
       return;

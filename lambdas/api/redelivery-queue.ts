@@ -2,7 +2,7 @@
 // attempt N of a pending delivery whose attemptCount is N-1 (delivery-service.ts handleRetry).
 // The message is the dispatcher's own RetryMessage, so the dispatch queue carries one retry shape.
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { RetryMessage } from '../adapters/retry-scheduler';
+import { retryMessageBody, type RetryMessage } from '../adapters/retry-scheduler';
 
 export interface RedeliveryQueue {
   /** Sends the messages now; returns the delivery ids whose message SQS did not take. */
@@ -21,7 +21,7 @@ export function createRedeliveryQueue(sqs: SQSClient, queueUrl: string): Redeliv
         const { Failed } = await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+            Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: retryMessageBody(message) })),
           }),
         );
         for (const entry of Failed ?? []) {
