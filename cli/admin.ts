@@ -44,7 +44,7 @@ export async function createAccount(
   if (name === '' || name.length > MAX_NAME_LENGTH) throw new AdminError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`);
   const maxEndpoints = input.maxEndpoints ?? DEFAULT_MAX_ENDPOINTS;
   if (!Number.isSafeInteger(maxEndpoints) || maxEndpoints < 0) throw new AdminError('--max-endpoints must be a whole number, 0 or more');
-  const account = await store.createAccount({
+  const account = await store.accounts.createAccount({
     accountId: newAccountId(),
     name,
     webhooksEnabled: input.webhooksEnabled ?? true,
@@ -58,7 +58,7 @@ export async function createKey(store: ManagementStore, accountId: string, now: 
   // A prefix collision (48 random bits) is all but impossible; a fresh key settles it.
   for (let attempt = 0; attempt < KEY_ATTEMPTS; attempt += 1) {
     const key = generateApiKey();
-    const result = await store.createApiKey({ keyHash: key.keyHash, keyPrefix: key.keyPrefix, accountId, createdAt: now.toISOString() });
+    const result = await store.apiKeys.createApiKey({ keyHash: key.keyHash, keyPrefix: key.keyPrefix, accountId, createdAt: now.toISOString() });
     if (result === 'created') return { accountId, apiKey: key.apiKey, keyPrefix: key.keyPrefix };
     if (result === 'account_not_found') throw new AdminError(`no account ${accountId}`);
   }
@@ -67,14 +67,14 @@ export async function createKey(store: ManagementStore, accountId: string, now: 
 
 export async function revokeKey(store: ManagementStore, keyPrefix: string, now: Date = new Date()): Promise<ApiKeyRecord> {
   if (!isKeyPrefix(keyPrefix)) throw new AdminError('--key-prefix must be the 12-character visible prefix of a key, e.g. grw_AbCd1234');
-  const revoked = await store.revokeApiKey(keyPrefix, now.toISOString());
+  const revoked = await store.apiKeys.revokeApiKey(keyPrefix, now.toISOString());
   if (!revoked) throw new AdminError(`no key with prefix ${keyPrefix}`);
   return revoked;
 }
 
 export async function listAccounts(store: ManagementStore): Promise<AccountSummary[]> {
-  const accounts = await store.listAccounts();
-  return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.listApiKeys(account.accountId) })));
+  const accounts = await store.accounts.listAccounts();
+  return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.apiKeys.listApiKeys(account.accountId) })));
 }
 
 // --- command line ----------------------------------------------------------------------------

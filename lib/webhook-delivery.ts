@@ -34,7 +34,7 @@ const DLQ_RETENTION = Duration.days(14);
 const MANAGEMENT_TIMEOUT = Duration.seconds(30);
 
 /** Exactly the item operations each function's store makes (TransactWriteItems needs those of its parts). */
-const DISPATCHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
+const DISPATCHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
 const MANAGEMENT_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',

@@ -7,6 +7,8 @@ export interface DispatcherConfig extends SharedConfig {
   readonly eventBusName: string;
   readonly eventSource: string;
   readonly deliveryTimeoutMs: number;
+  /** How long an account and its endpoint list are reused before being read again. */
+  readonly accountCacheSeconds: number;
 }
 
 export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): DispatcherConfig {
@@ -17,5 +19,6 @@ export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): Disp
     eventBusName: requireEnv(ENV.eventBusName, env),
     eventSource: optionalEnv(ENV.eventSource, 'georedir', env),
     deliveryTimeoutMs: positiveIntegerEnv(ENV.deliveryTimeoutMs, 30_000, env),
+    accountCacheSeconds: positiveIntegerEnv(ENV.accountCacheSeconds, 5, env),
   };
 }

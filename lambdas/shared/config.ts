@@ -50,6 +50,7 @@ export const ENV = {
   allowPrivateEndpoints: 'ALLOW_PRIVATE_ENDPOINTS',
   deliveryTimeoutMs: 'DELIVERY_TIMEOUT_MS',
   attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
+  accountCacheSeconds: 'ACCOUNT_CACHE_SECONDS',
 } as const;
 
 /**
