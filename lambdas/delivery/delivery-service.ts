@@ -13,7 +13,7 @@
 import type { HttpSender, SendResult } from '../adapters/http-sender';
 import type { OperationalEvents } from '../adapters/operational-events';
 import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
-import { type AttemptResult, CircuitBreakers } from '../domain/circuit-breaker';
+import { type AttemptResult, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
 import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
@@ -117,7 +117,7 @@ export class DeliveryService {
     this.now = deps.now ?? (() => new Date());
     this.count = deps.count ?? (() => undefined);
     this.accounts = new AccountDirectory(deps.store, deps.accountCacheMs, () => this.now().getTime());
-    this.breakers = deps.breakers ?? new CircuitBreakers(undefined, () => this.now().getTime());
+    this.breakers = deps.breakers ?? new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
   }
 
   /**

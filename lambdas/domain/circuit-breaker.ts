@@ -1,22 +1,27 @@
-// A circuit breaker per endpoint, so one endpoint that hangs or keeps failing cannot hold the
-// dispatcher's concurrency: after a run of failed attempts (timeouts count sooner, since each
-// holds an invocation for the whole deadline) the circuit opens for a cool-down, and attempts
-// due meanwhile are recorded as failed without a request (error class `circuit_open`) and go on
-// along the guide's retry schedule. After the cool-down one attempt is let through as a probe:
-// success closes the circuit, failure opens it again.
+// A circuit breaker per endpoint, so one endpoint that hangs cannot hold the dispatcher's
+// concurrency: after consecutive timed-out attempts (each held an invocation for the whole
+// deadline) the circuit opens for a cool-down, and attempts due meanwhile are recorded as failed
+// without a request (error class `circuit_open`) and go on along the guide's retry schedule.
+// After the cool-down one attempt is let through as a probe: success closes the circuit, another
+// timeout opens it again. Quick failures (an HTTP error, a refused connection) hold nothing up, so
+// they only take the retry schedule and never open the circuit.
 //
 // This object is one dispatcher instance's view; the instance that opens a circuit also stores
 // the time it reopens on the endpoint, so every other instance sees it at its next batch.
 
 export interface BreakerSettings {
-  /** Consecutive failed attempts that open the circuit. */
-  readonly failureThreshold: number;
-  /** Consecutive timed-out attempts that open it (a timeout costs a whole deadline of waiting). */
+  /** Consecutive timed-out attempts that open the circuit. */
   readonly timeoutThreshold: number;
   readonly cooldownMs: number;
 }
 
-export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = Object.freeze({ failureThreshold: 5, timeoutThreshold: 2, cooldownMs: 30_000 });
+export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = Object.freeze({ timeoutThreshold: 2, cooldownMs: 30_000 });
+
+/** The cool-down never outlasts the first retry delay, so a short schedule is not used up refusing. */
+export function breakerSettingsFor(retrySchedule: readonly number[]): BreakerSettings {
+  const firstDelayMs = (retrySchedule[0] ?? Infinity) * 1000;
+  return { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: Math.min(DEFAULT_BREAKER_SETTINGS.cooldownMs, firstDelayMs) };
+}
 
 /** What to do with the next attempt: send it, send it as the one probe after a cool-down, or not send it. */
 export type BreakerPermit = 'send' | 'probe' | 'refuse';
@@ -24,7 +29,6 @@ export type BreakerPermit = 'send' | 'probe' | 'refuse';
 export type AttemptResult = 'success' | 'failure' | 'timeout';
 
 interface EndpointCircuit {
-  failures: number;
   timeouts: number;
   /** Epoch ms; 0 when the circuit has not opened since it last closed. */
   openUntil: number;
@@ -57,7 +61,7 @@ export class CircuitBreakers {
 
   /** Records a sent attempt's result; returns the time the circuit reopens if it has just opened. */
   record(endpointKey: string, result: AttemptResult): Date | undefined {
-    const circuit = this.circuits.get(endpointKey) ?? { failures: 0, timeouts: 0, openUntil: 0, probing: false };
+    const circuit = this.circuits.get(endpointKey) ?? { timeouts: 0, openUntil: 0, probing: false };
     this.circuits.set(endpointKey, circuit);
     const wasProbe = circuit.probing;
     circuit.probing = false;
@@ -65,13 +69,14 @@ export class CircuitBreakers {
       this.circuits.delete(endpointKey);
       return undefined;
     }
-    circuit.failures += 1;
     circuit.timeouts = result === 'timeout' ? circuit.timeouts + 1 : 0;
-    const trips =
-      wasProbe || circuit.failures >= this.settings.failureThreshold || circuit.timeouts >= this.settings.timeoutThreshold;
-    if (!trips) return undefined;
+    const trips = result === 'timeout' && (wasProbe || circuit.timeouts >= this.settings.timeoutThreshold);
+    if (!trips) {
+      // A probe that failed quickly is still an answer: the endpoint responds again.
+      if (wasProbe) this.circuits.delete(endpointKey);
+      return undefined;
+    }
     circuit.openUntil = this.now() + this.settings.cooldownMs;
-    circuit.failures = 0;
     circuit.timeouts = 0;
     return new Date(circuit.openUntil);
   }
