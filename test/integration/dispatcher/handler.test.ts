@@ -3,7 +3,8 @@
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
+import { deliveryFromItem } from '../../../lambdas/adapters/delivery-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
@@ -25,7 +26,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 let table: TestTable;
 let aws: AwsEndpoint;
-let store: DynamoDbStore;
+let store: DynamoDbDeliveryStore;
 let management: ManagementStore;
 let handler: Handler;
 let queueArn: string;
@@ -58,8 +59,8 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  store = new DynamoDbStore(table.client, table.tableName, 30);
   management = new ManagementStore(table.client, table.tableName, 30);
+  store = new DynamoDbDeliveryStore(management.table);
   ({ handler } = await import('../../../lambdas/dispatcher/handler'));
 });
 
@@ -75,7 +76,7 @@ const accounts = new Set<string>();
 async function ensureAccount(accountId: string, webhooksEnabled = true): Promise<void> {
   if (accounts.has(accountId)) return;
   accounts.add(accountId);
-  await management.createAccount({ accountId, name: accountId, webhooksEnabled, maxEndpoints: 50, createdAt: new Date().toISOString() });
+  await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled, maxEndpoints: 50, createdAt: new Date().toISOString() });
 }
 
 async function endpointWithReceiver(
@@ -99,8 +100,14 @@ async function endpointWithReceiver(
     createdAt: now,
     updatedAt: now,
   };
-  await store.createEndpoint(endpoint);
+  expect(await management.endpoints.createEndpoint(endpoint)).toBe('created');
   return { endpoint, receiver };
+}
+
+/** A delivery as stored, whoever's it is. */
+async function storedDelivery(deliveryId: string) {
+  const [item] = await management.table.batchGet([{ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }]);
+  return item ? deliveryFromItem(item) : undefined;
 }
 
 function clickMessage(accountId: string, data: Record<string, unknown> = CLICK): string {
@@ -128,9 +135,9 @@ test('delivers a click signed and logs the attempt', async () => {
   const headers = Object.fromEntries(Object.entries(webhook!.headers).map(([name, value]) => [name, String(value)]));
   expect(new Webhook(endpoint.secret).verify(webhook!.rawBody, headers)).toEqual(webhook?.body);
 
-  const delivery = await store.getDelivery(deliveryId);
+  const delivery = await storedDelivery(deliveryId);
   expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 1, eventType: 'click' });
-  const attempts = await store.listAttempts(deliveryId);
+  const attempts = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(attempts).toHaveLength(1);
   expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded', statusCode: 200, responseExcerpt: '{"received":true}' });
 });
@@ -200,8 +207,8 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 2 });
   expect(delayed[0]!.visibleAt - before).toBeGreaterThanOrEqual(59_000);
   expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual(60_000);
-  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
-  const [firstAttempt] = await store.listAttempts(deliveryId);
+  expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
+  const [firstAttempt] = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(firstAttempt).toMatchObject({ outcome: 'failed', statusCode: 500, errorClass: 'http_status', responseExcerpt: 'upstream exploded' });
 
   // The retry arrives (as SQS would hand it over) and fails again: 1800 s > 900 s, so Scheduler.
@@ -245,8 +252,8 @@ test('after the last retry fails the delivery is failed and nothing more is sche
     await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', attempt })], queueArn), context);
   }
   expect(receiver.received.map((webhook) => webhook.headers['x-georedir-attempt'])).toEqual(['1', '2', '3', '4']);
-  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });
-  const attempts = await store.listAttempts(deliveryId);
+  expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });
+  const attempts = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(attempts.map((attempt) => attempt.nextRetryAt === undefined)).toEqual([false, false, false, true]);
 });
 
@@ -264,7 +271,7 @@ test('an endpoint that hangs does not hold back the others in the batch', async 
   expect(fastRequest!.at - slowRequest!.at).toBeLessThan(2000);
   const result = await run;
   expect(result.batchItemFailures).toEqual([]);
-  const [timedOut] = await store.listEndpointAttempts('acct_slow', slow.endpoint.endpointId);
+  const [timedOut] = (await management.deliveries.listEndpointAttempts('acct_slow', slow.endpoint.endpointId, { limit: 50 })).items;
   expect(timedOut).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
 });
 
@@ -282,7 +289,7 @@ test('Retry-After stretches the wait on 429 and 503 only, never beyond the longe
     const deliveryId = deliveryIdFor(account, `click:${clickId}`, endpoint.endpointId);
     const before = Date.now();
     await handler(sqsEvent([clickMessage(account, { ...CLICK, click_id: clickId })], queueArn), context);
-    const delivery = await store.getDelivery(deliveryId);
+    const delivery = await storedDelivery(deliveryId);
     const plannedDelay = (Date.parse(delivery?.nextAttemptAt ?? '') - before) / 1000;
     expect(plannedDelay).toBeGreaterThanOrEqual(expectedDelay - 1);
     expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + 5);
