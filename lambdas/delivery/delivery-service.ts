@@ -132,7 +132,7 @@ export class DeliveryService {
     };
 
     const planned = await Promise.all(messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), []))));
-    const jobs = planned.flat();
+    const jobs = this.withoutCopies(planned.flat());
     if (jobs.length === 0) return [...failed];
 
     let state: BatchState;
@@ -188,6 +188,20 @@ export class DeliveryService {
         endpointId: endpoint.endpointId,
         event,
       }));
+  }
+
+  /** Two copies of one event in the same batch make one delivery (the store would only see the second after its send). */
+  private withoutCopies(jobs: readonly Job[]): Job[] {
+    const seen = new Set<string>();
+    return jobs.filter((job) => {
+      if (job.kind !== 'first') return true;
+      if (seen.has(job.deliveryId)) {
+        this.count('DuplicateEvents');
+        return false;
+      }
+      seen.add(job.deliveryId);
+      return true;
+    });
   }
 
   /** The batch's one read, and its log lines written alongside: both before anything is sent. */

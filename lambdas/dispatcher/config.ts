@@ -1,5 +1,5 @@
 // The dispatcher's configuration, read once at cold start; a missing variable fails the start.
-import { ENV, loadSharedConfig, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
+import { ENV, loadSharedConfig, nonNegativeIntegerEnv, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
 
 export interface DispatcherConfig extends SharedConfig {
   readonly dispatchQueueArn: string;
@@ -7,7 +7,7 @@ export interface DispatcherConfig extends SharedConfig {
   readonly eventBusName: string;
   readonly eventSource: string;
   readonly deliveryTimeoutMs: number;
-  /** How long an account and its endpoint list are reused before being read again. */
+  /** How long an account and its endpoint list are reused before being read again (0: every batch reads them). */
   readonly accountCacheSeconds: number;
 }
 
@@ -19,6 +19,6 @@ export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): Disp
     eventBusName: requireEnv(ENV.eventBusName, env),
     eventSource: optionalEnv(ENV.eventSource, 'georedir', env),
     deliveryTimeoutMs: positiveIntegerEnv(ENV.deliveryTimeoutMs, 30_000, env),
-    accountCacheSeconds: positiveIntegerEnv(ENV.accountCacheSeconds, 5, env),
+    accountCacheSeconds: nonNegativeIntegerEnv(ENV.accountCacheSeconds, 5, env),
   };
 }

@@ -37,6 +37,15 @@ export function positiveIntegerEnv(name: string, fallback: number, env: Env = pr
   return value;
 }
 
+export function nonNegativeIntegerEnv(name: string, fallback: number, env: Env = process.env): number {
+  const raw = optionalEnv(name, String(fallback), env).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new ConfigError(`Environment variable ${name} must be a whole number (0 or more), got "${raw}"`);
+  }
+  return value;
+}
+
 /** The names every function's environment uses; the CDK construct sets them from these. */
 export const ENV = {
   tableName: 'TABLE_NAME',

@@ -208,7 +208,7 @@ export class DeliveryLogStore {
           new QueryCommand({
             TableName: table.name,
             KeyConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeNames: conditions.length > 1 ? { '#pk': PK, '#sk': SK } : { '#pk': PK },
             ExpressionAttributeValues: values,
             ScanIndexForward: false,
             Limit: PAGES_PER_QUERY,

@@ -4,6 +4,7 @@ import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { deliveryFromItem } from '../../../lambdas/adapters/delivery-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
@@ -73,10 +74,17 @@ afterAll(async () => {
 const accounts = new Set<string>();
 
 /** Accounts are made as the admin CLI makes them; webhooks must be in the plan for anything to be sent. */
-async function ensureAccount(accountId: string, webhooksEnabled = true): Promise<void> {
+async function ensureAccount(accountId: string): Promise<void> {
   if (accounts.has(accountId)) return;
   accounts.add(accountId);
-  await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled, maxEndpoints: 50, createdAt: new Date().toISOString() });
+  await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: new Date().toISOString() });
+}
+
+/** The account's plan loses webhooks after its endpoints were made (endpoints cannot be made without them). */
+async function dropWebhooksFromPlan(accountId: string): Promise<void> {
+  await management.table.documents.send(
+    new UpdateCommand({ TableName: management.table.name, Key: { pk: `ACCOUNT#${accountId}`, sk: 'ACCOUNT' }, UpdateExpression: 'SET webhooksEnabled = :off', ExpressionAttributeValues: { ':off': false } }),
+  );
 }
 
 async function endpointWithReceiver(
@@ -84,7 +92,7 @@ async function endpointWithReceiver(
   events: string[],
   webhooksEnabled = true,
 ): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
-  await ensureAccount(accountId, webhooksEnabled);
+  await ensureAccount(accountId);
   const secret = generateSecret();
   const receiver = await startReceiver({ secret });
   receivers.push(receiver);
@@ -101,6 +109,7 @@ async function endpointWithReceiver(
     updatedAt: now,
   };
   expect(await management.endpoints.createEndpoint(endpoint)).toBe('created');
+  if (!webhooksEnabled) await dropWebhooksFromPlan(accountId);
   return { endpoint, receiver };
 }
 
@@ -204,7 +213,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   const delayed = aws.sqs.peekMessages(DISPATCH_QUEUE).filter((message) => message.body.includes(deliveryId));
   expect(delayed).toHaveLength(1);
   const retryMessage = JSON.parse(delayed[0]!.body);
-  expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 2 });
+  expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 2 });
   expect(delayed[0]!.visibleAt - before).toBeGreaterThanOrEqual(59_000);
   expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual(60_000);
   expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
@@ -234,7 +243,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
     FlexibleTimeWindow: { Mode: 'OFF' },
     Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN },
   });
-  expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 3 });
+  expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 3 });
   scheduler.destroy();
 
   // A duplicate of the already-used retry message changes nothing.
@@ -249,7 +258,7 @@ test('after the last retry fails the delivery is failed and nothing more is sche
   const deliveryId = deliveryIdFor('acct_exhaust', 'click:exhaust-1', endpoint.endpointId);
   await handler(sqsEvent([clickMessage('acct_exhaust', { ...CLICK, click_id: 'exhaust-1' })], queueArn), context);
   for (const attempt of [2, 3, 4]) {
-    await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', attempt })], queueArn), context);
+    await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', endpointId: endpoint.endpointId, attempt })], queueArn), context);
   }
   expect(receiver.received.map((webhook) => webhook.headers['x-georedir-attempt'])).toEqual(['1', '2', '3', '4']);
   expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });

@@ -138,6 +138,14 @@ describe('first attempt', () => {
     expect(t.metrics.filter((metric) => metric === 'DuplicateEvents')).toHaveLength(2);
   });
 
+  it('sends once when two copies of an event arrive in the same batch', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1'), t.click('c1')]);
+    expect(t.sends).toHaveLength(1);
+    expect(t.metrics).not.toContain('DuplicateSends');
+  });
+
   it('fans out to subscribed endpoints only, and rejects what it cannot deliver with a reason', async () => {
     const t = setup();
     t.endpoint('ep_all');
