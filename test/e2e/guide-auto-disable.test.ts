@@ -43,16 +43,26 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
 
   let failing: ScriptedReceiver & { endpointId: string };
 
+  /**
+   * Waits until `count` failed attempts are recorded with their retry: a dispatcher hands a retry
+   * over before it records the attempt, so the clock may move on only after that.
+   */
+  const retriesHandedOver = (account: Account, endpointId: string, count: number) =>
+    waitFor(`${count} retries handed over`, async () => {
+      const log = await attemptLog(run, account, endpointId);
+      return log.filter((attempt) => attempt.nextRetryAt !== undefined).length >= count ? true : undefined;
+    }, WAIT_MS);
+
   it('10 consecutive failed deliveries disable the endpoint with reason and time, and put endpoint.disabled on the bus', async () => {
     const account = accounts[0]!;
     failing = await receiverFor(account, () => 500);
     const startedAt = new Date().toISOString();
     // Ten deliveries whose first attempts fail: retried, not failed, so nothing is counted yet.
     await run.publish(...clicks(account, 'disable-a', 5));
-    await failing.waitForCount(5, WAIT_MS);
+    await retriesHandedOver(account, failing.endpointId, 5);
     await run.advanceClock(300);
     await run.publish(...clicks(account, 'disable-b', 5));
-    await failing.waitForCount(10, WAIT_MS);
+    await retriesHandedOver(account, failing.endpointId, 10);
     expect(await getEndpoint(run, account, failing.endpointId)).toMatchObject({ status: 'active', consecutiveFailures: 0 });
 
     // The first five retries fail: five deliveries have failed.
@@ -61,7 +71,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     await waitFor('five failed deliveries counted', async () => ((await getEndpoint(run, account, failing.endpointId)).consecutiveFailures === 5 ? true : undefined), WAIT_MS);
     // One more delivery, whose retry is still waiting when the endpoint is disabled.
     await run.publish({ type: 'click', account, data: clickData('disable-pending') });
-    await failing.waitForCount(16, WAIT_MS);
+    await retriesHandedOver(account, failing.endpointId, 11);
 
     await run.advanceClock(300);
     await failing.waitForCount(21, WAIT_MS);
@@ -144,8 +154,9 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     };
     /** `count` deliveries that fail their first attempt and their one retry. */
     const failedDeliveries = async (prefix: string, count: number, requestsBefore: number, failuresAfter: number) => {
+      const handedOverBefore = (await attemptLog(run, account, receiver.endpointId)).filter((attempt) => attempt.nextRetryAt !== undefined).length;
       await run.publish(...clicks(account, prefix, count));
-      await receiver.waitForCount(requestsBefore + count, WAIT_MS);
+      await retriesHandedOver(account, receiver.endpointId, handedOverBefore + count);
       await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
       await settled(requestsBefore + 2 * count, failuresAfter);
     };

@@ -236,6 +236,22 @@ describe('GET /v1/endpoints/{id}/deliveries', () => {
     const crossed = await h.request('GET', `/v1/endpoints/${endpointId}/deliveries?cursor=${encodeURIComponent(otherPage.json.nextCursor)}`, { apiKey });
     expect(crossed.status).toBe(400);
     expect(crossed.json.error.code).toBe('invalid_cursor');
+
+    // Cursors are signed: any edit, to the position or to the signature, is refused, never a 500.
+    const [payload = '', signature = ''] = String(otherPage.json.nextCursor).split('.');
+    const position = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const edits = [
+      `${Buffer.from(JSON.stringify({ ...position, position: '' }), 'utf8').toString('base64url')}.${signature}`,
+      `${Buffer.from(JSON.stringify({ ...position, shard: 99 }), 'utf8').toString('base64url')}.${signature}`,
+      `${payload}.${signature.slice(0, -2)}AA`,
+      `${payload}.`,
+      `${payload}.${signature}.extra`,
+      '.',
+    ];
+    for (const cursor of edits) {
+      const edited = await h.request('GET', `/v1/endpoints/${other}/deliveries?cursor=${encodeURIComponent(cursor)}`, { apiKey });
+      expect({ cursor, status: edited.status, code: edited.json.error.code }).toEqual({ cursor, status: 400, code: 'invalid_cursor' });
+    }
   });
 });
 
