@@ -155,6 +155,8 @@ export class WebhookDelivery extends Construct {
   public readonly dispatchDeadLetterQueue: Queue;
   /** Events EventBridge failed to put on the dispatch queue. */
   public readonly ruleDeadLetterQueue: Queue;
+  /** Retries EventBridge Scheduler failed to put on the dispatch queue. */
+  public readonly schedulerDeadLetterQueue: Queue;
   public readonly table: Table;
   public readonly scheduleGroup: ScheduleGroup;
   /** The group's name, as the functions receive it. */
@@ -207,6 +209,12 @@ export class WebhookDelivery extends Construct {
       retentionPeriod: DLQ_RETENTION,
     });
 
+    this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+    });
+
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
     this.rule = new Rule(this, 'DispatchRule', {
       eventBus: this.eventBus,
@@ -239,8 +247,12 @@ export class WebhookDelivery extends Construct {
         },
       }),
     });
+    // The dead-letter queue too: Scheduler sends there with this role when the target send fails.
     this.schedulerRole.addToPolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.dispatchQueue.queueArn, this.schedulerDeadLetterQueue.queueArn],
+      }),
     );
     const scheduleArnsInGroup = stack.formatArn({
       service: 'scheduler',
@@ -268,7 +280,11 @@ export class WebhookDelivery extends Construct {
       memorySize: props.dispatcherMemorySize ?? 256,
       timeout: settings.dispatcherTimeout,
       reservedConcurrentExecutions: props.dispatcherReservedConcurrency,
-      environment: { ...sharedEnvironment, [ENV.eventBusName]: this.eventBus.eventBusName },
+      environment: {
+        ...sharedEnvironment,
+        [ENV.eventBusName]: this.eventBus.eventBusName,
+        [ENV.schedulerDeadLetterQueueArn]: this.schedulerDeadLetterQueue.queueArn,
+      },
     });
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.dispatchQueue, {
@@ -329,6 +345,7 @@ export class WebhookDelivery extends Construct {
     this.alarms = new WebhookAlarms(this, 'Alarms', {
       dispatchDeadLetterQueue: this.dispatchDeadLetterQueue,
       ruleDeadLetterQueue: this.ruleDeadLetterQueue,
+      schedulerDeadLetterQueue: this.schedulerDeadLetterQueue,
       dispatcherFunction: this.dispatcherFunction,
       managementFunction: this.managementFunction,
       alarmTopic: props.alarmTopic,

@@ -36,6 +36,11 @@ export interface RetrySchedulerDeps {
   /** Role EventBridge Scheduler assumes to sqs:SendMessage to the queue. */
   schedulerRoleArn: string;
   scheduleGroupName: string;
+  /**
+   * SQS queue Scheduler dead-letters a retry to when it cannot send it to the dispatch queue
+   * (its own retries exhausted, or a permanent error), so no retry is dropped silently.
+   */
+  deadLetterQueueArn?: string;
 }
 
 export const SQS_MAX_DELAY_SECONDS = 900;
@@ -68,7 +73,13 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: deps.queueArn, RoleArn: deps.schedulerRoleArn, Input: body, RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY } },
+          Target: {
+            Arn: deps.queueArn,
+            RoleArn: deps.schedulerRoleArn,
+            Input: body,
+            RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY },
+            ...(deps.deadLetterQueueArn ? { DeadLetterConfig: { Arn: deps.deadLetterQueueArn } } : {}),
+          },
           ClientToken: clientTokenFor(name),
         }),
       );

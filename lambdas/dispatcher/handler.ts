@@ -28,6 +28,7 @@ const service = new DeliveryService({
     queueUrl: config.dispatchQueueUrl,
     queueArn: config.dispatchQueueArn,
     schedulerRoleArn: config.schedulerRoleArn,
+    deadLetterQueueArn: config.schedulerDeadLetterQueueArn,
     scheduleGroupName: config.scheduleGroupName,
   }),
   operationalEvents: createOperationalEvents(clients.eventBridge, config.eventBusName),

@@ -16,6 +16,8 @@ export interface WebhookAlarmsProps {
   readonly dispatchDeadLetterQueue: IQueue;
   /** Events EventBridge could not hand to the dispatch queue. */
   readonly ruleDeadLetterQueue: IQueue;
+  /** Long-delay retries EventBridge Scheduler could not hand to the dispatch queue. */
+  readonly schedulerDeadLetterQueue: IQueue;
   readonly dispatcherFunction: IFunction;
   readonly managementFunction: IFunction;
   /**
@@ -32,6 +34,7 @@ export interface WebhookAlarmsProps {
 export class WebhookAlarms extends Construct {
   public readonly dispatchDeadLetterAlarm: Alarm;
   public readonly ruleDeadLetterAlarm: Alarm;
+  public readonly schedulerDeadLetterAlarm: Alarm;
   public readonly dispatcherErrorsAlarm: Alarm;
   public readonly managementErrorsAlarm: Alarm;
   /** Every alarm above, for wiring into dashboards or extra actions. */
@@ -51,6 +54,11 @@ export class WebhookAlarms extends Construct {
       props.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       'Events in the rule-target dead-letter queue: EventBridge could not enqueue them for dispatch',
     );
+    this.schedulerDeadLetterAlarm = this.atLeastOne(
+      'SchedulerDeadLetterAlarm',
+      props.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Retries in the Scheduler dead-letter queue: a scheduled retry could not be put on the dispatch queue',
+    );
     this.dispatcherErrorsAlarm = this.atLeastOne(
       'DispatcherErrorsAlarm',
       props.dispatcherFunction.metricErrors({ period, statistic: 'Sum' }),
@@ -64,6 +72,7 @@ export class WebhookAlarms extends Construct {
     this.all = [
       this.dispatchDeadLetterAlarm,
       this.ruleDeadLetterAlarm,
+      this.schedulerDeadLetterAlarm,
       this.dispatcherErrorsAlarm,
       this.managementErrorsAlarm,
     ];

@@ -26,6 +26,7 @@ let ids: {
   dispatchQueue: string;
   dispatchDlq: string;
   ruleDlq: string;
+  schedulerDlq: string;
   bus: string;
   rule: string;
   table: string;
@@ -56,6 +57,7 @@ beforeAll(() => {
     dispatchQueue: id('AWS::SQS::Queue', 'WebhooksDispatchQueue'),
     dispatchDlq: id('AWS::SQS::Queue', 'WebhooksDispatchDeadLetterQueue'),
     ruleDlq: id('AWS::SQS::Queue', 'WebhooksRuleDeadLetterQueue'),
+    schedulerDlq: id('AWS::SQS::Queue', 'WebhooksSchedulerDeadLetterQueue'),
     bus: id('AWS::Events::EventBus', 'WebhooksEventBus'),
     rule: id('AWS::Events::Rule', 'WebhooksDispatchRule'),
     table: id('AWS::DynamoDB::Table', 'WebhooksTable'),
@@ -133,8 +135,8 @@ describe('event ingress', () => {
 });
 
 describe('queues', () => {
-  test('there are exactly three: dispatch, its DLQ, and the rule target DLQ', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+  test('there are exactly four: dispatch, its DLQ, the rule target DLQ and the Scheduler target DLQ', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 4);
   });
 
   test('every queue uses SQS-managed encryption (no KMS key to grant) and refuses plain HTTP', () => {
@@ -143,7 +145,7 @@ describe('queues', () => {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
     }
-    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq]) {
+    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
@@ -169,6 +171,7 @@ describe('queues', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     expect(queues[ids.dispatchDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(queues[ids.ruleDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queues[ids.schedulerDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
   test('the visibility timeout is at least six times the dispatcher timeout', () => {
@@ -215,6 +218,7 @@ describe('functions', () => {
         ENV.dispatchQueueUrl,
         ENV.dispatchQueueArn,
         ENV.schedulerRoleArn,
+        ENV.schedulerDeadLetterQueueArn,
         ENV.scheduleGroupName,
         ENV.eventBusName,
         ENV.eventSource,
@@ -232,6 +236,7 @@ describe('functions', () => {
       [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
       [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
       [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
+      [ENV.schedulerDeadLetterQueueArn]: arnOf(ids.schedulerDlq),
       [ENV.scheduleGroupName]: scheduleGroupName(),
       [ENV.eventBusName]: { Ref: ids.bus },
       [ENV.eventSource]: 'georedir',
@@ -247,6 +252,8 @@ describe('functions', () => {
   test('the management function gets the shared environment without the bus', () => {
     const variables = fn(ids.management).Properties.Environment.Variables;
     expect(variables[ENV.eventBusName]).toBeUndefined();
+    // It never creates schedules, so it has no use for their dead-letter queue.
+    expect(variables[ENV.schedulerDeadLetterQueueArn]).toBeUndefined();
     expect(variables).toMatchObject({
       [ENV.tableName]: { Ref: ids.table },
       [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
@@ -343,12 +350,12 @@ describe('retry scheduling', () => {
     });
   });
 
-  test('the scheduler role may only send to the dispatch queue', () => {
+  test('the scheduler role may only send to the dispatch queue and its own dead-letter queue', () => {
     const role = template.findResources('AWS::IAM::Role')[ids.schedulerRole];
     expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role?.Properties.Policies).toBeUndefined();
     expect(statementsOfRole(template, ids.schedulerRole)).toEqual([
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(ids.dispatchQueue) },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [arnOf(ids.dispatchQueue), arnOf(ids.schedulerDlq)] },
     ]);
   });
 });
@@ -504,15 +511,15 @@ describe('alarms', () => {
     TreatMissingData: 'notBreaching',
   });
 
-  test('four alarms, without actions when no topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  test('five alarms, without actions when no topic is given', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
   });
 
-  test('any message in either dead-letter queue alarms', () => {
-    for (const queueId of [ids.dispatchDlq, ids.ruleDlq]) {
+  test('any message in any dead-letter queue alarms', () => {
+    for (const queueId of [ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
         alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', [
@@ -543,6 +550,7 @@ describe('outputs', () => {
         'EventBusName',
         'EventSource',
         'ScheduleGroupName',
+        'SchedulerDeadLetterQueueName',
         'TableName',
       ].sort(),
     );
@@ -553,6 +561,7 @@ describe('outputs', () => {
     template.hasOutput('DispatchQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchQueue, 'QueueName'] } });
     template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
     template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
+    template.hasOutput('SchedulerDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.schedulerDlq, 'QueueName'] } });
     const apiUrl = JSON.stringify(template.findOutputs('ApiUrl')['ApiUrl']?.Value);
     expect(apiUrl).toContain('https://');
     expect(apiUrl).toContain('.execute-api.');
