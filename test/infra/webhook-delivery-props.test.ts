@@ -128,7 +128,7 @@ describe('props override the defaults', () => {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    expect(webhooks.alarms.all).toHaveLength(5);
+    expect(webhooks.alarms.all).toHaveLength(6);
   });
 });
 

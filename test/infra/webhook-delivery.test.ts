@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
-import { EVENT_TYPES } from '../../lambdas/domain/event-catalogue';
 import { ENV } from '../../lambdas/shared/config';
 import { WebhooksStack } from '../../lib/webhooks-stack';
 import {
@@ -81,13 +80,10 @@ describe('event ingress', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'georedir-webhooks' });
   });
 
-  test('the rule matches the producer source and exactly the six catalogue event types', () => {
-    expect([...EVENT_TYPES].sort()).toEqual(
-      ['alert.triggered', 'click', 'conversion', 'link.created', 'link.deleted', 'link.updated'],
-    );
+  test('the rule matches the producer source only, so an unknown detail type reaches the dispatcher to be rejected', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: ids.bus },
-      EventPattern: { source: ['georedir'], 'detail-type': [...EVENT_TYPES] },
+      EventPattern: { source: ['georedir'] },
       State: 'ENABLED',
     });
   });
@@ -382,6 +378,8 @@ describe('least privilege', () => {
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'iam:PassRole',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
         'scheduler:CreateSchedule',
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -433,6 +431,8 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
       'scheduler:DeleteSchedule',
       'sqs:SendMessage',
     ]);
@@ -444,11 +444,11 @@ describe('least privilege', () => {
     expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
   });
 
-  test('no sqs, dynamodb, scheduler, events or iam action is allowed on a wildcard resource', () => {
+  test('no sqs, dynamodb, scheduler, events, iam or logs action is allowed on a wildcard resource', () => {
     const statements = allPolicyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
-      const guarded = actionsOf(statement).some((action) => /^(sqs|dynamodb|scheduler|events|iam):/.test(action));
+      const guarded = actionsOf(statement).some((action) => /^(sqs|dynamodb|scheduler|events|iam|logs):/.test(action));
       if (guarded) expect(resourcesOf(statement)).not.toContain('*');
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*$/);
     }
@@ -456,6 +456,20 @@ describe('least privilege', () => {
 
   test('only the two function roles and the scheduler role exist', () => {
     template.resourceCountIs('AWS::IAM::Role', 3);
+  });
+
+  test('no role carries a managed policy; each function writes only to its own log group', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const [functionId, roleId] of [[ids.dispatcher, ids.dispatcherRole], [ids.management, ids.managementRole]] as const) {
+      const logGroupId = fn(functionId).Properties.LoggingConfig.LogGroup.Ref;
+      const statements = statementsOfRole(template, roleId);
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+        expect(allowedOn(statements, action)).toEqual([arnOf(logGroupId)]);
+      }
+      expect(statementsAllowing(statements, 'logs:CreateLogGroup')).toHaveLength(0);
+    }
   });
 });
 
@@ -491,6 +505,25 @@ describe('management HTTP API', () => {
     }
   });
 
+  test('the stage writes JSON access logs without headers or bodies to its own one-month log group', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const settings = stage?.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const logGroupId = logicalIdOf(template, 'AWS::Logs::LogGroup', 'WebhooksApiAccessLogs');
+    expect(settings.DestinationArn).toEqual(arnOf(logGroupId));
+    expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    const fields = JSON.parse(settings.Format) as Record<string, string>;
+    expect(fields).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      sourceIp: '$context.identity.sourceIp',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    // Only $context variables, none of which carries a header (Authorization), a body or a query string.
+    for (const value of Object.values(fields)) expect(value).toMatch(/^\$context\.[\w.]+$/);
+    expect(settings.Format).not.toMatch(/header|authorization|authorizer|body|querystring|request\.|\$input/i);
+  });
+
   test('API Gateway may invoke the management function', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -511,8 +544,8 @@ describe('alarms', () => {
     TreatMissingData: 'notBreaching',
   });
 
-  test('five alarms, without actions when no topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  test('six alarms, without actions when no topic is given', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
@@ -536,6 +569,19 @@ describe('alarms', () => {
         alarmOn('Errors', 'AWS/Lambda', [{ Name: 'FunctionName', Value: { Ref: functionId } }]),
       );
     }
+  });
+
+  test("any rejected producer event alarms, on the dispatcher's EventsRejected metric", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarmOn('EventsRejected', 'GeoRedirWebhooks', [{ Name: 'service', Value: 'webhook-dispatcher' }]),
+      Statistic: 'Sum',
+      Period: 60,
+    });
+    // The metric's dimension is the dispatcher's Powertools service name.
+    expect(fn(ids.dispatcher).Properties.Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+    });
   });
 });
 
