@@ -258,9 +258,10 @@ export class SchedulerEngine {
   }
 
   /**
-   * A send that failed goes to the target's dead-letter queue with the error in message
-   * attributes, as Scheduler does once its retries are spent (the local run does not retry).
-   * Without a usable dead-letter queue it is dropped, as in AWS, and only a log line remains.
+   * A send that failed goes to the target's dead-letter queue, as Scheduler does once its retries
+   * are spent (the local run does not retry): here the body is the schedule's input and the error,
+   * schedule and target are message attributes. Without a usable dead-letter queue it is dropped,
+   * as in AWS, and only a log line remains.
    */
   private deadLetter(record: ScheduleRecord, input: string, error: unknown): void {
     const dlqArn = record.target.DeadLetterConfig?.Arn;
