@@ -2,7 +2,7 @@
 // cannot put on the dispatch queue is kept (and alarmed on) rather than dropped.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import { createRetryScheduler, type RetrySchedulerDeps } from '../../../lambdas/adapters/retry-scheduler';
+import { createRetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
 
 /** Records what is sent; both clients are used only through `send`. */
 class RecordingClient {
@@ -15,27 +15,30 @@ class RecordingClient {
 
 const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:scheduler-dlq';
 
-async function targetOfScheduledRetry(extra: Partial<RetrySchedulerDeps>) {
+async function targetOfScheduledRetry(deadLetterQueueArn?: string) {
   const scheduler = new RecordingClient();
   const retries = createRetryScheduler({
     sqs: new RecordingClient() as unknown as SQSClient,
     scheduler: scheduler as unknown as SchedulerClient,
     queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dispatch',
-    queueArn: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
-    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
     scheduleGroupName: 'retries',
-    ...extra,
+    schedules: {
+      queueArn: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
+      schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+      ...(deadLetterQueueArn ? { deadLetterQueueArn } : {}),
+    },
   });
   await retries.schedule(
-    { kind: 'retry', deliveryId: 'dlv_0123456789abcdef0123456789abcdef', accountId: 'acct_1', attempt: 4 },
-    { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-11-28T06:00:00Z') },
+    { kind: 'retry', deliveryId: 'dlv_0123456789abcdef0123456789abcdef', accountId: 'acct_1', endpointId: 'ep_1', attempt: 4 },
+    1800,
+    new Date('2026-11-28T06:00:00Z'),
   );
   expect(scheduler.commands).toHaveLength(1);
   return (scheduler.commands[0] as CreateScheduleCommand).input.Target;
 }
 
 it('puts the dead-letter queue on the schedule target, next to its retry policy', async () => {
-  expect(await targetOfScheduledRetry({ deadLetterQueueArn: DLQ_ARN })).toMatchObject({
+  expect(await targetOfScheduledRetry(DLQ_ARN)).toMatchObject({
     Arn: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
     RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
     DeadLetterConfig: { Arn: DLQ_ARN },
@@ -43,5 +46,5 @@ it('puts the dead-letter queue on the schedule target, next to its retry policy'
 });
 
 it('sends no DeadLetterConfig when none is configured', async () => {
-  expect(await targetOfScheduledRetry({})).not.toHaveProperty('DeadLetterConfig');
+  expect(await targetOfScheduledRetry()).not.toHaveProperty('DeadLetterConfig');
 });
