@@ -38,8 +38,11 @@ export interface RetrySchedulerDeps {
   scheduler: Pick<SchedulerClient, 'send'>;
   queueUrl: string;
   scheduleGroupName: string;
-  /** Where schedules send, and the role Scheduler assumes to do so; only the dispatcher creates schedules. */
-  schedules?: { queueArn: string; schedulerRoleArn: string };
+  /**
+   * Where schedules send, the role Scheduler assumes to do so, and the queue it dead-letters a retry
+   * to when it cannot send it (so none is dropped silently). Only the dispatcher creates schedules.
+   */
+  schedules?: { queueArn: string; schedulerRoleArn: string; deadLetterQueueArn?: string };
 }
 
 /** SQS DelaySeconds is exact up to 15 minutes; longer waits go through EventBridge Scheduler. */
@@ -81,7 +84,7 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
       return;
     }
     if (!deps.schedules) throw new Error(`a ${delaySeconds} s retry needs Scheduler, which this function is not set up for`);
-    const { queueArn, schedulerRoleArn } = deps.schedules;
+    const { queueArn, schedulerRoleArn, deadLetterQueueArn } = deps.schedules;
     const name = retryScheduleName(message.deliveryId, message.attempt);
     try {
       await deps.scheduler.send(
@@ -92,7 +95,13 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: queueArn, RoleArn: schedulerRoleArn, Input: body, RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY } },
+          Target: {
+            Arn: queueArn,
+            RoleArn: schedulerRoleArn,
+            Input: body,
+            RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY },
+            ...(deadLetterQueueArn ? { DeadLetterConfig: { Arn: deadLetterQueueArn } } : {}),
+          },
           ClientToken: clientTokenFor(name),
         }),
       );

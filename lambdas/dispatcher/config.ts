@@ -4,6 +4,8 @@ import { ENV, loadSharedConfig, nonNegativeIntegerEnv, optionalEnv, positiveInte
 export interface DispatcherConfig extends SharedConfig {
   readonly dispatchQueueArn: string;
   readonly schedulerRoleArn: string;
+  /** Where Scheduler puts a retry it could not hand to the dispatch queue. */
+  readonly schedulerDeadLetterQueueArn: string;
   readonly eventBusName: string;
   readonly eventSource: string;
   readonly deliveryTimeoutMs: number;
@@ -16,6 +18,7 @@ export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): Disp
     ...loadSharedConfig(env),
     dispatchQueueArn: requireEnv(ENV.dispatchQueueArn, env),
     schedulerRoleArn: requireEnv(ENV.schedulerRoleArn, env),
+    schedulerDeadLetterQueueArn: requireEnv(ENV.schedulerDeadLetterQueueArn, env),
     eventBusName: requireEnv(ENV.eventBusName, env),
     eventSource: optionalEnv(ENV.eventSource, 'georedir', env),
     deliveryTimeoutMs: positiveIntegerEnv(ENV.deliveryTimeoutMs, 30_000, env),

@@ -33,7 +33,11 @@ export function createDeliveryService(parts: DispatcherParts): DeliveryService {
       scheduler: clients.scheduler,
       queueUrl: config.dispatchQueueUrl,
       scheduleGroupName: config.scheduleGroupName,
-      schedules: { queueArn: config.dispatchQueueArn, schedulerRoleArn: config.schedulerRoleArn },
+      schedules: {
+        queueArn: config.dispatchQueueArn,
+        schedulerRoleArn: config.schedulerRoleArn,
+        deadLetterQueueArn: config.schedulerDeadLetterQueueArn,
+      },
     }),
     operationalEvents: createOperationalEvents(clients.eventBridge, config.eventBusName),
     retrySchedule: config.retrySchedule,

@@ -53,6 +53,7 @@ export const ENV = {
   dispatchQueueArn: 'DISPATCH_QUEUE_ARN',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   eventSource: 'EVENT_SOURCE',
   retryScheduleSeconds: 'RETRY_SCHEDULE_SECONDS',

@@ -51,6 +51,7 @@ beforeAll(async () => {
     DISPATCH_QUEUE_URL: aws.sqs.queueUrl(DISPATCH_QUEUE),
     DISPATCH_QUEUE_ARN: queueArn,
     SCHEDULER_ROLE_ARN,
+    SCHEDULER_DEAD_LETTER_QUEUE_ARN: aws.sqs.queueArn('scheduler-dlq'),
     SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
     EVENT_BUS_NAME: 'georedir-webhooks',
     EVENT_SOURCE: 'georedir',
@@ -241,7 +242,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
     ActionAfterCompletion: 'DELETE',
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN },
+    Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN, DeadLetterConfig: { Arn: aws.sqs.queueArn('scheduler-dlq') } },
   });
   expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 3 });
   scheduler.destroy();
