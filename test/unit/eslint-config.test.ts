@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
 const repositoryRoot = join(__dirname, '..', '..');
+
 interface LintMessage {
   ruleId: string | null;
   message: string;
