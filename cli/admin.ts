@@ -1,6 +1,6 @@
-// Admin commands (README.md, "Management API"): accounts with their entitlement, and API keys. The commands are
-// functions over a ManagementStore, so tests and the local run call them directly; the CLI at the
-// bottom only parses arguments and finds the table.
+// Admin commands (README.md, "Management API"): accounts with their entitlement, and API keys.
+// The commands are functions over a ManagementStore, so tests and the local run call them
+// directly; the CLI at the bottom only parses arguments and finds the table.
 //
 //   npm run admin -- create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
 //   npm run admin -- create-key --account ID [--json]
