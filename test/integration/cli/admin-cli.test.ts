@@ -9,7 +9,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AdminError, parseArgs, resolveTable, runAdminCommand } from '../../../cli/admin';
 import { hashApiKey } from '../../../lambdas/api/api-keys';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../../support/cloudformation-fake';
-import { type Harness, startHarness } from './harness';
+import { type Harness, startHarness } from '../api/harness';
 
 let h: Harness;
 let workDir: string;
