@@ -97,7 +97,7 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
           ActionAfterCompletion: 'DELETE',
           Target: { Arn: queueArn, RoleArn: expect.stringMatching(/^arn:aws:iam::\d{12}:role\//) },
         });
-        expect(JSON.parse(schedule.Target!.Input!)).toEqual({ kind: 'retry', deliveryId, accountId: run.devAccount.accountId, attempt: failed + 1 });
+        expect(JSON.parse(schedule.Target!.Input!)).toEqual({ kind: 'retry', deliveryId, accountId: run.devAccount.accountId, endpointId, attempt: failed + 1 });
         dueAt = Date.parse(`${at}Z`);
       }
       // Just short of due: nothing yet (and the schedule is still there).

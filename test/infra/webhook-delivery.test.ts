@@ -372,6 +372,8 @@ describe('least privilege', () => {
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
       [
+        // BatchGetItem: one read of every delivery and endpoint a batch is about.
+        'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
