@@ -179,6 +179,7 @@ export class DynamoDbStub {
       : [...(this.partitions.get(partition) ?? [])].map((id) => this.items.get(id)!);
     let matches = candidates
       .map((item) => (index ? this.indexEntry(item, index) : item))
+      .filter((item): item is Item => item !== undefined)
       .filter((item) => conditionMatches(keyCondition, item, context));
     if (sortAttribute) matches.sort((a, b) => compareValues(a[sortAttribute]!, b[sortAttribute]!) ?? 0);
     if (input.ScanIndexForward === false) matches.reverse();
