@@ -35,6 +35,8 @@ interface HttpResponseLike {
   body: Readable;
 }
 
+const UTF8 = new TextDecoder();
+
 export interface AwsStubOptions {
   readonly table: TableShape;
   readonly latencyMs?: number;
@@ -78,7 +80,7 @@ export class AwsStub {
 
   private async answer(service: string, request: HttpRequestLike): Promise<{ response: HttpResponseLike }> {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : '';
+    const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? UTF8.decode(request.body) : '';
     const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
     const operation = target.slice(target.indexOf('.') + 1);

@@ -2,7 +2,8 @@
 // DynamoDB developer guide), on items in the wire format (AttributeValue maps):
 // - an attribute counts its name's UTF-8 bytes plus its value;
 // - strings: UTF-8 bytes; binary: raw bytes; numbers: 1 byte per two significant digits + 1
-//   (+1 if negative); booleans and null: 1 byte;
+//   (+1 if negative), the digit pairs aligned on the decimal point (as DynamoDB Local counts);
+//   booleans and null: 1 byte;
 // - lists and maps: 3 bytes + 1 byte per element + the elements (a map's keys count as names);
 // - sets: the sum of their elements.
 // A write request unit covers 1 KB, a read request unit a 4 KB strongly consistent read (half for
@@ -26,11 +27,26 @@ export type Item = Record<string, AttributeValue>;
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 export function numberSize(value: string): number {
-  const negative = value.trim().startsWith('-');
-  // Significant digits: drop sign, exponent, decimal point, leading and trailing zeros.
-  const mantissa = value.trim().replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '');
-  const digits = mantissa.replace(/^0+/, '').replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1 + (negative ? 1 : 0);
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value.trim());
+  if (!match) throw new Error(`item size: not a number: ${value}`);
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;
+  // DynamoDB keeps base-100 digits aligned on the decimal point: pad each side to whole pairs,
+  // drop the all-zero pairs at both ends; one byte per pair, one more, one more if negative.
+  let digits = whole + fraction;
+  let point = whole.length + Number(exponent);
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits += '0'.repeat(point - digits.length);
+  const integer = digits.slice(0, point);
+  const decimals = digits.slice(point);
+  const aligned = (integer.length % 2 ? '0' : '') + integer + decimals + (decimals.length % 2 ? '0' : '');
+  const pairs = aligned.match(/../g) ?? [];
+  while (pairs[0] === '00') pairs.shift();
+  while (pairs[pairs.length - 1] === '00') pairs.pop();
+  const negative = sign === '-' && pairs.length > 0;
+  return Math.max(pairs.length, 1) + 1 + (negative ? 1 : 0);
 }
 
 export function attributeValueSize(value: AttributeValue): number {

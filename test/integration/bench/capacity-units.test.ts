@@ -31,7 +31,7 @@ function itemOf(id: string, bytes: number): Record<string, AttributeValue> {
     negative: { N: '-0.00012' },
     flag: { BOOL: true },
     nothing: { NULL: true },
-    raw: { B: new Uint8Array([1, 2, 3, 4, 5]) as unknown as string },
+    raw: { B: new Uint8Array([1, 2, 3, 4, 5]) },
     tags: { SS: ['a', 'bb', 'ccc'] },
     numbers: { NS: ['1', '22', '333'] },
     attempts: { L: [{ M: { at: { S: '2026-11-28T05:00:00Z' }, status: { N: '200' } } }, { S: 'x' }] },

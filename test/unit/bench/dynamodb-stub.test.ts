@@ -23,6 +23,10 @@ describe('item sizes', () => {
   it('follows the published rules', () => {
     expect(numberSize('12345')).toBe(4);
     expect(numberSize('-0.0012')).toBe(3);
+    // Digit pairs align on the decimal point: 01 23 45 . 67 80
+    expect(numberSize('12345.678')).toBe(6);
+    expect(numberSize('200')).toBe(2);
+    expect(numberSize('1.5e3')).toBe(2);
     expect(itemSize({ ab: S('xyz'), n: { N: '1' }, l: { L: [S('a'), { BOOL: true }] } })).toBe(2 + 3 + 1 + 2 + 1 + (3 + 2 + 2));
   });
 });
