@@ -1,11 +1,13 @@
-// Admin commands (DESIGN §5): accounts with their entitlement, and API keys. The commands are
-// functions over a ManagementStore, so tests and the local run call them directly; the CLI at the
+// Admin commands (README.md, "Management API"): accounts with their entitlement, API keys, and
+// the producer events the dispatcher rejected. The commands are functions over a ManagementStore
+// (and the table, for `rejected`), so tests and the local run call them directly; the CLI at the
 // bottom only parses arguments and finds the table.
 //
 //   npm run admin -- create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
 //   npm run admin -- create-key --account ID [--json]
 //   npm run admin -- revoke-key --key-prefix P [--json]
 //   npm run admin -- list-accounts [--json]
+//   npm run admin -- rejected --day YYYY-MM-DD [--json]
 // Table: .local/outputs.json of the local run (default), or a deployed stack's TableName output
 // (--stack NAME [--region R]), or a table named outright (--table NAME [--region R]).
 import { readFileSync } from 'node:fs';
@@ -15,10 +17,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Account, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
 import { generateApiKey, isKeyPrefix } from '../lambdas/api/api-keys';
 import { newAccountId } from '../lambdas/domain/ids';
+import { isDay, listRejectedEventsOfDay, type RejectedEventRecord } from './rejected-events';
 import { readStackOutputs, StackOutputsError } from './stack-outputs';
 
 export const DEFAULT_MAX_ENDPOINTS = 10;
 const MAX_NAME_LENGTH = 200;
+/** The text listing shows this much of each excerpt; --json has all of it. */
+const EXCERPT_PREVIEW_CHARACTERS = 160;
 const KEY_ATTEMPTS = 3;
 
 export class AdminError extends Error {
@@ -44,7 +49,7 @@ export async function createAccount(
   if (name === '' || name.length > MAX_NAME_LENGTH) throw new AdminError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`);
   const maxEndpoints = input.maxEndpoints ?? DEFAULT_MAX_ENDPOINTS;
   if (!Number.isSafeInteger(maxEndpoints) || maxEndpoints < 0) throw new AdminError('--max-endpoints must be a whole number, 0 or more');
-  const account = await store.createAccount({
+  const account = await store.accounts.createAccount({
     accountId: newAccountId(),
     name,
     webhooksEnabled: input.webhooksEnabled ?? true,
@@ -58,7 +63,7 @@ export async function createKey(store: ManagementStore, accountId: string, now: 
   // A prefix collision (48 random bits) is all but impossible; a fresh key settles it.
   for (let attempt = 0; attempt < KEY_ATTEMPTS; attempt += 1) {
     const key = generateApiKey();
-    const result = await store.createApiKey({ keyHash: key.keyHash, keyPrefix: key.keyPrefix, accountId, createdAt: now.toISOString() });
+    const result = await store.apiKeys.createApiKey({ keyHash: key.keyHash, keyPrefix: key.keyPrefix, accountId, createdAt: now.toISOString() });
     if (result === 'created') return { accountId, apiKey: key.apiKey, keyPrefix: key.keyPrefix };
     if (result === 'account_not_found') throw new AdminError(`no account ${accountId}`);
   }
@@ -67,14 +72,19 @@ export async function createKey(store: ManagementStore, accountId: string, now: 
 
 export async function revokeKey(store: ManagementStore, keyPrefix: string, now: Date = new Date()): Promise<ApiKeyRecord> {
   if (!isKeyPrefix(keyPrefix)) throw new AdminError('--key-prefix must be the 12-character visible prefix of a key, e.g. grw_AbCd1234');
-  const revoked = await store.revokeApiKey(keyPrefix, now.toISOString());
+  const revoked = await store.apiKeys.revokeApiKey(keyPrefix, now.toISOString());
   if (!revoked) throw new AdminError(`no key with prefix ${keyPrefix}`);
   return revoked;
 }
 
 export async function listAccounts(store: ManagementStore): Promise<AccountSummary[]> {
-  const accounts = await store.listAccounts();
-  return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.listApiKeys(account.accountId) })));
+  const accounts = await store.accounts.listAccounts();
+  return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.apiKeys.listApiKeys(account.accountId) })));
+}
+
+export async function listRejected(table: TableTarget, day: string): Promise<RejectedEventRecord[]> {
+  if (!isDay(day)) throw new AdminError(`--day must be a date written YYYY-MM-DD, got ${day}`);
+  return listRejectedEventsOfDay(table.client, table.tableName, day);
 }
 
 // --- command line ----------------------------------------------------------------------------
@@ -84,7 +94,7 @@ interface ParsedArgs {
   readonly flags: ReadonlyMap<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'stack', 'table', 'region', 'endpoint', 'outputs']);
+const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'day', 'stack', 'table', 'region', 'endpoint', 'outputs']);
 const SWITCHES = new Set(['json', 'webhooks-disabled', 'help']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -119,7 +129,7 @@ function requiredFlag(args: ParsedArgs, name: string): string {
   return value;
 }
 
-interface TableTarget {
+export interface TableTarget {
   readonly tableName: string;
   readonly client: DynamoDBClient;
 }
@@ -179,12 +189,13 @@ const USAGE = `usage: admin <command> [options]
   create-key --account ID [--json]
   revoke-key --key-prefix P [--json]
   list-accounts [--json]
+  rejected --day YYYY-MM-DD [--json]    producer events the dispatcher refused that day (UTC), with the reason
 table: .local/outputs.json (the local run; --outputs FILE to choose another),
        or --stack NAME [--region R] for a deployed stack (its TableName output, via CloudFormation),
        or --table NAME [--region R] [--endpoint URL] to name the table outright`;
 
-/** Runs one command and returns what to print. */
-export async function runAdminCommand(args: ParsedArgs, store: ManagementStore): Promise<string> {
+/** Runs one command and returns what to print; `rejected` reads `table` directly. */
+export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, table?: TableTarget): Promise<string> {
   const asJson = args.flags.get('json') === true;
   switch (args.command) {
     case 'create-account': {
@@ -223,9 +234,23 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore):
         })
         .join('\n');
     }
+    case 'rejected': {
+      if (!table) throw new AdminError('rejected needs the table');
+      const day = requiredFlag(args, 'day');
+      const rejected = await listRejected(table, day);
+      if (asJson) return JSON.stringify(rejected);
+      if (rejected.length === 0) return `no rejected events on ${day}`;
+      return rejected.map(describeRejected).join('\n');
+    }
     default:
       throw new AdminError(USAGE);
   }
+}
+
+function describeRejected(event: RejectedEventRecord): string {
+  const excerpt = event.excerpt.replace(/\s+/g, ' ');
+  const preview = excerpt.length > EXCERPT_PREVIEW_CHARACTERS ? `${excerpt.slice(0, EXCERPT_PREVIEW_CHARACTERS)}...` : excerpt;
+  return `${event.receivedAt}  ${event.envelopeId}  ${event.reason}\n    ${preview}`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -246,7 +271,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let target: TableTarget | undefined;
   try {
     target = await resolveTable(args);
-    console.log(await runAdminCommand(args, new ManagementStore(target.client, target.tableName, 30)));
+    console.log(await runAdminCommand(args, new ManagementStore(target.client, target.tableName, 30), target));
     return 0;
   } catch (error) {
     console.error(error instanceof AdminError ? error.message : `failed: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 // A deployed stack's CloudFormation outputs (DescribeStacks), for the CLIs' `--stack NAME`
-// (DESIGN §5): the same commands run against the local run's .local/outputs.json or these.
+// (README.md, "Management API"): the same commands run against the local run's
+// .local/outputs.json or these.
 // lib/webhooks-stack.ts names the outputs (TableName, EventBusName, EventSource, ApiUrl, ...).
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 

@@ -23,6 +23,10 @@ export class WebhooksStack extends Stack {
         this.webhooks.dispatchDeadLetterQueue.queueName,
         'Dispatch messages that failed every receive',
       ],
+      SchedulerDeadLetterQueueName: [
+        this.webhooks.schedulerDeadLetterQueue.queueName,
+        'Long-delay retries EventBridge Scheduler could not put on the dispatch queue',
+      ],
       ScheduleGroupName: [this.webhooks.scheduleGroupName, 'EventBridge Scheduler group of long-delay retries'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {

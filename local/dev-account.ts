@@ -33,6 +33,6 @@ function readSaved(stateFile: string): { accountId: string; apiKey: string } | u
 }
 
 async function stillValid(store: ManagementStore, saved: { accountId: string; apiKey: string }): Promise<boolean> {
-  const key = await store.findApiKey(hashApiKey(saved.apiKey));
-  return key !== undefined && key.revokedAt === undefined && key.accountId === saved.accountId && (await store.getAccount(saved.accountId)) !== undefined;
+  const key = await store.apiKeys.findApiKey(hashApiKey(saved.apiKey));
+  return key !== undefined && key.revokedAt === undefined && key.accountId === saved.accountId && (await store.accounts.getAccount(saved.accountId)) !== undefined;
 }

@@ -333,6 +333,7 @@ export function functionOverridesFrom(env: NodeJS.ProcessEnv): Record<string, st
   const overrides: Record<string, string> = { ALLOW_PRIVATE_ENDPOINTS: env.ALLOW_PRIVATE_ENDPOINTS || 'true' };
   if (env.RETRY_SCHEDULE_SECONDS) overrides.RETRY_SCHEDULE_SECONDS = env.RETRY_SCHEDULE_SECONDS;
   if (env.DELIVERY_TIMEOUT_MS) overrides.DELIVERY_TIMEOUT_MS = env.DELIVERY_TIMEOUT_MS;
+  if (env.ACCOUNT_CACHE_SECONDS) overrides.ACCOUNT_CACHE_SECONDS = env.ACCOUNT_CACHE_SECONDS;
   if (env.ATTEMPT_RETENTION_DAYS) overrides.ATTEMPT_RETENTION_DAYS = env.ATTEMPT_RETENTION_DAYS;
   return overrides;
 }

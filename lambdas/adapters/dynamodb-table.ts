@@ -1,44 +1,24 @@
-// The one table (see table-design.ts) as both stores see it: item keys, the document client, what
-// a refused write means, and the reads the dispatcher (DynamoDbStore) and the management API
-// (ManagementStore) both make. Each store extends TableStore with the writes only it makes.
-//
-// TableStore uses GetItem and Query alone: each function's IAM grant lists exactly the operations
-// its store makes, so an operation only one side needs belongs in that side's store.
+// The one table (see table-design.ts) as every store sees it: the document client, what a refused
+// write means, retention, and the plain reads all stores make. Keys are built in table-keys.ts.
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Account, Attempt, Delivery, Endpoint } from '../domain/model';
-import { TABLE_KEYS } from './table-design';
-
-export const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
-export const { indexName: GSI1, partitionKey: GSI1PK, sortKey: GSI1SK } = TABLE_KEYS.gsi1;
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { GSI1PK, GSI1SK, PK, SK, TTL } from './table-keys';
 
 /** Bookkeeping attributes that never leave the store: keys, index keys, TTL and the dispatcher's claim. */
 const INTERNAL_ATTRIBUTES = new Set<string>([PK, SK, GSI1PK, GSI1SK, TTL, 'claimedAttempt', 'claimExpiresAt']);
 
-/** Zero-padded so attempt 10 sorts after attempt 9 in sort keys. */
-const attemptNumber = (attempt: number) => String(attempt).padStart(6, '0');
-
-/** Keys of the items both sides read or write; management-store.ts has those only it writes. */
-export const keys = {
-  account: (accountId: string) => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
-  endpoint: (accountId: string, endpointId: string) => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: `ENDPOINT#${endpointId}` }),
-  event: (accountId: string, eventId: string) => ({ [PK]: `EVENT#${accountId}#${eventId}`, [SK]: 'EVENT' }),
-  delivery: (deliveryId: string) => ({ [PK]: `DELIVERY#${deliveryId}`, [SK]: 'DELIVERY' }),
-  attempt: (deliveryId: string, attempt: number) => ({
-    [PK]: `DELIVERY#${deliveryId}`,
-    [SK]: `ATTEMPT#${attemptNumber(attempt)}`,
-  }),
-  endpointLog: (accountId: string, endpointId: string) => `ENDPOINT#${accountId}#${endpointId}`,
-  /** gsi1pk of an endpoint's deliveries by creation time (recovery finds skipped and failed ones). */
-  endpointDeliveries: (accountId: string, endpointId: string) => `ENDPOINTDELIVERIES#${accountId}#${endpointId}`,
-};
-
-/** An endpoint as stored: the API's fields plus the health the dispatcher records on it. */
-export type EndpointWithHealth = Endpoint & { readonly lastSuccessAt?: string; readonly lastFailureAt?: string };
+const BATCH_GET_LIMIT = 100;
 
 /** TTL attributes are epoch seconds. */
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -79,84 +59,58 @@ export function isTransactionConflict(error: unknown): boolean {
   return codes.includes('TransactionConflict') && codes.every((code) => code === 'TransactionConflict' || code === 'None');
 }
 
-export abstract class TableStore {
-  protected readonly documents: DynamoDBDocumentClient;
+/** The table and how long what the dispatcher and test sends write is kept. */
+export class Table {
+  readonly documents: DynamoDBDocumentClient;
 
   constructor(
     client: DynamoDBClient,
-    protected readonly tableName: string,
-    /** Days that events, deliveries and attempts (test sends' too) are kept before DynamoDB's TTL removes them. */
-    protected readonly retentionDays: number,
+    readonly name: string,
+    /** Days that deliveries, log pages and rejected events are kept before DynamoDB's TTL removes them. */
+    readonly retentionDays: number,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  protected expiresAt(now: Date): number {
+  /** The TTL of an item written now. */
+  expiresAt(now: Date = new Date()): number {
     return epochSeconds(now) + this.retentionDays * 86_400;
   }
 
-  async getAccount(accountId: string): Promise<Account | undefined> {
-    return this.getItem<Account>(keys.account(accountId));
-  }
-
-  async getEndpoint(accountId: string, endpointId: string): Promise<EndpointWithHealth | undefined> {
-    return this.getItem<EndpointWithHealth>(keys.endpoint(accountId, endpointId), { consistentRead: true });
-  }
-
-  /** All attempts of one delivery, oldest first. */
-  async listAttempts(deliveryId: string): Promise<Attempt[]> {
-    return this.queryAll<Attempt>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `DELIVERY#${deliveryId}`, ':prefix': 'ATTEMPT#' },
-      ConsistentRead: true,
-    });
-  }
-
-  /** The account's endpoints; each store says how fresh its listing must be. */
-  protected async queryEndpoints(accountId: string, options: { consistentRead: boolean }): Promise<EndpointWithHealth[]> {
-    return this.queryAll<EndpointWithHealth>({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':prefix': 'ENDPOINT#' },
-      ...(options.consistentRead ? { ConsistentRead: true } : {}),
-    });
-  }
-
-  /** The delivery whoever it belongs to; the API's getDelivery checks the account. */
-  protected async deliveryById<T extends Delivery>(deliveryId: string): Promise<T | undefined> {
-    return this.getItem<T>(keys.delivery(deliveryId), { consistentRead: true });
-  }
-
-  /** An attempt as stored: its own key, and its place in the endpoint's log (gsi1, by attempt time). */
-  protected attemptItem(attempt: Attempt, expiresAt: number): Record<string, unknown> {
-    return {
-      ...keys.attempt(attempt.deliveryId, attempt.attempt),
-      ...attempt,
-      [GSI1PK]: keys.endpointLog(attempt.accountId, attempt.endpointId),
-      [GSI1SK]: `${attempt.attemptedAt}#${attempt.deliveryId}#${attemptNumber(attempt.attempt)}`,
-      [TTL]: expiresAt,
-    };
-  }
-
-  protected async getItem<T>(key: Record<string, string>, options: { consistentRead?: boolean } = {}): Promise<T | undefined> {
+  async get<T>(key: Record<string, string>, options: { consistentRead?: boolean } = {}): Promise<T | undefined> {
     const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ...(options.consistentRead ? { ConsistentRead: true } : {}) }),
+      new GetCommand({ TableName: this.name, Key: key, ...(options.consistentRead ? { ConsistentRead: true } : {}) }),
     );
     return stripInternalAttributes<T>(Item);
   }
 
   /** Every page of the query, internal attributes stripped. */
-  protected async queryAll<T>(input: QueryCommandInput): Promise<T[]> {
+  async queryAll<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
     const results: T[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      const page = await this.documents.send(new QueryCommand({ ...input, TableName: this.name, ExclusiveStartKey }));
       for (const item of page.Items ?? []) results.push(stripInternalAttributes<T>(item) as T);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return results;
+  }
+
+  /** Strongly consistent BatchGetItem of any number of keys, unprocessed keys retried; raw items, in no order. */
+  async batchGet(keyList: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
+    const unique = [...new Map(keyList.map((key) => [`${key[PK]}|${key[SK]}`, key])).values()];
+    const found: Record<string, unknown>[] = [];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT);
+      for (let round = 0; pending && pending.length > 0; round += 1) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+        const output: BatchGetCommandOutput = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        found.push(...(output.Responses?.[this.name] ?? []));
+        pending = output.UnprocessedKeys?.[this.name]?.Keys;
+      }
+    }
+    return found;
   }
 }

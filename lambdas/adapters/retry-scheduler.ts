@@ -1,8 +1,10 @@
 // Hands a retry back to the dispatch queue: as a delayed SQS message when the wait fits SQS's
 // 15-minute DelaySeconds, otherwise as a one-shot EventBridge Scheduler at() schedule whose
-// target is the same queue (it deletes itself after firing).
+// target is the same queue (it deletes itself after firing). This is the one place that makes
+// that choice, and so also the one place that knows which waiting retries have a schedule to
+// delete. Redeliveries go on the same queue at once, in the same message shape.
 import { createHash } from 'node:crypto';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { retryScheduleName } from '../domain/ids';
 
@@ -11,34 +13,42 @@ export interface RetryMessage {
   kind: 'retry';
   deliveryId: string;
   accountId: string;
+  endpointId: string;
   attempt: number;
 }
 
-export interface RetryPlan {
-  /** Used by 'sqs-delay'. */
-  delaySeconds: number;
-  /** Used by 'scheduler'. */
-  at: Date;
-  via: 'sqs-delay' | 'scheduler';
+/** A retry handed over and not yet due: which attempt, and how long it was set to wait. */
+export interface WaitingRetry {
+  readonly deliveryId: string;
+  readonly attempt: number;
+  readonly delaySeconds: number;
 }
 
 export interface RetryScheduler {
-  schedule(message: RetryMessage, plan: RetryPlan): Promise<void>;
-  /** Removes a pending scheduler retry; one that already fired or never existed is fine. */
-  cancel(deliveryId: string, attempt: number): Promise<void>;
+  /** Hands `message` back to the dispatch queue, due at `at` (`delaySeconds` from now). */
+  schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void>;
+  /** Sends the messages now (redeliveries); returns the delivery ids whose message SQS did not take. */
+  sendNow(messages: readonly RetryMessage[]): Promise<string[]>;
+  /** Deletes the schedules of waiting retries that went through Scheduler; ones already gone are fine. */
+  cancel(waiting: readonly WaitingRetry[]): Promise<void>;
 }
 
 export interface RetrySchedulerDeps {
   sqs: Pick<SQSClient, 'send'>;
   scheduler: Pick<SchedulerClient, 'send'>;
   queueUrl: string;
-  queueArn: string;
-  /** Role EventBridge Scheduler assumes to sqs:SendMessage to the queue. */
-  schedulerRoleArn: string;
   scheduleGroupName: string;
+  /**
+   * Where schedules send, the role Scheduler assumes to do so, and the queue it dead-letters a retry
+   * to when it cannot send it (so none is dropped silently). Only the dispatcher creates schedules.
+   */
+  schedules?: { queueArn: string; schedulerRoleArn: string; deadLetterQueueArn?: string };
 }
 
+/** SQS DelaySeconds is exact up to 15 minutes; longer waits go through EventBridge Scheduler. */
 export const SQS_MAX_DELAY_SECONDS = 900;
+/** SendMessageBatch's limit. */
+const SQS_BATCH_SIZE = 10;
 
 /**
  * If the queue is briefly unreachable when the schedule fires, Scheduler keeps retrying (with
@@ -46,29 +56,52 @@ export const SQS_MAX_DELAY_SECONDS = 900;
  */
 export const SCHEDULER_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
-/** The dispatch queue's retry message body, rebuilt from its four fields so nothing else rides along. */
+/** The dispatch queue's retry message body, rebuilt from its fields so nothing else rides along. */
 export function retryMessageBody(message: RetryMessage): string {
-  return JSON.stringify({ kind: 'retry', deliveryId: message.deliveryId, accountId: message.accountId, attempt: message.attempt });
+  const { deliveryId, accountId, endpointId, attempt } = message;
+  return JSON.stringify({ kind: 'retry', deliveryId, accountId, endpointId, attempt });
+}
+
+/** What a queue message carries: an EventBridge envelope from the rule, or a retry we handed over. */
+export function isRetryMessage(message: unknown): message is RetryMessage {
+  const candidate = message as Partial<RetryMessage> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.kind === 'retry' &&
+    typeof candidate.deliveryId === 'string' &&
+    typeof candidate.accountId === 'string' &&
+    typeof candidate.endpointId === 'string' &&
+    Number.isInteger(candidate.attempt)
+  );
 }
 
 export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
-  async function schedule(message: RetryMessage, plan: RetryPlan): Promise<void> {
+  async function schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void> {
     const body = retryMessageBody(message);
-    if (plan.via === 'sqs-delay') {
-      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, DelaySeconds: sqsDelaySeconds(plan.delaySeconds) }));
+    if (delaySeconds <= SQS_MAX_DELAY_SECONDS) {
+      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, DelaySeconds: sqsDelaySeconds(delaySeconds) }));
       return;
     }
+    if (!deps.schedules) throw new Error(`a ${delaySeconds} s retry needs Scheduler, which this function is not set up for`);
+    const { queueArn, schedulerRoleArn, deadLetterQueueArn } = deps.schedules;
     const name = retryScheduleName(message.deliveryId, message.attempt);
     try {
       await deps.scheduler.send(
         new CreateScheduleCommand({
           Name: name,
           GroupName: deps.scheduleGroupName,
-          ScheduleExpression: atExpression(plan.at),
+          ScheduleExpression: atExpression(at),
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: deps.queueArn, RoleArn: deps.schedulerRoleArn, Input: body, RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY } },
+          Target: {
+            Arn: queueArn,
+            RoleArn: schedulerRoleArn,
+            Input: body,
+            RetryPolicy: { ...SCHEDULER_TARGET_RETRY_POLICY },
+            ...(deadLetterQueueArn ? { DeadLetterConfig: { Arn: deadLetterQueueArn } } : {}),
+          },
           ClientToken: clientTokenFor(name),
         }),
       );
@@ -78,16 +111,39 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
     }
   }
 
-  async function cancel(deliveryId: string, attempt: number): Promise<void> {
-    const name = retryScheduleName(deliveryId, attempt);
-    try {
-      await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.scheduleGroupName }));
-    } catch (error) {
-      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+  async function sendNow(messages: readonly RetryMessage[]): Promise<string[]> {
+    const refused: string[] = [];
+    for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
+      const batch = messages.slice(start, start + SQS_BATCH_SIZE);
+      const { Failed } = await deps.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: deps.queueUrl,
+          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: retryMessageBody(message) })),
+        }),
+      );
+      for (const entry of Failed ?? []) {
+        const message = batch[Number(entry.Id)];
+        if (message) refused.push(message.deliveryId);
+      }
     }
+    return refused;
   }
 
-  return { schedule, cancel };
+  async function cancel(waiting: readonly WaitingRetry[]): Promise<void> {
+    const scheduled = waiting.filter((retry) => retry.delaySeconds > SQS_MAX_DELAY_SECONDS);
+    await Promise.all(
+      scheduled.map(async (retry) => {
+        const name = retryScheduleName(retry.deliveryId, retry.attempt);
+        try {
+          await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.scheduleGroupName }));
+        } catch (error) {
+          if (errorName(error) !== 'ResourceNotFoundException') throw error;
+        }
+      }),
+    );
+  }
+
+  return { schedule, sendNow, cancel };
 }
 
 /** Whole seconds, rounded up so a retry never comes early, within SQS's 0..900. */

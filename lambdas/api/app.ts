@@ -5,19 +5,18 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import type { HttpSender } from '../adapters/http-sender';
 import type { ManagementStore } from '../adapters/management-store';
+import type { RetryScheduler } from '../adapters/retry-scheduler';
 import type { HostLookup } from '../domain/url-policy';
 import { authenticate } from './auth';
 import type { ApiConfig } from './config';
 import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
 import { readIdempotencyKey, requestFingerprint, runIdempotent } from './idempotency';
 import { buildOpenApiDocument } from './openapi';
-import type { RedeliveryQueue } from './redelivery-queue';
 import { resolveRoute, type Route } from './router';
 import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/event-types';
 import { systemRoutes } from './routes/system';
-import type { ScheduleCleaner } from './schedule-cleaner';
 import { DeliveryLogService } from './services/deliveries';
 import { EndpointService, webhooksNotEnabled } from './services/endpoints';
 import { TestSendService } from './services/test-sends';
@@ -35,8 +34,8 @@ export interface ApiDependencies {
   readonly config: Omit<ApiConfig, 'tableName' | 'dispatchQueueUrl' | 'scheduleGroupName'>;
   readonly store: ManagementStore;
   readonly sender: HttpSender;
-  readonly queue: RedeliveryQueue;
-  readonly schedules: ScheduleCleaner;
+  /** Redeliveries go on the dispatch queue; a deleted endpoint's waiting retries are cancelled. */
+  readonly retries: Pick<RetryScheduler, 'sendNow' | 'cancel'>;
   readonly userAgent: string;
   readonly log: ApiLog;
   readonly now?: () => Date;
@@ -51,7 +50,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
   const { config, store, log } = deps;
   const endpoints = new EndpointService({
     store,
-    schedules: deps.schedules,
+    retries: deps.retries,
     allowPrivateEndpoints: config.allowPrivateEndpoints,
     secretRotationGraceHours: config.secretRotationGraceHours,
     retrySchedule: config.retrySchedule,
@@ -60,7 +59,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
   });
   const testSends = new TestSendService({ store, sender: deps.sender, userAgent: deps.userAgent, testSendsPerMinute: config.testSendsPerMinute, now });
-  const deliveries = new DeliveryLogService({ store, queue: deps.queue, now, log });
+  const deliveries = new DeliveryLogService({ store, retries: deps.retries, now, log });
 
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [

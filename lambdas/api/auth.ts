@@ -9,9 +9,9 @@ export async function authenticate(store: ManagementStore, authorization: string
   const token = bearerToken(authorization);
   if (token === undefined) throw unauthorized('Send your API key as "Authorization: Bearer <key>"');
   if (!isWellFormedApiKey(token)) throw invalidKey();
-  const key = await store.findApiKey(hashApiKey(token));
+  const key = await store.apiKeys.findApiKey(hashApiKey(token));
   if (!key || key.revokedAt !== undefined) throw invalidKey();
-  const account = await store.getAccount(key.accountId);
+  const account = await store.accounts.getAccount(key.accountId);
   if (!account) throw invalidKey();
   return { account, keyPrefix: key.keyPrefix };
 }

@@ -34,7 +34,7 @@ export async function runIdempotent(
   run: () => Promise<ApiResponse>,
 ): Promise<ApiResponse> {
   const { accountId, key, fingerprint } = request;
-  const claim = await store.claimIdempotencyKey(accountId, key, fingerprint, {
+  const claim = await store.idempotency.claimIdempotencyKey(accountId, key, fingerprint, {
     now: request.now,
     ttlSeconds: IDEMPOTENCY_TTL_SECONDS,
     lockSeconds: LOCK_SECONDS,
@@ -53,14 +53,14 @@ export async function runIdempotent(
   try {
     response = await run();
   } catch (error) {
-    await store.releaseIdempotencyKey(accountId, key, fingerprint);
+    await store.idempotency.releaseIdempotencyKey(accountId, key, fingerprint);
     throw error;
   }
   if (response.statusCode >= 200 && response.statusCode < 300) {
     const stored: StoredResponse = { statusCode: response.statusCode, headers: response.headers, body: response.body };
-    await store.completeIdempotencyKey(accountId, key, fingerprint, stored);
+    await store.idempotency.completeIdempotencyKey(accountId, key, fingerprint, stored);
   } else {
-    await store.releaseIdempotencyKey(accountId, key, fingerprint);
+    await store.idempotency.releaseIdempotencyKey(accountId, key, fingerprint);
   }
   return response;
 }

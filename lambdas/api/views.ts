@@ -1,8 +1,7 @@
 // Records -> response bodies. Explicit fields only, so a new internal attribute (a secret, a
 // claim, a counter) never reaches a client by accident.
 import type { z } from 'zod';
-import type { EndpointWithHealth, ManagedDelivery } from '../adapters/management-store';
-import type { Attempt } from '../domain/model';
+import type { Attempt, Delivery, Endpoint } from '../domain/model';
 import type * as schemas from './schemas';
 
 type EndpointView = z.input<typeof schemas.Endpoint>;
@@ -12,7 +11,7 @@ type DeliveryView = z.input<typeof schemas.Delivery>;
 const present = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
-export function endpointView(endpoint: EndpointWithHealth): EndpointView {
+export function endpointView(endpoint: Endpoint): EndpointView {
   return {
     id: endpoint.endpointId,
     url: endpoint.url,
@@ -47,7 +46,7 @@ export function attemptView(attempt: Attempt): AttemptView {
   };
 }
 
-export function deliveryView(delivery: ManagedDelivery, attempts: readonly Attempt[], body: string | undefined): DeliveryView {
+export function deliveryView(delivery: Delivery): DeliveryView {
   return {
     id: delivery.deliveryId,
     endpointId: delivery.endpointId,
@@ -60,7 +59,7 @@ export function deliveryView(delivery: ManagedDelivery, attempts: readonly Attem
     ...(delivery.test === true ? { test: true } : {}),
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
-    ...(body === undefined ? {} : { payload: JSON.parse(body) as unknown }),
-    attempts: attempts.map(attemptView),
+    ...(delivery.test === true ? {} : { payload: JSON.parse(delivery.body) as unknown }),
+    attempts: delivery.attempts.map(attemptView),
   };
 }

@@ -1,17 +1,27 @@
-// Delivery: from one queue message (a producer event or a due retry) to signed POSTs, logged
-// attempts, endpoint health and the next retry. Every step is idempotent, because SQS delivers
-// at least once and Lambda may die anywhere: a delivery id is fixed per event x endpoint, an
-// attempt is claimed before it is sent, and an attempt is recorded only by its claimant.
+// Delivery: from a batch of queue messages (producer events and due retries) to signed POSTs,
+// recorded attempts, endpoint health and the next retries. See docs/architecture.md.
+//
+// One batch: plan every job (event x subscribed endpoint, or a due retry) -> read each delivery
+// and endpoint once, strongly consistent, while the batch's log lines are written -> send every
+// job concurrently -> record each delivery in one write -> update each endpoint at most once.
+//
+// Delivery is at least once, with a stable delivery id. A first attempt is recorded after its
+// send (no write before it): a second copy of the event finds the delivery and sends nothing;
+// only a dispatcher that dies between a send and its record, or SQS handing one message over
+// twice, can send twice. A retry is claimed before it is sent, so only one dispatcher makes it.
+// A failed attempt hands its retry over before it is recorded, so a crash never strands one.
 import type { HttpSender, SendResult } from '../adapters/http-sender';
-import type { DynamoDbStore } from '../adapters/dynamodb-store';
 import type { OperationalEvents } from '../adapters/operational-events';
-import type { RetryMessage, RetryScheduler } from '../adapters/retry-scheduler';
+import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
+import { type AttemptResult, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
 import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
-import { ALL_EVENTS, type Attempt, type Delivery, type Endpoint, type StoredEvent } from '../domain/model';
-import { parseRetryAfter, planRetry, type RetryPlan, SQS_MAX_DELAY_SECONDS } from '../domain/retry-policy';
+import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
+import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { buildDeliveryHeaders } from '../domain/signing';
+import { AccountDirectory } from './account-directory';
+import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 
 export interface DeliveryLog {
   info(message: string, ...fields: Record<string, unknown>[]): void;
@@ -24,15 +34,18 @@ export type DeliveryMetric =
   | 'EventsAccepted'
   | 'EventsRejected'
   | 'DuplicateEvents'
+  | 'DuplicateSends'
   | 'DeliveriesSucceeded'
   | 'AttemptsFailed'
+  | 'AttemptsNotSent'
   | 'DeliveriesFailed'
   | 'DeliveriesSkipped'
   | 'RetriesScheduled'
+  | 'CircuitsOpened'
   | 'EndpointsDisabled';
 
 export interface DeliveryServiceDeps {
-  readonly store: DynamoDbStore;
+  readonly store: DeliveryStore;
   readonly sender: HttpSender;
   readonly retries: RetryScheduler;
   readonly operationalEvents: OperationalEvents;
@@ -43,20 +56,36 @@ export interface DeliveryServiceDeps {
   readonly log: DeliveryLog;
   readonly count?: (metric: DeliveryMetric) => void;
   readonly now?: () => Date;
+  /** How long an account and its endpoint list are reused (see account-directory.ts). */
+  readonly accountCacheMs?: number;
+  readonly breakers?: CircuitBreakers;
 }
 
-/** What a queue message carries: an EventBridge envelope from the rule, or a retry we scheduled. */
-export function isRetryMessage(message: unknown): message is RetryMessage {
-  const candidate = message as Partial<RetryMessage> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    candidate.kind === 'retry' &&
-    typeof candidate.deliveryId === 'string' &&
-    typeof candidate.accountId === 'string' &&
-    Number.isInteger(candidate.attempt)
-  );
+/** One dispatch-queue message as the handler hands it over. */
+export interface QueueMessage {
+  readonly id: string;
+  readonly body: string;
 }
+
+/** lastSuccessAt is refreshed at most this often while nothing else about the endpoint changes. */
+const LAST_SUCCESS_REFRESH_MS = 60_000;
+
+/** One delivery's work in a batch: its first attempt (from an event) or a due retry. */
+type Job =
+  | { readonly kind: 'first'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly event: AcceptedEvent }
+  | { readonly kind: 'retry'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly message: RetryMessage };
+
+/** What a job did that the endpoint's health depends on. */
+interface JobOutcome {
+  readonly accountId: string;
+  readonly endpointId: string;
+  readonly result: 'succeeded' | 'failed' | 'pending';
+  readonly finishedAt: Date;
+  readonly gone: boolean;
+  readonly circuitOpenUntil?: Date;
+}
+
+type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
 
 export function isSubscribed(endpoint: Endpoint, eventType: string): boolean {
   return endpoint.events.includes(ALL_EVENTS) || endpoint.events.includes(eventType);
@@ -73,220 +102,338 @@ function additionalSecrets(endpoint: Endpoint, now: Date): string[] {
   return previous && Date.parse(previous.expiresAt) > now.getTime() ? [previous.secret] : [];
 }
 
+function breakerResult(result: SendResult): AttemptResult {
+  if (result.outcome === 'succeeded') return 'success';
+  return result.errorClass === 'timeout' ? 'timeout' : 'failure';
+}
+
 export class DeliveryService {
   private readonly now: () => Date;
   private readonly count: (metric: DeliveryMetric) => void;
+  private readonly accounts: AccountDirectory;
+  private readonly breakers: CircuitBreakers;
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.now = deps.now ?? (() => new Date());
     this.count = deps.count ?? (() => undefined);
+    this.accounts = new AccountDirectory(deps.store, deps.accountCacheMs, () => this.now().getTime());
+    this.breakers = deps.breakers ?? new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
   }
 
-  /** Handles one dispatch-queue message body. Throws only for faults worth a redelivery by SQS. */
-  async handleMessage(body: string): Promise<void> {
-    let message: unknown;
+  /**
+   * Handles one batch of dispatch-queue messages; returns the ids of those to hand back to SQS
+   * (a fault worth a redelivery). Everything finished is idempotent on redelivery.
+   */
+  async handleBatch(messages: readonly QueueMessage[]): Promise<string[]> {
+    const failed = new Set<string>();
+    const fail = (messageId: string, step: string) => (error: unknown) => {
+      failed.add(messageId);
+      this.deps.log.error(`${step} failed; the message will be redelivered`, { messageId, error: errorText(error) });
+    };
+
+    const planned = await Promise.all(messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), []))));
+    const jobs = this.withoutCopies(planned.flat());
+    if (jobs.length === 0) return [...failed];
+
+    let state: BatchState;
     try {
-      message = JSON.parse(body);
-    } catch {
-      await this.reject('unparseable', 'message body is not JSON', body);
-      return;
+      state = await this.readAndLog(jobs);
+    } catch (error) {
+      for (const job of jobs) fail(job.messageId, 'reading the batch')(error);
+      return [...failed];
     }
-    if (isRetryMessage(message)) await this.handleRetry(message);
-    else await this.handleEvent(message, body);
+
+    const outcomes = await Promise.all(
+      jobs.map((job) => this.run(job, state).catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))),
+    );
+    await this.updateEndpoints(outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined), state);
+    return [...failed];
   }
 
-  private async handleEvent(envelope: unknown, raw: string): Promise<void> {
-    const id = (envelope as { id?: unknown } | null)?.id;
-    const envelopeId = typeof id === 'string' ? id : 'unknown';
-    const parsed = parseIngressEvent(envelope, this.deps.eventSource);
-    if (!parsed.ok) {
-      await this.reject(envelopeId, parsed.reason, raw);
-      return;
+  /** A message's jobs: one per subscribed endpoint for an event, one for a retry, none for a rejected event. */
+  private async plan(message: QueueMessage): Promise<Job[]> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message.body);
+    } catch {
+      await this.reject('unparseable', 'message body is not JSON', message.body);
+      return [];
     }
+    if (isRetryMessage(parsed)) {
+      return [{ kind: 'retry', messageId: message.id, deliveryId: parsed.deliveryId, endpointId: parsed.endpointId, message: parsed }];
+    }
+    const id = (parsed as { id?: unknown } | null)?.id;
+    const envelopeId = typeof id === 'string' ? id : 'unknown';
+    const ingress = parseIngressEvent(parsed, this.deps.eventSource);
+    if (!ingress.ok) {
+      await this.reject(envelopeId, ingress.reason, message.body);
+      return [];
+    }
+    const { accountId, eventId, eventType, body } = ingress.event;
     // Webhooks are a plan feature: an unknown account, or one whose plan lost them, gets nothing sent.
-    const account = await this.deps.store.getAccount(parsed.event.accountId);
+    const { account, endpoints } = await this.accounts.get(accountId);
     if (!account || !account.webhooksEnabled) {
       const why = account ? 'webhooks are not in the plan of account' : 'unknown account';
-      await this.reject(envelopeId, `${why} ${parsed.event.accountId}`, raw);
-      return;
+      await this.reject(envelopeId, `${why} ${accountId}`, message.body);
+      return [];
     }
-    const now = this.now();
-    const incoming: StoredEvent = {
-      accountId: parsed.event.accountId,
-      eventId: parsed.event.eventId,
-      eventType: parsed.event.eventType,
-      timestamp: parsed.event.timestamp,
-      body: parsed.event.body,
-      receivedAt: now.toISOString(),
-    };
-    const event = await this.deps.store.saveEvent(incoming, now);
-    if (event.receivedAt !== incoming.receivedAt) this.count('DuplicateEvents');
-    else this.count('EventsAccepted');
-
-    const endpoints = (await this.deps.store.listEndpoints(event.accountId)).filter((endpoint) =>
-      isSubscribed(endpoint, event.eventType),
-    );
-    // One endpoint's outcome must not hold back or fail another's, so each runs to completion
-    // and the first error is rethrown afterwards (SQS then redelivers; finished ones are no-ops).
-    const results = await Promise.allSettled(endpoints.map((endpoint) => this.startDelivery(event, endpoint)));
-    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure) throw failure.reason;
+    this.count('EventsAccepted');
+    const event: AcceptedEvent = { accountId, eventId, eventType, body };
+    return endpoints
+      .filter((endpoint) => isSubscribed(endpoint, eventType))
+      .map((endpoint) => ({
+        kind: 'first',
+        messageId: message.id,
+        deliveryId: deliveryIdFor(accountId, eventId, endpoint.endpointId),
+        endpointId: endpoint.endpointId,
+        event,
+      }));
   }
 
-  private async startDelivery(event: StoredEvent, endpoint: Endpoint): Promise<void> {
+  /** Two copies of one event in the same batch make one delivery (the store would only see the second after its send). */
+  private withoutCopies(jobs: readonly Job[]): Job[] {
+    const seen = new Set<string>();
+    return jobs.filter((job) => {
+      if (job.kind !== 'first') return true;
+      if (seen.has(job.deliveryId)) {
+        this.count('DuplicateEvents');
+        return false;
+      }
+      seen.add(job.deliveryId);
+      return true;
+    });
+  }
+
+  /** The batch's one read, and its log lines written alongside: both before anything is sent. */
+  private async readAndLog(jobs: readonly Job[]): Promise<BatchState> {
     const now = this.now();
-    const disabled = endpoint.status !== 'active';
+    const entries = new Map<string, LogEntry[]>();
+    const endpoints = new Map<string, { accountId: string; endpointId: string }>();
+    for (const job of jobs) {
+      const accountId = jobAccount(job);
+      endpoints.set(endpointKey(accountId, job.endpointId), { accountId, endpointId: job.endpointId });
+      const line: LogEntry = {
+        deliveryId: job.deliveryId,
+        endpointId: job.endpointId,
+        eventType: job.kind === 'first' ? job.event.eventType : '',
+        attempt: job.kind === 'first' ? 1 : job.message.attempt,
+        created: job.kind === 'first',
+      };
+      entries.set(accountId, [...(entries.get(accountId) ?? []), line]);
+    }
+    const [state] = await Promise.all([
+      this.deps.store.readBatch([...new Set(jobs.map((job) => job.deliveryId))], [...endpoints.values()]),
+      ...[...entries].map(([accountId, lines]) => this.deps.store.appendLog(accountId, lines, now)),
+    ]);
+    return state;
+  }
+
+  private async run(job: Job, state: BatchState): Promise<JobOutcome | undefined> {
+    const accountId = jobAccount(job);
+    const endpoint = state.endpoints.get(endpointKey(accountId, job.endpointId));
+    const existing = state.deliveries.get(job.deliveryId);
+    return job.kind === 'first' ? this.first(job, endpoint, existing) : this.retry(job, endpoint, existing);
+  }
+
+  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined) {
+    const { event } = job;
+    if (existing) {
+      // Another copy of the event (a repeated PutEvents, an SQS redelivery) made this delivery already.
+      this.count('DuplicateEvents');
+      return undefined;
+    }
+    // Deleted, or unsubscribed, since the account's endpoint list was read: not this endpoint's event any more.
+    if (!endpoint || !isSubscribed(endpoint, event.eventType)) return undefined;
+    const at = this.now().toISOString();
     const delivery: Delivery = {
-      deliveryId: deliveryIdFor(event.accountId, event.eventId, endpoint.endpointId),
+      deliveryId: job.deliveryId,
       accountId: event.accountId,
       endpointId: endpoint.endpointId,
       eventId: event.eventId,
       eventType: event.eventType,
-      status: disabled ? 'skipped' : 'pending',
+      status: 'pending',
       attemptCount: 0,
-      ...(disabled ? { reason: 'endpoint disabled' } : {}),
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
+      createdAt: at,
+      updatedAt: at,
+      body: event.body,
+      attempts: [],
     };
-    const claim = disabled ? undefined : { attempt: 1, leaseUntil: this.leaseUntil(now) };
-    const result = await this.deps.store.createDelivery(delivery, now, claim);
-
-    if (result.created) {
-      if (disabled) {
+    if (endpoint.status !== 'active') {
+      const skipped: Delivery = { ...delivery, status: 'skipped', reason: 'endpoint disabled' };
+      if (await this.deps.store.createDelivery(skipped)) {
         this.count('DeliveriesSkipped');
-        this.deps.log.info('delivery skipped: endpoint disabled', this.deliveryFields(delivery));
-        return;
+        this.deps.log.info('delivery skipped: endpoint disabled', deliveryFields(skipped));
       }
-      await this.attempt(delivery, endpoint, event, 1);
-      return;
+      return undefined;
     }
-    await this.resume(result.existing, endpoint, event);
+    return this.attempt(delivery, endpoint, 1, (next) => this.deps.store.createDelivery(next));
   }
 
-  /** The same event again (duplicate PutEvents or SQS redelivery): finish only what is unfinished. */
-  private async resume(delivery: Delivery, endpoint: Endpoint, event: StoredEvent): Promise<void> {
-    if (delivery.status !== 'pending') return;
-    if (delivery.attemptCount === 0) {
-      // Died before the first attempt was recorded; the claim's lease decides who retries it.
-      if (await this.deps.store.claimAttempt(delivery.deliveryId, 1, this.now(), this.leaseUntil(this.now()))) {
-        await this.attempt(delivery, endpoint, event, 1);
-      }
-      return;
-    }
-    const nextAttempt = delivery.attemptCount + 1;
-    if (delivery.retryScheduledFor !== nextAttempt && delivery.nextAttemptAt) {
-      // Died between recording a failure and handing its retry over.
-      const delaySeconds = Math.max(0, Math.ceil((Date.parse(delivery.nextAttemptAt) - this.now().getTime()) / 1000));
-      await this.handOver(delivery, nextAttempt, {
-        kind: 'retry',
-        attempt: nextAttempt,
-        delaySeconds,
-        at: new Date(delivery.nextAttemptAt),
-        via: delaySeconds <= SQS_MAX_DELAY_SECONDS ? 'sqs-delay' : 'scheduler',
-      });
-    }
-  }
-
-  private async handleRetry(message: RetryMessage): Promise<void> {
+  private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined) {
     const { store, log } = this.deps;
-    const delivery = await store.getDelivery(message.deliveryId);
-    if (!delivery || delivery.accountId !== message.accountId) {
-      log.warn('retry for an unknown delivery dropped', { deliveryId: message.deliveryId, attempt: message.attempt });
-      return;
+    const { attempt } = job.message;
+    if (!delivery || delivery.accountId !== job.message.accountId) {
+      // Expired, or a retry handed over by a dispatcher that died before recording its attempt
+      // (the event's own redelivery makes that attempt again).
+      log.warn('retry for an unknown delivery dropped', { deliveryId: job.deliveryId, attempt });
+      return undefined;
     }
-    if (delivery.status !== 'pending' || delivery.attemptCount !== message.attempt - 1) {
-      log.info('stale or duplicate retry ignored', { ...this.deliveryFields(delivery), attempt: message.attempt });
-      return;
+    if (delivery.status !== 'pending' || delivery.attemptCount !== attempt - 1) {
+      log.info('stale or duplicate retry ignored', { ...deliveryFields(delivery), attempt });
+      return undefined;
     }
-    const at = this.now().toISOString();
-    const endpoint = await store.getEndpoint(delivery.accountId, delivery.endpointId);
     if (!endpoint || endpoint.status !== 'active') {
       const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
-      if (await store.closeDelivery(delivery.deliveryId, 'skipped', reason, at)) {
+      if (await store.closeDelivery(delivery.deliveryId, 'skipped', reason, this.now().toISOString())) {
         this.count('DeliveriesSkipped');
-        log.info(`delivery skipped: ${reason}`, this.deliveryFields(delivery));
+        log.info(`delivery skipped: ${reason}`, deliveryFields(delivery));
       }
-      return;
+      return undefined;
     }
-    const event = await store.getEvent(delivery.accountId, delivery.eventId);
-    if (!event) {
-      if (await store.closeDelivery(delivery.deliveryId, 'failed', 'event no longer retained', at)) {
-        this.count('DeliveriesFailed');
-        log.warn('delivery failed: event no longer retained', this.deliveryFields(delivery));
-      }
-      return;
+    const now = this.now();
+    if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
+      log.info('retry already claimed elsewhere', { ...deliveryFields(delivery), attempt });
+      return undefined;
     }
-    if (!(await store.claimAttempt(delivery.deliveryId, message.attempt, this.now(), this.leaseUntil(this.now())))) {
-      log.info('retry already claimed elsewhere', { ...this.deliveryFields(delivery), attempt: message.attempt });
-      return;
-    }
-    await this.attempt(delivery, endpoint, event, message.attempt);
+    return this.attempt(delivery, endpoint, attempt, (next) => store.recordAttempt(next));
   }
 
-  /** Sends attempt `attemptNumber` (already claimed), records it, and decides what comes next. */
-  private async attempt(delivery: Delivery, endpoint: Endpoint, event: StoredEvent, attemptNumber: number): Promise<void> {
-    const { store, log } = this.deps;
+  /**
+   * Makes attempt `number` (unless the endpoint's circuit is open), hands over the next retry if
+   * it failed, then records it with `write`; the outcome feeds the endpoint's health.
+   */
+  private async attempt(
+    delivery: Delivery,
+    endpoint: Endpoint,
+    number: number,
+    write: (next: Delivery) => Promise<boolean>,
+  ): Promise<JobOutcome | undefined> {
+    const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     const startedAt = this.now();
+    const permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    let result: SendResult;
+    let circuitOpenUntil: Date | undefined;
+    if (permit === 'refuse') {
+      result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
+      this.count('AttemptsNotSent');
+    } else {
+      result = await this.send(delivery, endpoint, number, startedAt);
+      circuitOpenUntil = this.breakers.record(key, breakerResult(result));
+      if (circuitOpenUntil) this.count('CircuitsOpened');
+    }
+    const finishedAt = this.now();
+    const attempt = attemptRecord(delivery, number, startedAt, result);
+    const gone = result.statusCode === 410;
+    const outcome = (result: JobOutcome['result']): JobOutcome => ({
+      accountId: endpoint.accountId,
+      endpointId: endpoint.endpointId,
+      result,
+      finishedAt,
+      gone,
+      ...(circuitOpenUntil ? { circuitOpenUntil } : {}),
+    });
+    const recorded = async (next: Delivery): Promise<boolean> => {
+      if (await write(next)) return true;
+      this.count('DuplicateSends');
+      this.deps.log.warn('attempt recorded by another dispatcher first (a duplicate send)', { ...deliveryFields(delivery), attempt: number });
+      return false;
+    };
+
+    if (result.outcome === 'succeeded') {
+      if (!(await recorded(advance(delivery, attempt, { status: 'succeeded' }, finishedAt)))) return undefined;
+      this.count('DeliveriesSucceeded');
+      this.deps.log.info('delivered', { ...deliveryFields(delivery), attempt: number, statusCode: result.statusCode });
+      return outcome('succeeded');
+    }
+
+    this.count('AttemptsFailed');
+    // 410 Gone: the receiver says the endpoint no longer exists; no point in retrying.
+    const plan = gone ? ({ kind: 'give-up' } as const) : planRetry(this.deps.retrySchedule, number, finishedAt, retryAfterSeconds(result, finishedAt));
+    if (plan.kind === 'retry') {
+      const nextAttemptAt = plan.at.toISOString();
+      const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: plan.attempt };
+      await this.deps.retries.schedule(message, plan.delaySeconds, plan.at);
+      this.count('RetriesScheduled');
+      const next = advance(delivery, { ...attempt, nextRetryAt: nextAttemptAt }, { status: 'pending', nextAttemptAt, retryScheduledFor: plan.attempt }, finishedAt);
+      if (!(await recorded(next))) return undefined;
+      this.deps.log.warn('attempt failed, retry scheduled', {
+        ...deliveryFields(delivery),
+        attempt: number,
+        statusCode: result.statusCode,
+        errorClass: result.errorClass,
+        nextAttemptAt,
+      });
+      return outcome('pending');
+    }
+    const reason = gone ? 'endpoint answered 410 Gone' : `all ${number} attempts failed`;
+    if (!(await recorded(advance(delivery, attempt, { status: 'failed', reason }, finishedAt)))) return undefined;
+    this.count('DeliveriesFailed');
+    this.deps.log.warn('delivery failed', { ...deliveryFields(delivery), attempt: number, reason });
+    return outcome('failed');
+  }
+
+  private async send(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
     const headers = buildDeliveryHeaders({
-      body: event.body,
-      eventType: event.eventType,
+      body: delivery.body,
+      eventType: delivery.eventType,
       deliveryId: delivery.deliveryId,
-      attempt: attemptNumber,
+      attempt,
       timestampSeconds: Math.floor(startedAt.getTime() / 1000),
       secret: endpoint.secret,
       additionalSecrets: additionalSecrets(endpoint, startedAt),
       userAgent: this.deps.userAgent,
     });
-    const result = await this.deps.sender.send(endpoint.url, headers, event.body);
-    const finishedAt = this.now();
-    const at = finishedAt.toISOString();
-    const base = this.attemptRecord(delivery, attemptNumber, startedAt, result);
-
-    if (result.outcome === 'succeeded') {
-      await store.recordAttempt(base, { status: 'succeeded' }, finishedAt);
-      await store.recordEndpointSuccess(endpoint.accountId, endpoint.endpointId, at);
-      this.count('DeliveriesSucceeded');
-      log.info('delivered', { ...this.deliveryFields(delivery), attempt: attemptNumber, statusCode: result.statusCode });
-      return;
-    }
-
-    this.count('AttemptsFailed');
-    const failures = await store.recordEndpointFailure(endpoint.accountId, endpoint.endpointId, at);
-    const decision = disableDecision({ consecutiveFailures: failures, statusCode: result.statusCode });
-    const plan = decision.disable
-      ? ({ kind: 'give-up' } as const)
-      : planRetry(this.deps.retrySchedule, attemptNumber, finishedAt, retryAfterSeconds(result, finishedAt));
-
-    if (plan.kind === 'retry') {
-      const nextAttemptAt = plan.at.toISOString();
-      if (await store.recordAttempt({ ...base, nextRetryAt: nextAttemptAt }, { status: 'pending', nextAttemptAt }, finishedAt)) {
-        log.warn('attempt failed, retry scheduled', {
-          ...this.deliveryFields(delivery),
-          attempt: attemptNumber,
-          statusCode: result.statusCode,
-          errorClass: result.errorClass,
-          nextAttemptAt,
-          via: plan.via,
-        });
-        await this.handOver(delivery, plan.attempt, plan);
-      }
-    } else {
-      const reason = decision.disable ? decision.reason : `all ${attemptNumber} attempts failed`;
-      if (await store.recordAttempt(base, { status: 'failed', reason }, finishedAt)) {
-        this.count('DeliveriesFailed');
-        log.warn('delivery failed', { ...this.deliveryFields(delivery), attempt: attemptNumber, reason });
-      }
-    }
-    if (decision.disable) await this.disable(endpoint, decision.reason, at);
+    return this.deps.sender.send(endpoint.url, headers, delivery.body);
   }
 
-  private async handOver(delivery: Delivery, attempt: number, plan: Extract<RetryPlan, { kind: 'retry' }>): Promise<void> {
-    await this.deps.retries.schedule(
-      { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, attempt },
-      plan,
+  /**
+   * One write per endpoint at most, and none when nothing changed: a success while no failures
+   * are counted (and lastSuccessAt is recent) leaves the endpoint item alone, so a busy
+   * endpoint's item is not written once per delivery.
+   */
+  private async updateEndpoints(outcomes: readonly JobOutcome[], state: BatchState): Promise<void> {
+    const byEndpoint = new Map<string, JobOutcome[]>();
+    for (const outcome of outcomes) {
+      const key = endpointKey(outcome.accountId, outcome.endpointId);
+      byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), outcome]);
+    }
+    await Promise.all(
+      [...byEndpoint].map(async ([key, results]) => {
+        const endpoint = state.endpoints.get(key);
+        if (!endpoint) return;
+        try {
+          await this.updateEndpoint(endpoint, results);
+        } catch (error) {
+          this.deps.log.error('could not update endpoint health', { accountId: endpoint.accountId, endpointId: endpoint.endpointId, error: errorText(error) });
+        }
+      }),
     );
-    await this.deps.store.markRetryScheduled(delivery.deliveryId, attempt);
-    this.count('RetriesScheduled');
+  }
+
+  private async updateEndpoint(endpoint: Endpoint, results: readonly JobOutcome[]): Promise<void> {
+    const ordered = [...results].sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
+    const lastSuccess = ordered.map((result) => result.result).lastIndexOf('succeeded');
+    const failuresAfter = ordered.slice(lastSuccess + 1).filter((result) => result.result === 'failed');
+    const opened = ordered.map((result) => result.circuitOpenUntil).filter((time): time is Date => time !== undefined);
+    const now = this.now();
+    const staleSuccess = !endpoint.lastSuccessAt || now.getTime() - Date.parse(endpoint.lastSuccessAt) > LAST_SUCCESS_REFRESH_MS;
+
+    const update: { -readonly [K in keyof EndpointHealthUpdate]: EndpointHealthUpdate[K] } = {};
+    if (lastSuccess >= 0 && (endpoint.consecutiveFailures > 0 || staleSuccess)) update.succeededAt = now.toISOString();
+    if (failuresAfter.length > 0) {
+      update.failedDeliveries = failuresAfter.length;
+      update.failedAt = now.toISOString();
+    }
+    if (opened.length > 0) update.circuitOpenUntil = new Date(Math.max(...opened.map((time) => time.getTime()))).toISOString();
+
+    let consecutiveFailures = endpoint.consecutiveFailures;
+    if (Object.keys(update).length > 0) {
+      consecutiveFailures = await this.deps.store.updateEndpointHealth(endpoint.accountId, endpoint.endpointId, update);
+    }
+    const decision = disableDecision({ consecutiveFailures, ...(results.some((result) => result.gone) ? { statusCode: 410 } : {}) });
+    if (decision.disable && (failuresAfter.length > 0 || results.some((result) => result.gone))) {
+      await this.disable(endpoint, decision.reason, now.toISOString());
+    }
   }
 
   private async disable(endpoint: Endpoint, reason: string, at: string): Promise<void> {
@@ -303,42 +450,63 @@ export class DeliveryService {
   }
 
   private async reject(envelopeId: string, reason: string, raw: string): Promise<void> {
-    const now = this.now();
     this.count('EventsRejected');
     this.deps.log.warn('event rejected', { envelopeId, reason });
-    await this.deps.store.saveRejectedEvent(
-      { envelopeId, reason, receivedAt: now.toISOString(), excerpt: raw.slice(0, 2048) },
-      now,
-    );
-  }
-
-  private attemptRecord(delivery: Delivery, attempt: number, startedAt: Date, result: SendResult): Attempt {
-    return {
-      ...this.deliveryFields(delivery),
-      attempt,
-      attemptedAt: startedAt.toISOString(),
-      outcome: result.outcome,
-      latencyMs: Math.round(result.latencyMs),
-      ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
-      ...(result.errorClass ? { errorClass: result.errorClass } : {}),
-      ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}),
-      ...(result.responseExcerpt !== undefined ? { responseExcerpt: result.responseExcerpt } : {}),
-    };
+    await this.deps.store.saveRejectedEvent({ envelopeId, reason, receivedAt: this.now().toISOString(), excerpt: raw.slice(0, 2048) });
   }
 
   /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */
   private leaseUntil(now: Date): Date {
     return new Date(now.getTime() + this.deps.deliveryTimeoutMs + 30_000);
   }
+}
 
-  /** What names a delivery: its attempts carry these fields, and so does every log line about it. */
-  private deliveryFields(delivery: Delivery): Pick<Delivery, 'deliveryId' | 'accountId' | 'endpointId' | 'eventId' | 'eventType'> {
-    return {
-      deliveryId: delivery.deliveryId,
-      accountId: delivery.accountId,
-      endpointId: delivery.endpointId,
-      eventId: delivery.eventId,
-      eventType: delivery.eventType,
-    };
-  }
+function jobAccount(job: Job): string {
+  return job.kind === 'first' ? job.event.accountId : job.message.accountId;
+}
+
+/** The delivery after one more attempt; fields the new state does not name are cleared. */
+function advance(
+  delivery: Delivery,
+  attempt: Attempt,
+  state: Pick<Delivery, 'status'> & Partial<Pick<Delivery, 'reason' | 'nextAttemptAt' | 'retryScheduledFor'>>,
+  at: Date,
+): Delivery {
+  const { reason: _reason, nextAttemptAt: _next, retryScheduledFor: _scheduled, ...rest } = delivery;
+  return {
+    ...rest,
+    ...state,
+    attemptCount: attempt.attempt,
+    updatedAt: at.toISOString(),
+    attempts: [...delivery.attempts, attempt].slice(-MAX_ATTEMPTS_KEPT),
+  };
+}
+
+function attemptRecord(delivery: Delivery, attempt: number, startedAt: Date, result: SendResult): Attempt {
+  return {
+    ...deliveryFields(delivery),
+    attempt,
+    attemptedAt: startedAt.toISOString(),
+    outcome: result.outcome,
+    latencyMs: Math.round(result.latencyMs),
+    ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+    ...(result.errorClass ? { errorClass: result.errorClass } : {}),
+    ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}),
+    ...(result.responseExcerpt !== undefined ? { responseExcerpt: result.responseExcerpt } : {}),
+  };
+}
+
+/** What names a delivery: its attempts carry these fields, and so does every log line about it. */
+export function deliveryFields(delivery: Delivery): Pick<Delivery, 'deliveryId' | 'accountId' | 'endpointId' | 'eventId' | 'eventType'> {
+  return {
+    deliveryId: delivery.deliveryId,
+    accountId: delivery.accountId,
+    endpointId: delivery.endpointId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,12 +1,16 @@
 // The dispatcher's configuration, read once at cold start; a missing variable fails the start.
-import { ENV, loadSharedConfig, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
+import { ENV, loadSharedConfig, nonNegativeIntegerEnv, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
 
 export interface DispatcherConfig extends SharedConfig {
   readonly dispatchQueueArn: string;
   readonly schedulerRoleArn: string;
+  /** Where Scheduler puts a retry it could not hand to the dispatch queue. */
+  readonly schedulerDeadLetterQueueArn: string;
   readonly eventBusName: string;
   readonly eventSource: string;
   readonly deliveryTimeoutMs: number;
+  /** How long an account and its endpoint list are reused before being read again (0: every batch reads them). */
+  readonly accountCacheSeconds: number;
 }
 
 export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): DispatcherConfig {
@@ -14,8 +18,10 @@ export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): Disp
     ...loadSharedConfig(env),
     dispatchQueueArn: requireEnv(ENV.dispatchQueueArn, env),
     schedulerRoleArn: requireEnv(ENV.schedulerRoleArn, env),
+    schedulerDeadLetterQueueArn: requireEnv(ENV.schedulerDeadLetterQueueArn, env),
     eventBusName: requireEnv(ENV.eventBusName, env),
     eventSource: optionalEnv(ENV.eventSource, 'georedir', env),
     deliveryTimeoutMs: positiveIntegerEnv(ENV.deliveryTimeoutMs, 30_000, env),
+    accountCacheSeconds: nonNegativeIntegerEnv(ENV.accountCacheSeconds, 5, env),
   };
 }

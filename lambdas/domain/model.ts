@@ -32,21 +32,23 @@ export interface Endpoint {
   readonly secret: string;
   /** After a rotation the old secret keeps signing webhook-signature until `expiresAt`. */
   readonly previousSecret?: { readonly secret: string; readonly expiresAt: string };
+  /** Consecutive failed deliveries (a delivery fails once its last retry fails); a success resets it. */
   readonly consecutiveFailures: number;
+  readonly lastSuccessAt?: string;
+  readonly lastFailureAt?: string;
+  /** While in the future, attempts are not sent (see domain/circuit-breaker.ts). */
+  readonly circuitOpenUntil?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
-/** One producer event, stored once however many endpoints it fans out to. */
-export interface StoredEvent {
+/** One accepted producer event, as the dispatcher fans it out. */
+export interface AcceptedEvent {
   readonly accountId: string;
   readonly eventId: string;
   readonly eventType: string;
-  /** `2026-02-25T14:30:00Z` */
-  readonly timestamp: string;
   /** The exact bytes every endpoint receives: JSON.stringify({event, timestamp, data}). */
   readonly body: string;
-  readonly receivedAt: string;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'skipped';
@@ -66,9 +68,20 @@ export interface Delivery {
   readonly nextAttemptAt?: string;
   /** The attempt number whose retry message has been handed to SQS or Scheduler. */
   readonly retryScheduledFor?: number;
+  /** Created by `POST /v1/endpoints/{id}/test`: a single attempt, never retried or redelivered. */
+  readonly test?: boolean;
+  /** When the account last asked for it to be sent again. */
+  readonly redeliveredAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The exact bytes every attempt sends (the event's body), kept with the delivery. */
+  readonly body: string;
+  /** Oldest first; the most recent MAX_ATTEMPTS_KEPT. */
+  readonly attempts: readonly Attempt[];
 }
+
+/** A delivery keeps its latest attempts; older ones drop off (redeliveries can go on for ever). */
+export const MAX_ATTEMPTS_KEPT = 30;
 
 export type AttemptOutcome = 'succeeded' | 'failed';
 
@@ -81,7 +94,9 @@ export type AttemptErrorClass =
   | 'dns_error'
   | 'blocked_address'
   | 'redirect'
-  | 'tls_error';
+  | 'tls_error'
+  /** Not sent: the endpoint's circuit breaker was open (it kept failing or timing out). */
+  | 'circuit_open';
 
 export interface Attempt {
   readonly deliveryId: string;

@@ -2,8 +2,6 @@
 // configuration so tests and the local run can shrink it.
 
 export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = Object.freeze([60, 300, 1800, 7200, 28800]);
-/** SQS DelaySeconds is exact up to 15 minutes; longer waits go through EventBridge Scheduler. */
-export const SQS_MAX_DELAY_SECONDS = 900;
 export const MAX_RETRY_SCHEDULE_ENTRIES = 20;
 export const MAX_RETRY_DELAY_SECONDS = 365 * 24 * 60 * 60;
 
@@ -28,9 +26,8 @@ export function parseRetrySchedule(value: string | undefined): readonly number[]
   return Object.freeze(delays);
 }
 
-export type RetryPlan =
-  | { kind: 'retry'; attempt: number; delaySeconds: number; at: Date; via: 'sqs-delay' | 'scheduler' }
-  | { kind: 'give-up' };
+/** How the next attempt is handed over (SQS or Scheduler) is the retry adapter's choice, not policy. */
+export type RetryPlan = { kind: 'retry'; attempt: number; delaySeconds: number; at: Date } | { kind: 'give-up' };
 
 /**
  * The plan after attempt `failedAttempt` failed (1 = the first try). Attempt n+1 waits
@@ -57,7 +54,6 @@ export function planRetry(
     attempt: failedAttempt + 1,
     delaySeconds,
     at: new Date(now.getTime() + delaySeconds * 1000),
-    via: delaySeconds <= SQS_MAX_DELAY_SECONDS ? 'sqs-delay' : 'scheduler',
   };
 }
 

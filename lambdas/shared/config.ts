@@ -37,6 +37,15 @@ export function positiveIntegerEnv(name: string, fallback: number, env: Env = pr
   return value;
 }
 
+export function nonNegativeIntegerEnv(name: string, fallback: number, env: Env = process.env): number {
+  const raw = optionalEnv(name, String(fallback), env).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new ConfigError(`Environment variable ${name} must be a whole number (0 or more), got "${raw}"`);
+  }
+  return value;
+}
+
 /** The names every function's environment uses; the CDK construct sets them from these. */
 export const ENV = {
   tableName: 'TABLE_NAME',
@@ -44,12 +53,14 @@ export const ENV = {
   dispatchQueueArn: 'DISPATCH_QUEUE_ARN',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   eventSource: 'EVENT_SOURCE',
   retryScheduleSeconds: 'RETRY_SCHEDULE_SECONDS',
   allowPrivateEndpoints: 'ALLOW_PRIVATE_ENDPOINTS',
   deliveryTimeoutMs: 'DELIVERY_TIMEOUT_MS',
   attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
+  accountCacheSeconds: 'ACCOUNT_CACHE_SECONDS',
 } as const;
 
 /**

@@ -16,8 +16,12 @@ export interface WebhookAlarmsProps {
   readonly dispatchDeadLetterQueue: IQueue;
   /** Events EventBridge could not hand to the dispatch queue. */
   readonly ruleDeadLetterQueue: IQueue;
+  /** Long-delay retries EventBridge Scheduler could not hand to the dispatch queue. */
+  readonly schedulerDeadLetterQueue: IQueue;
   readonly dispatcherFunction: IFunction;
   readonly managementFunction: IFunction;
+  /** Producer events the dispatcher refused (invalid data, unknown type, unknown account), per minute. */
+  readonly rejectedEventsMetric: IMetric;
   /**
    * Notified when an alarm goes off and when it recovers.
    * @default - no alarm actions
@@ -27,13 +31,16 @@ export interface WebhookAlarmsProps {
 
 /**
  * The alarms an operator needs: anything in a dead-letter queue is an event some customer did not
- * get, and any function error means a batch or an API call failed unexpectedly.
+ * get, any function error means a batch or an API call failed unexpectedly, and a rejected event
+ * is one a producer sent that nobody will get.
  */
 export class WebhookAlarms extends Construct {
   public readonly dispatchDeadLetterAlarm: Alarm;
   public readonly ruleDeadLetterAlarm: Alarm;
+  public readonly schedulerDeadLetterAlarm: Alarm;
   public readonly dispatcherErrorsAlarm: Alarm;
   public readonly managementErrorsAlarm: Alarm;
+  public readonly rejectedEventsAlarm: Alarm;
   /** Every alarm above, for wiring into dashboards or extra actions. */
   public readonly all: readonly Alarm[];
 
@@ -51,6 +58,11 @@ export class WebhookAlarms extends Construct {
       props.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       'Events in the rule-target dead-letter queue: EventBridge could not enqueue them for dispatch',
     );
+    this.schedulerDeadLetterAlarm = this.atLeastOne(
+      'SchedulerDeadLetterAlarm',
+      props.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Retries in the Scheduler dead-letter queue: a scheduled retry could not be put on the dispatch queue',
+    );
     this.dispatcherErrorsAlarm = this.atLeastOne(
       'DispatcherErrorsAlarm',
       props.dispatcherFunction.metricErrors({ period, statistic: 'Sum' }),
@@ -61,11 +73,18 @@ export class WebhookAlarms extends Construct {
       props.managementFunction.metricErrors({ period, statistic: 'Sum' }),
       'The management API function failed (API callers received 5xx)',
     );
+    this.rejectedEventsAlarm = this.atLeastOne(
+      'RejectedEventsAlarm',
+      props.rejectedEventsMetric,
+      'Producer events were rejected (not delivered): list them with `npm run admin -- rejected --day YYYY-MM-DD`',
+    );
     this.all = [
       this.dispatchDeadLetterAlarm,
       this.ruleDeadLetterAlarm,
+      this.schedulerDeadLetterAlarm,
       this.dispatcherErrorsAlarm,
       this.managementErrorsAlarm,
+      this.rejectedEventsAlarm,
     ];
 
     if (props.alarmTopic) {

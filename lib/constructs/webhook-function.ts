@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -43,8 +44,13 @@ export class WebhookFunction extends NodejsFunction {
       retention: logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // Its own role that may write to its own log group only, instead of the AWS-managed basic
+    // execution role, which may create and write to every log group in the account.
+    const role = functionProps.role ?? new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     super(scope, id, {
       ...functionProps,
+      role,
       memorySize: functionProps.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: functionProps.timeout ?? DEFAULT_TIMEOUT,
       runtime: Runtime.NODEJS_22_X,

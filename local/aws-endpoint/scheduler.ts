@@ -8,7 +8,9 @@ export interface ScheduleTarget {
   Arn: string;
   RoleArn: string;
   Input?: string;
-  /** Other target fields (RetryPolicy, DeadLetterConfig, SqsParameters...) are kept and echoed only. */
+  /** Where a failed send goes instead, with the error in message attributes (as Scheduler does). */
+  DeadLetterConfig?: { Arn?: string };
+  /** Other target fields (RetryPolicy, SqsParameters...) are kept and echoed only: a failed send is not retried. */
   [field: string]: unknown;
 }
 
@@ -74,6 +76,8 @@ export const DEFAULT_GROUP = 'default';
 const NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 const AT_EXPRESSION = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/;
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
+/** The DeadLetterConfig.Arn pattern of the Scheduler API; whether the queue exists is only seen when it is used, as in AWS. */
+const SQS_ARN = /^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9-_]+$/;
 
 const validation = (message: string) => new AwsServiceError('ValidationException', message, 400);
 const notFound = (message: string) => new AwsServiceError('ResourceNotFoundException', message, 404);
@@ -237,18 +241,49 @@ export class SchedulerEngine {
 
   private fire(record: ScheduleRecord): void {
     const queueName = this.sqs.queueNameFromArn(record.target.Arn);
+    // Without Input, Scheduler sends an empty JSON object.
+    const input = record.target.Input ?? '{}';
     try {
-      if (!queueName) throw new Error(`target queue ${record.target.Arn} no longer exists`);
-      // Without Input, Scheduler sends an empty JSON object.
-      this.sqs.sendMessage(queueName, record.target.Input ?? '{}');
+      if (!queueName) throw new AwsServiceError('QueueDoesNotExist', `target queue ${record.target.Arn} no longer exists`);
+      this.sqs.sendMessage(queueName, input);
       this.log(`scheduler: fired ${record.arn} -> ${queueName}`);
     } catch (error) {
-      this.log(`scheduler: ${record.arn} fired but delivery failed: ${String(error)}`);
+      this.deadLetter(record, input, error);
     }
     if (record.actionAfterCompletion === 'DELETE') {
       this.schedules.delete(`${record.groupName}/${record.name}`);
     } else {
       record.completed = true;
+    }
+  }
+
+  /**
+   * A send that failed goes to the target's dead-letter queue, as Scheduler does once its retries
+   * are spent (the local run does not retry): here the body is the schedule's input and the error,
+   * schedule and target are message attributes. Without a usable dead-letter queue it is dropped,
+   * as in AWS, and only a log line remains.
+   */
+  private deadLetter(record: ScheduleRecord, input: string, error: unknown): void {
+    const dlqArn = record.target.DeadLetterConfig?.Arn;
+    const dlqName = dlqArn === undefined ? undefined : this.sqs.queueNameFromArn(dlqArn);
+    if (dlqName === undefined) {
+      this.log(`scheduler: ${record.arn} fired but delivery failed and there is no dead-letter queue, dropped: ${String(error)}`);
+      return;
+    }
+    const text = (value: string) => ({ DataType: 'String', StringValue: value });
+    try {
+      this.sqs.sendMessage(dlqName, input, {
+        messageAttributes: {
+          ERROR_CODE: text(error instanceof AwsServiceError ? error.code : 'InternalError'),
+          ERROR_MESSAGE: text(error instanceof Error ? error.message : String(error)),
+          SCHEDULE_ARN: text(record.arn),
+          TARGET_ARN: text(record.target.Arn),
+          RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '0' },
+        },
+      });
+      this.log(`scheduler: ${record.arn} fired but delivery failed, dead-lettered to ${dlqName}: ${String(error)}`);
+    } catch (dlqError) {
+      this.log(`scheduler: ${record.arn} fired but delivery and dead-lettering failed, dropped: ${String(error)}; ${String(dlqError)}`);
     }
   }
 
@@ -282,6 +317,10 @@ export class SchedulerEngine {
       throw validation(`Invalid target Arn ${target.Arn}: the local AWS endpoint delivers schedules only to SQS queues it hosts`);
     }
     if (target.Input !== undefined && typeof target.Input !== 'string') throw validation('Target.Input must be a string');
+    const dlqArn = target.DeadLetterConfig?.Arn;
+    if (target.DeadLetterConfig !== undefined && (typeof dlqArn !== 'string' || !SQS_ARN.test(dlqArn))) {
+      throw validation(`Target.DeadLetterConfig.Arn ${JSON.stringify(dlqArn)} is not an SQS queue ARN`);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
-// The guide's auto-disable: 10 consecutive failed attempts (or one 410 Gone) disable an endpoint,
-// a success in between resets the count, a disabled endpoint's events are skipped (logged, not
+// The guide's auto-disable: 10 consecutive failed deliveries (a delivery fails once its last retry
+// fails), or one 410 Gone, disable an endpoint; failed attempts that are retried do not count; any
+// success resets the count; a disabled endpoint's events are skipped (logged, not
 // sent), re-enabling resumes, and the platform hears of it through an `endpoint.disabled` event
 // on the bus. The template has no rule for that event (the platform's consumer lives elsewhere),
 // so the proof is the local-only GET /_local/events of the AWS endpoint: what PutEvents accepted.
@@ -42,13 +43,38 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
 
   let failing: ScriptedReceiver & { endpointId: string };
 
-  it('10 consecutive failed attempts disable the endpoint with reason and time, and put endpoint.disabled on the bus', async () => {
+  /**
+   * Waits until `count` failed attempts are recorded with their retry: a dispatcher hands a retry
+   * over before it records the attempt, so the clock may move on only after that.
+   */
+  const retriesHandedOver = (account: Account, endpointId: string, count: number) =>
+    waitFor(`${count} retries handed over`, async () => {
+      const log = await attemptLog(run, account, endpointId);
+      return log.filter((attempt) => attempt.nextRetryAt !== undefined).length >= count ? true : undefined;
+    }, WAIT_MS);
+
+  it('10 consecutive failed deliveries disable the endpoint with reason and time, and put endpoint.disabled on the bus', async () => {
     const account = accounts[0]!;
     failing = await receiverFor(account, () => 500);
     const startedAt = new Date().toISOString();
-    await run.publish(...clicks(account, 'disable', 10));
-    await failing.waitForCount(10, WAIT_MS);
+    // Ten deliveries whose first attempts fail: retried, not failed, so nothing is counted yet.
+    await run.publish(...clicks(account, 'disable-a', 5));
+    await retriesHandedOver(account, failing.endpointId, 5);
+    await run.advanceClock(300);
+    await run.publish(...clicks(account, 'disable-b', 5));
+    await retriesHandedOver(account, failing.endpointId, 10);
+    expect(await getEndpoint(run, account, failing.endpointId)).toMatchObject({ status: 'active', consecutiveFailures: 0 });
 
+    // The first five retries fail: five deliveries have failed.
+    await run.advanceClock(301);
+    await failing.waitForCount(15, WAIT_MS);
+    await waitFor('five failed deliveries counted', async () => ((await getEndpoint(run, account, failing.endpointId)).consecutiveFailures === 5 ? true : undefined), WAIT_MS);
+    // One more delivery, whose retry is still waiting when the endpoint is disabled.
+    await run.publish({ type: 'click', account, data: clickData('disable-pending') });
+    await retriesHandedOver(account, failing.endpointId, 11);
+
+    await run.advanceClock(300);
+    await failing.waitForCount(21, WAIT_MS);
     const endpoint = await waitFor('the endpoint to be disabled', async () => {
       const found = await getEndpoint(run, account, failing.endpointId);
       return found.status === 'disabled' ? found : undefined;
@@ -56,7 +82,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     expect(endpoint).toMatchObject({ status: 'disabled', disabledReason: '10 consecutive failed deliveries', consecutiveFailures: 10 });
     expect(endpoint.disabledAt! >= startedAt && endpoint.disabledAt! <= new Date().toISOString()).toBe(true);
     const log = await attemptLog(run, account, failing.endpointId);
-    expect(log).toHaveLength(10);
+    expect(log).toHaveLength(21);
     expect(log.every((attempt) => attempt.outcome === 'failed' && attempt.statusCode === 500)).toBe(true);
 
     const announced = await waitFor('endpoint.disabled on the bus', async () => {
@@ -80,7 +106,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
         },
       },
     });
-  }, 30_000);
+  }, 60_000);
 
   it('events for a disabled endpoint are logged as skipped and not sent; so are its pending retries', async () => {
     const account = accounts[0]!;
@@ -91,19 +117,16 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     expect(skipped).toMatchObject({ endpointId: failing.endpointId, accountId: account.accountId });
     expect(await getDelivery(run, account, skipped.deliveryId as string)).toMatchObject({ status: 'skipped', reason: 'endpoint disabled', attemptCount: 0, attempts: [] });
 
-    // Nine of the ten failed attempts had a retry planned (the tenth disabled the endpoint and
-    // ended its delivery); when they come due they are skipped too.
-    const retried = (await attemptLog(run, account, failing.endpointId)).filter((attempt) => attempt.nextRetryAt !== undefined);
-    expect(retried).toHaveLength(9);
+    // The delivery whose retry was still waiting is skipped when it comes due.
+    const pending = (await attemptLog(run, account, failing.endpointId)).find((attempt) => attempt.eventId === 'click:disable-pending');
+    expect(pending?.nextRetryAt).toBeDefined();
     await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
-    for (const attempt of retried) {
-      await waitFor(`retry of ${attempt.deliveryId} skipped`, async () => {
-        const delivery = await getDelivery(run, account, attempt.deliveryId);
-        return delivery.status === 'skipped' ? delivery : undefined;
-      }, WAIT_MS);
-    }
+    await waitFor('the waiting retry skipped', async () => {
+      const delivery = await getDelivery(run, account, pending!.deliveryId);
+      return delivery.status === 'skipped' ? delivery : undefined;
+    }, WAIT_MS);
     await sleep(1_000);
-    expect(failing.received).toHaveLength(10);
+    expect(failing.received).toHaveLength(21);
   }, 30_000);
 
   it('re-enabling (POST /v1/endpoints/{id}/enable) resets the count and resumes delivery', async () => {
@@ -114,38 +137,43 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     expect(enabled.body.disabledReason).toBeUndefined();
     failing.script = () => ({ status: 200 });
     await run.publish({ type: 'click', account, data: clickData('disable-after-enable') });
-    const request = (await failing.waitForCount(11, WAIT_MS))[10]!;
+    const request = (await failing.waitForCount(22, WAIT_MS))[21]!;
     expect(request.body.data.click_id).toBe('disable-after-enable');
     expect(request.signatureValid).toBe(true);
     expect(request.status).toBe(200);
   }, 30_000);
 
-  it('a success in between resets the count: 9 failures, 1 success, 9 failures stay active; the 10th in a row disables', async () => {
+  it('a success in between resets the count: 9 failed deliveries, 1 success, 9 failed stay active; the 10th in a row disables', async () => {
     const account = accounts[1]!;
-    // The 10th request answers 200, every other one 500.
-    const receiver = await receiverFor(account, (index) => (index === 9 ? 200 : 500));
+    // Every request fails but the 19th: the first attempt of the 10th delivery.
+    const receiver = await receiverFor(account, (index) => (index === 18 ? 200 : 500));
     const failuresOf = async () => (await getEndpoint(run, account, receiver.endpointId)).consecutiveFailures;
     const settled = async (requests: number, failures: number) => {
       await receiver.waitForCount(requests, WAIT_MS);
       await waitFor(`consecutiveFailures ${failures}`, async () => ((await failuresOf()) === failures ? true : undefined), WAIT_MS);
     };
+    /** `count` deliveries that fail their first attempt and their one retry. */
+    const failedDeliveries = async (prefix: string, count: number, requestsBefore: number, failuresAfter: number) => {
+      const handedOverBefore = (await attemptLog(run, account, receiver.endpointId)).filter((attempt) => attempt.nextRetryAt !== undefined).length;
+      await run.publish(...clicks(account, prefix, count));
+      await retriesHandedOver(account, receiver.endpointId, handedOverBefore + count);
+      await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+      await settled(requestsBefore + 2 * count, failuresAfter);
+    };
 
-    await run.publish(...clicks(account, 'reset-a', 9));
-    await settled(9, 9);
+    await failedDeliveries('reset-a', 9, 0, 9);
     await run.publish({ type: 'click', account, data: clickData('reset-success') });
-    await settled(10, 0);
-    expect(receiver.received[9]!.body.data.click_id).toBe('reset-success');
-    await run.publish(...clicks(account, 'reset-b', 9));
-    await settled(19, 9);
-    // 18 failures of 19 attempts, never 10 in a row: still active.
+    await settled(19, 0);
+    expect(receiver.received[18]!.body.data.click_id).toBe('reset-success');
+    await failedDeliveries('reset-b', 9, 19, 9);
+    // 36 failed attempts and 18 failed deliveries, never 10 deliveries in a row: still active.
     expect(await getEndpoint(run, account, receiver.endpointId)).toMatchObject({ status: 'active', consecutiveFailures: 9 });
     expect(await disabledEvents(receiver.endpointId)).toEqual([]);
 
-    await run.publish({ type: 'click', account, data: clickData('reset-tenth') });
-    await settled(20, 10);
+    await failedDeliveries('reset-tenth', 1, 37, 10);
     expect(await getEndpoint(run, account, receiver.endpointId)).toMatchObject({ status: 'disabled', disabledReason: '10 consecutive failed deliveries' });
     await waitFor('endpoint.disabled on the bus', async () => ((await disabledEvents(receiver.endpointId)).length === 1 ? true : undefined), 5_000);
-  }, 60_000);
+  }, 90_000);
 
   it('410 Gone disables the endpoint at once: one attempt, no retry, endpoint.disabled on the bus', async () => {
     const account = accounts[2]!;

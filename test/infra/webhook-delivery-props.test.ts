@@ -122,13 +122,13 @@ describe('props override the defaults', () => {
 
   test('every alarm notifies the topic, on alarm and on recovery', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(webhooks.alarms.all.length);
     const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'OpsTopic');
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    expect(webhooks.alarms.all).toHaveLength(4);
+    expect(webhooks.alarms.all).toHaveLength(6);
   });
 });
 

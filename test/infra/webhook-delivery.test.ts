@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
-import { EVENT_TYPES } from '../../lambdas/domain/event-catalogue';
 import { ENV } from '../../lambdas/shared/config';
 import { WebhooksStack } from '../../lib/webhooks-stack';
 import {
@@ -26,6 +25,7 @@ let ids: {
   dispatchQueue: string;
   dispatchDlq: string;
   ruleDlq: string;
+  schedulerDlq: string;
   bus: string;
   rule: string;
   table: string;
@@ -56,6 +56,7 @@ beforeAll(() => {
     dispatchQueue: id('AWS::SQS::Queue', 'WebhooksDispatchQueue'),
     dispatchDlq: id('AWS::SQS::Queue', 'WebhooksDispatchDeadLetterQueue'),
     ruleDlq: id('AWS::SQS::Queue', 'WebhooksRuleDeadLetterQueue'),
+    schedulerDlq: id('AWS::SQS::Queue', 'WebhooksSchedulerDeadLetterQueue'),
     bus: id('AWS::Events::EventBus', 'WebhooksEventBus'),
     rule: id('AWS::Events::Rule', 'WebhooksDispatchRule'),
     table: id('AWS::DynamoDB::Table', 'WebhooksTable'),
@@ -79,13 +80,10 @@ describe('event ingress', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'georedir-webhooks' });
   });
 
-  test('the rule matches the producer source and exactly the six catalogue event types', () => {
-    expect([...EVENT_TYPES].sort()).toEqual(
-      ['alert.triggered', 'click', 'conversion', 'link.created', 'link.deleted', 'link.updated'],
-    );
+  test('the rule matches the producer source only, so an unknown detail type reaches the dispatcher to be rejected', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: ids.bus },
-      EventPattern: { source: ['georedir'], 'detail-type': [...EVENT_TYPES] },
+      EventPattern: { source: ['georedir'] },
       State: 'ENABLED',
     });
   });
@@ -133,8 +131,8 @@ describe('event ingress', () => {
 });
 
 describe('queues', () => {
-  test('there are exactly three: dispatch, its DLQ, and the rule target DLQ', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+  test('there are exactly four: dispatch, its DLQ, the rule target DLQ and the Scheduler target DLQ', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 4);
   });
 
   test('every queue uses SQS-managed encryption (no KMS key to grant) and refuses plain HTTP', () => {
@@ -143,7 +141,7 @@ describe('queues', () => {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
     }
-    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq]) {
+    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
@@ -169,6 +167,7 @@ describe('queues', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     expect(queues[ids.dispatchDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(queues[ids.ruleDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queues[ids.schedulerDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
   test('the visibility timeout is at least six times the dispatcher timeout', () => {
@@ -215,6 +214,7 @@ describe('functions', () => {
         ENV.dispatchQueueUrl,
         ENV.dispatchQueueArn,
         ENV.schedulerRoleArn,
+        ENV.schedulerDeadLetterQueueArn,
         ENV.scheduleGroupName,
         ENV.eventBusName,
         ENV.eventSource,
@@ -232,6 +232,7 @@ describe('functions', () => {
       [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
       [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
       [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
+      [ENV.schedulerDeadLetterQueueArn]: arnOf(ids.schedulerDlq),
       [ENV.scheduleGroupName]: scheduleGroupName(),
       [ENV.eventBusName]: { Ref: ids.bus },
       [ENV.eventSource]: 'georedir',
@@ -247,6 +248,8 @@ describe('functions', () => {
   test('the management function gets the shared environment without the bus', () => {
     const variables = fn(ids.management).Properties.Environment.Variables;
     expect(variables[ENV.eventBusName]).toBeUndefined();
+    // It never creates schedules, so it has no use for their dead-letter queue.
+    expect(variables[ENV.schedulerDeadLetterQueueArn]).toBeUndefined();
     expect(variables).toMatchObject({
       [ENV.tableName]: { Ref: ids.table },
       [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
@@ -343,12 +346,12 @@ describe('retry scheduling', () => {
     });
   });
 
-  test('the scheduler role may only send to the dispatch queue', () => {
+  test('the scheduler role may only send to the dispatch queue and its own dead-letter queue', () => {
     const role = template.findResources('AWS::IAM::Role')[ids.schedulerRole];
     expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role?.Properties.Policies).toBeUndefined();
     expect(statementsOfRole(template, ids.schedulerRole)).toEqual([
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(ids.dispatchQueue) },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [arnOf(ids.dispatchQueue), arnOf(ids.schedulerDlq)] },
     ]);
   });
 });
@@ -375,6 +378,8 @@ describe('least privilege', () => {
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'iam:PassRole',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
         'scheduler:CreateSchedule',
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -426,6 +431,8 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
       'scheduler:DeleteSchedule',
       'sqs:SendMessage',
     ]);
@@ -437,11 +444,11 @@ describe('least privilege', () => {
     expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
   });
 
-  test('no sqs, dynamodb, scheduler, events or iam action is allowed on a wildcard resource', () => {
+  test('no sqs, dynamodb, scheduler, events, iam or logs action is allowed on a wildcard resource', () => {
     const statements = allPolicyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
-      const guarded = actionsOf(statement).some((action) => /^(sqs|dynamodb|scheduler|events|iam):/.test(action));
+      const guarded = actionsOf(statement).some((action) => /^(sqs|dynamodb|scheduler|events|iam|logs):/.test(action));
       if (guarded) expect(resourcesOf(statement)).not.toContain('*');
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*$/);
     }
@@ -449,6 +456,20 @@ describe('least privilege', () => {
 
   test('only the two function roles and the scheduler role exist', () => {
     template.resourceCountIs('AWS::IAM::Role', 3);
+  });
+
+  test('no role carries a managed policy; each function writes only to its own log group', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const [functionId, roleId] of [[ids.dispatcher, ids.dispatcherRole], [ids.management, ids.managementRole]] as const) {
+      const logGroupId = fn(functionId).Properties.LoggingConfig.LogGroup.Ref;
+      const statements = statementsOfRole(template, roleId);
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+        expect(allowedOn(statements, action)).toEqual([arnOf(logGroupId)]);
+      }
+      expect(statementsAllowing(statements, 'logs:CreateLogGroup')).toHaveLength(0);
+    }
   });
 });
 
@@ -484,6 +505,25 @@ describe('management HTTP API', () => {
     }
   });
 
+  test('the stage writes JSON access logs without headers or bodies to its own one-month log group', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const settings = stage?.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const logGroupId = logicalIdOf(template, 'AWS::Logs::LogGroup', 'WebhooksApiAccessLogs');
+    expect(settings.DestinationArn).toEqual(arnOf(logGroupId));
+    expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    const fields = JSON.parse(settings.Format) as Record<string, string>;
+    expect(fields).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      sourceIp: '$context.identity.sourceIp',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    // Only $context variables, none of which carries a header (Authorization), a body or a query string.
+    for (const value of Object.values(fields)) expect(value).toMatch(/^\$context\.[\w.]+$/);
+    expect(settings.Format).not.toMatch(/header|authorization|authorizer|body|querystring|request\.|\$input/i);
+  });
+
   test('API Gateway may invoke the management function', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -504,15 +544,15 @@ describe('alarms', () => {
     TreatMissingData: 'notBreaching',
   });
 
-  test('four alarms, without actions when no topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  test('six alarms, without actions when no topic is given', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
   });
 
-  test('any message in either dead-letter queue alarms', () => {
-    for (const queueId of [ids.dispatchDlq, ids.ruleDlq]) {
+  test('any message in any dead-letter queue alarms', () => {
+    for (const queueId of [ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
         alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', [
@@ -530,6 +570,19 @@ describe('alarms', () => {
       );
     }
   });
+
+  test("any rejected producer event alarms, on the dispatcher's EventsRejected metric", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarmOn('EventsRejected', 'GeoRedirWebhooks', [{ Name: 'service', Value: 'webhook-dispatcher' }]),
+      Statistic: 'Sum',
+      Period: 60,
+    });
+    // The metric's dimension is the dispatcher's Powertools service name.
+    expect(fn(ids.dispatcher).Properties.Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+    });
+  });
 });
 
 describe('outputs', () => {
@@ -543,6 +596,7 @@ describe('outputs', () => {
         'EventBusName',
         'EventSource',
         'ScheduleGroupName',
+        'SchedulerDeadLetterQueueName',
         'TableName',
       ].sort(),
     );
@@ -553,6 +607,7 @@ describe('outputs', () => {
     template.hasOutput('DispatchQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchQueue, 'QueueName'] } });
     template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
     template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
+    template.hasOutput('SchedulerDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.schedulerDlq, 'QueueName'] } });
     const apiUrl = JSON.stringify(template.findOutputs('ApiUrl')['ApiUrl']?.Value);
     expect(apiUrl).toContain('https://');
     expect(apiUrl).toContain('.execute-api.');

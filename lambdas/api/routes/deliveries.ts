@@ -57,8 +57,7 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       errors: [404],
       success: { status: 200, description: 'The delivery', schema: Delivery },
       handle: async ({ auth, params }) => {
-        const { delivery, attempts, body } = await deliveries.get(auth.account.accountId, params.id ?? '');
-        return deliveryView(delivery, attempts, body);
+        return deliveryView(await deliveries.get(auth.account.accountId, params.id ?? ''));
       },
     }),
     defineRoute({

@@ -1,15 +1,15 @@
 // Delivery logs and redelivery. A redelivery keeps the delivery id: the finished delivery is
 // reopened as pending and a retry message for attempt attemptCount+1 goes on the dispatch queue,
 // so the dispatcher's own claim-and-record path makes the attempt (and retries it if it fails).
-import type { AttemptPage, ManagedDelivery, ManagementStore } from '../../adapters/management-store';
-import type { Attempt, AttemptOutcome } from '../../domain/model';
+import type { AttemptPage, ManagementStore } from '../../adapters/management-store';
+import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import type { AttemptOutcome, Delivery } from '../../domain/model';
 import { conflict, notFound } from '../errors';
-import type { RedeliveryQueue } from '../redelivery-queue';
 import { endpointNotFound } from './endpoints';
 
 export interface DeliveryServiceDeps {
   readonly store: ManagementStore;
-  readonly queue: RedeliveryQueue;
+  readonly retries: Pick<RetryScheduler, 'sendNow'>;
   readonly now: () => Date;
   readonly log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
 }
@@ -28,32 +28,25 @@ export class DeliveryLogService {
     endpointId: string,
     options: { limit: number; cursor?: string; outcome?: AttemptOutcome },
   ): Promise<AttemptPage> {
-    if (!(await this.deps.store.getEndpoint(accountId, endpointId))) throw endpointNotFound();
-    return this.deps.store.listEndpointAttempts(accountId, endpointId, options);
+    if (!(await this.deps.store.endpoints.getEndpoint(accountId, endpointId))) throw endpointNotFound();
+    return this.deps.store.deliveries.listEndpointAttempts(accountId, endpointId, options);
   }
 
-  async get(accountId: string, deliveryId: string): Promise<{ delivery: ManagedDelivery; attempts: Attempt[]; body?: string }> {
-    const delivery = await this.deps.store.getDelivery(accountId, deliveryId);
+  async get(accountId: string, deliveryId: string): Promise<Delivery> {
+    const delivery = await this.deps.store.deliveries.getDelivery(accountId, deliveryId);
     if (!delivery) throw deliveryNotFound();
-    const [attempts, body] = await Promise.all([
-      this.deps.store.listAttempts(deliveryId),
-      delivery.test ? Promise.resolve(undefined) : this.deps.store.getEventBody(accountId, delivery.eventId),
-    ]);
-    return { delivery, attempts, ...(body === undefined ? {} : { body }) };
+    return delivery;
   }
 
   async redeliver(accountId: string, deliveryId: string): Promise<{ deliveryId: string; attempt: number }> {
     const { store } = this.deps;
-    const delivery = await store.getDelivery(accountId, deliveryId);
+    const delivery = await store.deliveries.getDelivery(accountId, deliveryId);
     if (!delivery) throw deliveryNotFound();
     if (delivery.test) throw conflict('test_delivery', 'A test send cannot be redelivered; send a new test instead');
     await this.requireActiveEndpoint(accountId, delivery.endpointId, () =>
       conflict('endpoint_deleted', 'The endpoint of this delivery has been deleted'),
     );
     if (delivery.status === 'pending') throw deliveryInProgress();
-    if (!(await store.existingEventIds(accountId, [delivery.eventId])).has(delivery.eventId)) {
-      throw conflict('event_expired', 'The event is no longer retained and cannot be sent again');
-    }
     const [outcome] = await this.reopenAndQueue([delivery]);
     if (outcome === 'not_reopened') throw deliveryInProgress();
     if (outcome === 'unsent') throw new Error('SQS did not accept the redelivery message');
@@ -67,14 +60,12 @@ export class DeliveryLogService {
   async recover(accountId: string, endpointId: string, since: Date): Promise<{ redelivered: string[]; truncated: boolean }> {
     const { store } = this.deps;
     await this.requireActiveEndpoint(accountId, endpointId, endpointNotFound);
-    const found = await store.deliveryIdsToRecoverSince(accountId, endpointId, since.toISOString(), MAX_RECOVER_LOG_ENTRIES);
-    const closed = (await store.getDeliveries(accountId, found.deliveryIds)).filter(
+    const found = await store.deliveries.deliveryIdsSince(accountId, endpointId, since.toISOString(), MAX_RECOVER_LOG_ENTRIES);
+    const closed = (await store.deliveries.getDeliveries(accountId, found.deliveryIds)).filter(
       (delivery) => (delivery.status === 'failed' || delivery.status === 'skipped') && delivery.endpointId === endpointId && !delivery.test,
     );
-    const retained = await store.existingEventIds(accountId, closed.map((delivery) => delivery.eventId));
     // Oldest first, so the endpoint gets them in about the order the events happened.
     const candidates = closed
-      .filter((delivery) => retained.has(delivery.eventId))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.deliveryId.localeCompare(b.deliveryId));
     const chosen = candidates.slice(0, MAX_RECOVER_DELIVERIES);
     const queued = await this.reopenAndQueue(chosen);
@@ -85,7 +76,7 @@ export class DeliveryLogService {
   }
 
   private async requireActiveEndpoint(accountId: string, endpointId: string, whenMissing: () => Error): Promise<void> {
-    const endpoint = await this.deps.store.getEndpoint(accountId, endpointId);
+    const endpoint = await this.deps.store.endpoints.getEndpoint(accountId, endpointId);
     if (!endpoint) throw whenMissing();
     if (endpoint.status !== 'active') {
       throw conflict('endpoint_disabled', 'The endpoint is disabled; enable it (POST /v1/endpoints/{id}/enable) first');
@@ -97,15 +88,23 @@ export class DeliveryLogService {
    * take is put back as it was, so it is never left pending with nothing to move it on.
    * Returns, per input delivery, what became of it.
    */
-  private async reopenAndQueue(deliveries: readonly ManagedDelivery[]): Promise<('queued' | 'not_reopened' | 'unsent')[]> {
-    const { store, queue } = this.deps;
+  private async reopenAndQueue(deliveries: readonly Delivery[]): Promise<('queued' | 'not_reopened' | 'unsent')[]> {
+    const store = this.deps.store.deliveries;
     const at = this.deps.now().toISOString();
     const reopened = await mapLimited(deliveries, 10, (delivery) => store.reopenDelivery(delivery, at));
     const toSend = deliveries.filter((_, index) => reopened[index]);
     let unsent: Set<string>;
     try {
       unsent = new Set(
-        await queue.send(toSend.map((delivery) => ({ kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, attempt: delivery.attemptCount + 1 }))),
+        await this.deps.retries.sendNow(
+          toSend.map((delivery) => ({
+            kind: 'retry',
+            deliveryId: delivery.deliveryId,
+            accountId: delivery.accountId,
+            endpointId: delivery.endpointId,
+            attempt: delivery.attemptCount + 1,
+          })),
+        ),
       );
     } catch (error) {
       await mapLimited(toSend, 10, (delivery) => store.restoreDelivery(delivery, at));

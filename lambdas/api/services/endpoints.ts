@@ -1,17 +1,16 @@
 // Endpoint management: create within the plan's quota, change, delete, secrets and rotation.
 // Every lookup is by (account, endpoint), so another account's endpoint is simply not found.
-import type { Account, EndpointChanges, EndpointWithHealth, ManagementStore } from '../../adapters/management-store';
-import { newEndpointId, retryScheduleName } from '../../domain/ids';
+import type { Account, EndpointChanges, ManagementStore } from '../../adapters/management-store';
+import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import { newEndpointId } from '../../domain/ids';
 import { ALL_EVENTS, type Endpoint } from '../../domain/model';
-import { SQS_MAX_DELAY_SECONDS } from '../../domain/retry-policy';
 import { generateSecret } from '../../domain/signing';
 import { type HostLookup, validateEndpointUrl } from '../../domain/url-policy';
 import { forbidden, notFound } from '../errors';
-import type { ScheduleCleaner } from '../schedule-cleaner';
 
 export interface EndpointServiceDeps {
   readonly store: ManagementStore;
-  readonly schedules: ScheduleCleaner;
+  readonly retries: Pick<RetryScheduler, 'cancel'>;
   readonly allowPrivateEndpoints: boolean;
   readonly secretRotationGraceHours: number;
   readonly retrySchedule: readonly number[];
@@ -29,6 +28,9 @@ export interface NewEndpoint {
 
 export const endpointNotFound = () => notFound('Endpoint not found');
 
+/** How much of the delivery log deleting an endpoint reads to find its waiting retries. */
+const MAX_LOG_ENTRIES_READ = 20_000;
+
 /** `["*"]` stays as is; otherwise duplicates go and the order is kept. */
 function normaliseEvents(events: readonly string[]): string[] {
   return events.includes(ALL_EVENTS) ? [ALL_EVENTS] : [...new Set(events)];
@@ -37,18 +39,18 @@ function normaliseEvents(events: readonly string[]): string[] {
 export class EndpointService {
   constructor(private readonly deps: EndpointServiceDeps) {}
 
-  async list(accountId: string): Promise<EndpointWithHealth[]> {
-    const endpoints = await this.deps.store.listEndpoints(accountId);
+  async list(accountId: string): Promise<Endpoint[]> {
+    const endpoints = await this.deps.store.endpoints.listEndpoints(accountId);
     return endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.endpointId.localeCompare(b.endpointId));
   }
 
-  async get(accountId: string, endpointId: string): Promise<EndpointWithHealth> {
-    const endpoint = await this.deps.store.getEndpoint(accountId, endpointId);
+  async get(accountId: string, endpointId: string): Promise<Endpoint> {
+    const endpoint = await this.deps.store.endpoints.getEndpoint(accountId, endpointId);
     if (!endpoint) throw endpointNotFound();
     return endpoint;
   }
 
-  async create(account: Account, input: NewEndpoint): Promise<EndpointWithHealth> {
+  async create(account: Account, input: NewEndpoint): Promise<Endpoint> {
     // A cheap early answer; the transaction below is what actually holds the quota.
     if (account.endpointCount >= account.maxEndpoints) throw quotaExceeded(account.maxEndpoints);
     await this.checkUrl(input.url);
@@ -65,7 +67,7 @@ export class EndpointService {
       createdAt: at,
       updatedAt: at,
     };
-    const result = await this.deps.store.createEndpoint(endpoint);
+    const result = await this.deps.store.endpoints.createEndpoint(endpoint);
     switch (result) {
       case 'created':
         return endpoint;
@@ -79,19 +81,19 @@ export class EndpointService {
     }
   }
 
-  async update(accountId: string, endpointId: string, changes: EndpointChanges): Promise<EndpointWithHealth> {
+  async update(accountId: string, endpointId: string, changes: EndpointChanges): Promise<Endpoint> {
     // Existence first: a URL problem must not be reported for an endpoint the caller cannot see.
     await this.get(accountId, endpointId);
     if (changes.url !== undefined) await this.checkUrl(changes.url);
     const normalised: EndpointChanges = changes.events ? { ...changes, events: normaliseEvents(changes.events) } : changes;
-    const updated = await this.deps.store.updateEndpoint(accountId, endpointId, normalised, this.deps.now().toISOString());
+    const updated = await this.deps.store.endpoints.updateEndpoint(accountId, endpointId, normalised, this.deps.now().toISOString());
     if (!updated) throw endpointNotFound();
     return updated;
   }
 
   /** Re-enables after an auto-disable (or a manual one) and resets the failure counter. */
-  async enable(accountId: string, endpointId: string): Promise<EndpointWithHealth> {
-    const updated = await this.deps.store.updateEndpoint(accountId, endpointId, { status: 'active' }, this.deps.now().toISOString());
+  async enable(accountId: string, endpointId: string): Promise<Endpoint> {
+    const updated = await this.deps.store.endpoints.updateEndpoint(accountId, endpointId, { status: 'active' }, this.deps.now().toISOString());
     if (!updated) throw endpointNotFound();
     return updated;
   }
@@ -102,7 +104,7 @@ export class EndpointService {
    */
   async remove(accountId: string, endpointId: string): Promise<void> {
     const now = this.deps.now();
-    if (!(await this.deps.store.deleteEndpoint(accountId, endpointId, now.toISOString()))) throw endpointNotFound();
+    if (!(await this.deps.store.endpoints.deleteEndpoint(accountId, endpointId, now.toISOString()))) throw endpointNotFound();
     try {
       await this.deleteWaitingSchedules(accountId, endpointId, now);
     } catch (error) {
@@ -128,7 +130,7 @@ export class EndpointService {
     for (let tries = 0; tries < 2; tries += 1) {
       const endpoint = await this.get(accountId, endpointId);
       const now = this.deps.now();
-      const rotated = await this.deps.store.rotateSecret(accountId, endpointId, {
+      const rotated = await this.deps.store.endpoints.rotateSecret(accountId, endpointId, {
         expectedSecret: endpoint.secret,
         newSecret: generateSecret(),
         previousExpiresAt: new Date(now.getTime() + this.deps.secretRotationGraceHours * 3_600_000).toISOString(),
@@ -152,19 +154,21 @@ export class EndpointService {
   }
 
   /**
-   * A retry still waiting was scheduled at most the schedule's longest delay ago, so only that
-   * stretch of the log is read. Waits longer than SQS can hold went to Scheduler under a name
-   * derived from delivery and attempt.
+   * A retry still waiting was handed over at most the schedule's longest delay ago, so only that
+   * stretch of the log is read; the retry adapter deletes those that went to Scheduler.
    */
   private async deleteWaitingSchedules(accountId: string, endpointId: string, now: Date): Promise<void> {
     const longest = Math.max(...this.deps.retrySchedule);
-    if (longest <= SQS_MAX_DELAY_SECONDS) return;
     const since = new Date(now.getTime() - longest * 1000 - 60_000).toISOString();
-    const waiting = await this.deps.store.pendingRetryAttempts(accountId, endpointId, since, now.toISOString());
-    const names = waiting
-      .filter((attempt) => attempt.nextRetryAt !== undefined && Date.parse(attempt.nextRetryAt) - Date.parse(attempt.attemptedAt) > SQS_MAX_DELAY_SECONDS * 1000)
-      .map((attempt) => retryScheduleName(attempt.deliveryId, attempt.attempt + 1));
-    if (names.length > 0) await this.deps.schedules.deleteSchedules(names);
+    const { deliveries } = this.deps.store;
+    const { deliveryIds } = await deliveries.deliveryIdsSince(accountId, endpointId, since, MAX_LOG_ENTRIES_READ);
+    const waiting = (await deliveries.getDeliveries(accountId, deliveryIds)).flatMap((delivery) => {
+      const last = delivery.attempts[delivery.attempts.length - 1];
+      if (delivery.status !== 'pending' || !delivery.nextAttemptAt || !last || Date.parse(delivery.nextAttemptAt) <= now.getTime()) return [];
+      const delaySeconds = (Date.parse(delivery.nextAttemptAt) - Date.parse(last.attemptedAt)) / 1000;
+      return [{ deliveryId: delivery.deliveryId, attempt: delivery.attemptCount + 1, delaySeconds }];
+    });
+    if (waiting.length > 0) await this.deps.retries.cancel(waiting);
   }
 }
 

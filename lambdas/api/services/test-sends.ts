@@ -41,9 +41,9 @@ export class TestSendService {
 
   async send(accountId: string, endpointId: string, eventType: EventType): Promise<TestSendResult> {
     const { store, sender } = this.deps;
-    const endpoint = await store.getEndpoint(accountId, endpointId);
+    const endpoint = await store.endpoints.getEndpoint(accountId, endpointId);
     if (!endpoint) throw endpointNotFound();
-    const limit = await store.consumeRateLimit(`test-send#${accountId}#${endpointId}`, this.deps.testSendsPerMinute, 60, this.deps.now());
+    const limit = await store.rateLimits.consumeRateLimit(`test-send#${accountId}#${endpointId}`, this.deps.testSendsPerMinute, 60, this.deps.now());
     if (!limit.allowed) {
       throw rateLimited(`At most ${this.deps.testSendsPerMinute} test sends per minute per endpoint`, limit.retryAfterSeconds);
     }
@@ -65,7 +65,7 @@ export class TestSendService {
     });
     const result = await sender.send(endpoint.url, headers, body);
 
-    const attempt: Attempt & { test: true } = {
+    const attempt: Attempt = {
       deliveryId,
       accountId,
       endpointId,
@@ -81,7 +81,24 @@ export class TestSendService {
       ...(result.responseExcerpt === undefined ? {} : { responseExcerpt: result.responseExcerpt }),
       test: true,
     };
-    await store.recordTestSend(attempt, this.deps.now());
+    await store.deliveries.recordTestSend(
+      {
+        deliveryId,
+        accountId,
+        endpointId,
+        eventId: attempt.eventId,
+        eventType,
+        status: attempt.outcome === 'succeeded' ? 'succeeded' : 'failed',
+        ...(attempt.outcome === 'succeeded' ? {} : { reason: 'test send failed' }),
+        attemptCount: 1,
+        test: true,
+        createdAt: attempt.attemptedAt,
+        updatedAt: this.deps.now().toISOString(),
+        body,
+        attempts: [attempt],
+      },
+      this.deps.now(),
+    );
     return {
       deliveryId,
       eventType,

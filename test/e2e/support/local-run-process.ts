@@ -32,6 +32,8 @@ export async function startLocalRunProcess(env: Record<string, string>, readyTim
       PORT: String(await findFreePort()),
       AWS_LOCAL_PORT: String(await findFreePort()),
       LOCAL_OUTPUT_DIR: outputDir,
+      // Tests create endpoints and publish at once: no account caching in the dispatcher.
+      ACCOUNT_CACHE_SECONDS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,10 +33,10 @@ it('create-account --json prints exactly accountId and apiKey, and the key works
   expect(Object.keys(output)).toEqual(['accountId', 'apiKey']);
   expect(output.accountId).toMatch(/^acct_[0-9a-z]{26}$/);
   expect(output.apiKey).toMatch(/^grw_[A-Za-z0-9_-]{43}$/);
-  expect(await h.store.getAccount(output.accountId)).toMatchObject({ name: 'Acme Inc', maxEndpoints: 3, webhooksEnabled: true, endpointCount: 0 });
+  expect(await h.store.accounts.getAccount(output.accountId)).toMatchObject({ name: 'Acme Inc', maxEndpoints: 3, webhooksEnabled: true, endpointCount: 0 });
   expect((await h.request('GET', '/v1/endpoints', { apiKey: output.apiKey })).status).toBe(200);
   // Only the hash is stored.
-  expect(await h.store.findApiKey(hashApiKey(output.apiKey))).toEqual({
+  expect(await h.store.apiKeys.findApiKey(hashApiKey(output.apiKey))).toEqual({
     accountId: output.accountId,
     keyPrefix: output.apiKey.slice(0, 12),
     createdAt: expect.any(String),
@@ -95,7 +95,7 @@ it('runs as a command against the table named in .local/outputs.json', async () 
   writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1' }));
   const stdout = await runCli(['create-account', '--name', 'From the CLI', '--json', '--outputs', outputs]);
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
-  expect((await h.store.getAccount(printed.accountId))?.name).toBe('From the CLI');
+  expect((await h.store.accounts.getAccount(printed.accountId))?.name).toBe('From the CLI');
   expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
 });
 
@@ -108,7 +108,7 @@ it("runs as a command against a deployed stack's table, found through its CloudF
     { AWS_ENDPOINT_URL: cloudFormation.url, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url },
   );
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
-  expect((await h.store.getAccount(printed.accountId))?.name).toBe('From the stack');
+  expect((await h.store.accounts.getAccount(printed.accountId))?.name).toBe('From the stack');
   expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
   const [request] = cloudFormation.requests.slice(before);
   expect(request?.params).toMatchObject({ Action: 'DescribeStacks', StackName: 'GeoRedirWebhooks' });

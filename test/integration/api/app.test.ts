@@ -4,7 +4,7 @@
 import { createHttpSender } from '../../../lambdas/adapters/http-sender';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { createManagementApi } from '../../../lambdas/api/app';
-import type { RedeliveryQueue } from '../../../lambdas/api/redelivery-queue';
+import type { RetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
 import type { ResolvedAddress } from '../../../lambdas/domain/url-policy';
 import { type Harness, startHarness } from './harness';
 import { seedDelivery } from './seed';
@@ -26,11 +26,12 @@ const errors: unknown[] = [];
 beforeAll(async () => {
   h = await startHarness({
     app: ({ table }) => {
-      const queue: RedeliveryQueue = {
-        send: async (messages) => {
+      const retries: Pick<RetryScheduler, 'sendNow' | 'cancel'> = {
+        sendNow: async (messages) => {
           if (queueMode === 'throw') throw new Error('connect ECONNREFUSED sqs.internal.example:443 at SendMessageBatch');
           return messages.map((message) => message.deliveryId);
         },
+        cancel: async () => undefined,
       };
       return createManagementApi({
         config: {
@@ -43,8 +44,7 @@ beforeAll(async () => {
         },
         store: new ManagementStore(table.client, table.tableName, 1),
         sender: createHttpSender({ allowPrivate: false, timeoutMs: 2000 }),
-        queue,
-        schedules: { deleteSchedules: async () => undefined },
+        retries,
         userAgent: 'GeoRedir-Webhooks/test',
         log: { info: () => undefined, warn: () => undefined, error: (_message, ...fields) => errors.push(fields) },
         lookup: async (hostname) => {
@@ -102,7 +102,7 @@ describe('a dispatch queue that fails', () => {
       outcomes: ['failed', 'failed'],
       startAt: new Date(Date.now() - 600_000),
     });
-    const before = await h.store.getDelivery(accountId, deliveryId);
+    const before = await h.store.deliveries.getDelivery(accountId, deliveryId);
     errors.length = 0;
 
     const answer = await h.request('POST', `/v1/deliveries/${deliveryId}/redeliver`, { apiKey });
@@ -111,7 +111,7 @@ describe('a dispatch queue that fails', () => {
     expect(answer.text).not.toMatch(/ECONNREFUSED|SendMessage|at |\.ts/);
     expect(errors).toHaveLength(1);
 
-    const after = await h.store.getDelivery(accountId, deliveryId);
+    const after = await h.store.deliveries.getDelivery(accountId, deliveryId);
     expect(after).toMatchObject({ status: 'failed', attemptCount: 2, reason: before?.reason });
     expect(after).not.toHaveProperty('retryScheduledFor');
   });

@@ -236,6 +236,22 @@ describe('GET /v1/endpoints/{id}/deliveries', () => {
     const crossed = await h.request('GET', `/v1/endpoints/${endpointId}/deliveries?cursor=${encodeURIComponent(otherPage.json.nextCursor)}`, { apiKey });
     expect(crossed.status).toBe(400);
     expect(crossed.json.error.code).toBe('invalid_cursor');
+
+    // Cursors are signed: any edit, to the position or to the signature, is refused, never a 500.
+    const [payload = '', signature = ''] = String(otherPage.json.nextCursor).split('.');
+    const position = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const edits = [
+      `${Buffer.from(JSON.stringify({ ...position, position: '' }), 'utf8').toString('base64url')}.${signature}`,
+      `${Buffer.from(JSON.stringify({ ...position, shard: 99 }), 'utf8').toString('base64url')}.${signature}`,
+      `${payload}.${signature.slice(0, -2)}AA`,
+      `${payload}.`,
+      `${payload}.${signature}.extra`,
+      '.',
+    ];
+    for (const cursor of edits) {
+      const edited = await h.request('GET', `/v1/endpoints/${other}/deliveries?cursor=${encodeURIComponent(cursor)}`, { apiKey });
+      expect({ cursor, status: edited.status, code: edited.json.error.code }).toEqual({ cursor, status: 400, code: 'invalid_cursor' });
+    }
   });
 });
 
@@ -267,7 +283,7 @@ describe('POST /v1/deliveries/{id}/redeliver', () => {
     const answer = await h.request('POST', `/v1/deliveries/${deliveryId}/redeliver`, { apiKey });
     expect(answer.status).toBe(202);
     expect(answer.json).toEqual({ id: deliveryId, status: 'pending', attempt: 4 });
-    expect(retryMessagesFor(deliveryId)).toEqual([{ kind: 'retry', deliveryId, accountId, attempt: 4 }]);
+    expect(retryMessagesFor(deliveryId)).toEqual([{ kind: 'retry', deliveryId, accountId, endpointId, attempt: 4 }]);
 
     const delivery = await h.request('GET', `/v1/deliveries/${deliveryId}`, { apiKey });
     expect(delivery.json).toMatchObject({ status: 'pending', attemptCount: 3 });
@@ -280,8 +296,8 @@ describe('POST /v1/deliveries/{id}/redeliver', () => {
 
     // The dispatcher's own path takes it from here: attempt 4 can be claimed, attempt 5 cannot.
     const now = new Date();
-    expect(await h.dispatcherStore.claimAttempt(deliveryId, 5, now, new Date(now.getTime() + 60_000))).toBe(false);
-    expect(await h.dispatcherStore.claimAttempt(deliveryId, 4, now, new Date(now.getTime() + 60_000))).toBe(true);
+    expect(await h.dispatcherStore.claimAttempt(deliveryId, { attempt: 5, leaseUntil: new Date(now.getTime() + 60_000) }, now)).toBe(false);
+    expect(await h.dispatcherStore.claimAttempt(deliveryId, { attempt: 4, leaseUntil: new Date(now.getTime() + 60_000) }, now)).toBe(true);
   });
 
   it('redelivers a succeeded delivery too, once per Idempotency-Key', async () => {
@@ -347,8 +363,8 @@ describe('POST /v1/endpoints/{id}/recover', () => {
     const queued = h.dispatchMessages().filter((message) => [oldFailure, ...recentFailures, succeeded, pending].includes((message as { deliveryId: string }).deliveryId));
     expect(queued).toEqual(
       expect.arrayContaining([
-        { kind: 'retry', deliveryId: recentFailures[0], accountId, attempt: 3 },
-        { kind: 'retry', deliveryId: recentFailures[1], accountId, attempt: 2 },
+        { kind: 'retry', deliveryId: recentFailures[0], accountId, endpointId, attempt: 3 },
+        { kind: 'retry', deliveryId: recentFailures[1], accountId, endpointId, attempt: 2 },
       ]),
     );
     expect(queued).toHaveLength(2);
@@ -375,12 +391,12 @@ describe('POST /v1/endpoints/{id}/recover', () => {
     const queued = h.dispatchMessages().filter((message) =>
       [oldSkipped, ...recentSkipped, otherEndpoints].includes((message as { deliveryId: string }).deliveryId),
     );
-    expect(queued).toEqual(recentSkipped.map((deliveryId) => ({ kind: 'retry', deliveryId, accountId, attempt: 1 })));
+    expect(queued).toEqual(recentSkipped.map((deliveryId) => ({ kind: 'retry', deliveryId, accountId, endpointId, attempt: 1 })));
     for (const deliveryId of recentSkipped) {
-      expect(await h.store.getDelivery(accountId, deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, retryScheduledFor: 1 });
+      expect(await h.store.deliveries.getDelivery(accountId, deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, retryScheduledFor: 1 });
     }
-    expect(await h.store.getDelivery(accountId, oldSkipped)).toMatchObject({ status: 'skipped', reason: 'endpoint disabled' });
-    expect(await h.store.getDelivery(accountId, otherEndpoints)).toMatchObject({ status: 'skipped' });
+    expect(await h.store.deliveries.getDelivery(accountId, oldSkipped)).toMatchObject({ status: 'skipped', reason: 'endpoint disabled' });
+    expect(await h.store.deliveries.getDelivery(accountId, otherEndpoints)).toMatchObject({ status: 'skipped' });
   });
 
   it('answers 400 without a valid since and 409 while the endpoint is disabled', async () => {

@@ -163,7 +163,7 @@ describe("the plan's limits", () => {
 
     expect((await h.request('DELETE', `/v1/endpoints/${first.id}`, { apiKey: small.apiKey })).status).toBe(204);
     await createEndpoint(small.apiKey);
-    expect((await h.store.getAccount(small.accountId))?.endpointCount).toBe(2);
+    expect((await h.store.accounts.getAccount(small.accountId))?.endpointCount).toBe(2);
   });
 
   it('holds the quota under concurrent creates', async () => {
@@ -215,18 +215,18 @@ describe('changing endpoints', () => {
 
   it('disables by PATCH and re-enables with enable, resetting the failure counter', async () => {
     const { id } = await createEndpoint();
-    for (let i = 0; i < 10; i += 1) await h.dispatcherStore.recordEndpointFailure(accountId, id, new Date().toISOString());
-    await h.dispatcherStore.disableEndpoint(accountId, id, '10 consecutive failed attempts', '2026-01-01T00:00:00.000Z');
+    for (let i = 0; i < 10; i += 1) await h.dispatcherStore.updateEndpointHealth(accountId, id, { failedDeliveries: 1, failedAt: new Date().toISOString() });
+    await h.dispatcherStore.disableEndpoint(accountId, id, '10 consecutive failed deliveries', '2026-01-01T00:00:00.000Z');
     const disabled = await h.request('GET', `/v1/endpoints/${id}`, { apiKey });
     expect(disabled.json).toMatchObject({
       status: 'disabled',
-      disabledReason: '10 consecutive failed attempts',
+      disabledReason: '10 consecutive failed deliveries',
       disabledAt: '2026-01-01T00:00:00.000Z',
       consecutiveFailures: 10,
     });
     // Disabling again keeps the original reason.
     const again = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { status: 'disabled' } });
-    expect(again.json.disabledReason).toBe('10 consecutive failed attempts');
+    expect(again.json.disabledReason).toBe('10 consecutive failed deliveries');
 
     const enabled = await h.request('POST', `/v1/endpoints/${id}/enable`, { apiKey });
     expect(enabled.status).toBe(200);
@@ -267,7 +267,7 @@ describe('secret rotation', () => {
     expect(graceMs).toBeGreaterThan(24 * 3600_000 - 60_000);
     expect(graceMs).toBeLessThan(24 * 3600_000 + 60_000);
     expect((await h.request('GET', `/v1/endpoints/${id}/secret`, { apiKey })).json).toEqual(rotated.json);
-    const stored = await h.store.getEndpoint(accountId, id);
+    const stored = await h.store.endpoints.getEndpoint(accountId, id);
     expect(stored?.previousSecret).toEqual({ secret, expiresAt: rotated.json.previousSecretExpiresAt });
   });
 });

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import type { ApiHandler } from '../../../lambdas/api/app';
 import { createAccount, type CreatedKey } from '../../../cli/admin';
@@ -25,7 +25,7 @@ export interface Harness {
   /** The management side of the table, as the admin CLI uses it. */
   readonly store: ManagementStore;
   /** The dispatcher's side of the table, to seed deliveries as the dispatcher writes them. */
-  readonly dispatcherStore: DynamoDbStore;
+  readonly dispatcherStore: DynamoDbDeliveryStore;
   newAccount(options?: { maxEndpoints?: number; webhooksEnabled?: boolean }): Promise<CreatedKey>;
   /** JSON request with `Authorization: Bearer <apiKey>` when given. */
   request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
@@ -96,7 +96,7 @@ export async function startHarness(options: { env?: Record<string, string>; app?
   }
   const api: HttpApi = await startHttpApi({ port: 0, routes: API_ROUTE_KEYS, invoke });
   const store = new ManagementStore(table.client, table.tableName, 30);
-  const dispatcherStore = new DynamoDbStore(table.client, table.tableName, 30);
+  const dispatcherStore = new DynamoDbDeliveryStore(store.table);
 
   return {
     url: api.url,

@@ -44,8 +44,7 @@ function servedRoutes() {
     },
     store: unused as never,
     sender: unused as never,
-    queue: unused as never,
-    schedules: unused as never,
+    retries: unused as never,
     userAgent: 'test',
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });

@@ -39,9 +39,8 @@ beforeAll(async () => {
       sqs,
       scheduler,
       queueUrl,
-      queueArn: h.aws.sqs.queueArn(DISPATCH_QUEUE),
-      schedulerRoleArn: 'arn:aws:iam::000000000000:role/webhook-retry-scheduler',
       scheduleGroupName: SCHEDULE_GROUP,
+      schedules: { queueArn: h.aws.sqs.queueArn(DISPATCH_QUEUE), schedulerRoleArn: 'arn:aws:iam::000000000000:role/webhook-retry-scheduler' },
     }),
     operationalEvents: { endpointDisabled: async (event) => void disabledEvents.push(event) },
     // One retry, a second after the first failure: a failing delivery is exhausted after two attempts.
@@ -52,6 +51,12 @@ beforeAll(async () => {
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
 });
+
+/** One message through the dispatcher, as a batch of one; a message it hands back is a test failure. */
+async function handle(body: string): Promise<void> {
+  const failed = await service.handleBatch([{ id: 'message', body }]);
+  if (failed.length > 0) throw new Error('the dispatcher handed the message back to SQS');
+}
 
 afterAll(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
@@ -109,7 +114,7 @@ let clickCounter = 0;
 async function click(to: Subscriber): Promise<string> {
   const clickId = `e2e${(clickCounter += 1)}x${Date.now()}`;
   const data = { ...EVENT_CATALOGUE.click.example, click_id: clickId };
-  await service.handleMessage(JSON.stringify(eventBridgeEnvelope('click', { account_id: to.accountId, data }, EVENT_SOURCE)));
+  await handle(JSON.stringify(eventBridgeEnvelope('click', { account_id: to.accountId, data }, EVENT_SOURCE)));
   return deliveryIdFor(to.accountId, `click:${clickId}`, to.endpointId);
 }
 
@@ -118,9 +123,9 @@ async function exhaustedClick(to: Subscriber): Promise<string> {
   to.receiver.respondWith(500);
   const deliveryId = await click(to);
   const [retry] = await takeDispatchMessages(1);
-  expect(JSON.parse(retry!)).toEqual({ kind: 'retry', deliveryId, accountId: to.accountId, attempt: 2 } satisfies RetryMessage);
-  await service.handleMessage(retry!);
-  expect((await h.store.getDelivery(to.accountId, deliveryId))?.status).toBe('failed');
+  expect(JSON.parse(retry!)).toEqual({ kind: 'retry', deliveryId, accountId: to.accountId, endpointId: to.endpointId, attempt: 2 } satisfies RetryMessage);
+  await handle(retry!);
+  expect((await h.store.deliveries.getDelivery(to.accountId, deliveryId))?.status).toBe('failed');
   return deliveryId;
 }
 
@@ -156,8 +161,8 @@ test('redeliver: a failed delivery is sent again under the same id with the next
   expect(accepted.json).toMatchObject({ id: deliveryId, status: 'pending', attempt: 3 });
 
   const [message] = await takeDispatchMessages(1);
-  expect(JSON.parse(message!)).toEqual({ kind: 'retry', deliveryId, accountId: to.accountId, attempt: 3 });
-  await service.handleMessage(message!);
+  expect(JSON.parse(message!)).toEqual({ kind: 'retry', deliveryId, accountId: to.accountId, endpointId: to.endpointId, attempt: 3 });
+  await handle(message!);
 
   const webhooks = webhooksFor(to.receiver, deliveryId);
   expect(webhooks.map((webhook) => webhook.headers['x-georedir-attempt'])).toEqual(['1', '2', '3']);
@@ -193,7 +198,7 @@ test('recover: failed and skipped deliveries since the given time are sent again
   const skippedOnRetry = await click(to);
   const [retry] = await takeDispatchMessages(1);
   await setStatus(to, 'disabled');
-  await service.handleMessage(retry!);
+  await handle(retry!);
   // Arriving while the endpoint is disabled: skipped at once, never sent.
   const skipped = await click(to);
   expect(webhooksFor(to.receiver, skipped)).toEqual([]);
@@ -212,12 +217,12 @@ test('recover: failed and skipped deliveries since the given time are sent again
   const messages = (await takeDispatchMessages(3)).map((body) => JSON.parse(body) as RetryMessage);
   expect(messages).toEqual(
     expect.arrayContaining([
-      { kind: 'retry', deliveryId: failed, accountId: to.accountId, attempt: 3 },
-      { kind: 'retry', deliveryId: skippedOnRetry, accountId: to.accountId, attempt: 2 },
-      { kind: 'retry', deliveryId: skipped, accountId: to.accountId, attempt: 1 },
+      { kind: 'retry', deliveryId: failed, accountId: to.accountId, endpointId: to.endpointId, attempt: 3 },
+      { kind: 'retry', deliveryId: skippedOnRetry, accountId: to.accountId, endpointId: to.endpointId, attempt: 2 },
+      { kind: 'retry', deliveryId: skipped, accountId: to.accountId, endpointId: to.endpointId, attempt: 1 },
     ]),
   );
-  for (const message of messages) await service.handleMessage(JSON.stringify(message));
+  for (const message of messages) await handle(JSON.stringify(message));
 
   for (const [deliveryId, attempts] of [[failed, ['1', '2', '3']], [skippedOnRetry, ['1', '2']], [skipped, ['1']]] as const) {
     const webhooks = webhooksFor(to.receiver, deliveryId);

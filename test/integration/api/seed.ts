@@ -1,9 +1,10 @@
-// Deliveries written the way the dispatcher writes them (DynamoDbStore: event, delivery with the
-// first claim, then claim + record per attempt), so the log and redelivery routes read real rows.
-import type { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+// Deliveries written the way the dispatcher writes them (DynamoDbDeliveryStore: the batch's log
+// line, then the delivery once its first attempt is known, then claim + record per retry), so
+// the log and redelivery routes read real rows.
+import type { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
-import type { Attempt, AttemptOutcome } from '../../../lambdas/domain/model';
+import type { Attempt, AttemptOutcome, Delivery } from '../../../lambdas/domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../../lambdas/domain/payload';
 
 export interface SeedOptions {
@@ -20,69 +21,49 @@ export interface SeedOptions {
   nextRetryAt?: Date;
 }
 
-/** A delivery the dispatcher skipped at once because the endpoint was disabled: no attempt, no claim. */
+function newDelivery(accountId: string, endpointId: string, eventId: string, at: Date): Delivery {
+  return {
+    deliveryId: deliveryIdFor(accountId, eventId, endpointId),
+    accountId,
+    endpointId,
+    eventId,
+    eventType: 'click',
+    status: 'pending',
+    attemptCount: 0,
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+    body: buildDeliveryBody('click', formatTimestamp(at), { ...EVENT_CATALOGUE.click.example, click_id: eventId }),
+    attempts: [],
+  };
+}
+
+/** A delivery the dispatcher skipped at once because the endpoint was disabled: no attempt. */
 export async function seedSkippedDelivery(
-  store: DynamoDbStore,
+  store: DynamoDbDeliveryStore,
   options: { accountId: string; endpointId: string; eventId: string; at: Date },
 ): Promise<string> {
   const { accountId, endpointId, eventId, at } = options;
-  const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
-  await saveClick(store, accountId, eventId, at);
-  const created = await store.createDelivery(
-    {
-      deliveryId,
-      accountId,
-      endpointId,
-      eventId,
-      eventType: 'click',
-      status: 'skipped',
-      attemptCount: 0,
-      reason: 'endpoint disabled',
-      createdAt: at.toISOString(),
-      updatedAt: at.toISOString(),
-    },
-    at,
-  );
-  if (!created.created) throw new Error(`seed: delivery ${deliveryId} exists already`);
-  return deliveryId;
+  const delivery: Delivery = { ...newDelivery(accountId, endpointId, eventId, at), status: 'skipped', reason: 'endpoint disabled' };
+  await store.appendLog(accountId, [{ deliveryId: delivery.deliveryId, endpointId, eventType: 'click', attempt: 1, created: true }], at);
+  if (!(await store.createDelivery(delivery))) throw new Error(`seed: delivery ${delivery.deliveryId} exists already`);
+  return delivery.deliveryId;
 }
 
-async function saveClick(store: DynamoDbStore, accountId: string, eventId: string, at: Date): Promise<void> {
-  await store.saveEvent(
-    {
-      accountId,
-      eventId,
-      eventType: 'click',
-      timestamp: formatTimestamp(at),
-      body: buildDeliveryBody('click', formatTimestamp(at), { ...EVENT_CATALOGUE.click.example, click_id: eventId }),
-      receivedAt: at.toISOString(),
-    },
-    at,
-  );
-}
-
-export async function seedDelivery(store: DynamoDbStore, options: SeedOptions): Promise<string> {
+export async function seedDelivery(store: DynamoDbDeliveryStore, options: SeedOptions): Promise<string> {
   const { accountId, endpointId, eventId, outcomes } = options;
-  const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
-  const created = options.startAt.toISOString();
-  await saveClick(store, accountId, eventId, options.startAt);
-  const leaseUntil = new Date(options.startAt.getTime() + 60_000);
-  await store.createDelivery(
-    { deliveryId, accountId, endpointId, eventId, eventType: 'click', status: 'pending', attemptCount: 0, createdAt: created, updatedAt: created },
-    options.startAt,
-    { attempt: 1, leaseUntil },
-  );
+  let delivery = newDelivery(accountId, endpointId, eventId, options.startAt);
   for (const [index, outcome] of outcomes.entries()) {
     const number = index + 1;
     const at = new Date(options.startAt.getTime() + index * 60_000);
-    if (number > 1 && !(await store.claimAttempt(deliveryId, number, at, new Date(at.getTime() + 60_000)))) {
-      throw new Error(`seed: could not claim attempt ${number} of ${deliveryId}`);
+    await store.appendLog(accountId, [{ deliveryId: delivery.deliveryId, endpointId, eventType: 'click', attempt: number, created: number === 1 }], at);
+    if (number > 1 && !(await store.claimAttempt(delivery.deliveryId, { attempt: number, leaseUntil: new Date(at.getTime() + 60_000) }, at))) {
+      throw new Error(`seed: could not claim attempt ${number} of ${delivery.deliveryId}`);
     }
     const last = number === outcomes.length;
     const retryAt = last ? options.nextRetryAt : new Date(at.getTime() + 60_000);
     const pending = !last || options.final === 'pending';
     const attempt: Attempt = {
-      deliveryId,
+      deliveryId: delivery.deliveryId,
       accountId,
       endpointId,
       eventId,
@@ -96,16 +77,18 @@ export async function seedDelivery(store: DynamoDbStore, options: SeedOptions): 
       ...(pending && retryAt ? { nextRetryAt: retryAt.toISOString() } : {}),
     };
     const status = pending ? 'pending' : outcome === 'succeeded' ? 'succeeded' : 'failed';
-    const recorded = await store.recordAttempt(
-      attempt,
-      {
-        status,
-        ...(status === 'failed' ? { reason: `all ${number} attempts failed` } : {}),
-        ...(pending && retryAt ? { nextAttemptAt: retryAt.toISOString() } : {}),
-      },
-      at,
-    );
-    if (!recorded) throw new Error(`seed: attempt ${number} of ${deliveryId} was not recorded`);
+    const { reason: _reason, nextAttemptAt: _next, ...rest } = delivery;
+    delivery = {
+      ...rest,
+      status,
+      attemptCount: number,
+      updatedAt: at.toISOString(),
+      attempts: [...delivery.attempts, attempt],
+      ...(status === 'failed' ? { reason: `all ${number} attempts failed` } : {}),
+      ...(pending && retryAt ? { nextAttemptAt: retryAt.toISOString(), retryScheduledFor: number + 1 } : {}),
+    };
+    const recorded = number === 1 ? await store.createDelivery(delivery) : await store.recordAttempt(delivery);
+    if (!recorded) throw new Error(`seed: attempt ${number} of ${delivery.deliveryId} was not recorded`);
   }
-  return deliveryId;
+  return delivery.deliveryId;
 }

@@ -75,9 +75,8 @@ afterAll(async () => {
 
 async function snapshotOfB() {
   return {
-    endpoint: await h.store.getEndpoint(accountOfB, endpointOfB),
-    delivery: await h.store.getDelivery(accountOfB, deliveryOfB),
-    attempts: await h.store.listAttempts(deliveryOfB),
+    endpoint: await h.store.endpoints.getEndpoint(accountOfB, endpointOfB),
+    delivery: await h.store.deliveries.getDelivery(accountOfB, deliveryOfB),
     endpoints: (await h.request('GET', '/v1/endpoints', { apiKey: keyOfB })).json,
   };
 }

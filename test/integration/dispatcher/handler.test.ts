@@ -3,7 +3,9 @@
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { DynamoDbStore } from '../../../lambdas/adapters/dynamodb-store';
+import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { deliveryFromItem } from '../../../lambdas/adapters/delivery-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
@@ -25,7 +27,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 let table: TestTable;
 let aws: AwsEndpoint;
-let store: DynamoDbStore;
+let store: DynamoDbDeliveryStore;
 let management: ManagementStore;
 let handler: Handler;
 let queueArn: string;
@@ -49,6 +51,7 @@ beforeAll(async () => {
     DISPATCH_QUEUE_URL: aws.sqs.queueUrl(DISPATCH_QUEUE),
     DISPATCH_QUEUE_ARN: queueArn,
     SCHEDULER_ROLE_ARN,
+    SCHEDULER_DEAD_LETTER_QUEUE_ARN: aws.sqs.queueArn('scheduler-dlq'),
     SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
     EVENT_BUS_NAME: 'georedir-webhooks',
     EVENT_SOURCE: 'georedir',
@@ -58,8 +61,8 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  store = new DynamoDbStore(table.client, table.tableName, 30);
   management = new ManagementStore(table.client, table.tableName, 30);
+  store = new DynamoDbDeliveryStore(management.table);
   ({ handler } = await import('../../../lambdas/dispatcher/handler'));
 });
 
@@ -72,10 +75,17 @@ afterAll(async () => {
 const accounts = new Set<string>();
 
 /** Accounts are made as the admin CLI makes them; webhooks must be in the plan for anything to be sent. */
-async function ensureAccount(accountId: string, webhooksEnabled = true): Promise<void> {
+async function ensureAccount(accountId: string): Promise<void> {
   if (accounts.has(accountId)) return;
   accounts.add(accountId);
-  await management.createAccount({ accountId, name: accountId, webhooksEnabled, maxEndpoints: 50, createdAt: new Date().toISOString() });
+  await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: new Date().toISOString() });
+}
+
+/** The account's plan loses webhooks after its endpoints were made (endpoints cannot be made without them). */
+async function dropWebhooksFromPlan(accountId: string): Promise<void> {
+  await management.table.documents.send(
+    new UpdateCommand({ TableName: management.table.name, Key: { pk: `ACCOUNT#${accountId}`, sk: 'ACCOUNT' }, UpdateExpression: 'SET webhooksEnabled = :off', ExpressionAttributeValues: { ':off': false } }),
+  );
 }
 
 async function endpointWithReceiver(
@@ -83,7 +93,7 @@ async function endpointWithReceiver(
   events: string[],
   webhooksEnabled = true,
 ): Promise<{ endpoint: Endpoint; receiver: Receiver }> {
-  await ensureAccount(accountId, webhooksEnabled);
+  await ensureAccount(accountId);
   const secret = generateSecret();
   const receiver = await startReceiver({ secret });
   receivers.push(receiver);
@@ -99,8 +109,15 @@ async function endpointWithReceiver(
     createdAt: now,
     updatedAt: now,
   };
-  await store.createEndpoint(endpoint);
+  expect(await management.endpoints.createEndpoint(endpoint)).toBe('created');
+  if (!webhooksEnabled) await dropWebhooksFromPlan(accountId);
   return { endpoint, receiver };
+}
+
+/** A delivery as stored, whoever's it is. */
+async function storedDelivery(deliveryId: string) {
+  const [item] = await management.table.batchGet([{ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }]);
+  return item ? deliveryFromItem(item) : undefined;
 }
 
 function clickMessage(accountId: string, data: Record<string, unknown> = CLICK): string {
@@ -128,9 +145,9 @@ test('delivers a click signed and logs the attempt', async () => {
   const headers = Object.fromEntries(Object.entries(webhook!.headers).map(([name, value]) => [name, String(value)]));
   expect(new Webhook(endpoint.secret).verify(webhook!.rawBody, headers)).toEqual(webhook?.body);
 
-  const delivery = await store.getDelivery(deliveryId);
+  const delivery = await storedDelivery(deliveryId);
   expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 1, eventType: 'click' });
-  const attempts = await store.listAttempts(deliveryId);
+  const attempts = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(attempts).toHaveLength(1);
   expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded', statusCode: 200, responseExcerpt: '{"received":true}' });
 });
@@ -197,11 +214,11 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   const delayed = aws.sqs.peekMessages(DISPATCH_QUEUE).filter((message) => message.body.includes(deliveryId));
   expect(delayed).toHaveLength(1);
   const retryMessage = JSON.parse(delayed[0]!.body);
-  expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 2 });
+  expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 2 });
   expect(delayed[0]!.visibleAt - before).toBeGreaterThanOrEqual(59_000);
   expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual(60_000);
-  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
-  const [firstAttempt] = await store.listAttempts(deliveryId);
+  expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
+  const [firstAttempt] = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(firstAttempt).toMatchObject({ outcome: 'failed', statusCode: 500, errorClass: 'http_status', responseExcerpt: 'upstream exploded' });
 
   // The retry arrives (as SQS would hand it over) and fails again: 1800 s > 900 s, so Scheduler.
@@ -225,9 +242,9 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
     ActionAfterCompletion: 'DELETE',
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN },
+    Target: { Arn: queueArn, RoleArn: SCHEDULER_ROLE_ARN, DeadLetterConfig: { Arn: aws.sqs.queueArn('scheduler-dlq') } },
   });
-  expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', attempt: 3 });
+  expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 3 });
   scheduler.destroy();
 
   // A duplicate of the already-used retry message changes nothing.
@@ -242,11 +259,11 @@ test('after the last retry fails the delivery is failed and nothing more is sche
   const deliveryId = deliveryIdFor('acct_exhaust', 'click:exhaust-1', endpoint.endpointId);
   await handler(sqsEvent([clickMessage('acct_exhaust', { ...CLICK, click_id: 'exhaust-1' })], queueArn), context);
   for (const attempt of [2, 3, 4]) {
-    await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', attempt })], queueArn), context);
+    await handler(sqsEvent([JSON.stringify({ kind: 'retry', deliveryId, accountId: 'acct_exhaust', endpointId: endpoint.endpointId, attempt })], queueArn), context);
   }
   expect(receiver.received.map((webhook) => webhook.headers['x-georedir-attempt'])).toEqual(['1', '2', '3', '4']);
-  expect(await store.getDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });
-  const attempts = await store.listAttempts(deliveryId);
+  expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'failed', attemptCount: 4 });
+  const attempts = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(attempts.map((attempt) => attempt.nextRetryAt === undefined)).toEqual([false, false, false, true]);
 });
 
@@ -264,7 +281,7 @@ test('an endpoint that hangs does not hold back the others in the batch', async 
   expect(fastRequest!.at - slowRequest!.at).toBeLessThan(2000);
   const result = await run;
   expect(result.batchItemFailures).toEqual([]);
-  const [timedOut] = await store.listEndpointAttempts('acct_slow', slow.endpoint.endpointId);
+  const [timedOut] = (await management.deliveries.listEndpointAttempts('acct_slow', slow.endpoint.endpointId, { limit: 50 })).items;
   expect(timedOut).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
 });
 
@@ -282,7 +299,7 @@ test('Retry-After stretches the wait on 429 and 503 only, never beyond the longe
     const deliveryId = deliveryIdFor(account, `click:${clickId}`, endpoint.endpointId);
     const before = Date.now();
     await handler(sqsEvent([clickMessage(account, { ...CLICK, click_id: clickId })], queueArn), context);
-    const delivery = await store.getDelivery(deliveryId);
+    const delivery = await storedDelivery(deliveryId);
     const plannedDelay = (Date.parse(delivery?.nextAttemptAt ?? '') - before) / 1000;
     expect(plannedDelay).toBeGreaterThanOrEqual(expectedDelay - 1);
     expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + 5);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -31,8 +31,8 @@ const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/dispatch';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:dispatch';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/scheduler-to-dispatch';
 const GROUP = 'georedir-webhooks-retries';
-const MESSAGE: RetryMessage = { kind: 'retry', deliveryId: 'dlv_0123456789abcdef0123456789abcdef', accountId: 'acct_1', attempt: 3 };
-const MESSAGE_JSON = '{"kind":"retry","deliveryId":"dlv_0123456789abcdef0123456789abcdef","accountId":"acct_1","attempt":3}';
+const MESSAGE: RetryMessage = { kind: 'retry', deliveryId: 'dlv_0123456789abcdef0123456789abcdef', accountId: 'acct_1', endpointId: 'ep_1', attempt: 3 };
+const MESSAGE_JSON = '{"kind":"retry","deliveryId":"dlv_0123456789abcdef0123456789abcdef","accountId":"acct_1","endpointId":"ep_1","attempt":3}';
 const SCHEDULE_NAME = 'retry-dlv_0123456789abcdef0123456789abcdef-3';
 
 function setup() {
@@ -42,9 +42,8 @@ function setup() {
     sqs: sqs as unknown as SQSClient,
     scheduler: scheduler as unknown as SchedulerClient,
     queueUrl: QUEUE_URL,
-    queueArn: QUEUE_ARN,
-    schedulerRoleArn: ROLE_ARN,
     scheduleGroupName: GROUP,
+    schedules: { queueArn: QUEUE_ARN, schedulerRoleArn: ROLE_ARN },
   });
   return { sqs, scheduler, retryScheduler };
 }
@@ -59,35 +58,47 @@ describe('createRetryScheduler', () => {
   describe("via 'sqs-delay'", () => {
     it('sends the retry message to the dispatch queue with the delay in whole seconds', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
-      await retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 59.2, at: new Date('2026-02-25T14:31:00Z') });
+      await retryScheduler.schedule(MESSAGE, 59.2, new Date('2026-02-25T14:31:00Z'));
       expect(only(sqs.commands, SendMessageCommand).input).toEqual({ QueueUrl: QUEUE_URL, MessageBody: MESSAGE_JSON, DelaySeconds: 60 });
       expect(scheduler.commands).toHaveLength(0);
     });
 
-    it('caps the delay at 900 seconds', async () => {
-      const { sqs, retryScheduler } = setup();
-      await retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 1800, at: new Date() });
+    it('keeps waits up to 900 seconds in SQS and hands longer ones to Scheduler', async () => {
+      const { sqs, scheduler, retryScheduler } = setup();
+      await retryScheduler.schedule(MESSAGE, 900, new Date('2026-02-25T14:45:00Z'));
       expect(only(sqs.commands, SendMessageCommand).input.DelaySeconds).toBe(900);
+      await retryScheduler.schedule(MESSAGE, 901, new Date('2026-02-25T14:45:01Z'));
+      expect(only(scheduler.commands, CreateScheduleCommand).input.ScheduleExpression).toBe('at(2026-02-25T14:45:01)');
+    });
+
+    it('refuses a Scheduler retry where no schedule target is configured (the API only sends now)', async () => {
+      const retryScheduler = createRetryScheduler({
+        sqs: new RecordingClient() as unknown as SQSClient,
+        scheduler: new RecordingClient() as unknown as SchedulerClient,
+        queueUrl: QUEUE_URL,
+        scheduleGroupName: GROUP,
+      });
+      await expect(retryScheduler.schedule(MESSAGE, 1800, new Date())).rejects.toThrow('needs Scheduler');
     });
 
     it('carries only the message fields, so the body stays tiny', async () => {
       const { sqs, retryScheduler } = setup();
       const withExtra = { ...MESSAGE, secret: 'whsec_must-not-travel' } as RetryMessage;
-      await retryScheduler.schedule(withExtra, { via: 'sqs-delay', delaySeconds: 5, at: new Date() });
+      await retryScheduler.schedule(withExtra, 5, new Date());
       expect(only(sqs.commands, SendMessageCommand).input.MessageBody).toBe(MESSAGE_JSON);
     });
 
     it('propagates an SQS failure', async () => {
       const { sqs, retryScheduler } = setup();
       sqs.failWith = new Error('throttled');
-      await expect(retryScheduler.schedule(MESSAGE, { via: 'sqs-delay', delaySeconds: 5, at: new Date() })).rejects.toThrow('throttled');
+      await expect(retryScheduler.schedule(MESSAGE, 5, new Date())).rejects.toThrow('throttled');
     });
   });
 
   describe("via 'scheduler'", () => {
     it('creates a self-deleting one-shot schedule targeting the dispatch queue', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
-      await retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00.000Z') });
+      await retryScheduler.schedule(MESSAGE, 1800, new Date('2026-02-25T15:00:00.000Z'));
       expect(only(scheduler.commands, CreateScheduleCommand).input).toEqual({
         Name: SCHEDULE_NAME,
         GroupName: GROUP,
@@ -108,15 +119,15 @@ describe('createRetryScheduler', () => {
 
     it('rounds the at() time up to the next whole second', async () => {
       const { scheduler, retryScheduler } = setup();
-      await retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-12-31T23:59:59.001Z') });
+      await retryScheduler.schedule(MESSAGE, 1800, new Date('2026-12-31T23:59:59.001Z'));
       expect(only(scheduler.commands, CreateScheduleCommand).input.ScheduleExpression).toBe('at(2027-01-01T00:00:00)');
     });
 
     it('uses the same name and client token every time, so a repeat is recognised', async () => {
       const { scheduler, retryScheduler } = setup();
-      const plan = { via: 'scheduler', delaySeconds: 7200, at: new Date('2026-02-25T17:00:00Z') } as const;
-      await retryScheduler.schedule(MESSAGE, plan);
-      await retryScheduler.schedule(MESSAGE, plan);
+      const at = new Date('2026-02-25T17:00:00Z');
+      await retryScheduler.schedule(MESSAGE, 7200, at);
+      await retryScheduler.schedule(MESSAGE, 7200, at);
       const [first, second] = scheduler.commands as CreateScheduleCommand[];
       expect(first?.input.ClientToken).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
       expect(second?.input.ClientToken).toBe(first?.input.ClientToken);
@@ -127,7 +138,7 @@ describe('createRetryScheduler', () => {
       const { scheduler, retryScheduler } = setup();
       scheduler.failWith = serviceError(ConflictException, 'Schedule retry-... already exists.');
       await expect(
-        retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00Z') }),
+        retryScheduler.schedule(MESSAGE, 1800, new Date('2026-02-25T15:00:00Z')),
       ).resolves.toBeUndefined();
       expect(scheduler.commands).toHaveLength(1);
     });
@@ -136,28 +147,51 @@ describe('createRetryScheduler', () => {
       const { scheduler, retryScheduler } = setup();
       scheduler.failWith = serviceError(ValidationException, 'bad expression');
       await expect(
-        retryScheduler.schedule(MESSAGE, { via: 'scheduler', delaySeconds: 1800, at: new Date('2026-02-25T15:00:00Z') }),
+        retryScheduler.schedule(MESSAGE, 1800, new Date('2026-02-25T15:00:00Z')),
       ).rejects.toBeInstanceOf(ValidationException);
     });
   });
 
   describe('cancel', () => {
-    it('deletes the schedule of that delivery and attempt', async () => {
+    const waiting = { deliveryId: MESSAGE.deliveryId, attempt: 3, delaySeconds: 1800 };
+
+    it('deletes the schedule of a retry that went to Scheduler, and leaves SQS-delayed ones alone', async () => {
       const { scheduler, retryScheduler } = setup();
-      await retryScheduler.cancel(MESSAGE.deliveryId, 3);
+      await retryScheduler.cancel([waiting, { deliveryId: 'dlv_other', attempt: 2, delaySeconds: 60 }]);
       expect(only(scheduler.commands, DeleteScheduleCommand).input).toEqual({ Name: SCHEDULE_NAME, GroupName: GROUP });
     });
 
     it('ignores a schedule that no longer exists', async () => {
       const { scheduler, retryScheduler } = setup();
       scheduler.failWith = serviceError(ResourceNotFoundException, 'Schedule not found.');
-      await expect(retryScheduler.cancel(MESSAGE.deliveryId, 3)).resolves.toBeUndefined();
+      await expect(retryScheduler.cancel([waiting])).resolves.toBeUndefined();
     });
 
     it('propagates any other error', async () => {
       const { scheduler, retryScheduler } = setup();
       scheduler.failWith = serviceError(ConflictException, 'conflict');
-      await expect(retryScheduler.cancel(MESSAGE.deliveryId, 3)).rejects.toBeInstanceOf(ConflictException);
+      await expect(retryScheduler.cancel([waiting])).rejects.toBeInstanceOf(ConflictException);
+    });
+  });
+
+  describe('sendNow', () => {
+    it('sends redeliveries in batches of ten and returns the ids SQS refused', async () => {
+      const sqs = new (class extends RecordingClient {
+        override async send(command: unknown): Promise<object> {
+          await super.send(command);
+          return { Failed: [{ Id: '1', SenderFault: false, Code: 'InternalError' }] };
+        }
+      })();
+      const retryScheduler = createRetryScheduler({
+        sqs: sqs as unknown as SQSClient,
+        scheduler: new RecordingClient() as unknown as SchedulerClient,
+        queueUrl: QUEUE_URL,
+        scheduleGroupName: GROUP,
+      });
+      const messages = Array.from({ length: 12 }, (_, i) => ({ ...MESSAGE, deliveryId: `dlv_${i}` }));
+      expect(await retryScheduler.sendNow(messages)).toEqual(['dlv_1', 'dlv_11']);
+      expect(sqs.commands).toHaveLength(2);
+      expect((sqs.commands[0] as SendMessageBatchCommand).input.Entries?.[0]?.MessageBody).toBe(MESSAGE_JSON.replace(MESSAGE.deliveryId, 'dlv_0'));
     });
   });
 });

@@ -1,6 +1,5 @@
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
-  SQS_MAX_DELAY_SECONDS,
   parseRetryAfter,
   parseRetrySchedule,
   planRetry,
@@ -11,7 +10,6 @@ const NOW = new Date('2026-02-25T14:30:00Z');
 describe('parseRetrySchedule', () => {
   it('defaults to the guide schedule: 1 min, 5 min, 30 min, 2 h, 8 h', () => {
     expect(DEFAULT_RETRY_SCHEDULE_SECONDS).toEqual([60, 300, 1800, 7200, 28800]);
-    expect(SQS_MAX_DELAY_SECONDS).toBe(900);
     expect(parseRetrySchedule(undefined)).toEqual([60, 300, 1800, 7200, 28800]);
     expect(parseRetrySchedule('')).toEqual([60, 300, 1800, 7200, 28800]);
     expect(parseRetrySchedule('   ')).toEqual([60, 300, 1800, 7200, 28800]);
@@ -41,18 +39,17 @@ describe('planRetry', () => {
   const schedule = DEFAULT_RETRY_SCHEDULE_SECONDS;
 
   it.each([
-    [1, 2, 60, 'sqs-delay'],
-    [2, 3, 300, 'sqs-delay'],
-    [3, 4, 1800, 'scheduler'],
-    [4, 5, 7200, 'scheduler'],
-    [5, 6, 28800, 'scheduler'],
-  ] as const)('after attempt %i fails, attempt %i follows in %i s via %s', (failed, next, delay, via) => {
+    [1, 2, 60],
+    [2, 3, 300],
+    [3, 4, 1800],
+    [4, 5, 7200],
+    [5, 6, 28800],
+  ] as const)('after attempt %i fails, attempt %i follows in %i s', (failed, next, delay) => {
     expect(planRetry(schedule, failed, NOW)).toEqual({
       kind: 'retry',
       attempt: next,
       delaySeconds: delay,
       at: new Date(NOW.getTime() + delay * 1000),
-      via,
     });
   });
 
@@ -61,13 +58,8 @@ describe('planRetry', () => {
     expect(planRetry(schedule, 7, NOW)).toEqual({ kind: 'give-up' });
   });
 
-  it('uses SQS for exactly 900 s and the scheduler for 901 s', () => {
-    expect(planRetry([900], 1, NOW)).toMatchObject({ via: 'sqs-delay', delaySeconds: 900 });
-    expect(planRetry([901], 1, NOW)).toMatchObject({ via: 'scheduler', delaySeconds: 901 });
-  });
-
   it('honours a longer Retry-After', () => {
-    expect(planRetry(schedule, 1, NOW, 120)).toMatchObject({ delaySeconds: 120, via: 'sqs-delay' });
+    expect(planRetry(schedule, 1, NOW, 120)).toMatchObject({ delaySeconds: 120 });
     expect(planRetry(schedule, 1, NOW, 119.2)).toMatchObject({ delaySeconds: 120 });
   });
 
@@ -77,8 +69,8 @@ describe('planRetry', () => {
   });
 
   it('caps Retry-After at the longest scheduled delay', () => {
-    expect(planRetry(schedule, 1, NOW, 10 * 86400)).toMatchObject({ delaySeconds: 28800, via: 'scheduler' });
-    expect(planRetry([1, 2, 3], 1, NOW, 3600)).toMatchObject({ delaySeconds: 3, via: 'sqs-delay' });
+    expect(planRetry(schedule, 1, NOW, 10 * 86400)).toMatchObject({ delaySeconds: 28800 });
+    expect(planRetry([1, 2, 3], 1, NOW, 3600)).toMatchObject({ delaySeconds: 3 });
   });
 
   it('ignores a non-finite Retry-After', () => {

@@ -1,0 +1,201 @@
+// DeliveryStore on DynamoDB (see table-design.ts). A clean first attempt costs one write: the
+// delivery, after its send. The batch's log page is one more write shared by the whole batch, and
+// the endpoint item is written only when its health changes.
+import { randomBytes } from 'node:crypto';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
+import { endpointKey } from '../delivery/delivery-store';
+import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
+import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
+import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, SK, TTL } from './table-keys';
+
+/** Where a batch's log page goes: a random shard, so one busy account's log is spread over LOG_SHARDS partitions. */
+export function logPagePosition(at: Date): { shard: number; position: string } {
+  const random = randomBytes(6);
+  return { shard: random[0]! % LOG_SHARDS, position: `${at.toISOString()}#${random.toString('hex')}` };
+}
+
+export class DynamoDbDeliveryStore implements DeliveryStore {
+  constructor(private readonly table: Table) {}
+
+  async getAccount(accountId: string): Promise<Account | undefined> {
+    return this.table.get<Account>(keys.account(accountId));
+  }
+
+  async listEndpoints(accountId: string): Promise<Endpoint[]> {
+    return this.table.queryAll<Endpoint>({
+      IndexName: GSI1,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': GSI1PK },
+      ExpressionAttributeValues: { ':pk': keys.accountEndpoints(accountId) },
+    });
+  }
+
+  async readBatch(deliveryIds: readonly string[], endpoints: readonly { accountId: string; endpointId: string }[]) {
+    const items = await this.table.batchGet([
+      ...deliveryIds.map((id) => keys.delivery(id)),
+      ...endpoints.map(({ accountId, endpointId }) => keys.endpoint(accountId, endpointId)),
+    ]);
+    const result = { deliveries: new Map<string, Delivery>(), endpoints: new Map<string, Endpoint>() };
+    for (const item of items) {
+      if (item[SK] === 'DELIVERY') {
+        const delivery = deliveryFromItem(item);
+        result.deliveries.set(delivery.deliveryId, delivery);
+      } else {
+        const endpoint = stripInternalAttributes<Endpoint>(item) as Endpoint;
+        result.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
+      }
+    }
+    return result;
+  }
+
+  async appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
+    const { shard, position } = logPagePosition(at);
+    await this.table.documents.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...keys.logPage(accountId, shard, position), entries: encodeLogEntries(entries), [TTL]: this.table.expiresAt(at) },
+      }),
+    );
+  }
+
+  async createDelivery(delivery: Delivery): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: deliveryItem(delivery, this.table.expiresAt(), { claimedAttempt: delivery.attemptCount }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      ),
+    );
+  }
+
+  async claimAttempt(deliveryId: string, claim: Claim, now: Date): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.delivery(deliveryId),
+          UpdateExpression: 'SET claimedAttempt = :attempt, claimExpiresAt = :lease',
+          ConditionExpression:
+            '#status = :pending AND attemptCount = :previous AND ' +
+            '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':previous': claim.attempt - 1,
+            ':attempt': claim.attempt,
+            ':lease': claim.leaseUntil.getTime(),
+            ':now': now.getTime(),
+          },
+        }),
+      ),
+    );
+  }
+
+  async recordAttempt(next: Delivery): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: deliveryItem(next, this.table.expiresAt(), { claimedAttempt: next.attemptCount }),
+          ConditionExpression: '#status = :pending AND attemptCount = :previous AND claimedAttempt = :attempt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':previous': next.attemptCount - 1, ':attempt': next.attemptCount },
+        }),
+      ),
+    );
+  }
+
+  async closeDelivery(deliveryId: string, status: Extract<DeliveryStatus, 'skipped' | 'failed'>, reason: string, at: string): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.delivery(deliveryId),
+          UpdateExpression: 'SET #status = :status, reason = :reason, updatedAt = :at REMOVE nextAttemptAt',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':reason': reason, ':at': at, ':pending': 'pending' },
+        }),
+      ),
+    );
+  }
+
+  async updateEndpointHealth(accountId: string, endpointId: string, update: EndpointHealthUpdate): Promise<number> {
+    const sets: string[] = [];
+    const adds: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (update.succeededAt !== undefined) {
+      // A success ends the run; failures that came after it in the same batch start the next one.
+      sets.push('consecutiveFailures = :failures', 'lastSuccessAt = :succeededAt');
+      Object.assign(values, { ':failures': update.failedDeliveries ?? 0, ':succeededAt': update.succeededAt });
+    } else if (update.failedDeliveries !== undefined) {
+      adds.push('consecutiveFailures :failures');
+      values[':failures'] = update.failedDeliveries;
+    }
+    if (update.failedAt !== undefined) {
+      sets.push('lastFailureAt = :failedAt');
+      values[':failedAt'] = update.failedAt;
+    }
+    if (update.circuitOpenUntil !== undefined) {
+      sets.push('circuitOpenUntil = :openUntil');
+      values[':openUntil'] = update.circuitOpenUntil;
+    }
+    if (sets.length === 0 && adds.length === 0) throw new Error('updateEndpointHealth: nothing to update');
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : ''].join(' ').trim();
+    try {
+      const { Attributes } = await this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.endpoint(accountId, endpointId),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Number(Attributes?.consecutiveFailures ?? 0);
+    } catch (error) {
+      if (isConditionFailure(error)) return 0;
+      throw error;
+    }
+  }
+
+  async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.endpoint(accountId, endpointId),
+          UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk) AND #status = :active',
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':at': at },
+        }),
+      ),
+    );
+  }
+
+  async saveRejectedEvent(rejected: RejectedEvent): Promise<void> {
+    await this.table.documents.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...keys.rejected(rejected.receivedAt, rejected.envelopeId), ...rejected, [TTL]: this.table.expiresAt() },
+      }),
+    );
+  }
+
+  /** The rejected events of one day (yyyy-mm-dd), oldest first. */
+  async listRejectedEvents(day: string): Promise<RejectedEvent[]> {
+    return this.table.queryAll<RejectedEvent>({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': keys.rejectedDay(day) },
+    });
+  }
+}

@@ -1,0 +1,41 @@
+// Every key of the one table (see table-design.ts), built here and nowhere else.
+import { createHash } from 'node:crypto';
+import { TABLE_KEYS } from './table-design';
+
+export const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
+export const { indexName: GSI1, partitionKey: GSI1PK, sortKey: GSI1SK } = TABLE_KEYS.gsi1;
+
+export type ItemKey = Record<string, string>;
+
+/** Log pages of one account are spread over this many partitions (see table-design.ts). */
+export const LOG_SHARDS = 8;
+
+export const keys = {
+  account: (accountId: string): ItemKey => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
+  /** gsi1pk of every account (list-accounts). */
+  accountsIndex: 'ACCOUNTS',
+  endpoint: (accountId: string, endpointId: string): ItemKey => ({ [PK]: `ENDPOINT#${accountId}#${endpointId}`, [SK]: 'ENDPOINT' }),
+  /** gsi1pk of an account's endpoints. */
+  accountEndpoints: (accountId: string) => `ACCOUNTENDPOINTS#${accountId}`,
+  apiKey: (keyHash: string): ItemKey => ({ [PK]: `APIKEY#${keyHash}`, [SK]: 'APIKEY' }),
+  apiKeyPrefix: (keyPrefix: string): ItemKey => ({ [PK]: `APIKEYPREFIX#${keyPrefix}`, [SK]: 'APIKEYPREFIX' }),
+  /** gsi1pk of an account's API keys. */
+  accountKeys: (accountId: string) => `ACCOUNTKEYS#${accountId}`,
+  /** The key is hashed so any client-chosen string makes a valid, bounded partition key. */
+  idempotency: (accountId: string, idempotencyKey: string): ItemKey => ({
+    [PK]: `IDEMPOTENCY#${accountId}#${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex')}`,
+    [SK]: 'IDEMPOTENCY',
+  }),
+  rateWindow: (bucket: string, windowStart: number): ItemKey => ({ [PK]: `RATE#${bucket}#${windowStart}`, [SK]: 'RATE' }),
+  delivery: (deliveryId: string): ItemKey => ({ [PK]: `DELIVERY#${deliveryId}`, [SK]: 'DELIVERY' }),
+  /** One shard of an account's delivery log; its items sort by the time their batch wrote them. */
+  logShard: (accountId: string, shard: number) => `LOG#${accountId}#${shard}`,
+  logPage: (accountId: string, shard: number, position: string): ItemKey => ({ [PK]: keys.logShard(accountId, shard), [SK]: position }),
+  rejectedDay: (day: string) => `REJECTED#${day}`,
+  rejected: (receivedAt: string, envelopeId: string): ItemKey => ({
+    [PK]: keys.rejectedDay(receivedAt.slice(0, 10)),
+    [SK]: `${receivedAt}#${envelopeId}`,
+  }),
+  /** The random key that signs the API's paging cursors, made on first use. */
+  cursorKey: (): ItemKey => ({ [PK]: 'CONFIG', [SK]: 'CURSORKEY' }),
+};

@@ -1,0 +1,75 @@
+// What DeliveryService needs from storage. The DynamoDB implementation is
+// adapters/dynamodb-delivery-store.ts; tests use an in-memory one. Implementations own retention
+// (how long deliveries are kept) and the layout; the service speaks only in domain records.
+import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+
+export interface RejectedEvent {
+  readonly envelopeId: string;
+  readonly reason: string;
+  readonly receivedAt: string;
+  /** The start of what arrived, for a person to diagnose it. */
+  readonly excerpt: string;
+}
+
+/** A pending delivery's right to make one attempt; a dead holder's claim can be taken over after `leaseUntil`. */
+export interface Claim {
+  readonly attempt: number;
+  readonly leaseUntil: Date;
+}
+
+/** One line of the account's delivery log: a delivery created, attempted or closed in a batch. */
+export interface LogEntry {
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly eventType: string;
+  /** The attempt this batch makes (0: none, the delivery was skipped). */
+  readonly attempt: number;
+  /** The batch creates the delivery (the log's "deliveries" view lists only these). */
+  readonly created: boolean;
+}
+
+/** What the dispatcher writes back on an endpoint after a batch; absent fields stay as they are. */
+export interface EndpointHealthUpdate {
+  /** Ends a run of failures (and stamps lastSuccessAt). */
+  readonly succeededAt?: string;
+  /** Failed deliveries that came after the batch's last success. */
+  readonly failedDeliveries?: number;
+  readonly failedAt?: string;
+  /** A circuit opened until this time. */
+  readonly circuitOpenUntil?: string;
+}
+
+export interface DeliveryStore {
+  getAccount(accountId: string): Promise<Account | undefined>;
+  /** May trail recent changes by a moment; the service checks each endpoint again with `readBatch`. */
+  listEndpoints(accountId: string): Promise<Endpoint[]>;
+  /** Strongly consistent reads of the deliveries and endpoints one batch is about. Missing ones are absent. */
+  readBatch(
+    deliveryIds: readonly string[],
+    endpoints: readonly { accountId: string; endpointId: string }[],
+  ): Promise<{ deliveries: Map<string, Delivery>; endpoints: Map<string, Endpoint> }>;
+  /** Writes the account's log lines for one batch (before its sends, so nothing sent goes unlisted). */
+  appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void>;
+
+  /** Writes a new delivery; false when it exists already (another copy of the event got there first). */
+  createDelivery(delivery: Delivery): Promise<boolean>;
+  /** Takes attempt `claim.attempt` of a pending delivery whose attemptCount is one less. */
+  claimAttempt(deliveryId: string, claim: Claim, now: Date): Promise<boolean>;
+  /**
+   * Replaces the delivery with `next` (one more attempt recorded), only while this caller holds
+   * the claim for that attempt; false when someone else recorded it first.
+   */
+  recordAttempt(next: Delivery): Promise<boolean>;
+  /** Ends a pending delivery without an attempt; false when it was no longer pending. */
+  closeDelivery(deliveryId: string, status: Extract<DeliveryStatus, 'skipped' | 'failed'>, reason: string, at: string): Promise<boolean>;
+
+  /** Applies a batch's outcomes to the endpoint; returns its consecutive failed deliveries afterwards (0 if it is gone). */
+  updateEndpointHealth(accountId: string, endpointId: string, update: EndpointHealthUpdate): Promise<number>;
+  /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
+  disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
+
+  saveRejectedEvent(rejected: RejectedEvent): Promise<void>;
+}
+
+/** The map key of an endpoint in `readBatch` results. */
+export const endpointKey = (accountId: string, endpointId: string) => `${accountId}/${endpointId}`;

@@ -1,0 +1,52 @@
+// The dispatcher's composition root: the one place that wires DeliveryService to its adapters.
+// The Lambda handler, the bench and the tests all build the dispatcher here.
+import { DynamoDbDeliveryStore } from '../adapters/dynamodb-delivery-store';
+import { Table } from '../adapters/dynamodb-table';
+import { createHttpSender, type HttpSender } from '../adapters/http-sender';
+import { createOperationalEvents } from '../adapters/operational-events';
+import { createRetryScheduler } from '../adapters/retry-scheduler';
+import { type DeliveryLog, type DeliveryMetric, DeliveryService } from '../delivery/delivery-service';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import type { AwsClients } from '../shared/aws-clients';
+import { USER_AGENT } from '../shared/version';
+import type { DispatcherConfig } from './config';
+
+export interface DispatcherParts {
+  readonly config: DispatcherConfig;
+  readonly clients: AwsClients;
+  readonly log: DeliveryLog;
+  readonly count?: (metric: DeliveryMetric) => void;
+  readonly now?: () => Date;
+  /** Replaces the HTTP sender (benchmarks compare senders). */
+  readonly sender?: HttpSender;
+  /** Replaces the DynamoDB store (tests). */
+  readonly store?: DeliveryStore;
+}
+
+export function createDeliveryService(parts: DispatcherParts): DeliveryService {
+  const { config, clients } = parts;
+  return new DeliveryService({
+    store: parts.store ?? new DynamoDbDeliveryStore(new Table(clients.dynamodb, config.tableName, config.attemptRetentionDays)),
+    sender: parts.sender ?? createHttpSender({ allowPrivate: config.allowPrivateEndpoints, timeoutMs: config.deliveryTimeoutMs }),
+    retries: createRetryScheduler({
+      sqs: clients.sqs,
+      scheduler: clients.scheduler,
+      queueUrl: config.dispatchQueueUrl,
+      scheduleGroupName: config.scheduleGroupName,
+      schedules: {
+        queueArn: config.dispatchQueueArn,
+        schedulerRoleArn: config.schedulerRoleArn,
+        deadLetterQueueArn: config.schedulerDeadLetterQueueArn,
+      },
+    }),
+    operationalEvents: createOperationalEvents(clients.eventBridge, config.eventBusName),
+    retrySchedule: config.retrySchedule,
+    eventSource: config.eventSource,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    accountCacheMs: config.accountCacheSeconds * 1000,
+    userAgent: USER_AGENT,
+    log: parts.log,
+    ...(parts.count ? { count: parts.count } : {}),
+    ...(parts.now ? { now: parts.now } : {}),
+  });
+}

@@ -1,0 +1,128 @@
+// DeliveryStore in memory, with the same conditions as the DynamoDB one (a create only once, an
+// attempt only by its claimant, a claim only on the expected attempt), for DeliveryService's
+// unit tests: milliseconds, no DynamoDB.
+import type { Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
+import { endpointKey } from '../../lambdas/delivery/delivery-store';
+import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
+
+export class InMemoryDeliveryStore implements DeliveryStore {
+  readonly accounts = new Map<string, Account>();
+  readonly endpoints = new Map<string, Endpoint>();
+  readonly deliveries = new Map<string, Delivery>();
+  readonly claims = new Map<string, { attempt: number; expiresAt: number }>();
+  readonly log: { accountId: string; entries: LogEntry[] }[] = [];
+  readonly rejected: RejectedEvent[] = [];
+  /** Writes to endpoint items, to check a busy endpoint is not written per delivery. */
+  endpointWrites = 0;
+
+  putAccount(account: Account): void {
+    this.accounts.set(account.accountId, account);
+  }
+
+  putEndpoint(endpoint: Endpoint): void {
+    this.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
+  }
+
+  endpoint(accountId: string, endpointId: string): Endpoint | undefined {
+    return this.endpoints.get(endpointKey(accountId, endpointId));
+  }
+
+  patchEndpoint(accountId: string, endpointId: string, changes: Partial<Endpoint>): void {
+    const current = this.endpoint(accountId, endpointId);
+    if (!current) throw new Error(`no endpoint ${endpointId}`);
+    this.putEndpoint({ ...current, ...changes });
+  }
+
+  async getAccount(accountId: string) {
+    return this.accounts.get(accountId);
+  }
+
+  async listEndpoints(accountId: string) {
+    return [...this.endpoints.values()].filter((endpoint) => endpoint.accountId === accountId);
+  }
+
+  async readBatch(deliveryIds: readonly string[], endpoints: readonly { accountId: string; endpointId: string }[]) {
+    const result = { deliveries: new Map<string, Delivery>(), endpoints: new Map<string, Endpoint>() };
+    for (const id of deliveryIds) {
+      const delivery = this.deliveries.get(id);
+      if (delivery) result.deliveries.set(id, delivery);
+    }
+    for (const { accountId, endpointId } of endpoints) {
+      const endpoint = this.endpoint(accountId, endpointId);
+      if (endpoint) result.endpoints.set(endpointKey(accountId, endpointId), endpoint);
+    }
+    return result;
+  }
+
+  async appendLog(accountId: string, entries: readonly LogEntry[]) {
+    this.log.push({ accountId, entries: [...entries] });
+  }
+
+  async createDelivery(delivery: Delivery) {
+    if (this.deliveries.has(delivery.deliveryId)) return false;
+    this.deliveries.set(delivery.deliveryId, delivery);
+    this.claims.set(delivery.deliveryId, { attempt: delivery.attemptCount, expiresAt: 0 });
+    return true;
+  }
+
+  async claimAttempt(deliveryId: string, claim: Claim, now: Date) {
+    const delivery = this.deliveries.get(deliveryId);
+    const held = this.claims.get(deliveryId);
+    if (!delivery || delivery.status !== 'pending' || delivery.attemptCount !== claim.attempt - 1) return false;
+    if (held && held.attempt >= claim.attempt && held.expiresAt >= now.getTime()) return false;
+    this.claims.set(deliveryId, { attempt: claim.attempt, expiresAt: claim.leaseUntil.getTime() });
+    return true;
+  }
+
+  async recordAttempt(next: Delivery) {
+    const current = this.deliveries.get(next.deliveryId);
+    const held = this.claims.get(next.deliveryId);
+    if (!current || current.status !== 'pending' || current.attemptCount !== next.attemptCount - 1 || held?.attempt !== next.attemptCount) return false;
+    this.deliveries.set(next.deliveryId, next);
+    return true;
+  }
+
+  async closeDelivery(deliveryId: string, status: Extract<DeliveryStatus, 'skipped' | 'failed'>, reason: string, at: string) {
+    const current = this.deliveries.get(deliveryId);
+    if (!current || current.status !== 'pending') return false;
+    const { nextAttemptAt: _next, ...rest } = current;
+    this.deliveries.set(deliveryId, { ...rest, status, reason, updatedAt: at });
+    return true;
+  }
+
+  /** What the API's redeliver does: a finished delivery pending again for one more attempt. */
+  reopen(deliveryId: string): void {
+    const current = this.deliveries.get(deliveryId);
+    if (!current) throw new Error(`no delivery ${deliveryId}`);
+    const { reason: _reason, ...rest } = current;
+    this.deliveries.set(deliveryId, { ...rest, status: 'pending', retryScheduledFor: current.attemptCount + 1 });
+  }
+
+  async updateEndpointHealth(accountId: string, endpointId: string, update: EndpointHealthUpdate) {
+    const current = this.endpoint(accountId, endpointId);
+    if (!current) return 0;
+    this.endpointWrites += 1;
+    const consecutiveFailures =
+      update.succeededAt !== undefined ? (update.failedDeliveries ?? 0) : current.consecutiveFailures + (update.failedDeliveries ?? 0);
+    this.putEndpoint({
+      ...current,
+      consecutiveFailures,
+      ...(update.succeededAt ? { lastSuccessAt: update.succeededAt } : {}),
+      ...(update.failedAt ? { lastFailureAt: update.failedAt } : {}),
+      ...(update.circuitOpenUntil ? { circuitOpenUntil: update.circuitOpenUntil } : {}),
+    });
+    return consecutiveFailures;
+  }
+
+  async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string) {
+    const current = this.endpoint(accountId, endpointId);
+    if (!current || current.status !== 'active') return false;
+    this.endpointWrites += 1;
+    this.putEndpoint({ ...current, status: 'disabled', disabledReason: reason, disabledAt: at });
+    return true;
+  }
+
+  async saveRejectedEvent(rejected: RejectedEvent) {
+    this.rejected.push(rejected);
+  }
+}

@@ -1,0 +1,360 @@
+// DeliveryService against an in-memory store, a scripted sender and a recording retry queue.
+import type { HttpSender, SendResult } from '../../../lambdas/adapters/http-sender';
+import type { RetryMessage, RetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
+import { retryMessageBody } from '../../../lambdas/adapters/retry-scheduler';
+import { DeliveryService, type QueueMessage } from '../../../lambdas/delivery/delivery-service';
+import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
+import { deliveryIdFor } from '../../../lambdas/domain/ids';
+import type { Endpoint } from '../../../lambdas/domain/model';
+import { InMemoryDeliveryStore } from '../../support/in-memory-delivery-store';
+
+const ACCOUNT = 'acct_1';
+const SECRET = 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0';
+
+type Script = (url: string, attempt: number) => SendResult | Promise<SendResult>;
+const ok: SendResult = { outcome: 'succeeded', statusCode: 200, latencyMs: 5, responseExcerpt: '{"received":true}' };
+const serverError: SendResult = { outcome: 'failed', statusCode: 500, errorClass: 'http_status', errorMessage: 'HTTP 500', latencyMs: 5 };
+const timeout: SendResult = { outcome: 'failed', errorClass: 'timeout', errorMessage: 'no answer in time', latencyMs: 30_000 };
+
+function setup(options: { schedule?: number[]; script?: Script } = {}) {
+  let now = Date.parse('2026-11-28T10:00:00Z');
+  const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
+  const store = new InMemoryDeliveryStore();
+  store.putAccount({ accountId: ACCOUNT, name: 'A', webhooksEnabled: true, maxEndpoints: 10, endpointCount: 0, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' });
+  const sends: { url: string; attempt: number; deliveryId: string }[] = [];
+  let script: Script = options.script ?? (() => ok);
+  const sender: HttpSender = {
+    async send(url, headers) {
+      const attempt = Number(headers['X-GeoRedir-Attempt'] ?? headers['x-georedir-attempt']);
+      sends.push({ url, attempt, deliveryId: String(headers['X-GeoRedir-Delivery'] ?? headers['x-georedir-delivery']) });
+      return script(url, attempt);
+    },
+    close: async () => undefined,
+  };
+  const scheduled: { message: RetryMessage; delaySeconds: number }[] = [];
+  const retries: RetryScheduler = {
+    async schedule(message, delaySeconds) {
+      scheduled.push({ message, delaySeconds });
+    },
+    sendNow: async () => [],
+    cancel: async () => undefined,
+  };
+  const disabledEvents: unknown[] = [];
+  const metrics: string[] = [];
+  const build = () =>
+    new DeliveryService({
+      store,
+      sender,
+      retries,
+      operationalEvents: { endpointDisabled: async (event) => void disabledEvents.push(event) },
+      retrySchedule: options.schedule ?? [60, 300],
+      eventSource: 'georedir',
+      deliveryTimeoutMs: 30_000,
+      userAgent: 'test',
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      count: (metric) => metrics.push(metric),
+      now: clock.now,
+    });
+  const service = build();
+  let messageIds = 0;
+  const message = (body: unknown): QueueMessage => ({ id: `m${(messageIds += 1)}`, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return {
+    store,
+    clock,
+    sends,
+    scheduled,
+    disabledEvents,
+    metrics,
+    service,
+    build,
+    setScript: (next: Script) => (script = next),
+    message,
+    endpoint(id: string, extra: Partial<Endpoint> = {}): Endpoint {
+      const endpoint: Endpoint = {
+        accountId: ACCOUNT,
+        endpointId: id,
+        url: `https://${id}.example.com/hook`,
+        events: ['*'],
+        status: 'active',
+        secret: SECRET,
+        consecutiveFailures: 0,
+        createdAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z',
+        ...extra,
+      };
+      store.putEndpoint(endpoint);
+      return endpoint;
+    },
+    click(id: string) {
+      return message({
+        id: `eb-${id}`,
+        source: 'georedir',
+        'detail-type': 'click',
+        time: '2026-11-28T10:00:00Z',
+        detail: { account_id: ACCOUNT, id, data: { ...EVENT_CATALOGUE.click.example, click_id: id } },
+      });
+    },
+    /** The retry message the last failed attempt handed over, as SQS would deliver it. */
+    due(index = scheduled.length - 1): QueueMessage {
+      const entry = scheduled[index];
+      if (!entry) throw new Error('nothing scheduled');
+      return message(retryMessageBody(entry.message));
+    },
+  };
+}
+
+const idOf = (event: string, endpoint: string) => deliveryIdFor(ACCOUNT, event, endpoint);
+
+describe('first attempt', () => {
+  it('sends once, records the delivery in one write with its attempt, and logs it', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    expect(await t.service.handleBatch([t.click('c1')])).toEqual([]);
+    expect(t.sends).toEqual([{ url: 'https://ep_a.example.com/hook', attempt: 1, deliveryId: idOf('c1', 'ep_a') }]);
+    const delivery = t.store.deliveries.get(idOf('c1', 'ep_a'));
+    expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 1, eventType: 'click' });
+    expect(delivery?.attempts).toHaveLength(1);
+    expect(JSON.parse(delivery?.body ?? '')).toMatchObject({ event: 'click', data: { click_id: 'c1' } });
+    expect(t.store.log).toEqual([{ accountId: ACCOUNT, entries: [{ deliveryId: idOf('c1', 'ep_a'), endpointId: 'ep_a', eventType: 'click', attempt: 1, created: true }] }]);
+  });
+
+  it('does not write the endpoint item for a success while nothing about it changes', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1'), t.click('c2')]);
+    expect(t.store.endpointWrites).toBe(1); // lastSuccessAt stamped once
+    t.clock.advance(1_000);
+    await t.service.handleBatch([t.click('c3'), t.click('c4'), t.click('c5')]);
+    expect(t.store.endpointWrites).toBe(1);
+    expect(t.sends).toHaveLength(5);
+  });
+
+  it('sends nothing new for a second copy of the event', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c1'), t.click('c1')]);
+    expect(t.sends).toHaveLength(1);
+    expect(t.metrics.filter((metric) => metric === 'DuplicateEvents')).toHaveLength(2);
+  });
+
+  it('sends once when two copies of an event arrive in the same batch', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1'), t.click('c1')]);
+    expect(t.sends).toHaveLength(1);
+    expect(t.metrics).not.toContain('DuplicateSends');
+  });
+
+  it('fans out to subscribed endpoints only, and rejects what it cannot deliver with a reason', async () => {
+    const t = setup();
+    t.endpoint('ep_all');
+    t.endpoint('ep_links', { events: ['link.created'] });
+    await t.service.handleBatch([t.click('c1'), t.message('not json'), t.message({ source: 'georedir', 'detail-type': 'click', time: '2026-11-28T10:00:00Z', detail: { account_id: 'acct_nobody', data: EVENT_CATALOGUE.click.example } })]);
+    expect(t.sends.map((send) => send.url)).toEqual(['https://ep_all.example.com/hook']);
+    expect(t.store.rejected.map((rejected) => rejected.reason)).toEqual(['message body is not JSON', 'unknown account acct_nobody']);
+  });
+
+  it('sends again after a dispatcher died between the send and its record (the one allowed duplicate)', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    const create = t.store.createDelivery.bind(t.store);
+    t.store.createDelivery = async () => {
+      throw new Error('died');
+    };
+    const message = t.click('c1');
+    expect(await t.service.handleBatch([message])).toEqual([message.id]);
+    t.store.createDelivery = create;
+    expect(await t.service.handleBatch([message])).toEqual([]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 1]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+});
+
+describe('retries', () => {
+  it('hands a failed attempt over before recording it, then makes the retry when it is due', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.scheduled).toEqual([{ message: { kind: 'retry', deliveryId: idOf('c1', 'ep_a'), accountId: ACCOUNT, endpointId: 'ep_a', attempt: 2 }, delaySeconds: 60 }]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: '2026-11-28T10:01:00.000Z' });
+    t.clock.advance(60_000);
+    await t.service.handleBatch([t.due()]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
+    const delivery = t.store.deliveries.get(idOf('c1', 'ep_a'));
+    expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+    expect(delivery?.attempts.map((attempt) => attempt.outcome)).toEqual(['failed', 'succeeded']);
+    expect(delivery?.attempts[0]?.nextRetryAt).toBe('2026-11-28T10:01:00.000Z');
+  });
+
+  it('gives up after the last retry', async () => {
+    const t = setup({ schedule: [1, 2], script: () => serverError });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.due()]);
+    await t.service.handleBatch([t.due()]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2, 3]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'failed', reason: 'all 3 attempts failed' });
+    expect(t.scheduled).toHaveLength(2);
+  });
+
+  it('makes one attempt when a retry message arrives twice (the claim)', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    const due = t.due();
+    await Promise.all([t.service.handleBatch([due]), t.build().handleBatch([due])]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
+  });
+
+  it('resumes a claimed retry whose dispatcher died, once its lease has run out', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    const due = t.due();
+    const record = t.store.recordAttempt.bind(t.store);
+    t.store.recordAttempt = async () => {
+      throw new Error('died');
+    };
+    expect(await t.service.handleBatch([due])).toEqual([due.id]);
+    t.store.recordAttempt = record;
+    await t.service.handleBatch([due]); // still within the lease: someone else holds it
+    expect(t.sends).toHaveLength(2);
+    t.clock.advance(61_000);
+    await t.service.handleBatch([due]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2, 2]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+  });
+
+  it('redelivers a finished delivery with the same id and the next attempt number', async () => {
+    const t = setup({ schedule: [], script: () => serverError });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))?.status).toBe('failed');
+    t.setScript(() => ok);
+    t.store.reopen(idOf('c1', 'ep_a'));
+    await t.service.handleBatch([t.message(retryMessageBody({ kind: 'retry', deliveryId: idOf('c1', 'ep_a'), accountId: ACCOUNT, endpointId: 'ep_a', attempt: 2 }))]);
+    expect(t.sends.map((send) => [send.deliveryId, send.attempt])).toEqual([
+      [idOf('c1', 'ep_a'), 1],
+      [idOf('c1', 'ep_a'), 2],
+    ]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+  });
+});
+
+describe('disabled and deleted endpoints are never sent to', () => {
+  it('skips a new event for a disabled endpoint and logs it as skipped', async () => {
+    const t = setup();
+    t.endpoint('ep_off', { status: 'disabled' });
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.sends).toEqual([]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_off'))).toMatchObject({ status: 'skipped', reason: 'endpoint disabled', attemptCount: 0 });
+  });
+
+  it('skips a due retry once the endpoint is disabled or deleted', async () => {
+    const t = setup({ script: () => serverError });
+    t.endpoint('ep_a');
+    t.endpoint('ep_b');
+    await t.service.handleBatch([t.click('c1')]);
+    t.store.patchEndpoint(ACCOUNT, 'ep_a', { status: 'disabled' });
+    t.store.endpoints.delete(`${ACCOUNT}/ep_b`);
+    await t.service.handleBatch([t.due(0), t.due(1)]);
+    expect(t.sends).toHaveLength(2);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'skipped', reason: 'endpoint disabled' });
+    expect(t.store.deliveries.get(idOf('c1', 'ep_b'))).toMatchObject({ status: 'skipped', reason: 'endpoint deleted' });
+  });
+
+  it('does not resend to an endpoint disabled while its dispatcher was dead mid-send (issue reproduction)', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    let release: () => void = () => undefined;
+    t.setScript(() => new Promise((resolve) => (release = () => resolve(ok))));
+    const message = t.click('c1');
+    const dying = t.service.handleBatch([message]); // the receiver holds the response: this dispatcher "dies" here
+    await new Promise((resolve) => setImmediate(resolve));
+    t.store.patchEndpoint(ACCOUNT, 'ep_a', { status: 'disabled' });
+    t.clock.advance(10 * 60_000);
+    await t.build().handleBatch([message]); // SQS hands the message to another dispatcher
+    expect(t.sends).toHaveLength(1);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'skipped' });
+    release();
+    await dying;
+  });
+});
+
+describe('auto-disable: 10 consecutive failed deliveries', () => {
+  it('disables after the 10th delivery whose last retry failed, and announces it once', async () => {
+    const t = setup({ schedule: [], script: () => serverError });
+    t.endpoint('ep_a');
+    for (let i = 1; i <= 9; i += 1) await t.service.handleBatch([t.click(`c${i}`)]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'active', consecutiveFailures: 9 });
+    await t.service.handleBatch([t.click('c10')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'disabled', disabledReason: '10 consecutive failed deliveries' });
+    expect(t.disabledEvents).toHaveLength(1);
+  });
+
+  it('does not count failed attempts that are retried: a short blip disables nothing', async () => {
+    const t = setup({ schedule: [1, 1, 1], script: (_url, attempt) => (attempt <= 2 ? serverError : ok) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch(Array.from({ length: 10 }, (_, i) => t.click(`c${i}`)));
+    await t.service.handleBatch(t.scheduled.map((_, index) => t.due(index)));
+    const secondRetries = t.scheduled.slice(10).map((_, index) => t.due(10 + index));
+    await t.service.handleBatch(secondRetries);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect([...t.store.deliveries.values()].every((delivery) => delivery.status === 'succeeded')).toBe(true);
+  });
+
+  it('a success resets the count', async () => {
+    const t = setup({ schedule: [] });
+    t.endpoint('ep_a');
+    t.setScript(() => serverError);
+    for (let i = 1; i <= 9; i += 1) await t.service.handleBatch([t.click(`f${i}`)]);
+    t.setScript(() => ok);
+    await t.service.handleBatch([t.click('ok')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.consecutiveFailures).toBe(0);
+    t.setScript(() => serverError);
+    await t.service.handleBatch([t.click('f10')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'active', consecutiveFailures: 1 });
+  });
+
+  it('disables at once on 410 Gone, without retrying', async () => {
+    const t = setup({ script: () => ({ outcome: 'failed', statusCode: 410, errorClass: 'http_status', latencyMs: 3 }) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.scheduled).toEqual([]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'failed', reason: 'endpoint answered 410 Gone' });
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'disabled', disabledReason: 'endpoint answered 410 Gone' });
+  });
+});
+
+describe('circuit breaker', () => {
+  it('stops sending to an endpoint that keeps timing out, keeps the retry schedule, and tells other dispatchers', async () => {
+    const t = setup({ script: (url) => (url.includes('ep_slow') ? timeout : ok) });
+    t.endpoint('ep_slow');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]); // the second timeout opens the circuit
+    const stored = t.store.endpoint(ACCOUNT, 'ep_slow');
+    expect(stored?.circuitOpenUntil).toBe('2026-11-28T10:00:30.000Z');
+    await t.service.handleBatch([t.click('c3')]);
+    await t.build().handleBatch([t.click('c4')]); // another instance reads the open circuit from the endpoint
+    expect(t.sends).toHaveLength(2);
+    const refused = t.store.deliveries.get(idOf('c4', 'ep_slow'));
+    expect(refused).toMatchObject({ status: 'pending', attemptCount: 1 });
+    expect(refused?.attempts[0]).toMatchObject({ outcome: 'failed', errorClass: 'circuit_open', latencyMs: 0 });
+    expect(t.scheduled.map((entry) => entry.delaySeconds)).toEqual([60, 60, 60, 60]);
+  });
+
+  it('lets one probe through after the cool-down and closes on its success', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    t.clock.advance(31_000);
+    t.setScript(() => ok);
+    await t.service.handleBatch([t.click('c3'), t.click('c4')]);
+    // c3 is the probe; c4, in the same batch, waits for it (not sent)
+    expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a'), idOf('c2', 'ep_a'), idOf('c3', 'ep_a')]);
+    await t.service.handleBatch([t.click('c5')]);
+    expect(t.sends).toHaveLength(4);
+  });
+});

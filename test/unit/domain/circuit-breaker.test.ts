@@ -1,0 +1,54 @@
+import { breakerSettingsFor, CircuitBreakers } from '../../../lambdas/domain/circuit-breaker';
+
+function breakers(cooldownMs = 30_000) {
+  let now = 1_000_000;
+  const circuits = new CircuitBreakers({ timeoutThreshold: 2, cooldownMs }, () => now);
+  return { circuits, advance: (ms: number) => (now += ms), at: (ms: number) => new Date(now + ms) };
+}
+
+describe('CircuitBreakers', () => {
+  it('opens after two consecutive timeouts and refuses until the cool-down ends', () => {
+    const { circuits, advance, at } = breakers();
+    expect(circuits.permit('e')).toBe('send');
+    expect(circuits.record('e', 'timeout')).toBeUndefined();
+    expect(circuits.record('e', 'timeout')).toEqual(at(30_000));
+    expect(circuits.permit('e')).toBe('refuse');
+    advance(29_999);
+    expect(circuits.permit('e')).toBe('refuse');
+  });
+
+  it('never opens on quick failures, and a success in between starts the count again', () => {
+    const { circuits } = breakers();
+    for (let i = 0; i < 50; i += 1) expect(circuits.record('e', 'failure')).toBeUndefined();
+    circuits.record('e', 'timeout');
+    circuits.record('e', 'success');
+    expect(circuits.record('e', 'timeout')).toBeUndefined();
+    expect(circuits.permit('e')).toBe('send');
+  });
+
+  it('lets one probe through after the cool-down: a timeout reopens, an answer closes', () => {
+    const { circuits, advance, at } = breakers();
+    circuits.record('e', 'timeout');
+    circuits.record('e', 'timeout');
+    advance(30_000);
+    expect(circuits.permit('e')).toBe('probe');
+    expect(circuits.permit('e')).toBe('refuse');
+    expect(circuits.record('e', 'timeout')).toEqual(at(30_000));
+    advance(30_000);
+    expect(circuits.permit('e')).toBe('probe');
+    expect(circuits.record('e', 'failure')).toBeUndefined();
+    expect(circuits.permit('e')).toBe('send');
+  });
+
+  it("honours another instance's open circuit stored on the endpoint", () => {
+    const { circuits, at } = breakers();
+    expect(circuits.permit('e', at(5_000).toISOString())).toBe('refuse');
+    expect(circuits.permit('e', at(-1).toISOString())).toBe('send');
+    expect(circuits.permit('other')).toBe('send');
+  });
+
+  it('keeps the cool-down within the first retry delay', () => {
+    expect(breakerSettingsFor([60, 300]).cooldownMs).toBe(30_000);
+    expect(breakerSettingsFor([2, 4]).cooldownMs).toBe(2_000);
+  });
+});
