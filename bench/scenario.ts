@@ -49,7 +49,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
     metrics,
     async seedAccount(accountId, endpoints) {
       const now = new Date().toISOString();
-      await management.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: now });
+      await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: now });
       for (const { url, events } of endpoints) {
         endpointCounter += 1;
         const endpoint: Endpoint = {
@@ -63,7 +63,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
           createdAt: now,
           updatedAt: now,
         };
-        const outcome = await management.createEndpoint(endpoint);
+        const outcome = await management.endpoints.createEndpoint(endpoint);
         if (outcome !== 'created') throw new Error(`bench: seeding endpoint for ${accountId}: ${outcome}`);
       }
     },
