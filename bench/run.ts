@@ -2,7 +2,7 @@
 // is next to a bare sign-and-POST loop, and the end-to-end latency of the local run. Everything
 // runs on 127.0.0.1; AWS is the in-process stub (bench/stub/) except for the end-to-end part.
 //
-//   npm run bench [-- --json] [--events 200] [--throughput-deliveries 600] [--reps 3]
+//   npm run bench [-- --json] [--events 200] [--hot-key-events 1000] [--throughput-deliveries 600] [--reps 3]
 //                 [--e2e-events 60] [--no-e2e] [--aws-latency-ms 4] [--receiver-latency-ms 50]
 //
 // Measurement modules return plain objects; print.ts renders them (tables, or with --json one
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean' },
     events: { type: 'string' },
+    'hot-key-events': { type: 'string' },
     'throughput-deliveries': { type: 'string' },
     reps: { type: 'string' },
     'e2e-events': { type: 'string' },
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   progress('AWS work, cost and hot keys through the dispatcher over the AWS stub...');
   const units = await measureUnits(stack, {
     events: whole(args.events, 200),
+    hotKeyEvents: whole(args['hot-key-events'], 1000),
     awsLatencyMs: whole(args['aws-latency-ms'], 4, 0),
     receiverLatencyMs: whole(args['receiver-latency-ms'], 50, 0),
   });
