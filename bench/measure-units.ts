@@ -106,7 +106,9 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
         for (const accountId of accountIds) await world.seedAccount(accountId, Array.from({ length: endpoints }, () => ({ url, events: ['*'] })));
         world.stub.resetCounts();
         const events = Math.ceil(options.events / endpoints);
-        const bodies = Array.from({ length: events }, (_, index) => eventMessageBody(accountIds[index % accounts]!));
+        // Each account's events next to each other in the queue, as one busy producer would put them.
+        const perAccount = Math.ceil(events / accounts);
+        const bodies = Array.from({ length: events }, (_, index) => eventMessageBody(accountIds[Math.floor(index / perAccount)]!));
         const run = await runUntilDone(world, bodies, batchSize);
         return usageOf(label, world, run, events, memoryMb);
       } finally {
@@ -146,7 +148,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       lambdaMemoryMb: memoryMb,
       options,
       assumptions: [
-        'The retried path spreads its events over accounts of one endpoint each, 5 per endpoint, so that no endpoint reaches the 10 failures in a row that disable it.',
+        'The retried path spreads its events over accounts of one endpoint each, 5 consecutive events per account (a batch of 10 holds two accounts), so that no endpoint reaches the 10 failures in a row that disable it; a batch then writes two log pages and reads two endpoints, slightly more than a one-account batch.',
         `Batches of ${batchSize} messages (the event source's batch size in the template), fed in one after another to one warm dispatcher; its caches are warm after the first batch.`,
         'DynamoDB units: DynamoDB\'s item-size rules on the items the code writes and reads; a write costs the larger of the item before and after; transactions 2x (their index writes too); a GSI write costs the projected index entry (a moved entry: delete + put); queries are billed on the items read, rounded up once; refused conditional writes still cost their units.',
         `SQS requests: one SendMessage per queued message (the EventBridge rule's, the dispatcher's retries, a fired schedule's), one ReceiveMessage per batch (per ${BILLING_CHUNK_BYTES / 1024} KB of its bodies) and one DeleteMessageBatch per batch; the event source's empty long polls are left out.`,
