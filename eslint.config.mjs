@@ -19,6 +19,24 @@ export default tseslint.config(
     },
   },
   {
+    // The product (what `cdk deploy` ships) stands alone: tooling may import the product, never the
+    // other way round. local/ is the emulation, bench/ and chaos/ measure, cli/ is for operators.
+    files: ['lambdas/**', 'lib/**', 'bin/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(local|bench|chaos|cli)(/|$)',
+              message: 'the product (lambdas/, lib/, bin/) must not import tooling from local/, bench/, chaos/ or cli/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,5 +1,8 @@
-// Three projects: fast pure tests, CDK template tests, and tests against real services
-// (DynamoDB Local, HTTP receivers on 127.0.0.1). Only the last starts DynamoDB Local.
+// Three projects, one per layer (npm run test:unit, test:infra, test:integration; npm test runs all):
+// - unit: pure code, no cdk.out, no services: passes on a fresh clone with nothing else to do;
+// - infra: the CDK app and its synthesized template (synthesized once by the global setup);
+// - integration: real services (DynamoDB Local, the local run, HTTP receivers on 127.0.0.1),
+//   test/integration and test/e2e. Only this one starts DynamoDB Local.
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -12,7 +15,12 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/infra/global-setup.ts',
+    },
     {
       ...base,
       displayName: 'integration',

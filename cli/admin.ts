@@ -194,6 +194,9 @@ table: .local/outputs.json (the local run; --outputs FILE to choose another),
        or --stack NAME [--region R] for a deployed stack (its TableName output, via CloudFormation),
        or --table NAME [--region R] [--endpoint URL] to name the table outright`;
 
+/** The commands runAdminCommand knows; anything else is refused before the table is looked up. */
+export const ADMIN_COMMANDS: readonly string[] = ['create-account', 'create-key', 'revoke-key', 'list-accounts', 'rejected'];
+
 /** Runs one command and returns what to print; `rejected` reads `table` directly. */
 export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, table?: TableTarget): Promise<string> {
   const asJson = args.flags.get('json') === true;
@@ -243,7 +246,7 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, 
       return rejected.map(describeRejected).join('\n');
     }
     default:
-      throw new AdminError(USAGE);
+      throw new AdminError(`unknown command "${args.command}"\n${USAGE}`);
   }
 }
 
@@ -267,6 +270,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.flags.get('help') === true || args.command === undefined) {
     console.log(USAGE);
     return args.command === undefined && args.flags.get('help') !== true ? 2 : 0;
+  }
+  if (!ADMIN_COMMANDS.includes(args.command)) {
+    console.error(`unknown command "${args.command}"\n${USAGE}`);
+    return 2;
   }
   let target: TableTarget | undefined;
   try {

@@ -1,15 +1,15 @@
-// Publishes one producer event with EventBridge PutEvents (DESIGN §2, §5) and prints what
-// EventBridge answered.
+// Publishes one producer event with EventBridge PutEvents (README.md, "How producers publish") and
+// prints what EventBridge answered.
 //
 //   npm run emit -- TYPE --account ID --data JSON_OR_@FILE [--id ID] [--timestamp ISO] [--outputs FILE]
 //   npm run emit -- TYPE ... --stack NAME [--region R]
 // Bus, source, region and endpoint come from the local run's .local/outputs.json, or from a
 // deployed stack's EventBusName and EventSource outputs (CloudFormation) with --stack.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import { localOutputDir, readLocalOutputs } from '../local/outputs';
+import { localOutputDir, OUTPUTS_FILE, readLocalOutputsFile } from '../local/outputs';
 import { readStackOutputs } from './stack-outputs';
 
 export class EmitError extends Error {
@@ -97,7 +97,7 @@ function parseData(raw: string, cwd: string): unknown {
   }
 }
 
-/** The Detail document of DESIGN §2. */
+/** The Detail document producers put on the bus (README.md, "How producers publish"). */
 export function eventDetail(args: EmitArgs): string {
   return JSON.stringify({
     account_id: args.accountId,
@@ -117,8 +117,8 @@ export async function resolveTarget(args: EmitArgs, root: string, cloudFormation
     });
     return { eventBusName: outputs.EventBusName!, eventSource: outputs.EventSource!, ...(args.region ? { region: args.region } : {}) };
   }
-  const dir = args.outputsFile ? dirname(args.outputsFile) : localOutputDir(root);
-  const outputs = readLocalOutputs(dir);
+  // The file named by --outputs, whatever its name; else the local run's own.
+  const outputs = readLocalOutputsFile(args.outputsFile ?? join(localOutputDir(root), OUTPUTS_FILE));
   return { eventBusName: outputs.eventBusName, eventSource: outputs.eventSource, region: outputs.region, endpoint: outputs.awsEndpoint };
 }
 

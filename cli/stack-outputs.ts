@@ -1,6 +1,5 @@
 // A deployed stack's CloudFormation outputs (DescribeStacks), for the CLIs' `--stack NAME`
-// (README.md, "Management API"): the same commands run against the local run's
-// .local/outputs.json or these.
+// (README.md, "Deploy"): the same commands run against the local run's .local/outputs.json or these.
 // lib/webhooks-stack.ts names the outputs (TableName, EventBusName, EventSource, ApiUrl, ...).
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 

@@ -44,7 +44,11 @@ export function writeLocalOutputs(dir: string, outputs: LocalOutputs): string {
 const REQUIRED: ReadonlyArray<keyof LocalOutputs> = ['apiUrl', 'awsEndpoint', 'eventBusName', 'eventSource', 'region', 'accountId', 'apiKey'];
 
 export function readLocalOutputs(dir: string): LocalOutputs {
-  const path = join(dir, OUTPUTS_FILE);
+  return readLocalOutputsFile(join(dir, OUTPUTS_FILE));
+}
+
+/** The file itself, whatever its name (the CLIs' `--outputs FILE`). */
+export function readLocalOutputsFile(path: string): LocalOutputs {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

@@ -1,348 +1,20 @@
-// `npm start`: the whole system on this machine (DESIGN §6). Synthesizes (or reuses) the CDK
-// template and runs what it describes: DynamoDB Local with the template's tables, the AWS endpoint
-// with its queues, buses, rules and schedule groups, each Lambda function from its bundle in its
-// own processes, the SQS event source mappings, and the HTTP API routes.
+// `npm start`: the whole system on this machine, as README.md "Quick start" and local/README.md
+// describe. This file is the command only: arguments (start-args.ts), signals (stop-signals.ts),
+// and what it prints; local-run.ts starts and stops the parts.
 //
 //   npm start [-- --persist DIR] [--no-synth] [--verbose]
-//   env: PORT (3000), AWS_LOCAL_PORT (4566), LOCAL_OUTPUT_DIR (.local), RETRY_SCHEDULE_SECONDS,
-//        ALLOW_PRIVATE_ENDPOINTS (true), DELIVERY_TIMEOUT_MS, ATTEMPT_RETENTION_DAYS
-import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { ManagementStore } from '../lambdas/adapters/management-store';
-import { OffsetClock } from './aws-endpoint/clock';
-import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
-import { provisionDevAccount } from './dev-account';
-import { type DynamoDbLocal, findFreePort, startDynamoDbLocal } from './dynamodb-local';
-import { startSqsEventSource, type SqsEventSource } from './event-source-poller';
-import { type HttpApi, startHttpApi } from './http-api';
-import { createLocalLambda, type LocalLambda } from './lambda-runner';
-import { describeLocalStack, type LocalStack } from './local-stack';
-import { type LocalOutputs, localOutputDir, writeLocalOutputs } from './outputs';
-import { ensureSynthesized } from './synth';
-import { ensureTables } from './tables';
-import { readSynthesizedStack } from './template';
+import { relative, resolve } from 'node:path';
+import { visiblePrefix } from '../lambdas/api/api-keys';
+import { type LocalRun, startLocalRun } from './local-run';
+import { localOutputDir } from './outputs';
+import { functionOverridesFrom, parseStartArgs, portFrom, START_USAGE, type StartArgs } from './start-args';
+import { handleStopSignals } from './stop-signals';
 
-export interface LocalRunOptions {
-  readonly root: string;
-  readonly stackName: string;
-  readonly apiPort: number;
-  readonly awsPort: number;
-  readonly outputDir: string;
-  /** Keeps DynamoDB data, queues, schedules and the dev account here across restarts. */
-  readonly persistDir?: string;
-  /** Use cdk.out as it is, even if older than the sources. */
-  readonly skipSynth?: boolean;
-  /** The synthesized app's folder relative to root (LOCAL_CDK_OUT); default cdk.out. The bench runs its own. */
-  readonly cdkOut?: string;
-  /** Variables set on every function over the template's values. */
-  readonly functionOverrides: Readonly<Record<string, string>>;
-  /** Logs every AWS endpoint request and HTTP API request. */
-  readonly verbose?: boolean;
-  readonly print: (line: string) => void;
-  /** Aborting during start stops what has started and rejects. */
-  readonly signal?: AbortSignal;
-}
-
-export interface LocalRun {
-  readonly outputs: LocalOutputs;
-  readonly outputsPath: string;
-  readonly stack: LocalStack;
-  stop(): Promise<void>;
-}
-
-export const LOCAL_AWS_ACCOUNT_ID = '000000000000';
-/** The local endpoint accepts any credentials; these make sure no real ones are ever used. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local', sessionToken: 'local' };
-const HOST = '127.0.0.1';
-
-export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun> {
-  const say = (line: string) => options.print(`[local] ${line}`);
-  const running: Running = { functions: [], sources: [], clients: [] };
-  const stop = () => stopAll(running, say);
-  const checkpoint = () => {
-    if (options.signal?.aborted) throw new Error('start interrupted');
-  };
-
-  try {
-    const persistDir = options.persistDir ? resolve(options.persistDir) : undefined;
-    if (persistDir) mkdirSync(join(persistDir, 'dynamodb'), { recursive: true });
-    // Java takes a few seconds to start: let it boot while the template is synthesized.
-    const dynamoStarting = startDynamoDbLocal(persistDir ? { inMemory: false, dbPath: join(persistDir, 'dynamodb') } : { inMemory: true });
-    running.dynamo = dynamoStarting;
-    // Awaited below; until then a failed start must not count as an unhandled rejection.
-    dynamoStarting.catch(() => undefined);
-
-    if (options.skipSynth) say('using cdk.out as it is (--no-synth)');
-    else {
-      const synth = await ensureSynthesized({
-        root: options.root,
-        ...(options.cdkOut ? { outDir: options.cdkOut } : {}),
-        stackName: options.stackName,
-        log: say,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      checkpoint();
-      say(synth.synthesized ? `synthesized in ${(synth.durationMs / 1000).toFixed(1)} s` : 'template is up to date, not synthesizing');
-    }
-    const synthesized = readSynthesizedStack(join(options.root, options.cdkOut ?? 'cdk.out'), options.stackName);
-    const region = synthesized.region ?? process.env.AWS_REGION ?? 'us-east-1';
-    const awsEndpointUrl = `http://${HOST}:${options.awsPort}`;
-    const apiUrl = `http://${HOST}:${options.apiPort}`;
-    const stack = describeLocalStack(synthesized, { region, accountId: LOCAL_AWS_ACCOUNT_ID, awsEndpointUrl, apiUrl });
-    for (const warning of stack.warnings) say(`note: ${warning}`);
-    const notEmulated = Object.entries(stack.notEmulated).map(([type, count]) => `${type} x${count}`);
-    if (notEmulated.length > 0) say(`not emulated (AWS-side only): ${notEmulated.join(', ')}`);
-
-    const dynamo: DynamoDbLocal = await dynamoStarting;
-    checkpoint();
-    say(`DynamoDB Local ${persistDir ? `(data in ${shortPath(join(persistDir, 'dynamodb'))})` : '(in memory)'} up in ${(dynamo.startupMs / 1000).toFixed(1)} s`);
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
-    running.clients.push(dynamoClient);
-    for (const table of await ensureTables(dynamoClient, stack.tables)) {
-      say(`table ${table.tableName} ${table.created ? 'created from the template' : 'kept from --persist'}`);
-    }
-    if (stack.tables.some((table) => table.ttlAttribute)) say('note: DynamoDB Local keeps TTL settings but never expires items');
-    checkpoint();
-
-    const aws: AwsEndpoint = await startAwsEndpoint({
-      host: HOST,
-      port: options.awsPort,
-      region,
-      accountId: LOCAL_AWS_ACCOUNT_ID,
-      dynamoDbEndpoint: dynamo.endpoint,
-      queues: stack.queues.map((queue) => queue.config),
-      buses: stack.buses,
-      scheduleGroups: stack.scheduleGroups,
-      // Real time that POST /_local/clock can move ahead, so a 2-hour retry need not take 2 hours.
-      clock: new OffsetClock(),
-      ...(persistDir ? { persistFile: join(persistDir, 'aws-endpoint.json') } : {}),
-      ...(options.verbose ? { log: (line: string) => options.print(`[aws] ${line}`) } : {}),
-    }).catch((error: unknown) => {
-      throw portError(error, options.awsPort, 'AWS_LOCAL_PORT');
-    });
-    running.aws = aws;
-    checkpoint();
-
-    const functions = new Map<string, LocalLambda>();
-    for (const fn of stack.functions) {
-      const lambda = createLocalLambda({
-        functionName: fn.functionName,
-        label: fn.label,
-        arn: fn.arn,
-        codeDir: fn.codeDir,
-        handler: fn.handler,
-        runtime: fn.runtime,
-        timeoutSeconds: fn.timeoutSeconds,
-        memoryMb: fn.memoryMb,
-        logGroupName: fn.logGroupName,
-        ...(fn.reservedConcurrency !== undefined ? { maxConcurrency: fn.reservedConcurrency } : {}),
-        environment: {
-          ...fn.environment,
-          ...options.functionOverrides,
-          AWS_REGION: region,
-          AWS_DEFAULT_REGION: region,
-          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-          AWS_SESSION_TOKEN: LOCAL_CREDENTIALS.sessionToken,
-          AWS_ENDPOINT_URL: aws.url,
-        },
-        log: (line) => options.print(`[${fn.label}] ${line}`),
-      });
-      functions.set(fn.logicalId, lambda);
-      running.functions.push(lambda);
-    }
-    // Cold starts now rather than on the first event: a broken bundle or variable fails the start.
-    await Promise.all(
-      [...functions.values()].filter((lambda) => lambda.config.maxConcurrency !== 0).map((lambda) =>
-        lambda.warm().catch((error: unknown) => {
-          throw new Error(`function ${lambda.config.label} failed to initialise: ${(error as Error).message}`);
-        }),
-      ),
-    );
-    checkpoint();
-    say(`functions initialised: ${stack.functions.map((fn) => `${fn.label} (${fn.runtime} on local Node ${process.versions.node})`).join(', ')}`);
-
-    const devAccount = await provisionDevAccount(
-      new ManagementStore(dynamoClient, tableOutput(stack), 30),
-      persistDir ? join(persistDir, 'dev-account.json') : undefined,
-    );
-    checkpoint();
-    say(`dev account ${devAccount.accountId} ${devAccount.reused ? '(kept from --persist)' : 'created'}`);
-
-    const sqsClient = new SQSClient({ endpoint: aws.url, region, credentials: LOCAL_CREDENTIALS });
-    running.clients.push(sqsClient);
-    for (const mapping of stack.eventSourceMappings.filter((candidate) => candidate.enabled)) {
-      const fn = stack.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId)!;
-      const lambda = functions.get(fn.logicalId)!;
-      running.sources.push(
-        startSqsEventSource({
-          mapping: {
-            label: `${fn.label} <- ${mapping.queue.name}`,
-            queueUrl: aws.sqs.queueUrl(mapping.queue.name),
-            queueArn: mapping.queue.arn,
-            batchSize: mapping.batchSize,
-            maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
-            reportBatchItemFailures: mapping.reportBatchItemFailures,
-            ...(mapping.maximumConcurrency !== undefined ? { maximumConcurrency: mapping.maximumConcurrency } : {}),
-          },
-          client: sqsClient,
-          region,
-          invoke: (event) => lambda.invoke(event),
-          log: (line) => options.print(`[poller] ${line}`),
-        }),
-      );
-    }
-    const routeFunctions = new Map(stack.routes.map((route) => [route.routeKey, functions.get(route.functionLogicalId)!]));
-    const api: HttpApi = await startHttpApi({
-      host: HOST,
-      port: options.apiPort,
-      routes: stack.routes,
-      invoke: (event) => {
-        const lambda = routeFunctions.get(event.routeKey);
-        if (!lambda) return Promise.reject(new Error(`no integration for route ${event.routeKey}`));
-        return lambda.invoke(event);
-      },
-      ...(options.verbose ? { log: (line: string) => options.print(`[api] ${line}`) } : {}),
-    }).catch((error: unknown) => {
-      throw portError(error, options.apiPort, 'PORT');
-    });
-    running.api = api;
-    checkpoint();
-
-    const queueUrl = (name: string | undefined) => (name ? aws.sqs.queueUrl(name) : undefined);
-    const outputs: LocalOutputs = {
-      apiUrl: api.url,
-      awsEndpoint: aws.url,
-      eventBusName: requiredOutput(stack, 'EventBusName'),
-      eventSource: requiredOutput(stack, 'EventSource'),
-      region,
-      accountId: devAccount.accountId,
-      apiKey: devAccount.apiKey,
-      tableName: tableOutput(stack),
-      dispatchQueueUrl: requiredOutput(stack, 'DispatchQueueUrl'),
-      ...(stack.outputs.DispatchDeadLetterQueueName ? { dispatchDeadLetterQueueUrl: queueUrl(stack.outputs.DispatchDeadLetterQueueName) } : {}),
-      ...(stack.outputs.ScheduleGroupName ? { scheduleGroupName: stack.outputs.ScheduleGroupName } : {}),
-      stackName: stack.stackName,
-      awsAccountId: LOCAL_AWS_ACCOUNT_ID,
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-    };
-    const outputsPath = writeLocalOutputs(options.outputDir, outputs);
-    return { outputs, outputsPath, stack, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-interface Running {
-  dynamo?: Promise<DynamoDbLocal>;
-  aws?: AwsEndpoint;
-  functions: LocalLambda[];
-  sources: SqsEventSource[];
-  api?: HttpApi;
-  clients: Array<{ destroy(): void }>;
-}
-
-/**
- * Stops in an order that loses nothing silently: no new batches, no new requests, then the
- * functions (in-flight invocations fail, so their messages return after the visibility timeout),
- * then the endpoint (which saves --persist state) and DynamoDB Local.
- */
-async function stopAll(running: Running, say: (line: string) => void): Promise<void> {
-  const step = async (name: string, work: () => Promise<unknown> | undefined) => {
-    try {
-      await work();
-    } catch (error) {
-      say(`stopping ${name} failed: ${(error as Error).message}`);
-    }
-  };
-  const sourcesStopped = Promise.all(running.sources.splice(0).map((source) => source.stop()));
-  await step('HTTP API', () => running.api?.close());
-  running.api = undefined;
-  await step('functions', () => Promise.all(running.functions.splice(0).map((lambda) => lambda.close())));
-  await step('event source mappings', () => sourcesStopped);
-  for (const client of running.clients.splice(0)) client.destroy();
-  await step('AWS endpoint', () => running.aws?.close());
-  running.aws = undefined;
-  const dynamo = running.dynamo;
-  running.dynamo = undefined;
-  await step('DynamoDB Local', async () => (await dynamo?.catch(() => undefined))?.stop());
-}
-
-function requiredOutput(stack: LocalStack, name: string): string {
-  const value = stack.outputs[name];
-  if (value === undefined) throw new Error(`the stack has no output ${name}, which the local run publishes in outputs.json`);
-  return value;
-}
-
-function tableOutput(stack: LocalStack): string {
-  return requiredOutput(stack, 'TableName');
-}
-
-/** Relative to the working directory when inside it, else absolute. */
-function shortPath(path: string): string {
-  const shown = relative(process.cwd(), path);
-  return shown === '' || shown.startsWith('..') ? path : shown;
-}
-
-function portError(error: unknown, port: number, variable: string): Error {
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return new Error(`port ${port} on ${HOST} is in use: stop what holds it or set ${variable} to another port`);
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-// --- command line ----------------------------------------------------------------------------
-
-interface CliArgs {
-  persistDir?: string;
-  skipSynth: boolean;
-  verbose: boolean;
-  help: boolean;
-}
-
-const USAGE = `usage: npm start [-- --persist DIR] [--no-synth] [--verbose]
-  --persist DIR   keep DynamoDB data, queued messages, schedules and the dev account in DIR
-  --no-synth      run cdk.out as it is, even when older than the sources
-  --verbose       log every AWS endpoint and HTTP API request
-env: PORT (3000), AWS_LOCAL_PORT (4566), LOCAL_OUTPUT_DIR (.local), RETRY_SCHEDULE_SECONDS,
-     ALLOW_PRIVATE_ENDPOINTS (default true locally), DELIVERY_TIMEOUT_MS, ATTEMPT_RETENTION_DAYS
-local-only: GET/POST /_local/clock (advance the AWS endpoint's clock), GET /_local/events`;
-
-export function parseStartArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { skipSynth: false, verbose: false, help: false };
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index]!;
-    if (arg === '--persist' || arg.startsWith('--persist=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[(index += 1)];
-      if (!value) throw new Error('--persist needs a directory');
-      args.persistDir = value;
-    } else if (arg === '--no-synth') args.skipSynth = true;
-    else if (arg === '--verbose') args.verbose = true;
-    else if (arg === '--help' || arg === '-h') args.help = true;
-    else throw new Error(`unknown argument ${arg}`);
-  }
-  return args;
-}
-
-/** The variables `npm start` passes on to every function (DESIGN §6). */
-export function functionOverridesFrom(env: NodeJS.ProcessEnv): Record<string, string> {
-  const overrides: Record<string, string> = { ALLOW_PRIVATE_ENDPOINTS: env.ALLOW_PRIVATE_ENDPOINTS || 'true' };
-  if (env.RETRY_SCHEDULE_SECONDS) overrides.RETRY_SCHEDULE_SECONDS = env.RETRY_SCHEDULE_SECONDS;
-  if (env.DELIVERY_TIMEOUT_MS) overrides.DELIVERY_TIMEOUT_MS = env.DELIVERY_TIMEOUT_MS;
-  if (env.ACCOUNT_CACHE_SECONDS) overrides.ACCOUNT_CACHE_SECONDS = env.ACCOUNT_CACHE_SECONDS;
-  if (env.ATTEMPT_RETENTION_DAYS) overrides.ATTEMPT_RETENTION_DAYS = env.ATTEMPT_RETENTION_DAYS;
-  return overrides;
-}
-
-async function portFrom(value: string | undefined, fallback: number, variable: string): Promise<number> {
-  if (value === undefined || value === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${variable} must be a port number, got ${value}`);
-  return port === 0 ? findFreePort() : port;
+/** Where the key is, and its prefix to tell keys apart: never the key itself in a log line. */
+export function outputsLine(run: Pick<LocalRun, 'outputs' | 'outputsPath'>, cwd: string = process.cwd()): string {
+  const shown = relative(cwd, run.outputsPath);
+  const path = shown === '' || shown.startsWith('..') ? run.outputsPath : shown;
+  return `[local] outputs in ${path}: account ${run.outputs.accountId}, API key ${visiblePrefix(run.outputs.apiKey)}... (the full key is the file's "apiKey")`;
 }
 
 async function main(): Promise<void> {
@@ -350,38 +22,21 @@ async function main(): Promise<void> {
   // The functions run on Node 22 in Lambda; the SDK's note about this machine's Node is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  let args: CliArgs;
+  let args: StartArgs;
   try {
     args = parseStartArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${(error as Error).message}\n${START_USAGE}`);
     process.exitCode = 2;
     return;
   }
   if (args.help) {
-    print(USAGE);
+    print(START_USAGE);
     return;
   }
   const root = resolve(__dirname, '..');
-  let run: LocalRun | undefined;
-  let stopping = false;
-  const startAborted = new AbortController();
-  const shutdown = async (reason: string, code: number) => {
-    if (stopping) {
-      print(`[local] ${reason} again: exiting now`);
-      process.exit(code || 1);
-    }
-    stopping = true;
-    print(`[local] ${reason}: stopping...`);
-    // Still starting: the start itself stops what it started, then main exits.
-    if (!run) return startAborted.abort();
-    await run.stop();
-    print('[local] stopped');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-
+  const signals = handleStopSignals(print);
+  let run: LocalRun;
   try {
     run = await startLocalRun({
       root,
@@ -395,18 +50,19 @@ async function main(): Promise<void> {
       functionOverrides: functionOverridesFrom(process.env),
       verbose: args.verbose,
       print,
-      signal: startAborted.signal,
+      signal: signals.startAborted,
     });
   } catch (error) {
-    if (startAborted.signal.aborted) {
+    if (signals.startAborted.aborted) {
       print('[local] stopped');
       process.exit(0);
     }
     console.error(`[local] start failed: ${(error as Error).message}`);
     process.exit(1);
   }
+  signals.started(run);
   const { outputs } = run;
-  print(`[local] outputs in ${shortPath(run.outputsPath)}: account ${outputs.accountId}, API key ${outputs.apiKey}`);
+  print(outputsLine(run));
   print(
     `[local] ready in ${((performance.now() - started) / 1000).toFixed(1)} s: API ${outputs.apiUrl}  AWS endpoint ${outputs.awsEndpoint}` +
       `  (bus ${outputs.eventBusName}, source ${outputs.eventSource}, region ${outputs.region})`,

@@ -189,13 +189,4 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       }),
     );
   }
-
-  /** The rejected events of one day (yyyy-mm-dd), oldest first. */
-  async listRejectedEvents(day: string): Promise<RejectedEvent[]> {
-    return this.table.queryAll<RejectedEvent>({
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': keys.rejectedDay(day) },
-    });
-  }
 }

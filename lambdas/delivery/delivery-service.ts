@@ -58,7 +58,6 @@ export interface DeliveryServiceDeps {
   readonly now?: () => Date;
   /** How long an account and its endpoint list are reused (see account-directory.ts). */
   readonly accountCacheMs?: number;
-  readonly breakers?: CircuitBreakers;
 }
 
 /** One dispatch-queue message as the handler hands it over. */
@@ -117,7 +116,7 @@ export class DeliveryService {
     this.now = deps.now ?? (() => new Date());
     this.count = deps.count ?? (() => undefined);
     this.accounts = new AccountDirectory(deps.store, deps.accountCacheMs, () => this.now().getTime());
-    this.breakers = deps.breakers ?? new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
+    this.breakers = new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
   }
 
   /**

@@ -65,7 +65,8 @@ export function createRequestHandler(services: RouterServices): http.RequestList
     }
 
     const dispatch = async (): Promise<{ name: string; protocol: Protocol; result: Promise<unknown> }> => {
-      const body = await readJsonBody(request);
+      // /_local/ takes JSON whatever the content type says: `curl -d` sends it as a form.
+      const body = await readJsonBody(request, isLocalControlPath(url.pathname));
       if (target) {
         const separator = target.indexOf('.');
         const prefix = separator > 0 ? target.slice(0, separator) : target;
@@ -128,7 +129,7 @@ function isFormEncoded(request: http.IncomingMessage): boolean {
   return (headerValue(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+async function readJsonBody(request: http.IncomingMessage, anyContentType = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -137,7 +138,7 @@ async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '' || isFormEncoded(request)) return {};
+  if (text.trim() === '' || (isFormEncoded(request) && !anyContentType)) return {};
   try {
     return JSON.parse(text);
   } catch {

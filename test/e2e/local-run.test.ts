@@ -1,7 +1,9 @@
 // The local run end to end, driven only through its public surfaces: PutEvents with the AWS SDK
 // (and the emit CLI) at the AWS endpoint, the management API over HTTP with the dev API key, and
-// real receivers on 127.0.0.1 that verify signatures like the guide. Ends with SIGTERM and a
-// check that no child process (Java, Lambda environments) is left behind.
+// real receivers on 127.0.0.1 that verify signatures like the guide. Checks that no line the run
+// prints (its own, the AWS endpoint's and HTTP API's with --verbose, the functions' logs) holds the
+// API key or an endpoint secret. Ends with SIGTERM and a check that no child process (Java, Lambda
+// environments) is left behind.
 import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ describe('local run (npm start) end to end', () => {
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
-    run = await startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS + 5_000);
+    run = await startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS + 5_000, ['--verbose']);
     console.log(`local run ready in ${(run.readyMs / 1000).toFixed(1)} s`);
     events = new EventBridgeClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   }, READY_LIMIT_MS + 10_000);
@@ -189,6 +191,44 @@ describe('local run (npm start) end to end', () => {
     } finally {
       example.kill('SIGTERM');
     }
+  });
+
+  it('prints where the API key is, and never the key, an endpoint secret or an Authorization value', async () => {
+    const apiKey = run.outputs.apiKey;
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const created = await api('POST', '/v1/endpoints', { url: receiver.url, events: ['conversion'], description: 'secrets stay out of logs' });
+    expect(created.status).toBe(201);
+    const endpointId = created.body.id as string;
+    receiver.secret = created.body.secret as string;
+    const shown = await api('GET', `/v1/endpoints/${endpointId}/secret`);
+    expect(shown.body.secret).toBe(receiver.secret);
+    const rotated = await api('POST', `/v1/endpoints/${endpointId}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    receiver.secret = rotated.body.secret as string;
+    const sent = await api('POST', `/v1/endpoints/${endpointId}/test`, { event: 'conversion' });
+    expect(sent.status).toBe(200);
+    await receiver.waitFor((hook) => hook.headers['x-georedir-test'] === 'true', 10_000);
+    // A wrong key is logged as a failed request too: it must not show either.
+    const wrongKey = `${apiKey.slice(0, -4)}zzzz`;
+    const refused = await fetch(`${run.outputs.apiUrl}/v1/endpoints`, { headers: { authorization: `Bearer ${wrongKey}` } });
+    expect(refused.status).toBe(401);
+    // Let the functions' log lines of these requests reach the run's output.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const outputsLines = run.lines.filter((line) => line.startsWith('[local] outputs in '));
+    expect(outputsLines).toEqual([expect.stringContaining(`${join(run.outputDir, 'outputs.json')}: account ${run.outputs.accountId}, API key ${apiKey.slice(0, 12)}...`)]);
+    // The verbose run logged the requests above: the check below looks at lines that exist.
+    expect(run.lines.some((line) => line.includes(`/v1/endpoints/${endpointId}/test`))).toBe(true);
+    const secrets = {
+      'API key': apiKey.slice(12),
+      'wrong API key': wrongKey.slice(12),
+      'endpoint secret': (created.body.secret as string).replace(/^whsec_/, ''),
+      'rotated endpoint secret': receiver.secret.replace(/^whsec_/, ''),
+    };
+    const leaks = Object.entries(secrets).flatMap(([what, secret]) => run.lines.filter((line) => line.includes(secret)).map((line) => `${what}: ${line}`));
+    expect(leaks).toEqual([]);
+    expect(run.lines.filter((line) => /bearer\s+grw_/i.test(line))).toEqual([]);
   });
 
   it('stops everything on SIGTERM, leaving no child or Java process behind', async () => {

@@ -20,12 +20,13 @@ export interface LocalRunProcess {
 
 export const repositoryRoot = resolve(__dirname, '..', '..', '..');
 
-export async function startLocalRunProcess(env: Record<string, string>, readyTimeoutMs: number): Promise<LocalRunProcess> {
+/** `args` go to `npm start` (e.g. `--verbose`). */
+export async function startLocalRunProcess(env: Record<string, string>, readyTimeoutMs: number, args: readonly string[] = []): Promise<LocalRunProcess> {
   const outputDir = mkdtempSync(join(tmpdir(), 'georedir-local-run-'));
   // Nothing of this test process (AWS settings, loader flags) may leak into the local run.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'local', 'start.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'local', 'start.ts'), ...args], {
     cwd: repositoryRoot,
     env: {
       ...inherited,

@@ -74,7 +74,7 @@ it('would notice an invalid document', async () => {
 it('documents every served route and nothing else', () => {
   const served = servedRoutes().map((route) => `${route.method} ${route.path}`);
   expect(documentedOperations().sort()).toEqual([...served].sort());
-  // The DESIGN §5 routes, by name.
+  // The routes the README lists under "Management API", by name.
   expect(documentedOperations()).toEqual(
     expect.arrayContaining([
       'GET /v1/event-types',

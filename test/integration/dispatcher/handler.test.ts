@@ -3,8 +3,8 @@
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { listRejectedEventsOfDay } from '../../../cli/rejected-events';
 import { deliveryFromItem } from '../../../lambdas/adapters/delivery-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
@@ -27,7 +27,6 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 let table: TestTable;
 let aws: AwsEndpoint;
-let store: DynamoDbDeliveryStore;
 let management: ManagementStore;
 let handler: Handler;
 let queueArn: string;
@@ -62,7 +61,6 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   management = new ManagementStore(table.client, table.tableName, 30);
-  store = new DynamoDbDeliveryStore(management.table);
   ({ handler } = await import('../../../lambdas/dispatcher/handler'));
 });
 
@@ -173,7 +171,7 @@ test('events of an unknown account, or of one whose plan has no webhooks, are re
     context,
   );
   expect(result.batchItemFailures).toEqual([]);
-  const reasons = (await store.listRejectedEvents(new Date().toISOString().slice(0, 10))).map((entry) => entry.reason);
+  const reasons = (await listRejectedEventsOfDay(table.client, table.tableName, new Date().toISOString().slice(0, 10))).map((entry) => entry.reason);
   expect(reasons).toContain('webhooks are not in the plan of account acct_no_webhooks');
   expect(reasons).toContain('unknown account acct_never_created');
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -195,7 +193,7 @@ test('an invalid event is rejected with a reason and never delivered', async () 
   const bad = JSON.stringify(eventBridgeEnvelope('click', { account_id: 'acct_invalid', data: { ...CLICK, link_id: 'forty-two' } }));
   const result = await handler(sqsEvent([bad], queueArn), context);
   expect(result.batchItemFailures).toEqual([]);
-  const rejected = await store.listRejectedEvents(new Date().toISOString().slice(0, 10));
+  const rejected = await listRejectedEventsOfDay(table.client, table.tableName, new Date().toISOString().slice(0, 10));
   expect(rejected.some((entry) => entry.reason.includes('link_id'))).toBe(true);
   expect(receiver.received).toHaveLength(0);
 });

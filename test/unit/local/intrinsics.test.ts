@@ -1,8 +1,6 @@
-// Intrinsic functions on hand-written values, then on every value of the real synthesized template.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// Intrinsic functions on hand-written values (test/infra/local/intrinsics.test.ts runs them on the
+// synthesized template).
 import { IntrinsicError, IntrinsicResolver } from '../../../local/intrinsics';
-import { readSynthesizedStack } from '../../../local/template';
 
 const resolver = (conditions: Record<string, unknown> = {}) =>
   new IntrinsicResolver({
@@ -64,32 +62,5 @@ describe('IntrinsicResolver', () => {
     );
     expect(() => resolver().resolve({ Ref: 'Missing' })).toThrow('no Missing');
     expect(() => resolver().resolveString({ 'Fn::GetAZs': '' }, 'Name')).toThrow('Name must resolve to a string');
-  });
-});
-
-describe('IntrinsicResolver on the synthesized template', () => {
-  const cdkOut = join(__dirname, '..', '..', '..', 'cdk.out');
-
-  it('resolves every resource property and output without leaving an intrinsic behind', () => {
-    if (!existsSync(join(cdkOut, 'manifest.json'))) throw new Error('cdk.out is missing: run `npm run synth:quiet` first');
-    const { template } = readSynthesizedStack(cdkOut, 'GeoRedirWebhooks');
-    const r = new IntrinsicResolver({
-      ref: (logicalId) => {
-        if (template.Resources[logicalId]) return `ref:${logicalId}`;
-        const parameter = template.Parameters?.[logicalId];
-        if (parameter) return String(parameter.Default);
-        throw new IntrinsicError(`no ${logicalId}`);
-      },
-      getAtt: (logicalId, attribute) => {
-        if (!template.Resources[logicalId]) throw new IntrinsicError(`no ${logicalId}`);
-        return `att:${logicalId}.${attribute}`;
-      },
-      pseudoParameters: { 'AWS::Region': 'us-east-1', 'AWS::AccountId': '000000000000', 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'GeoRedirWebhooks' },
-      conditions: template.Conditions,
-      mappings: template.Mappings,
-    });
-    const resolved = r.resolve({ Resources: template.Resources, Outputs: template.Outputs });
-    const leftovers = JSON.stringify(resolved).match(/"(Ref|Fn::[A-Za-z]+)":/g) ?? [];
-    expect(leftovers).toEqual([]);
   });
 });

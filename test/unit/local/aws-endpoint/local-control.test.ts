@@ -81,6 +81,16 @@ describe('local control requests (/_local/)', () => {
     expect((await control('GET', '/_local/nothing')).status).toBe(404);
   });
 
+  it('takes a JSON body sent without a content type, or as curl -d sends it (form-encoded)', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${endpoint.url}/_local/clock`, { method: 'POST', headers, body: new TextEncoder().encode('{"advanceSeconds":1}') });
+    const bare = await post({});
+    expect(bare.status).toBe(200);
+    const curlDefault = await post({ 'content-type': 'application/x-www-form-urlencoded' });
+    expect(curlDefault.status).toBe(200);
+    expect(((await curlDefault.json()) as { offsetSeconds: number }).offsetSeconds).toBeGreaterThanOrEqual(((await bare.json()) as { offsetSeconds: number }).offsetSeconds + 0.9);
+  });
+
   it('lists accepted events with the rules they matched, also those no rule matched', async () => {
     await clients.events.send(
       new PutEventsCommand({

@@ -2,13 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constructLabel, readSynthesizedStack, resourcesOfType, TemplateError } from '../../../local/template';
-
-const cdkOut = join(__dirname, '..', '..', '..', 'cdk.out');
-
-function synthesized() {
-  if (!existsSync(join(cdkOut, 'manifest.json'))) throw new Error('cdk.out is missing: run `npm run synth:quiet` first');
-  return readSynthesizedStack(cdkOut, 'GeoRedirWebhooks');
-}
+import { cdkOut, synthesizedStack as synthesized } from '../synthesized';
 
 describe('readSynthesizedStack', () => {
   it('finds the stack template through the cloud assembly manifest', () => {

@@ -1,4 +1,10 @@
+// The admin CLI's command line: options, and the command itself, refused before any table is read.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AdminError, parseArgs } from '../../../cli/admin';
+
+const repositoryRoot = join(__dirname, '..', '..', '..');
 
 describe('parseArgs', () => {
   it('reads the command, values (spaced or with =) and switches', () => {
@@ -13,4 +19,12 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['create-key', '--account'])).toThrow('--account needs a value');
     expect(() => parseArgs(['create-key', 'revoke-key'])).toThrow('unexpected argument revoke-key');
   });
+
+  it('names an unknown command and exits non-zero, without looking for a table', async () => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/admin.ts', 'frobnicate', '--outputs', 'no-such-file.json'], {
+      cwd: repositoryRoot,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^unknown command "frobnicate"\nusage: admin <command>/) });
+  }, 30_000);
 });

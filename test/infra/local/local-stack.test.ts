@@ -1,24 +1,18 @@
 // The synthesized template read as a local deployment: names, URLs and ARNs agree with the local
 // AWS endpoint's engines, functions get their template environment resolved to local resources,
 // and what the local run cannot honour fails at start with a clear message.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqsEngine } from '../../../local/aws-endpoint/sqs';
 import { describeLocalStack, type LocalEnvironment, type LocalStack } from '../../../local/local-stack';
-import { readSynthesizedStack, type SynthesizedStack } from '../../../local/template';
+import type { SynthesizedStack } from '../../../local/template';
+import { cdkOut, synthesizedStack as synthesized } from '../synthesized';
 
-const cdkOut = join(__dirname, '..', '..', '..', 'cdk.out');
 const environment: LocalEnvironment = {
   region: 'us-east-1',
   accountId: '000000000000',
   awsEndpointUrl: 'http://127.0.0.1:4566',
   apiUrl: 'http://127.0.0.1:3000',
 };
-
-function synthesized(): SynthesizedStack {
-  if (!existsSync(join(cdkOut, 'manifest.json'))) throw new Error('cdk.out is missing: run `npm run synth:quiet` first');
-  return readSynthesizedStack(cdkOut, 'GeoRedirWebhooks');
-}
 
 /** A copy of the real stack with one resource's properties changed. */
 function withChange(stack: SynthesizedStack, type: string, change: (properties: Record<string, unknown>) => void): SynthesizedStack {
