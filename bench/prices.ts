@@ -1,25 +1,33 @@
-// Public on-demand list prices (us-east-1, USD) the cost estimate uses. Those quoted in
-// /work/shared/DESIGN.md §7 are marked so; the rest are AWS's published list prices that §7 does
-// not spell out. Free tiers are ignored. Change them here; results/latest.json records them.
-export const PRICES = {
-  /** DESIGN §7: "DynamoDB $0.625/M per 1 KB write" (on-demand write request units). */
-  dynamoDbPerMillionWriteUnits: 0.625,
-  /** AWS list price, on-demand read request units (one per 4 KB strongly consistent read). */
-  dynamoDbPerMillionReadUnits: 0.125,
-  /** AWS list price, standard queue, per request (each 64 KB chunk of a payload is one request). */
-  sqsPerMillionRequests: 0.4,
-  /** DESIGN §7: "PutEvents $1.00/M". */
-  eventBridgePerMillionPutEvents: 1.0,
-  /** DESIGN §7: "invocations $1.00/M" (CreateSchedule itself is free). */
-  schedulerPerMillionInvocations: 1.0,
-  /** AWS list price, Lambda requests. */
-  lambdaPerMillionRequests: 0.2,
-  /** AWS list price, Lambda duration on x86, per GB-second. */
-  lambdaPerGbSecond: 0.0000166667,
+// List prices the cost figures use: AWS us-east-1, on-demand, USD, free tiers ignored.
+// Source: the AWS pricing pages named on each line, as published; recorded 2026-11-28.
+// Change them here; the bench prints and records the ones it used.
+export const PRICES_SOURCE = {
+  recordedOn: '2026-11-28',
+  region: 'us-east-1',
+  pages: [
+    'https://aws.amazon.com/lambda/pricing/',
+    'https://aws.amazon.com/sqs/pricing/',
+    'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    'https://aws.amazon.com/eventbridge/pricing/',
+  ],
 } as const;
 
-/** The dispatcher's memory size in the stack: 256 MB. */
-export const LAMBDA_MEMORY_GB = 256 / 1024;
+export const PRICES = {
+  /** aws.amazon.com/lambda/pricing: requests, any architecture. */
+  lambdaPerMillionRequests: 0.2,
+  /** aws.amazon.com/lambda/pricing: duration on Arm (Graviton2), first 7.5 billion GB-s a month. The functions are arm64. */
+  lambdaArmPerGbSecond: 0.0000133334,
+  /** aws.amazon.com/sqs/pricing: standard queue, per request; every 64 KB chunk of a payload is one request. */
+  sqsPerMillionRequests: 0.4,
+  /** aws.amazon.com/dynamodb/pricing/on-demand: write request units (1 KB each; 2 per KB in a transaction). */
+  dynamoDbPerMillionWriteUnits: 0.625,
+  /** aws.amazon.com/dynamodb/pricing/on-demand: read request units (4 KB strongly consistent, 8 KB eventually). */
+  dynamoDbPerMillionReadUnits: 0.125,
+  /** aws.amazon.com/eventbridge/pricing: custom events published with PutEvents, per 64 KB chunk. */
+  eventBridgePerMillionEvents: 1.0,
+  /** aws.amazon.com/eventbridge/pricing (Scheduler): scheduled invocations; the API calls are free. */
+  schedulerPerMillionInvocations: 1.0,
+} as const;
 
-/** Lambda gives a function CPU in proportion to its memory: 1,769 MB is one full vCPU (AWS docs). */
-export const LAMBDA_VCPU_SHARE = 256 / 1769;
+/** SQS and EventBridge bill each 64 KB chunk of a request's payload as one request or event. */
+export const BILLING_CHUNK_BYTES = 64 * 1024;

@@ -31,6 +31,8 @@ export interface LocalRunOptions {
   readonly persistDir?: string;
   /** Use cdk.out as it is, even if older than the sources. */
   readonly skipSynth?: boolean;
+  /** The synthesized app's folder relative to root (LOCAL_CDK_OUT); default cdk.out. The bench runs its own. */
+  readonly cdkOut?: string;
   /** Variables set on every function over the template's values. */
   readonly functionOverrides: Readonly<Record<string, string>>;
   /** Logs every AWS endpoint request and HTTP API request. */
@@ -73,6 +75,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     else {
       const synth = await ensureSynthesized({
         root: options.root,
+        ...(options.cdkOut ? { outDir: options.cdkOut } : {}),
         stackName: options.stackName,
         log: say,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -80,7 +83,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       checkpoint();
       say(synth.synthesized ? `synthesized in ${(synth.durationMs / 1000).toFixed(1)} s` : 'template is up to date, not synthesizing');
     }
-    const synthesized = readSynthesizedStack(join(options.root, 'cdk.out'), options.stackName);
+    const synthesized = readSynthesizedStack(join(options.root, options.cdkOut ?? 'cdk.out'), options.stackName);
     const region = synthesized.region ?? process.env.AWS_REGION ?? 'us-east-1';
     const awsEndpointUrl = `http://${HOST}:${options.awsPort}`;
     const apiUrl = `http://${HOST}:${options.apiPort}`;

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       outputDir: localOutputDir(root),
       ...(args.persistDir ? { persistDir: args.persistDir } : {}),
       skipSynth: args.skipSynth,
+      ...(process.env.LOCAL_CDK_OUT ? { cdkOut: process.env.LOCAL_CDK_OUT } : {}),
       functionOverrides: functionOverridesFrom(process.env),
       verbose: args.verbose,
       print,

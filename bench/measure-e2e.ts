@@ -1,0 +1,81 @@
+// End-to-end latency, PutEvents to receiver, through the local run (`npm start` in a child
+// process on free ports) built from the bench's template, whose dispatcher batching window is 0.
+// Events are published one at a time, each after the previous one arrived.
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { startLocalRunProcess } from '../test/e2e/support/local-run-process';
+import { startBenchReceiver } from './receiver';
+import { eventMessageBody } from './scenario';
+import { BENCH_CDK_OUT, type BenchStack } from './stack';
+
+export interface E2eOptions {
+  readonly events: number;
+  readonly warmUp: number;
+}
+
+export interface E2eResult {
+  readonly events: number;
+  readonly batchingWindowSeconds: number;
+  readonly latenciesMs: number[];
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly localRunReadyMs: number;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+export async function measureE2e(stack: BenchStack, options: E2eOptions): Promise<E2eResult> {
+  const arrivals = new Map<string, (at: number) => void>();
+  const receiver = await startBenchReceiver({ latencyMs: 0 });
+  receiver.onBody = (body) => {
+    const clickId = (JSON.parse(body) as { data?: { click_id?: string } }).data?.click_id;
+    if (clickId) arrivals.get(clickId)?.(performance.now());
+  };
+  const local = await startLocalRunProcess({ LOCAL_CDK_OUT: BENCH_CDK_OUT }, 240_000);
+  const eventBridge = new EventBridgeClient({
+    endpoint: local.outputs.awsEndpoint,
+    region: local.outputs.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const { apiUrl, apiKey, accountId, eventBusName, eventSource } = local.outputs;
+    const response = await fetch(`${apiUrl}/v1/endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: receiver.url, events: ['click'] }),
+    });
+    if (response.status !== 201) throw new Error(`bench e2e: endpoint registration answered ${response.status}: ${await response.text()}`);
+
+    const latenciesMs: number[] = [];
+    for (let index = 0; index < options.warmUp + options.events; index += 1) {
+      const detail = (JSON.parse(eventMessageBody(accountId)) as { detail: { data: { click_id: string } } }).detail;
+      const clickId = detail.data.click_id;
+      const arrived = new Promise<number>((resolve, reject) => {
+        arrivals.set(clickId, resolve);
+        setTimeout(() => reject(new Error(`bench e2e: event ${clickId} did not arrive within 15 s`)), 15_000).unref();
+      });
+      const sentAt = performance.now();
+      await eventBridge.send(
+        new PutEventsCommand({ Entries: [{ EventBusName: eventBusName, Source: eventSource, DetailType: 'click', Detail: JSON.stringify(detail) }] }),
+      );
+      const at = await arrived;
+      arrivals.delete(clickId);
+      if (index >= options.warmUp) latenciesMs.push(at - sentAt);
+    }
+    return {
+      events: latenciesMs.length,
+      batchingWindowSeconds: stack.eventSource.maximumBatchingWindowSeconds,
+      latenciesMs,
+      p50Ms: percentile(latenciesMs, 50),
+      p99Ms: percentile(latenciesMs, 99),
+      localRunReadyMs: local.readyMs,
+    };
+  } finally {
+    eventBridge.destroy();
+    await local.stop();
+    await receiver.close();
+  }
+}

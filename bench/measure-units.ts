@@ -1,0 +1,276 @@
+// AWS work and cost per delivery, and the busiest partition keys at volume, measured by running
+// deliveries through the real dispatcher code path over the in-process AWS stub: every DynamoDB
+// read and write unit is counted from the requests the code makes (item sizes by DynamoDB's rules,
+// transactions at 2x, index writes by projection) and booked to the partition key it lands on.
+import type { EventType } from '../lambdas/domain/event-catalogue';
+import { BILLING_CHUNK_BYTES, PRICES } from './prices';
+import { startBenchReceiver, type BenchReceiver } from './receiver';
+import { createWorld, eventMessageBody, runUntilDone, type BatchRun, type World } from './scenario';
+import type { BenchStack } from './stack';
+
+export interface UnitsOptions {
+  /** Events per path (one endpoint: as many deliveries). */
+  readonly events: number;
+  /** Events per hot-key scenario: enough batches that a random shard choice evens out. */
+  readonly hotKeyEvents: number;
+  /** Delay of every stubbed AWS answer, a stand-in for the round trip, for the Lambda duration. */
+  readonly awsLatencyMs: number;
+  /** How long the receivers take to answer, for the Lambda duration. */
+  readonly receiverLatencyMs: number;
+}
+
+export interface CostSplit {
+  lambda: number;
+  sqs: number;
+  dynamodb: number;
+  eventBridge: number;
+  scheduler: number;
+  total: number;
+}
+
+/** What one delivery path makes AWS do, per successful delivery. */
+export interface PathUsage {
+  readonly label: string;
+  readonly events: number;
+  readonly deliveries: number;
+  readonly perDelivery: {
+    writeUnits: number;
+    readUnits: number;
+    dynamoRequests: Record<string, number>;
+    lambdaInvocations: number;
+    lambdaGbSeconds: number;
+    sqsRequests: number;
+    putEvents: number;
+    schedulerInvocations: number;
+  };
+  /** Write and read units by DynamoDB operation, per delivery. */
+  readonly unitsByOperation: Record<string, { write: number; read: number }>;
+  /** Calls the dispatcher made to SQS, Scheduler and EventBridge, in total. */
+  readonly serviceCalls: Record<string, number>;
+  readonly meanBatchMs: number;
+  readonly costPerMillionDeliveries: CostSplit;
+}
+
+export interface KeyLoad {
+  readonly target: string;
+  readonly partitionKey: string;
+  readonly writesPerSecond: number;
+  readonly readsPerSecond: number;
+}
+
+export interface HotKeyScenario {
+  readonly label: string;
+  readonly description: string;
+  /** Deliveries (a) or events (b) per second the per-unit figures are scaled to. */
+  readonly ratePerSecond: number;
+  readonly rateUnit: 'deliveries' | 'events';
+  readonly measured: { events: number; deliveries: number };
+  readonly busiestWrites: KeyLoad;
+  readonly busiestReads: KeyLoad;
+  /** The five busiest keys by writes, then reads. */
+  readonly topKeys: KeyLoad[];
+}
+
+export interface UnitsResult {
+  readonly clean: PathUsage;
+  readonly fanout4: PathUsage;
+  readonly retried: PathUsage;
+  readonly hotKeys: HotKeyScenario[];
+  readonly meanDeliveryBodyBytes: number;
+  readonly batchSize: number;
+  readonly lambdaMemoryMb: number;
+  readonly options: UnitsOptions;
+  readonly assumptions: string[];
+}
+
+const chunks = (bytes: number): number => Math.max(1, Math.ceil(bytes / BILLING_CHUNK_BYTES));
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+export async function measureUnits(stack: BenchStack, options: UnitsOptions): Promise<UnitsResult> {
+  const batchSize = stack.eventSource.batchSize;
+  const memoryMb = stack.dispatcher.memoryMb;
+  const receivers: BenchReceiver[] = [];
+  const receiver = async (failAttempts = 0) => {
+    const started = await startBenchReceiver({ latencyMs: options.receiverLatencyMs, failAttempts });
+    receivers.push(started);
+    return started;
+  };
+  try {
+    const clean = await receiver();
+    const flaky = await receiver(1);
+
+    const path = async (label: string, url: string, endpoints: number, accounts = 1) => {
+      const world = await createWorld(stack, { latencyMs: options.awsLatencyMs });
+      try {
+        const accountIds = Array.from({ length: accounts }, (_, index) => `acct_bench${index}`);
+        for (const accountId of accountIds) await world.seedAccount(accountId, Array.from({ length: endpoints }, () => ({ url, events: ['*'] })));
+        world.stub.resetCounts();
+        const events = Math.ceil(options.events / endpoints);
+        // Each account's events next to each other in the queue, as one busy producer would put them.
+        const perAccount = Math.ceil(events / accounts);
+        const bodies = Array.from({ length: events }, (_, index) => eventMessageBody(accountIds[Math.floor(index / perAccount)]!));
+        const run = await runUntilDone(world, bodies, batchSize);
+        return usageOf(label, world, run, events, memoryMb);
+      } finally {
+        await world.close();
+      }
+    };
+    const cleanUsage = await path('clean, 1 endpoint', clean.url, 1);
+    const meanDeliveryBodyBytes = clean.bodyBytes() / Math.max(1, sum([...clean.answered.values()]));
+    const fanout4 = await path('clean, 4 endpoints per event', clean.url, 4);
+    // Spread over accounts so no endpoint sees 10 failures in a row (that would disable it).
+    const retried = await path('1 failure then success, 1 endpoint', flaky.url, 1, Math.ceil(options.events / 5));
+
+    // (a) one endpoint, 5,000 deliveries/s: the clean path's ledger, scaled.
+    const hotA = await hotKeyRun(stack, clean.url, options, {
+      label: 'a',
+      description: 'one endpoint, batches of 10 messages all for it',
+      ratePerSecond: 5_000,
+      rateUnit: 'deliveries',
+      types: ['click'],
+    });
+    // (b) one account, 4 endpoints each on its own event type, 10,000 events/s spread evenly.
+    const hotB = await hotKeyRun(stack, clean.url, options, {
+      label: 'b',
+      description: 'one account, 4 endpoints each subscribed to a different event type, events spread evenly over the 4 types',
+      ratePerSecond: 10_000,
+      rateUnit: 'events',
+      types: ['click', 'conversion', 'link.created', 'link.updated'],
+    });
+
+    return {
+      clean: cleanUsage,
+      fanout4,
+      retried,
+      hotKeys: [hotA, hotB],
+      meanDeliveryBodyBytes,
+      batchSize,
+      lambdaMemoryMb: memoryMb,
+      options,
+      assumptions: [
+        'The retried path spreads its events over accounts of one endpoint each, 5 consecutive events per account (a batch of 10 holds two accounts), so that no endpoint reaches the 10 failures in a row that disable it; a batch then writes two log pages and reads two endpoints, slightly more than a one-account batch.',
+        `Batches of ${batchSize} messages (the event source's batch size in the template), fed in one after another to one warm dispatcher; its caches are warm after the first batch.`,
+        'DynamoDB units: DynamoDB\'s item-size rules on the items the code writes and reads; a write costs the larger of the item before and after; transactions 2x (their index writes too); a GSI write costs the projected index entry (a moved entry: delete + put); queries are billed on the items read, rounded up once; refused conditional writes still cost their units.',
+        `SQS requests: one SendMessage per queued message (the EventBridge rule's, the dispatcher's retries, a fired schedule's), one ReceiveMessage per batch (per ${BILLING_CHUNK_BYTES / 1024} KB of its bodies) and one DeleteMessageBatch per batch; the event source's empty long polls are left out.`,
+        'EventBridge: one PutEvents entry per producer event (plus any the dispatcher puts); Scheduler: one invocation per schedule created.',
+        `Lambda: one request per batch; GB-s = batch wall time (rounded up to 1 ms) x ${memoryMb} MB, with every AWS answer delayed ${options.awsLatencyMs} ms and receivers answering in ${options.receiverLatencyMs} ms (Lambda bills the wait).`,
+        `Hot keys: units booked per partition key (table pk; for a GSI the index partition key of the entry written) over ${options.hotKeyEvents} events, per delivery (a) or event (b), times the rate. DynamoDB's per-partition limits are 1,000 write units/s and 3,000 read units/s.`,
+        'Hot keys, time-based work: what the dispatcher does per interval rather than per message (cache reloads every few seconds, the endpoint\'s lastSuccessAt refreshed at most once a minute) is spread here over a run of a few seconds in one process, so per delivery it is overstated; at volume it scales with the number of warm dispatchers, not with the rate.',
+      ],
+    };
+  } finally {
+    for (const started of receivers) await started.close();
+  }
+}
+
+function usageOf(label: string, world: World, run: BatchRun, events: number, memoryMb: number): PathUsage {
+  const deliveries = world.metrics.get('DeliveriesSucceeded') ?? 0;
+  if (deliveries === 0) throw new Error(`bench: ${label}: no delivery succeeded`);
+  const per = (value: number) => value / deliveries;
+  const ledger = world.stub.dynamodb.ledger;
+  const writeUnits = sum(ledger.filter((entry) => entry.kind === 'write').map((entry) => entry.units));
+  const readUnits = sum(ledger.filter((entry) => entry.kind === 'read').map((entry) => entry.units));
+  const unitsByOperation: Record<string, { write: number; read: number }> = {};
+  for (const entry of ledger) {
+    const row = (unitsByOperation[entry.operation] ??= { write: 0, read: 0 });
+    row[entry.kind] += entry.units / deliveries;
+  }
+  const serviceCalls: Record<string, number> = {};
+  let dispatcherSqs = 0;
+  let scheduled = 0;
+  let putEvents = 0;
+  for (const call of world.stub.calls) {
+    const name = `${call.service}.${call.operation}`;
+    serviceCalls[name] = (serviceCalls[name] ?? 0) + 1;
+    const bytes = sum(call.payloads.map((payload) => Buffer.byteLength(payload)));
+    if (call.service === 'sqs') dispatcherSqs += chunks(bytes);
+    if (call.service === 'scheduler' && call.operation === 'CreateSchedule') {
+      scheduled += 1;
+      dispatcherSqs += chunks(bytes); // the schedule's own SendMessage when it fires
+    }
+    if (call.service === 'eventBridge') putEvents += sum(call.payloads.map((payload) => chunks(Buffer.byteLength(payload))));
+  }
+  const ingressSqs = sum(run.messageBytes.slice(0, events).map(chunks));
+  const pollingSqs = sum(run.batchBytes.map(chunks)) + run.invocations;
+  const dynamoRequests = Object.fromEntries([...world.stub.dynamoRequests].map(([operation, count]) => [operation, per(count)]));
+  const gbSeconds = sum(run.wallMs.map((ms) => Math.ceil(ms))) / 1000 * (memoryMb / 1024);
+  const perDelivery = {
+    writeUnits: per(writeUnits),
+    readUnits: per(readUnits),
+    dynamoRequests,
+    lambdaInvocations: per(run.invocations),
+    lambdaGbSeconds: per(gbSeconds),
+    sqsRequests: per(ingressSqs + pollingSqs + dispatcherSqs),
+    putEvents: per(events + putEvents),
+    schedulerInvocations: per(scheduled),
+  };
+  return {
+    label,
+    events,
+    deliveries,
+    perDelivery,
+    unitsByOperation,
+    serviceCalls,
+    meanBatchMs: sum(run.wallMs) / run.wallMs.length,
+    costPerMillionDeliveries: costPerMillion(perDelivery),
+  };
+}
+
+export function costPerMillion(usage: PathUsage['perDelivery']): CostSplit {
+  const million = 1e6;
+  const split = {
+    lambda: usage.lambdaInvocations * PRICES.lambdaPerMillionRequests + usage.lambdaGbSeconds * million * PRICES.lambdaArmPerGbSecond,
+    sqs: usage.sqsRequests * PRICES.sqsPerMillionRequests,
+    dynamodb: usage.writeUnits * PRICES.dynamoDbPerMillionWriteUnits + usage.readUnits * PRICES.dynamoDbPerMillionReadUnits,
+    eventBridge: usage.putEvents * PRICES.eventBridgePerMillionEvents,
+    scheduler: usage.schedulerInvocations * PRICES.schedulerPerMillionInvocations,
+  };
+  return { ...split, total: sum(Object.values(split)) };
+}
+
+async function hotKeyRun(
+  stack: BenchStack,
+  url: string,
+  options: UnitsOptions,
+  scenario: { label: string; description: string; ratePerSecond: number; rateUnit: 'deliveries' | 'events'; types: EventType[] },
+): Promise<HotKeyScenario> {
+  const world = await createWorld(stack);
+  try {
+    const accountId = `acct_hot_${scenario.label}`;
+    await world.seedAccount(accountId, scenario.types.map((type) => ({ url, events: [type] })));
+    world.stub.resetCounts();
+    // Round-robin over the types, so every batch mixes them as an even spread would.
+    const bodies = Array.from({ length: options.hotKeyEvents }, (_, index) => eventMessageBody(accountId, scenario.types[index % scenario.types.length]));
+    await runUntilDone(world, bodies, stack.eventSource.batchSize);
+    const deliveries = world.metrics.get('DeliveriesSucceeded') ?? 0;
+    const per = scenario.rateUnit === 'deliveries' ? deliveries : bodies.length;
+    const loads = new Map<string, { target: string; partitionKey: string; write: number; read: number }>();
+    for (const entry of world.stub.dynamodb.ledger) {
+      const id = `${entry.target}\u0000${entry.partitionKey}`;
+      const load = loads.get(id) ?? { target: entry.target, partitionKey: entry.partitionKey, write: 0, read: 0 };
+      load[entry.kind] += entry.units;
+      loads.set(id, load);
+    }
+    const scaled: KeyLoad[] = [...loads.values()].map((load) => ({
+      target: load.target,
+      partitionKey: load.partitionKey,
+      writesPerSecond: (load.write / per) * scenario.ratePerSecond,
+      readsPerSecond: (load.read / per) * scenario.ratePerSecond,
+    }));
+    const byWrites = [...scaled].sort((a, b) => b.writesPerSecond - a.writesPerSecond);
+    const byReads = [...scaled].sort((a, b) => b.readsPerSecond - a.readsPerSecond);
+    const none: KeyLoad = { target: '-', partitionKey: '-', writesPerSecond: 0, readsPerSecond: 0 };
+    return {
+      label: scenario.label,
+      description: scenario.description,
+      ratePerSecond: scenario.ratePerSecond,
+      rateUnit: scenario.rateUnit,
+      measured: { events: bodies.length, deliveries },
+      busiestWrites: byWrites[0] ?? none,
+      busiestReads: byReads[0] ?? none,
+      topKeys: [...new Set([...byWrites.slice(0, 5), ...byReads.slice(0, 3)])],
+    };
+  } finally {
+    await world.close();
+  }
+}

@@ -1,0 +1,103 @@
+// The bench's in-memory DynamoDB: conditions, updates, queries, and the units it books per
+// partition key (table and index, by projection; transactions at 2x).
+import { DynamoDbStub, type TableShape } from '../../../bench/stub/dynamodb-stub';
+import { itemSize, numberSize } from '../../../bench/stub/item-size';
+
+const shape: TableShape = {
+  tableName: 't',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [
+    { indexName: 'all', partitionKey: 'gpk', sortKey: 'gsk', projection: 'ALL', nonKeyAttributes: [] },
+    { indexName: 'keys', partitionKey: 'kpk', projection: 'KEYS_ONLY', nonKeyAttributes: [] },
+  ],
+};
+
+const S = (value: string) => ({ S: value });
+
+function stub(): DynamoDbStub {
+  return new DynamoDbStub(shape);
+}
+
+describe('item sizes', () => {
+  it('follows the published rules', () => {
+    expect(numberSize('12345')).toBe(4);
+    expect(numberSize('-0.0012')).toBe(3);
+    // Digit pairs align on the decimal point: 01 23 45 . 67 80
+    expect(numberSize('12345.678')).toBe(6);
+    expect(numberSize('200')).toBe(2);
+    expect(numberSize('1.5e3')).toBe(2);
+    expect(itemSize({ ab: S('xyz'), n: { N: '1' }, l: { L: [S('a'), { BOOL: true }] } })).toBe(2 + 3 + 1 + 2 + 1 + (3 + 2 + 2));
+  });
+});
+
+describe('DynamoDbStub', () => {
+  it('honours attribute_not_exists on PutItem and still books the refused write', () => {
+    const db = stub();
+    const put = { TableName: 't', Item: { pk: S('A'), sk: S('1') }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } };
+    db.handle('PutItem', put);
+    expect(() => db.handle('PutItem', put)).toThrow(expect.objectContaining({ type: 'ConditionalCheckFailedException' }));
+    expect(db.ledger.map((entry) => [entry.operation, entry.units, entry.partitionKey])).toEqual([
+      ['PutItem', 1, 'A'],
+      ['PutItem', 1, 'A'],
+    ]);
+  });
+
+  it('applies SET, ADD and REMOVE and evaluates update conditions', () => {
+    const db = stub();
+    db.handle('PutItem', { TableName: 't', Item: { pk: S('A'), sk: S('1'), status: S('pending'), n: { N: '1' }, gone: S('x') } });
+    const update = {
+      TableName: 't',
+      Key: { pk: S('A'), sk: S('1') },
+      UpdateExpression: 'SET #s = :done, c = if_not_exists(c, :zero) + :one ADD n :one REMOVE gone',
+      ConditionExpression: '#s = :pending AND n < :two',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':done': S('done'), ':pending': S('pending'), ':zero': { N: '0' }, ':one': { N: '1' }, ':two': { N: '2' } },
+      ReturnValues: 'ALL_NEW',
+    };
+    expect(db.handle('UpdateItem', update)).toMatchObject({ Attributes: { status: S('done'), c: { N: '1' }, n: { N: '2' } } });
+    expect(db.allItems()[0]).not.toHaveProperty('gone');
+    expect(() => db.handle('UpdateItem', update)).toThrow(expect.objectContaining({ type: 'ConditionalCheckFailedException' }));
+  });
+
+  it('queries a partition by sort key prefix, and an index by its key', () => {
+    const db = stub();
+    for (const sk of ['ENDPOINT#1', 'ENDPOINT#2', 'ACCOUNT']) db.handle('PutItem', { TableName: 't', Item: { pk: S('A'), sk: S(sk), gpk: S('G'), gsk: S(sk) } });
+    const table = db.handle('Query', {
+      TableName: 't',
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': S('A'), ':prefix': S('ENDPOINT#') },
+    });
+    expect(table.Count).toBe(2);
+    const index = db.handle('Query', { TableName: 't', IndexName: 'all', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S('G') }, ScanIndexForward: false, Limit: 1 });
+    expect(index).toMatchObject({ Count: 1, Items: [{ sk: S('ENDPOINT#2') }] });
+    expect(db.ledger.at(-1)).toMatchObject({ operation: 'Query', kind: 'read', units: 0.5, target: 'all', partitionKey: 'G' });
+  });
+
+  it('books index writes by projection to the index partition key, and transactions at 2x', () => {
+    const db = stub();
+    const big = 'x'.repeat(1500);
+    db.handle('TransactWriteItems', { TransactItems: [{ Put: { TableName: 't', Item: { pk: S('D'), sk: S('1'), gpk: S('G'), gsk: S('s'), kpk: S('K'), body: S(big) } } }] });
+    const writes = db.ledger.map((entry) => [entry.target, entry.partitionKey, entry.units]);
+    // Table and ALL index: 2 KB x 2; KEYS_ONLY index: 1 KB x 2.
+    expect(writes).toEqual([
+      ['table', 'D', 4],
+      ['all', 'G', 4],
+      ['keys', 'K', 2],
+    ]);
+  });
+
+  it('cancels a transaction whose condition fails, with the reasons in order', () => {
+    const db = stub();
+    db.handle('PutItem', { TableName: 't', Item: { pk: S('A'), sk: S('1') } });
+    const attempt = () =>
+      db.handle('TransactWriteItems', {
+        TransactItems: [
+          { Put: { TableName: 't', Item: { pk: S('B'), sk: S('1') } } },
+          { Put: { TableName: 't', Item: { pk: S('A'), sk: S('1') }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      });
+    expect(attempt).toThrow(expect.objectContaining({ type: 'TransactionCanceledException', extra: { CancellationReasons: [{ Code: 'None' }, expect.objectContaining({ Code: 'ConditionalCheckFailed' })] } }));
+    expect(db.allItems()).toHaveLength(1);
+  });
+});
