@@ -1,0 +1,137 @@
+// The small stand-ins for Powertools Logger, Metrics and the SQS batch processor that the
+// handlers can use instead (see "Cold start" in README.md).
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Logger } from '../../../lambdas/shared/logger';
+import { Metrics } from '../../../lambdas/shared/metrics';
+import { FullBatchFailureError, processSqsBatch } from '../../../lambdas/shared/sqs-batch';
+
+const NOW = new Date('2026-11-28T05:00:00.000Z');
+const context = {
+  functionName: 'dispatcher',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+  memoryLimitInMB: '256',
+  awsRequestId: 'req-1',
+} as Context;
+
+describe('Logger', () => {
+  const capture = (env: Record<string, string | undefined> = {}) => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = new Logger({ env: { POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher', ...env }, now: () => NOW, write: (line) => lines.push(JSON.parse(line)) });
+    return { logger, lines };
+  };
+
+  it('writes one JSON line per call in the Powertools shape, fields merged', () => {
+    const { logger, lines } = capture();
+    logger.info('delivery skipped', { deliveryId: 'dlv_1', attempt: 2 }, { endpointId: 'ep_1' });
+    expect(lines).toEqual([
+      { level: 'INFO', message: 'delivery skipped', timestamp: NOW.toISOString(), service: 'webhook-dispatcher', deliveryId: 'dlv_1', attempt: 2, endpointId: 'ep_1' },
+    ]);
+  });
+
+  it('adds the invocation context, cold_start true only for the first invocation', () => {
+    const { logger, lines } = capture();
+    logger.addContext(context);
+    logger.warn('first');
+    logger.addContext({ ...context, awsRequestId: 'req-2' });
+    logger.warn('second');
+    expect(lines[0]).toMatchObject({ cold_start: true, function_name: 'dispatcher', function_memory_size: 256, function_request_id: 'req-1', function_arn: context.invokedFunctionArn });
+    expect(lines[1]).toMatchObject({ cold_start: false, function_request_id: 'req-2' });
+  });
+
+  it('filters by POWERTOOLS_LOG_LEVEL (or the Lambda log level), INFO by default', () => {
+    const quiet = capture({ POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    quiet.logger.info('no');
+    quiet.logger.warn('no');
+    quiet.logger.error('yes');
+    expect(quiet.lines.map((line) => line.message)).toEqual(['yes']);
+    const lambda = capture({ AWS_LAMBDA_LOG_LEVEL: 'WARN' });
+    lambda.logger.info('no');
+    lambda.logger.warn('yes');
+    expect(lambda.lines.map((line) => line.message)).toEqual(['yes']);
+    const defaults = capture();
+    defaults.logger.debug('no');
+    defaults.logger.info('yes');
+    expect(defaults.lines.map((line) => line.message)).toEqual(['yes']);
+  });
+
+  it('serialises errors with name, location, message and stack', () => {
+    const { logger, lines } = capture();
+    logger.error('request failed', { error: new TypeError('boom') });
+    expect(lines[0]?.error).toMatchObject({ name: 'TypeError', message: 'boom', stack: expect.stringContaining('TypeError: boom') });
+    expect((lines[0]?.error as { location: string }).location).toMatch(/observability\.test\.ts:\d+$/);
+  });
+});
+
+describe('Metrics', () => {
+  it('publishes counts as one EMF line with the service dimension, then starts over', () => {
+    const lines: Record<string, unknown>[] = [];
+    const metrics = new Metrics({
+      env: { POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks', POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher' },
+      now: () => NOW.getTime(),
+      write: (line) => lines.push(JSON.parse(line)),
+    });
+    metrics.count('EventsAccepted');
+    metrics.count('EventsAccepted');
+    metrics.count('EventsRejected');
+    metrics.publish();
+    metrics.publish(); // nothing counted since: nothing written
+    expect(lines).toEqual([
+      {
+        _aws: {
+          Timestamp: NOW.getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'GeoRedirWebhooks',
+              Dimensions: [['service']],
+              Metrics: [
+                { Name: 'EventsAccepted', Unit: 'Count' },
+                { Name: 'EventsRejected', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        service: 'webhook-dispatcher',
+        EventsAccepted: 2,
+        EventsRejected: 1,
+      },
+    ]);
+  });
+});
+
+describe('processSqsBatch', () => {
+  const record = (id: string): SQSRecord => ({ messageId: id, body: id }) as SQSRecord;
+  const event = (...ids: string[]): SQSEvent => ({ Records: ids.map(record) });
+
+  it('processes records concurrently and reports the failed ones', async () => {
+    let running = 0;
+    let most = 0;
+    const failed: string[] = [];
+    const response = await processSqsBatch(
+      event('a', 'b', 'c'),
+      async ({ messageId }) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running -= 1;
+        if (messageId === 'b') throw new Error('b failed');
+      },
+      (failedRecord) => failed.push(failedRecord.messageId),
+    );
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+    expect(most).toBe(3);
+    expect(failed).toEqual(['b']);
+  });
+
+  it('answers no failures for a clean batch and an empty one', async () => {
+    await expect(processSqsBatch(event('a', 'b'), async () => undefined)).resolves.toEqual({ batchItemFailures: [] });
+    await expect(processSqsBatch(event(), async () => undefined)).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  it('throws when every record failed, as Powertools does, so the invocation counts as an error', async () => {
+    const attempt = processSqsBatch(event('a', 'b'), async () => {
+      throw new Error('down');
+    });
+    await expect(attempt).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(attempt).rejects.toMatchObject({ errors: [expect.any(Error), expect.any(Error)] });
+  });
+});
