@@ -10,6 +10,8 @@ export interface MetricsOptions {
   readonly write?: (line: string) => void;
   readonly now?: () => number;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default: POWERTOOLS_METRICS_DISABLED if set, else POWERTOOLS_DEV (tests, local runs). */
+  readonly disabled?: boolean;
 }
 
 export class Metrics {
@@ -17,6 +19,7 @@ export class Metrics {
   private readonly service: string;
   private readonly write: (line: string) => void;
   private readonly now: () => number;
+  private readonly disabled: boolean;
   private counts = new Map<string, number>();
 
   constructor(options: MetricsOptions = {}) {
@@ -25,6 +28,8 @@ export class Metrics {
     this.service = options.serviceName ?? env['POWERTOOLS_SERVICE_NAME'] ?? 'service_undefined';
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.now = options.now ?? Date.now;
+    const setting = env['POWERTOOLS_METRICS_DISABLED'] ?? env['POWERTOOLS_DEV'];
+    this.disabled = options.disabled ?? (setting !== undefined && ['1', 'true', 'yes', 'on'].includes(setting.trim().toLowerCase()));
   }
 
   count(name: string, value = 1): void {
@@ -33,7 +38,10 @@ export class Metrics {
 
   /** Writes the counts as one EMF line and starts over. */
   publish(): void {
-    if (this.counts.size === 0) return;
+    if (this.counts.size === 0 || this.disabled) {
+      this.counts = new Map();
+      return;
+    }
     const names = [...this.counts.keys()];
     const line: Record<string, unknown> = {
       _aws: {

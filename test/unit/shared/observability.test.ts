@@ -96,6 +96,19 @@ describe('Metrics', () => {
       },
     ]);
   });
+
+  it.each([
+    [{ POWERTOOLS_METRICS_DISABLED: 'true' }, false],
+    [{ POWERTOOLS_DEV: 'true' }, false],
+    [{ POWERTOOLS_DEV: 'true', POWERTOOLS_METRICS_DISABLED: 'false' }, true],
+    [{ POWERTOOLS_METRICS_DISABLED: 'false' }, true],
+  ])('with %j publishes: %s', (env, publishes) => {
+    const lines: string[] = [];
+    const metrics = new Metrics({ env, write: (line) => lines.push(line) });
+    metrics.count('EventsAccepted');
+    metrics.publish();
+    expect(lines.length > 0).toBe(publishes);
+  });
 });
 
 describe('processSqsBatch', () => {
