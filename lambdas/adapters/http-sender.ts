@@ -1,10 +1,13 @@
-// The outbound webhook POST (DESIGN §3, §4). The URL policy is enforced where the socket is
-// opened: the connector's DNS lookup resolves and checks the name and hands the socket exactly the
-// checked addresses, so nothing re-resolves between check and connect (no DNS rebinding), while
-// TLS keeps the host name for SNI and certificate verification.
+// The outbound webhook POST (see "Endpoint URL policy" in README.md). Built on node:https (and
+// node:http where private targets are allowed) rather than a client library: it keeps the bundle
+// small and the cold start short. The URL policy is enforced where the socket is opened: the
+// socket's DNS lookup resolves and checks the name and hands the socket exactly the checked
+// addresses, so nothing re-resolves between check and connect (no DNS rebinding), while TLS keeps
+// the host name for SNI and certificate verification.
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
 import type { AttemptErrorClass } from '../domain/model';
 import { checkEndpointUrl, resolveCheckedAddresses, UrlPolicyError, type HostLookup } from '../domain/url-policy';
 
@@ -49,9 +52,15 @@ class DnsLookupError extends Error {
   }
 }
 
+/** The attempt's deadline passed; whatever Node reports afterwards is a consequence of it. */
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
 export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const resolveHost = options.lookup ?? ((hostname: string) => dnsLookup(hostname, { all: true, verbatim: true }));
+  const inFlight = new Set<Promise<SendResult>>();
 
   // Called by net.connect / tls.connect for host names (never for IP literals, which
   // checkEndpointUrl has already judged). `all` is set when Node tries several addresses.
@@ -79,47 +88,33 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
     );
   };
 
-  const agent = new Agent({
-    connect: { lookup: checkedLookup, timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
-
-  async function send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+  async function attempt(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
     const startedAt = performance.now();
     const elapsed = (): number => Math.round(performance.now() - startedAt);
 
+    let target: URL;
     try {
-      checkEndpointUrl(url, { allowPrivate: options.allowPrivate });
+      target = checkEndpointUrl(url, { allowPrivate: options.allowPrivate });
     } catch (error) {
       return { outcome: 'failed', errorClass: 'blocked_address', errorMessage: safeMessage(error), latencyMs: elapsed() };
     }
 
-    const deadline = AbortSignal.timeout(options.timeoutMs);
     let statusCode: number | undefined;
     let retryAfter: string | undefined;
     try {
-      const response = await request(url, {
-        dispatcher: agent,
-        method: 'POST',
-        headers,
-        body,
-        signal: deadline,
-        // A fresh connection per attempt: each one is checked at connect time, and no pooled
-        // socket goes stale while a Lambda sandbox is frozen between invocations.
-        reset: true,
+      const response = await post(target, headers, body, options.timeoutMs, checkedLookup, maxResponseBytes, (res) => {
+        statusCode = res.statusCode;
+        retryAfter = headerValue(res.headers['retry-after']);
       });
-      statusCode = response.statusCode;
-      retryAfter = headerValue(response.headers['retry-after']);
-      const responseExcerpt = await readExcerpt(response.body, maxResponseBytes);
-      const base = { statusCode, latencyMs: elapsed(), responseExcerpt, ...(retryAfter === undefined ? {} : { retryAfter }) };
-      if (statusCode >= 200 && statusCode < 300) return { outcome: 'succeeded', ...base };
-      if (statusCode >= 300 && statusCode < 400) {
-        return { outcome: 'failed', errorClass: 'redirect', errorMessage: `HTTP ${statusCode}: redirects are not followed`, ...base };
+      const code = response.statusCode;
+      const base = { statusCode: code, latencyMs: elapsed(), responseExcerpt: response.excerpt, ...(retryAfter === undefined ? {} : { retryAfter }) };
+      if (code >= 200 && code < 300) return { outcome: 'succeeded', ...base };
+      if (code >= 300 && code < 400) {
+        return { outcome: 'failed', errorClass: 'redirect', errorMessage: `HTTP ${code}: redirects are not followed`, ...base };
       }
-      return { outcome: 'failed', errorClass: 'http_status', errorMessage: `HTTP ${statusCode}`, ...base };
+      return { outcome: 'failed', errorClass: 'http_status', errorMessage: `HTTP ${code}`, ...base };
     } catch (error) {
-      const errorClass = deadline.aborted ? 'timeout' : classifyError(error);
+      const errorClass = error instanceof DeadlineError ? 'timeout' : classifyError(error);
       const errorMessage = errorClass === 'timeout' ? `no complete response within ${options.timeoutMs} ms` : safeMessage(error);
       return {
         outcome: 'failed',
@@ -133,47 +128,107 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
   }
 
   return {
-    send,
-    close: () => agent.close(),
+    send(url, headers, body) {
+      const pending = attempt(url, headers, body);
+      inFlight.add(pending);
+      void pending.finally(() => inFlight.delete(pending));
+      return pending;
+    },
+    // No pooled sockets to close (one connection per attempt); wait for attempts still running.
+    close: async () => {
+      await Promise.allSettled([...inFlight]);
+    },
   };
 }
 
-/** Reads at most `limit` bytes, then destroys the stream so an endless body is neither read nor waited for. */
-async function readExcerpt(stream: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      const room = limit - size;
-      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      size += Math.min(chunk.length, room);
-      if (size >= limit) break;
+/**
+ * One POST on a fresh connection: each connection is checked at connect time, and no pooled
+ * socket goes stale while a Lambda sandbox is frozen between invocations. Resolves once at most
+ * `maxResponseBytes` of the body are read; one timer bounds connect, headers and body together.
+ */
+function post(
+  target: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  lookup: LookupFunction,
+  maxResponseBytes: number,
+  onResponse: (res: IncomingMessage) => void,
+): Promise<{ statusCode: number; excerpt: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(body, 'utf8');
+    const requestOptions: RequestOptions = {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(payload.length) },
+      lookup,
+      agent: false,
+      // Node's own default (16 KB) bounds the response head; the body bound is ours.
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const finish = (error: unknown, value?: { statusCode: number; excerpt: string }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      if (value) resolve(value);
+      else reject(error);
+    };
+    const timer = setTimeout(() => finish(new DeadlineError(`no complete response within ${timeoutMs} ms`)), timeoutMs);
+
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      // A URL object: Node takes host, port and path from it and strips IPv6 brackets itself.
+      req = send(target, requestOptions);
+    } catch (error) {
+      // Invalid header names or values throw synchronously.
+      clearTimeout(timer);
+      reject(error);
+      return;
     }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    req.on('error', (error) => finish(error));
+    req.on('response', (res) => {
+      onResponse(res);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = (): void => finish(undefined, { statusCode: res.statusCode ?? 0, excerpt: Buffer.concat(chunks).toString('utf8') });
+      res.on('data', (chunk: Buffer) => {
+        const room = maxResponseBytes - size;
+        if (room <= 0) return;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        size += Math.min(chunk.length, room);
+        // Enough kept: stop reading, so an endless body is neither read nor waited for.
+        if (size >= maxResponseBytes) done();
+      });
+      res.on('end', done);
+      res.on('error', (error) => finish(error));
+      res.on('close', () => {
+        if (!res.complete) finish(Object.assign(new Error('the connection closed before the response was complete'), { code: 'ECONNRESET' }));
+      });
+    });
+    req.end(payload);
+  });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME', 'ENODATA', 'ESERVFAIL', 'ENOTIMP', 'EREFUSED']);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 function classifyError(error: unknown): AttemptErrorClass {
   if (error instanceof UrlPolicyError) return 'blocked_address';
   if (error instanceof DnsLookupError) return 'dns_error';
-  // With several addresses Node reports an AggregateError of the individual attempts.
-  const codes = [errorCode(error), ...(error instanceof AggregateError ? error.errors.map(errorCode) : [])].filter(
-    (code): code is string => code !== undefined,
-  );
+  // With several addresses Node reports an AggregateError of the individual attempts. Errors
+  // are read by shape, not instanceof: Node's own errors come from another realm under jest.
+  const nested = typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors) ? (error.errors as unknown[]) : [];
+  const codes = [errorCode(error), ...nested.map(errorCode)].filter((code): code is string => code !== undefined);
   if (codes.some((code) => TIMEOUT_CODES.has(code))) return 'timeout';
   if (codes.includes('ECONNREFUSED')) return 'connection_refused';
   if (codes.some((code) => DNS_CODES.has(code))) return 'dns_error';
-  if (codes.some((code) => TLS_CODE.test(code)) || (error instanceof Error && /\b(SSL|TLS)\b|certificate/i.test(error.message))) {
+  if (codes.some((code) => TLS_CODE.test(code)) || /\b(SSL|TLS)\b|certificate/i.test(messageOf(error) ?? '')) {
     return 'tls_error';
   }
   return 'connection_error';
@@ -185,8 +240,14 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+function messageOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('message' in error)) return undefined;
+  const { message } = error as { message: unknown };
+  return typeof message === 'string' ? message : undefined;
+}
+
 /** Errors here come from sockets and DNS, never carry request headers; still, keep them short. */
 function safeMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message || error.name : String(error);
+  const text = messageOf(error) || (error instanceof Error ? error.name : String(error));
   return text.length > MAX_ERROR_MESSAGE_CHARS ? `${text.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` : text;
 }

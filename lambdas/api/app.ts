@@ -2,7 +2,7 @@
 // its answer: route, authenticate, check the plan, validate, run the route, map errors. The
 // Lambda handler builds it once per cold start; tests build it with their own dependencies.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { HttpSender } from '../adapters/http-sender';
 import type { ManagementStore } from '../adapters/management-store';
 import type { RetryScheduler } from '../adapters/retry-scheduler';
@@ -139,7 +139,7 @@ function parseJsonBody(raw: string, required: boolean): unknown {
   }
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, location: 'body' | 'query'): z.output<S> {
+function validate<S extends z.ZodMiniType>(schema: S, input: unknown, location: 'body' | 'query'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new RequestValidationError(result.error.issues.map((issue) => issueDetail(issue, location)));

@@ -1,8 +1,8 @@
 // Management API Lambda: API Gateway HTTP API (payload format 2.0) -> app. Configuration,
 // clients and the route table are built once per cold start.
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createAwsClients } from '../shared/aws-clients';
+import { Logger } from '../shared/logger';
 import { loadApiConfig } from './config';
 import { createApi } from './create-api';
 

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route table and the zod schemas that validate
 // requests (OpenAPI 3.1 schemas are JSON Schema 2020-12, which z.toJSONSchema emits).
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { SERVICE_VERSION } from '../shared/version';
 import type { Route } from './router';
 import { NAMED_SCHEMAS } from './schemas';
@@ -20,8 +20,8 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** Named schemas, both directions, keyed by the schema object itself. */
-function schemaNames(): Map<z.ZodType, string> {
-  const names = new Map<z.ZodType, string>();
+function schemaNames(): Map<z.ZodMiniType, string> {
+  const names = new Map<z.ZodMiniType, string>();
   for (const group of [NAMED_SCHEMAS.requests, NAMED_SCHEMAS.responses]) {
     for (const [name, schema] of Object.entries(group)) names.set(schema, name);
   }
@@ -46,7 +46,7 @@ function componentSchemas(): Record<string, JsonObject> {
   return result;
 }
 
-function refTo(names: Map<z.ZodType, string>, schema: z.ZodType, where: string): JsonObject {
+function refTo(names: Map<z.ZodMiniType, string>, schema: z.ZodMiniType, where: string): JsonObject {
   const name = names.get(schema);
   if (!name) throw new Error(`${where}: schema is not listed in NAMED_SCHEMAS`);
   return { $ref: SCHEMA_REF(name) };
@@ -94,7 +94,7 @@ export function documentedErrorStatuses(route: Route): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-function operation(route: Route, names: Map<z.ZodType, string>): JsonObject {
+function operation(route: Route, names: Map<z.ZodMiniType, string>): JsonObject {
   const where = `${route.method} ${route.path}`;
   const parameters = [...pathParameters(route), ...queryParameters(route)];
   if (takesIdempotencyKey(route)) {

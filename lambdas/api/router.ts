@@ -1,7 +1,7 @@
 // The route table's shape and the lookup from method + path to a route. Each route carries its
 // schemas and documentation, so the same table validates requests and generates the OpenAPI
 // document: a route cannot exist undocumented, nor be documented without existing.
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { Account } from '../adapters/management-store';
 import { methodNotAllowed, notFound } from './errors';
 
@@ -14,9 +14,9 @@ export interface AuthContext {
   readonly keyPrefix: string;
 }
 
-type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Output<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 /** Responses are typed by the schema's input side: what the handler builds before any transform. */
-type Result<S> = S extends z.ZodType ? z.input<S> : void;
+type Result<S> = S extends z.ZodMiniType ? z.input<S> : void;
 
 interface RouteDocs {
   readonly method: HttpMethod;
@@ -36,9 +36,9 @@ interface RouteDocs {
 
 export interface RouteDefinition<
   TAccess extends Access,
-  TQuery extends z.ZodType | undefined,
-  TBody extends z.ZodType | undefined,
-  TResult extends z.ZodType | undefined,
+  TQuery extends z.ZodMiniType | undefined,
+  TBody extends z.ZodMiniType | undefined,
+  TResult extends z.ZodMiniType | undefined,
 > extends RouteDocs {
   readonly access: TAccess;
   readonly query?: TQuery;
@@ -55,17 +55,17 @@ export interface RouteDefinition<
 
 /** A route with its types erased, as the table and the app see it. */
 export interface Route extends RouteDocs {
-  readonly query?: z.ZodType;
-  readonly body?: { readonly schema: z.ZodType; readonly required: boolean };
-  readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodType };
+  readonly query?: z.ZodMiniType;
+  readonly body?: { readonly schema: z.ZodMiniType; readonly required: boolean };
+  readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodMiniType };
   handle(input: { auth: AuthContext | undefined; params: Readonly<Record<string, string>>; query: unknown; body: unknown }): Promise<unknown>;
 }
 
 export function defineRoute<
   TAccess extends Access,
-  TQuery extends z.ZodType | undefined = undefined,
-  TBody extends z.ZodType | undefined = undefined,
-  TResult extends z.ZodType | undefined = undefined,
+  TQuery extends z.ZodMiniType | undefined = undefined,
+  TBody extends z.ZodMiniType | undefined = undefined,
+  TResult extends z.ZodMiniType | undefined = undefined,
 >(definition: RouteDefinition<TAccess, TQuery, TBody, TResult>): Route {
   return definition as unknown as Route;
 }

@@ -1,6 +1,6 @@
 // The event types GeoRedir sends and the shape of each type's `data`, from the public guide.
 // Schemas are loose on purpose: producers may add fields, and receivers get them unchanged.
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 export const EVENT_TYPES = [
   'click',
@@ -18,23 +18,23 @@ export function isEventType(value: unknown): value is EventType {
 
 export interface EventTypeEntry {
   readonly description: string;
-  readonly schema: z.ZodType<Record<string, unknown>>;
+  readonly schema: z.ZodMiniType<Record<string, unknown>>;
   readonly example: Record<string, unknown>;
 }
 
 const MAX_ID_LENGTH = 256;
 /** Identifiers the producer always knows: a non-blank string of bounded length. */
-const stringId = z.string().min(1).max(MAX_ID_LENGTH);
+const stringId = z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH));
 /** Numeric ids such as link_id (42 in the guide). */
-const numericId = z.int().nonnegative();
+const numericId = z.int().check(z.nonnegative());
 /** Descriptive fields that a producer may not know (geo lookup failed, no referer, ...). */
-const optionalText = z.string().nullish();
+const optionalText = z.nullish(z.string());
 
 const clickData = z.looseObject({
   click_id: stringId,
   link_id: numericId,
-  link_slug: z.string().min(1),
-  destination_url: z.string().min(1),
+  link_slug: z.string().check(z.minLength(1)),
+  destination_url: z.string().check(z.minLength(1)),
   ip: optionalText,
   country: optionalText,
   region: optionalText,
@@ -44,20 +44,17 @@ const clickData = z.looseObject({
   os: optionalText,
   referer: optionalText,
   is_unique: z.boolean(),
-  fraud_flags: z.array(z.string()).optional(),
+  fraud_flags: z.optional(z.array(z.string())),
 });
 
 const conversionData = z.looseObject({
   conversion_id: stringId,
   click_id: stringId,
   link_id: numericId,
-  link_slug: z.string().min(1),
+  link_slug: z.string().check(z.minLength(1)),
   // A conversion without a value (a lead, a sign-up) has no revenue; when present it is a number.
-  revenue: z.number().nullish(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO 4217 currency code such as "USD"')
-    .nullish(),
+  revenue: z.nullish(z.number()),
+  currency: z.nullish(z.string().check(z.regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO 4217 currency code such as "USD"'))),
   country: optionalText,
   device: optionalText,
 });
@@ -65,9 +62,9 @@ const conversionData = z.looseObject({
 const linkData = z.looseObject({
   link_id: numericId,
   name: z.string(),
-  slug: z.string().min(1),
+  slug: z.string().check(z.minLength(1)),
   is_active: z.boolean(),
-  rules_count: z.int().nonnegative(),
+  rules_count: z.int().check(z.nonnegative()),
 });
 
 const linkDeletedData = z.looseObject({
@@ -79,12 +76,12 @@ const linkDeletedData = z.looseObject({
 const alertData = z.looseObject({
   alert_id: numericId,
   alert_name: z.string(),
-  metric: z.string().min(1),
-  condition: z.string().min(1),
+  metric: z.string().check(z.minLength(1)),
+  condition: z.string().check(z.minLength(1)),
   threshold: z.number(),
   current_value: z.number(),
   // Alerts may watch a whole account rather than one link.
-  link_id: numericId.nullish(),
+  link_id: z.nullish(numericId),
   link_slug: optionalText,
 });
 

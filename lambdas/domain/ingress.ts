@@ -1,4 +1,4 @@
-// Validation of what producers publish (DESIGN §2): the EventBridge envelope as the rule hands it
+// Validation of what producers publish (see "How producers publish" in README.md): the EventBridge envelope as the rule hands it
 // to SQS. Anything invalid is rejected with a reason a person can act on; nothing invalid is delivered.
 import { EVENT_TYPES, isEventType, parseEventData, type EventType } from './event-catalogue';
 import { buildDeliveryBody, formatTimestamp } from './payload';

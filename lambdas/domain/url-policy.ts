@@ -1,7 +1,10 @@
-// Which endpoint URLs and addresses we may send to (DESIGN §4). Checked at registration and
-// again at connect time, so a name that later resolves to an internal address is still refused.
+// Which endpoint URLs and addresses we may send to (see "Endpoint URL policy" in README.md).
+// Checked at registration and again at connect time, so a name that later resolves to an
+// internal address is still refused. Address ranges come from ipaddr.js's IANA special-purpose
+// tables; this file only decides what each range means for us.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export class UrlPolicyError extends Error {
   override readonly name = 'UrlPolicyError';
@@ -38,11 +41,60 @@ export interface UrlPolicyOptions {
 
 export const MAX_ENDPOINT_URL_LENGTH = 2048;
 
+/**
+ * C0 controls, DEL and C1 controls. The WHATWG parser silently drops tabs and newlines and trims
+ * other controls at the ends, so the URL called would differ from the one registered: refuse.
+ */
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/**
+ * Ports that are never HTTP: the Fetch standard's blocked ports (SSH, SMTP, DNS, IMAP, SIP, X11,
+ * IRC, ...), which browsers refuse for the same reason. With every other port below 1024 except
+ * 80 and 443 also refused, what remains is 80, 443 and 1024-65535 minus these.
+ */
+const BLOCKED_PORTS = new Set([1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080]);
+
+/**
+ * Why `port` (as the URL spells it, '' for the scheme's default) is refused, or undefined. Port 0
+ * is never a destination; the rest only binds where private targets are not allowed (a local run
+ * may point at any port on its own machine, which it can reach anyway).
+ */
+export function portRefusal(port: string, options: UrlPolicyOptions): string | undefined {
+  if (port === '') return undefined;
+  const value = Number(port);
+  if (value === 0) return 'port 0 is not allowed';
+  if (options.allowPrivate || value === 80 || value === 443) return undefined;
+  if (value < 1024) return `port ${value} is not allowed: use 443, 80 or a port from 1024 to 65535`;
+  if (BLOCKED_PORTS.has(value)) return `port ${value} is not allowed: it belongs to a protocol other than HTTP`;
+  return undefined;
+}
+
+/**
+ * The WHATWG-normalised form of `url` (`new URL(url).href`): what is stored is exactly what the
+ * sender calls. Input the policy will refuse anyway (unparseable, with control characters) comes
+ * back unchanged, so the refusal names what the caller sent.
+ */
+export function normaliseEndpointUrl(url: string): string {
+  if (hasControlCharacter(url)) return url;
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
 /** Syntax checks that need no DNS. Returns the parsed URL; throws UrlPolicyError. */
 export function checkEndpointUrl(url: string, options: UrlPolicyOptions): URL {
   if (url.length > MAX_ENDPOINT_URL_LENGTH) {
     throw new UrlPolicyError(`URL is longer than ${MAX_ENDPOINT_URL_LENGTH} characters`);
   }
+  if (hasControlCharacter(url)) throw new UrlPolicyError('URL must not contain control characters (tabs, line breaks, ...)');
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -56,6 +108,10 @@ export function checkEndpointUrl(url: string, options: UrlPolicyOptions): URL {
     throw new UrlPolicyError('URL must not contain a user name or password');
   }
   if (parsed.hostname === '') throw new UrlPolicyError('URL has no host name');
+  // Never sent in a request, so a stored fragment would not be what is called.
+  if (parsed.href.includes('#')) throw new UrlPolicyError('URL must not contain a fragment (#...)');
+  const badPort = portRefusal(parsed.port, options);
+  if (badPort !== undefined) throw new UrlPolicyError(badPort);
   if (!options.allowPrivate) {
     const host = unbracket(parsed.hostname);
     if (isIpLiteral(host)) assertPublic(host, `address ${host}`);
@@ -141,82 +197,73 @@ function isLocalhostName(host: string): boolean {
 
 /** Classifies an IPv4 or IPv6 literal (an IPv6 zone such as `%eth0` is ignored). Throws TypeError otherwise. */
 export function classifyAddress(ip: string): AddressClass {
-  if (isIPv4(ip)) return classifyIPv4(parseIPv4(ip));
+  if (isIPv4(ip)) return classifyIPv4(ipaddr.IPv4.parse(ip));
   const withoutZone = ip.split('%')[0] ?? '';
-  if (isIPv6(ip) && isIPv6(withoutZone)) return classifyIPv6(parseIPv6(withoutZone));
+  if (isIPv6(ip) && isIPv6(withoutZone)) return classifyIPv6(ipaddr.IPv6.parse(canonicalIPv6(withoutZone)));
   throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
 }
 
-/** [network, prefix length, class]; first match wins, anything unmatched is public. */
-const IPV4_RANGES: readonly (readonly [string, number, AddressClass])[] = [
-  ['0.0.0.0', 32, 'unspecified'],
-  ['0.0.0.0', 8, 'reserved'], // "this network"
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'cgnat'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'], // includes the 169.254.169.254 metadata service
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'reserved'], // IETF protocol assignments
-  ['192.0.2.0', 24, 'reserved'], // TEST-NET-1
-  ['192.88.99.0', 24, 'reserved'], // deprecated 6to4 relay anycast
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'reserved'], // benchmarking
-  ['198.51.100.0', 24, 'reserved'], // TEST-NET-2
-  ['203.0.113.0', 24, 'reserved'], // TEST-NET-3
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'], // includes 255.255.255.255 broadcast
-];
-
-function parseIPv4(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+/**
+ * The all-hex form the WHATWG URL parser serialises (`::127.0.0.1` -> `::7f00:1`). ipaddr.js reads
+ * a deprecated IPv4-compatible `::a.b.c.d` as IPv4-mapped `::ffff:a.b.c.d`, which is not the
+ * address the kernel would connect to; handing it hex groups only avoids that.
+ */
+function canonicalIPv6(ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
-function classifyIPv4(value: number): AddressClass {
-  for (const [network, prefix, kind] of IPV4_RANGES) {
-    const size = 2 ** (32 - prefix);
-    if (Math.floor(value / size) === Math.floor(parseIPv4(network) / size)) return kind;
+/** ipaddr.js range names (IANA special-purpose registries) in our classes; `unicast` is public. */
+const IPV4_CLASSES: Readonly<Record<string, AddressClass>> = {
+  unicast: 'public',
+  unspecified: 'reserved', // 0.0.0.0/8 "this network"; 0.0.0.0 itself is handled first
+  loopback: 'loopback',
+  private: 'private',
+  linkLocal: 'link-local', // includes the 169.254.169.254 metadata service
+  carrierGradeNat: 'cgnat',
+  multicast: 'multicast',
+  // broadcast, reserved (IETF assignments, TEST-NETs, benchmarking, 240/4), as112, amt, and any
+  // range a later ipaddr.js adds: not a place to send webhooks.
+};
+
+function classifyIPv4(address: ipaddr.IPv4): AddressClass {
+  if (address.octets.every((octet) => octet === 0)) return 'unspecified';
+  return IPV4_CLASSES[address.range()] ?? 'reserved';
+}
+
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
+
+function embeddedIPv4(parts: readonly number[], high: number): ipaddr.IPv4 {
+  const word = (index: number): number => parts[index] ?? 0;
+  return new ipaddr.IPv4([word(high) >> 8, word(high) & 0xff, word(high + 1) >> 8, word(high + 1) & 0xff]);
+}
+
+function classifyIPv6(address: ipaddr.IPv6): AddressClass {
+  switch (address.range()) {
+    case 'unspecified':
+      return 'unspecified';
+    case 'loopback':
+      return 'loopback';
+    case 'linkLocal':
+      return 'link-local';
+    case 'uniqueLocal':
+      return 'unique-local';
+    case 'multicast':
+      return 'multicast';
+    // The kernel (::ffff:a.b.c.d), a NAT64 gateway (64:ff9b::/96) or a 6to4 relay (2002::/16)
+    // delivers these to the embedded IPv4 address: judge that address.
+    case 'ipv4Mapped':
+      return classifyIPv4(address.toIPv4Address());
+    case 'rfc6052':
+      // Only the well-known /96 embeds an address; 64:ff9b:1::/48 is for local use.
+      return address.match(NAT64_WELL_KNOWN) ? classifyIPv4(embeddedIPv4(address.parts, 6)) : 'reserved';
+    case '6to4':
+      return classifyIPv4(embeddedIPv4(address.parts, 1));
+    case 'unicast':
+      // Only 2000::/3 is allocated as global unicast (this also refuses IPv4-compatible ::a.b.c.d).
+      return address.match(GLOBAL_UNICAST) ? 'public' : 'reserved';
+    default:
+      // documentation, Teredo, discard, site-local, ORCHID, benchmarking, AMT, AS112, ...
+      return 'reserved';
   }
-  return 'public';
-}
-
-/** Eight 16-bit groups; accepts `::` compression and a dotted IPv4 tail (already validated by isIPv6). */
-function parseIPv6(ip: string): number[] {
-  let text = ip.toLowerCase();
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (tail?.[1] !== undefined) {
-    const v4 = parseIPv4(tail[1]);
-    text = `${text.slice(0, -tail[1].length)}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`;
-  }
-  const [head = '', rest] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
-  const zeros = rest === undefined ? [] : new Array<string>(8 - headGroups.length - restGroups.length).fill('0');
-  return [...headGroups, ...zeros, ...restGroups].map((group) => parseInt(group, 16));
-}
-
-function classifyIPv6(groups: number[]): AddressClass {
-  const g = (index: number): number => groups[index] ?? 0;
-  const embeddedV4 = (high: number, low: number): number => g(high) * 65536 + g(low);
-  const firstSixZero = [0, 1, 2, 3, 4, 5].every((i) => g(i) === 0);
-
-  if (firstSixZero && g(6) === 0 && g(7) === 0) return 'unspecified';
-  if (firstSixZero && g(6) === 0 && g(7) === 1) return 'loopback';
-  // ::ffff:a.b.c.d (IPv4-mapped): the kernel connects to the IPv4 address.
-  if ([0, 1, 2, 3, 4].every((i) => g(i) === 0) && g(5) === 0xffff) return classifyIPv4(embeddedV4(6, 7));
-  if (firstSixZero) return 'reserved'; // deprecated IPv4-compatible ::a.b.c.d
-  // 64:ff9b::/96 well-known NAT64 prefix: the gateway forwards to the embedded IPv4 address.
-  if (g(0) === 0x64 && g(1) === 0xff9b && [2, 3, 4, 5].every((i) => g(i) === 0)) return classifyIPv4(embeddedV4(6, 7));
-  if (g(0) === 0x64 && g(1) === 0xff9b && g(2) === 1) return 'reserved'; // 64:ff9b:1::/48 local-use NAT64
-  if (g(0) === 0x100 && [1, 2, 3].every((i) => g(i) === 0)) return 'reserved'; // 100::/64 discard-only
-  if ((g(0) & 0xffc0) === 0xfe80) return 'link-local';
-  if ((g(0) & 0xffc0) === 0xfec0) return 'reserved'; // deprecated site-local
-  if ((g(0) & 0xfe00) === 0xfc00) return 'unique-local';
-  if ((g(0) & 0xff00) === 0xff00) return 'multicast';
-  if (g(0) === 0x2001 && g(1) === 0x0db8) return 'reserved'; // documentation
-  if (g(0) === 0x2001 && g(1) < 0x0200) return 'reserved'; // 2001::/23 protocol assignments (incl. Teredo)
-  // 2002::/16 6to4 tunnels to the embedded IPv4 address.
-  if (g(0) === 0x2002) return classifyIPv4(embeddedV4(1, 2));
-  // Only 2000::/3 is allocated as global unicast; everything else is not a place to send webhooks.
-  if ((g(0) & 0xe000) !== 0x2000) return 'reserved';
-  return 'public';
 }

@@ -1,4 +1,6 @@
 // The shared function defaults, and which of them a caller may change.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -66,4 +68,26 @@ test('memory, timeout, retention and environment can be changed; runtime and arc
 test('every function writes to its own log group', () => {
   template.resourceCountIs('AWS::Logs::LogGroup', 2);
   template.allResourcesProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: Match.anyValue() } } });
+});
+
+test('bundles minified, with source maps that carry mappings but not the sources', () => {
+  // Bundling really runs here (local esbuild): a tiny entry keeps it quick.
+  const outdir = mkdtempSync(path.join(tmpdir(), 'webhook-function-'));
+  try {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Bundled');
+    new WebhookFunction(stack, 'Tiny', { entry: path.join(__dirname, '..', '..', '..', 'lambdas', 'domain', 'payload.ts'), serviceName: 'tiny' });
+    const assembly = app.synth();
+    const assetDir = readdirSync(assembly.directory).find((name) => name.startsWith('asset.'));
+    if (!assetDir) throw new Error('no bundled asset');
+    const code = readFileSync(path.join(assembly.directory, assetDir, 'index.js'), 'utf8');
+    const map = JSON.parse(readFileSync(path.join(assembly.directory, assetDir, 'index.js.map'), 'utf8')) as Record<string, unknown>;
+    expect(code).toContain('sourceMappingURL=index.js.map');
+    expect(code.split('\n').length).toBeLessThanOrEqual(3); // minified
+    expect(map.sources).toEqual(expect.arrayContaining([expect.stringMatching(/lambdas\/domain\/payload\.ts$/)]));
+    expect(typeof map.mappings).toBe('string');
+    expect(map.sourcesContent).toBeUndefined();
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 });

@@ -272,4 +272,76 @@ describe('createHttpSender against real local servers', () => {
     const result = await sender({ lookup }).send('http://nowhere.test/', JSON_HEADERS, '{}');
     expect(result).toMatchObject({ outcome: 'failed', errorClass: 'dns_error' });
   });
+
+  it('holds a TLS handshake that never completes to the same deadline', async () => {
+    // A listener that accepts and never speaks: the socket connects, the handshake waits. It
+    // reads (and drops) what arrives, so it notices when the sender hangs up.
+    const silent = createNetServer((socket) => socket.resume());
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const startedAt = performance.now();
+    const result = await sender({ timeoutMs: 300 }).send(`https://127.0.0.1:${port}/`, JSON_HEADERS, '{}');
+    const elapsed = performance.now() - startedAt;
+    expect(result).toMatchObject({ outcome: 'failed', errorClass: 'timeout', errorMessage: 'no complete response within 300 ms' });
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(800);
+  });
+
+  it('sends to an IPv6 literal', async () => {
+    const server = createHttpServer((_req, res) => res.writeHead(200).end('v6'));
+    servers.push(server);
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return; // no IPv6 loopback on this machine
+    const { port } = server.address() as AddressInfo;
+    const result = await sender().send(`http://[::1]:${port}/hook`, JSON_HEADERS, '{}');
+    expect(result).toMatchObject({ outcome: 'succeeded', statusCode: 200, responseExcerpt: 'v6' });
+  });
+
+  it.each([
+    ['a control character', (port: number) => `http://127.0.0.1:${port}/a\tb`, /control characters/],
+    ['a line break meant to inject a header', (port: number) => `http://127.0.0.1:${port}/\r\nX-Injected: 1`, /control characters/],
+    ['port 0', () => 'http://127.0.0.1:0/', /port 0/],
+  ])('blocks a URL with %s without connecting', async (_case, url, message) => {
+    const counter = await startConnectionCounter();
+    const result = await sender().send(url(counter.port), JSON_HEADERS, '{}');
+    expect(result).toMatchObject({ outcome: 'failed', errorClass: 'blocked_address' });
+    expect(result.errorMessage).toMatch(message);
+    expect(counter.connections()).toBe(0);
+  });
+
+  it('blocks a non-HTTP port where private targets are not allowed', async () => {
+    const lookup = jest.fn(async () => [{ address: '93.184.216.34', family: 4 }]);
+    const result = await sender({ allowPrivate: false, lookup }).send('https://receiver.test:25/', JSON_HEADERS, '{}');
+    expect(result).toMatchObject({ outcome: 'failed', errorClass: 'blocked_address' });
+    expect(result.errorMessage).toMatch(/port 25/);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('close() waits for attempts still running', async () => {
+    const receiver = await startReceiver((_req, res) => setTimeout(() => res.writeHead(200).end('late'), 150));
+    const s = sender();
+    const pending = s.send(receiver.url, JSON_HEADERS, '{}');
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await s.close();
+    expect(settled).toBe(true);
+    await expect(pending).resolves.toMatchObject({ outcome: 'succeeded', responseExcerpt: 'late' });
+  });
+
+  it('sends many attempts at once, each on its own connection', async () => {
+    const sockets = new Set<unknown>();
+    const receiver = await startReceiver((req, res) => {
+      sockets.add(req.socket);
+      res.writeHead(200).end();
+    });
+    const s = sender();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.send(`${receiver.url}/${i}`, JSON_HEADERS, `{"i":${i}}`)));
+    expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
+    expect(receiver.requests).toHaveLength(20);
+    expect(sockets.size).toBe(20);
+  });
 });

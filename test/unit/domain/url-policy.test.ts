@@ -2,6 +2,7 @@ import {
   UrlPolicyError,
   checkEndpointUrl,
   classifyAddress,
+  normaliseEndpointUrl,
   resolveCheckedAddresses,
   validateEndpointUrl,
   type AddressClass,
@@ -235,5 +236,98 @@ describe('validateEndpointUrl', () => {
   it('accepts a local receiver in the local run', async () => {
     const url = await validateEndpointUrl('http://127.0.0.1:3001/webhooks/georedir', LOCAL);
     expect(url.port).toBe('3001');
+  });
+});
+
+describe('address ranges beyond the ones named above (ipaddr.js tables)', () => {
+  it.each<[string, AddressClass]>([
+    ['192.175.48.1', 'reserved'], // AS112 DNS sink
+    ['192.52.193.1', 'reserved'], // AMT
+    ['192.88.99.1', 'reserved'], // 6to4 relay anycast
+    ['0.255.255.255', 'reserved'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['64:ff9b::100.64.0.1', 'cgnat'],
+    ['::ffff:0:7f00:1', 'reserved'], // RFC 6145 translated form
+    ['::ffff:224.0.0.1', 'multicast'],
+    ['2002:a9fe:a9fe::1', 'link-local'], // 6to4 around the metadata service
+    ['2001:2::1', 'reserved'], // benchmarking
+    ['2001:20::1', 'reserved'], // ORCHIDv2
+    ['3fff::1', 'reserved'], // documentation (RFC 9637)
+    ['5f00::1', 'reserved'], // segment routing
+    ['::7f00:1', 'reserved'], // IPv4-compatible, hex spelling
+    ['::0.0.0.0', 'unspecified'],
+    ['2600::1', 'public'],
+  ])('%s is %s', (ip, expected) => expect(classifyAddress(ip)).toBe(expected));
+});
+
+describe('control characters, fragments and ports', () => {
+  it.each([
+    'https://hooks.example/a\tb',
+    'https://hooks.example/a\nb',
+    'https://hooks.exa\rmple/',
+    '\u0000https://hooks.example/',
+    'https://hooks.example/\u001f',
+    ' https://hooks.example/\u0000',
+    'https://hooks.example/\u007f',
+    'https://hooks.example/\u0085',
+  ])('refuses control characters anywhere: %j', (url) => {
+    for (const options of [STRICT, LOCAL]) {
+      expect(policyReason(() => checkEndpointUrl(url, options))).toBe('URL must not contain control characters (tabs, line breaks, ...)');
+    }
+  });
+
+  it('refuses a fragment, which is never sent', () => {
+    expect(policyReason(() => checkEndpointUrl('https://hooks.example/a#b', STRICT))).toBe('URL must not contain a fragment (#...)');
+    expect(policyReason(() => checkEndpointUrl('https://hooks.example/a#', LOCAL))).toBe('URL must not contain a fragment (#...)');
+  });
+
+  it('refuses port 0 everywhere', () => {
+    expect(policyReason(() => checkEndpointUrl('https://hooks.example:0/', STRICT))).toBe('port 0 is not allowed');
+    expect(policyReason(() => checkEndpointUrl('http://127.0.0.1:0/', LOCAL))).toBe('port 0 is not allowed');
+  });
+
+  it.each(['22', '25', '53', '110', '143', '445', '993', '1023'])('refuses well-known port %s', (port) => {
+    expect(policyReason(() => checkEndpointUrl(`https://hooks.example:${port}/`, STRICT))).toBe(
+      `port ${port} is not allowed: use 443, 80 or a port from 1024 to 65535`,
+    );
+  });
+
+  it.each(['1720', '2049', '5060', '6000', '6667', '10080'])('refuses port %s of a non-HTTP protocol', (port) => {
+    expect(policyReason(() => checkEndpointUrl(`https://hooks.example:${port}/`, STRICT))).toBe(
+      `port ${port} is not allowed: it belongs to a protocol other than HTTP`,
+    );
+  });
+
+  it.each(['443', '1024', '3000', '8080', '8443', '65535'])('accepts port %s', (port) => {
+    expect(checkEndpointUrl(`https://hooks.example:${port}/`, STRICT).hostname).toBe('hooks.example');
+  });
+
+  it('lets a local run use any port but 0', () => {
+    expect(checkEndpointUrl('http://127.0.0.1:9/hook', LOCAL).port).toBe('9');
+    expect(checkEndpointUrl('http://127.0.0.1:6667/', LOCAL).port).toBe('6667');
+  });
+
+  it('names the port in the URL, not the default one', () => {
+    expect(checkEndpointUrl('https://hooks.example:443/', STRICT).port).toBe('');
+    expect(policyReason(() => checkEndpointUrl('http://hooks.example:443/', STRICT))).toBe('URL must start with https://');
+  });
+});
+
+describe('normaliseEndpointUrl', () => {
+  it.each([
+    ['HTTPS://Hooks.Example.COM:443/a/./b/../c?q=1', 'https://hooks.example.com/a/c?q=1'],
+    ['https://hooks.example.com', 'https://hooks.example.com/'],
+    ['https://hooks.example.com/a b', 'https://hooks.example.com/a%20b'],
+    ['https://bücher.example/', 'https://xn--bcher-kva.example/'],
+    ['https://0x7f.1/', 'https://127.0.0.1/'],
+    ['https://[0:0:0:0:0:0:0:1]:8443/', 'https://[::1]:8443/'],
+    ['http://127.0.0.1:80/hook', 'http://127.0.0.1/hook'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normaliseEndpointUrl(input)).toBe(expected);
+    expect(normaliseEndpointUrl(expected)).toBe(expected); // a fixed point: stored once, called as stored
+  });
+
+  it('leaves what the policy refuses as it was, so the refusal names it', () => {
+    for (const input of ['https://hooks.example/a\tb', 'not a url', ' https://x.example/\n']) expect(normaliseEndpointUrl(input)).toBe(input);
   });
 });
