@@ -1,5 +1,6 @@
 // The bench's result as one plain object: what the measurement modules returned, and the headline
 // figures the issue names (the JSON line's top-level keys), with their targets.
+import type { ColdStartFigures } from './cold-start';
 import type { E2eResult } from './measure-e2e';
 import type { ThroughputResult } from './measure-throughput';
 import type { UnitsResult } from './measure-units';
@@ -23,6 +24,11 @@ export interface Headline {
   throughput_ratio: number;
   e2e_p50_ms: number | null;
   e2e_p99_ms: number | null;
+  dispatcher_bundle_kb: number | null;
+  api_bundle_kb: number | null;
+  dispatcher_init_ms: number | null;
+  bare_init_ms: number | null;
+  dispatcher_init_ratio: number | null;
 }
 
 /** Reported, not asserted: `value <= limit` (or >= for the ratio) is the aim. */
@@ -33,6 +39,9 @@ export const TARGETS: Partial<Record<keyof Headline, { op: '<=' | '>='; limit: n
   hot_key_max_reads_per_s: { op: '<=', limit: 3000 },
   throughput_ratio: { op: '>=', limit: 0.8 },
   e2e_p50_ms: { op: '<=', limit: 25 },
+  dispatcher_bundle_kb: { op: '<=', limit: 760 },
+  api_bundle_kb: { op: '<=', limit: 800 },
+  dispatcher_init_ratio: { op: '<=', limit: 1.2 },
 };
 
 export interface BenchReport {
@@ -45,13 +54,12 @@ export interface BenchReport {
   readonly units: UnitsResult;
   readonly throughput: ThroughputResult;
   readonly e2e?: E2eResult;
-  /** Filled by measureColdStart() (bench/cold-start.ts) once it is wired in run.ts. */
-  readonly coldStart?: unknown;
+  readonly coldStart?: ColdStartFigures;
 }
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-export function headlineOf(units: UnitsResult, throughput: ThroughputResult, e2e: E2eResult | undefined): Headline {
+export function headlineOf(units: UnitsResult, throughput: ThroughputResult, e2e: E2eResult | undefined, coldStart: ColdStartFigures | undefined): Headline {
   const hot = units.hotKeys;
   return {
     wru_per_delivery: round(units.clean.perDelivery.writeUnits, 3),
@@ -64,5 +72,10 @@ export function headlineOf(units: UnitsResult, throughput: ThroughputResult, e2e
     throughput_ratio: round(throughput.ratio, 3),
     e2e_p50_ms: e2e ? round(e2e.p50Ms, 1) : null,
     e2e_p99_ms: e2e ? round(e2e.p99Ms, 1) : null,
+    dispatcher_bundle_kb: coldStart?.dispatcher_bundle_kb ?? null,
+    api_bundle_kb: coldStart?.api_bundle_kb ?? null,
+    dispatcher_init_ms: coldStart?.dispatcher_init_ms ?? null,
+    bare_init_ms: coldStart?.bare_init_ms ?? null,
+    dispatcher_init_ratio: coldStart?.dispatcher_init_ratio ?? null,
   };
 }

@@ -3,7 +3,7 @@
 // runs on 127.0.0.1; AWS is the in-process stub (bench/stub/) except for the end-to-end part.
 //
 //   npm run bench [-- --json] [--events 200] [--hot-key-events 1000] [--throughput-deliveries 600] [--reps 3]
-//                 [--e2e-events 60] [--no-e2e] [--aws-latency-ms 4] [--receiver-latency-ms 50]
+//                 [--e2e-events 60] [--no-e2e] [--cold-start-runs 9] [--no-cold-start] [--aws-latency-ms 4] [--receiver-latency-ms 50]
 //
 // Measurement modules return plain objects; print.ts renders them (tables, or with --json one
 // JSON object as the last line of stdout). Progress goes to stderr. bench/results/latest.json keeps the last report.
@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureColdStart } from './cold-start';
 import { measureE2e } from './measure-e2e';
 import { measureThroughput } from './measure-throughput';
 import { measureUnits } from './measure-units';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     reps: { type: 'string' },
     'e2e-events': { type: 'string' },
     'no-e2e': { type: 'boolean' },
+    'no-cold-start': { type: 'boolean' },
+    'cold-start-runs': { type: 'string' },
     'aws-latency-ms': { type: 'string' },
     'receiver-latency-ms': { type: 'string' },
   },
@@ -65,7 +68,11 @@ async function main(): Promise<void> {
     progress('end to end through the local run...');
     e2e = await measureE2e(stack, { events: whole(args['e2e-events'], 60), warmUp: 5 });
   }
-  // Cold start goes here: `const coldStart = await measureColdStart();` (bench/cold-start.ts), then into the report.
+  let coldStart;
+  if (!args['no-cold-start']) {
+    progress('cold start: bundle sizes, and dispatcher init against a bare bundle of the same SDK clients...');
+    coldStart = await measureColdStart({ runs: whole(args['cold-start-runs'], 9) });
+  }
 
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
@@ -73,10 +80,11 @@ async function main(): Promise<void> {
     machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, platform: `${os.platform()} ${os.arch()}` },
     prices: PRICES,
     pricesSource: PRICES_SOURCE,
-    headline: headlineOf(units, throughput, e2e),
+    headline: headlineOf(units, throughput, e2e, coldStart),
     units,
     throughput,
     ...(e2e ? { e2e } : {}),
+    ...(coldStart ? { coldStart } : {}),
   };
   const directory = join(__dirname, 'results');
   mkdirSync(directory, { recursive: true });

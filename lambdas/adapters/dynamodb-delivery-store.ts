@@ -8,7 +8,7 @@ import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
-import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, SK, TTL } from './table-keys';
+import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 
 /** Where a batch's log page goes: a random shard, so one busy account's log is spread over LOG_SHARDS partitions. */
 export function logPagePosition(at: Date): { shard: number; position: string } {
@@ -32,20 +32,25 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     });
   }
 
+  /**
+   * Endpoints are read strongly consistent: that read decides whether an attempt may be sent.
+   * Deliveries are read eventually consistent, at half the cost: the read only spots a copy of an
+   * event whose delivery exists already, and a delivery is visible to it well within a second of
+   * its write (copies in one batch are caught before this read, and the record itself is conditional).
+   */
   async readBatch(deliveryIds: readonly string[], endpoints: readonly { accountId: string; endpointId: string }[]) {
-    const items = await this.table.batchGet([
-      ...deliveryIds.map((id) => keys.delivery(id)),
-      ...endpoints.map(({ accountId, endpointId }) => keys.endpoint(accountId, endpointId)),
+    const [deliveryItems, endpointItems] = await Promise.all([
+      this.table.batchGet(deliveryIds.map((id) => keys.delivery(id)), { consistentRead: false }),
+      this.table.batchGet(endpoints.map(({ accountId, endpointId }) => keys.endpoint(accountId, endpointId))),
     ]);
     const result = { deliveries: new Map<string, Delivery>(), endpoints: new Map<string, Endpoint>() };
-    for (const item of items) {
-      if (item[SK] === 'DELIVERY') {
-        const delivery = deliveryFromItem(item);
-        result.deliveries.set(delivery.deliveryId, delivery);
-      } else {
-        const endpoint = stripInternalAttributes<Endpoint>(item) as Endpoint;
-        result.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
-      }
+    for (const item of deliveryItems) {
+      const delivery = deliveryFromItem(item);
+      result.deliveries.set(delivery.deliveryId, delivery);
+    }
+    for (const item of endpointItems) {
+      const endpoint = stripInternalAttributes<Endpoint>(item) as Endpoint;
+      result.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
     }
     return result;
   }

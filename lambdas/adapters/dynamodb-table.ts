@@ -96,8 +96,9 @@ export class Table {
     return results;
   }
 
-  /** Strongly consistent BatchGetItem of any number of keys, unprocessed keys retried; raw items, in no order. */
-  async batchGet(keyList: readonly Record<string, string>[]): Promise<Record<string, unknown>[]> {
+  /** BatchGetItem of any number of keys (strongly consistent unless asked otherwise), unprocessed keys retried; raw items, in no order. */
+  async batchGet(keyList: readonly Record<string, string>[], options: { consistentRead?: boolean } = {}): Promise<Record<string, unknown>[]> {
+    const consistentRead = options.consistentRead ?? true;
     const unique = [...new Map(keyList.map((key) => [`${key[PK]}|${key[SK]}`, key])).values()];
     const found: Record<string, unknown>[] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
@@ -105,7 +106,7 @@ export class Table {
       for (let round = 0; pending && pending.length > 0; round += 1) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
         const output: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistentRead ? { ConsistentRead: true } : {}) } } }),
         );
         found.push(...(output.Responses?.[this.name] ?? []));
         pending = output.UnprocessedKeys?.[this.name]?.Keys;

@@ -43,7 +43,10 @@ export interface DeliveryStore {
   getAccount(accountId: string): Promise<Account | undefined>;
   /** May trail recent changes by a moment; the service checks each endpoint again with `readBatch`. */
   listEndpoints(accountId: string): Promise<Endpoint[]>;
-  /** Strongly consistent reads of the deliveries and endpoints one batch is about. Missing ones are absent. */
+  /**
+   * The deliveries and endpoints one batch is about; missing ones are absent. Endpoints must be read
+   * strongly consistent (whether to send depends on them); deliveries may trail their write by a moment.
+   */
   readBatch(
     deliveryIds: readonly string[],
     endpoints: readonly { accountId: string; endpointId: string }[],
