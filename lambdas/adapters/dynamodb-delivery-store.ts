@@ -3,7 +3,7 @@
 // the endpoint item is written only when its health changes.
 import { randomBytes } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
@@ -33,18 +33,18 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Endpoints are read strongly consistent: that read decides whether an attempt may be sent.
-   * Deliveries are read eventually consistent, at half the cost: the read only spots a copy of an
-   * event whose delivery exists already, and a delivery is visible to it well within a second of
-   * its write (copies in one batch are caught before this read, and the record itself is conditional).
+   * Up to three BatchGetItems at once: new events' deliveries eventually consistent (half the cost;
+   * a delivery is visible to it well within a second of its write), retries' deliveries and the
+   * endpoints strongly consistent.
    */
-  async readBatch(deliveryIds: readonly string[], endpoints: readonly { accountId: string; endpointId: string }[]) {
-    const [deliveryItems, endpointItems] = await Promise.all([
-      this.table.batchGet(deliveryIds.map((id) => keys.delivery(id)), { consistentRead: false }),
-      this.table.batchGet(endpoints.map(({ accountId, endpointId }) => keys.endpoint(accountId, endpointId))),
+  async readBatch(request: BatchRead) {
+    const [newDeliveryItems, deliveryItems, endpointItems] = await Promise.all([
+      this.table.batchGet(request.newDeliveryIds.map((id) => keys.delivery(id)), { consistentRead: false }),
+      this.table.batchGet(request.deliveryIds.map((id) => keys.delivery(id))),
+      this.table.batchGet(request.endpoints.map(({ accountId, endpointId }) => keys.endpoint(accountId, endpointId))),
     ]);
     const result = { deliveries: new Map<string, Delivery>(), endpoints: new Map<string, Endpoint>() };
-    for (const item of deliveryItems) {
+    for (const item of [...newDeliveryItems, ...deliveryItems]) {
       const delivery = deliveryFromItem(item);
       result.deliveries.set(delivery.deliveryId, delivery);
     }

@@ -221,7 +221,11 @@ export class DeliveryService {
       entries.set(accountId, [...(entries.get(accountId) ?? []), line]);
     }
     const [state] = await Promise.all([
-      this.deps.store.readBatch([...new Set(jobs.map((job) => job.deliveryId))], [...endpoints.values()]),
+      this.deps.store.readBatch({
+        newDeliveryIds: jobs.filter((job) => job.kind === 'first').map((job) => job.deliveryId),
+        deliveryIds: [...new Set(jobs.filter((job) => job.kind === 'retry').map((job) => job.deliveryId))],
+        endpoints: [...endpoints.values()],
+      }),
       ...[...entries].map(([accountId, lines]) => this.deps.store.appendLog(accountId, lines, now)),
     ]);
     return state;

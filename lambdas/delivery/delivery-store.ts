@@ -43,14 +43,8 @@ export interface DeliveryStore {
   getAccount(accountId: string): Promise<Account | undefined>;
   /** May trail recent changes by a moment; the service checks each endpoint again with `readBatch`. */
   listEndpoints(accountId: string): Promise<Endpoint[]>;
-  /**
-   * The deliveries and endpoints one batch is about; missing ones are absent. Endpoints must be read
-   * strongly consistent (whether to send depends on them); deliveries may trail their write by a moment.
-   */
-  readBatch(
-    deliveryIds: readonly string[],
-    endpoints: readonly { accountId: string; endpointId: string }[],
-  ): Promise<{ deliveries: Map<string, Delivery>; endpoints: Map<string, Endpoint> }>;
+  /** The deliveries and endpoints one batch is about, in one go; missing ones are absent. */
+  readBatch(request: BatchRead): Promise<{ deliveries: Map<string, Delivery>; endpoints: Map<string, Endpoint> }>;
   /** Writes the account's log lines for one batch (before its sends, so nothing sent goes unlisted). */
   appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void>;
 
@@ -72,6 +66,18 @@ export interface DeliveryStore {
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 
   saveRejectedEvent(rejected: RejectedEvent): Promise<void>;
+}
+
+export interface BatchRead {
+  /** Deliveries that due retries are about: read strongly consistent, their state decides the attempt. */
+  readonly deliveryIds: readonly string[];
+  /**
+   * Deliveries new events would make: only looked for, to spot a copy of an event already delivered,
+   * so this read may trail a write by a moment (copies within one batch are caught before it).
+   */
+  readonly newDeliveryIds: readonly string[];
+  /** Strongly consistent: whether an attempt may be sent depends on them. */
+  readonly endpoints: readonly { accountId: string; endpointId: string }[];
 }
 
 /** The map key of an endpoint in `readBatch` results. */

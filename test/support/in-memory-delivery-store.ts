@@ -1,7 +1,7 @@
 // DeliveryStore in memory, with the same conditions as the DynamoDB one (a create only once, an
 // attempt only by its claimant, a claim only on the expected attempt), for DeliveryService's
 // unit tests: milliseconds, no DynamoDB.
-import type { Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
 
@@ -41,9 +41,9 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     return [...this.endpoints.values()].filter((endpoint) => endpoint.accountId === accountId);
   }
 
-  async readBatch(deliveryIds: readonly string[], endpoints: readonly { accountId: string; endpointId: string }[]) {
+  async readBatch({ deliveryIds, newDeliveryIds, endpoints }: BatchRead) {
     const result = { deliveries: new Map<string, Delivery>(), endpoints: new Map<string, Endpoint>() };
-    for (const id of deliveryIds) {
+    for (const id of [...deliveryIds, ...newDeliveryIds]) {
       const delivery = this.deliveries.get(id);
       if (delivery) result.deliveries.set(id, delivery);
     }
