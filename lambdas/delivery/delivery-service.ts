@@ -324,7 +324,8 @@ export class DeliveryService {
       circuitOpenUntil = this.breakers.record(key, breakerResult(result));
       if (circuitOpenUntil) this.count('CircuitsOpened');
     }
-    const finishedAt = this.now();
+    // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
+    const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
     const attempt = attemptRecord(delivery, number, startedAt, result);
     const gone = result.statusCode === 410;
     const outcome = (result: JobOutcome['result']): JobOutcome => ({

@@ -177,14 +177,14 @@ describe('retries', () => {
     t.endpoint('ep_a');
     await t.service.handleBatch([t.click('c1')]);
     expect(t.scheduled).toEqual([{ message: { kind: 'retry', deliveryId: idOf('c1', 'ep_a'), accountId: ACCOUNT, endpointId: 'ep_a', attempt: 2 }, delaySeconds: 60 }]);
-    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: '2026-11-28T10:01:00.000Z' });
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: '2026-11-28T10:01:00.005Z' }); // 60 s after the 5 ms answer
     t.clock.advance(60_000);
     await t.service.handleBatch([t.due()]);
     expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
     const delivery = t.store.deliveries.get(idOf('c1', 'ep_a'));
     expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 2 });
     expect(delivery?.attempts.map((attempt) => attempt.outcome)).toEqual(['failed', 'succeeded']);
-    expect(delivery?.attempts[0]?.nextRetryAt).toBe('2026-11-28T10:01:00.000Z');
+    expect(delivery?.attempts[0]?.nextRetryAt).toBe('2026-11-28T10:01:00.005Z');
   });
 
   it('gives up after the last retry', async () => {
