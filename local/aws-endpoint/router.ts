@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { proxyToDynamoDb } from './dynamodb-proxy';
 import { AwsServiceError, unknownOperation } from './errors';
+import { FAULTS_PATH, type FaultInjector, schedulerOperation } from './faults';
 import type { Clock } from './clock';
 import type { EventBridgeEngine } from './eventbridge';
 import { handleEventBridgeOperation } from './eventbridge-api';
@@ -22,6 +23,8 @@ export interface RouterServices {
   clock: Clock;
   /** DynamoDB Local, e.g. `http://127.0.0.1:8000`; without it DynamoDB calls are refused. */
   dynamoDbEndpoint?: string;
+  /** Local-only injected errors (POST /_local/faults); none when absent. */
+  faults?: FaultInjector;
   log: (line: string) => void;
 }
 
@@ -49,6 +52,13 @@ export function createRequestHandler(services: RouterServices): http.RequestList
     });
 
     if (target?.startsWith('DynamoDB_20120810.')) {
+      const injected = services.faults?.check('dynamodb', target.slice(target.indexOf('.') + 1));
+      if (injected) {
+        request.resume();
+        writeError(response, DYNAMODB_PROTOCOL, injected, false);
+        logDone(`${target} ${injected.code} (injected)`, injected.httpStatus);
+        return;
+      }
       if (services.dynamoDbEndpoint) {
         proxyToDynamoDb(request, response, services.dynamoDbEndpoint, (status) => logDone(target, status));
         return;
@@ -70,11 +80,20 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         const separator = target.indexOf('.');
         const prefix = separator > 0 ? target.slice(0, separator) : target;
         const operation = separator > 0 ? target.slice(separator + 1) : '';
+        const injected = services.faults?.check(prefix === 'AmazonSQS' ? 'sqs' : 'events', operation);
+        if (injected) {
+          const protocol = prefix === 'AmazonSQS' ? SQS_PROTOCOL : EVENTS_PROTOCOL;
+          return { name: `${target} (injected)`, protocol, result: Promise.reject(injected) };
+        }
         if (prefix === 'AmazonSQS') return { name: `SQS.${operation}`, protocol: SQS_PROTOCOL, result: handleSqsOperation(services.sqs, operation, body, clientGone.signal) };
         if (prefix === 'AWSEvents') {
           return { name: `EventBridge.${operation}`, protocol: EVENTS_PROTOCOL, result: handleEventBridgeOperation(services.events, operation, body) };
         }
         return { name: target, protocol: EVENTS_PROTOCOL, result: Promise.reject(unknownOperation(prefix, operation)) };
+      }
+      if (url.pathname === FAULTS_PATH && services.faults) {
+        const faults = services.faults;
+        return { name: `local ${request.method} ${url.pathname}`, protocol: SCHEDULER_PROTOCOL, result: (async () => faults.handle(request.method ?? 'GET', body))() };
       }
       if (isLocalControlPath(url.pathname)) {
         return {
@@ -84,6 +103,8 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         };
       }
       if (isSchedulerPath(url.pathname)) {
+        const injected = services.faults?.check('scheduler', schedulerOperation(request.method ?? 'GET', url.pathname));
+        if (injected) return { name: `Scheduler ${request.method} ${url.pathname} (injected)`, protocol: SCHEDULER_PROTOCOL, result: Promise.reject(injected) };
         return {
           name: `Scheduler ${request.method} ${url.pathname}`,
           protocol: SCHEDULER_PROTOCOL,
