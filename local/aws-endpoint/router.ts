@@ -95,6 +95,9 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         const faults = services.faults;
         return { name: `local ${request.method} ${url.pathname}`, protocol: SCHEDULER_PROTOCOL, result: (async () => faults.handle(request.method ?? 'GET', body))() };
       }
+      if (url.pathname === EXPIRE_IN_FLIGHT_PATH && request.method === 'POST') {
+        return { name: `local POST ${url.pathname}`, protocol: SCHEDULER_PROTOCOL, result: (async () => expireInFlight(services.sqs, body))() };
+      }
       if (isLocalControlPath(url.pathname)) {
         return {
           name: `local ${request.method} ${url.pathname}`,
@@ -138,6 +141,21 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         logDone(`${target ?? url.pathname} ${serviceError.code}`, serviceError.httpStatus);
       });
   };
+}
+
+/**
+ * Local only: POST /_local/sqs/expire-in-flight {"queue": "name", "receivedBefore": ISO-8601}
+ * ends the visibility timeout of messages received before then (see SqsEngine.expireInFlight).
+ */
+const EXPIRE_IN_FLIGHT_PATH = '/_local/sqs/expire-in-flight';
+
+function expireInFlight(sqs: SqsEngine, body: unknown): { released: number } {
+  const { queue, receivedBefore } = (typeof body === 'object' && body !== null ? body : {}) as { queue?: unknown; receivedBefore?: unknown };
+  const before = typeof receivedBefore === 'string' ? Date.parse(receivedBefore) : Number.NaN;
+  if (typeof queue !== 'string' || !sqs.hasQueue(queue) || !Number.isFinite(before)) {
+    throw new AwsServiceError('ValidationException', 'expected {"queue": an existing queue name, "receivedBefore": an ISO-8601 time}');
+  }
+  return { released: sqs.expireInFlight(queue, before) };
 }
 
 function headerValue(request: http.IncomingMessage, name: string): string | undefined {
