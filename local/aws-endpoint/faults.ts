@@ -75,8 +75,11 @@ export class FaultInjector {
     if (this.rules.length === 0) return undefined;
     const now = this.now();
     this.rules = this.rules.filter((rule) => rule.until === undefined || rule.until > now);
-    const rule = this.rules.find((candidate) => candidate.service === service && (candidate.operation === undefined || candidate.operation === operation));
-    if (!rule || this.random() >= rule.rate) return undefined;
+    // Each matching rule draws on its own: a throttle rule and a 500 rule add up.
+    const rule = this.rules.find(
+      (candidate) => candidate.service === service && (candidate.operation === undefined || candidate.operation === operation) && this.random() < candidate.rate,
+    );
+    if (!rule) return undefined;
     const key = `${service}.${operation}.${rule.code}`;
     this.injected.set(key, (this.injected.get(key) ?? 0) + 1);
     const shape = ERRORS[service][rule.code];
