@@ -41,6 +41,8 @@ const RETRY_SCHEDULE = [1, 2, 3, 4, 901];
 const DELIVERY_TIMEOUT_MS = 2000;
 /** A claim on an attempt lasts the delivery timeout plus 30 s (lambdas/delivery); released messages must find it expired. */
 const LEASE_MS = DELIVERY_TIMEOUT_MS + 30_000;
+/** The template's dispatcher timeout (60 s) plus margin: a batch received longer ago than this is no longer running. */
+const STALE_BATCH_MS = 70_000;
 const SCHEDULE_SLACK_MS = 5000;
 const DISABLED_SLACK_MS = 1000;
 /** A send that reached its receiver this long before a kill may not have been recorded yet. */
@@ -134,7 +136,7 @@ interface RunResult {
   readonly accountId: string;
   readonly eventIds: string[];
   readonly putAt: Map<string, number>;
-  readonly finals: Map<string, FinalStatus>;
+  readonly finals: Map<string, FinalStatus | 'pending' | 'missing'>;
   readonly disruptions: Disruption[];
   readonly advances: ClockAdvance[];
   readonly injected: Record<string, number>;
@@ -142,6 +144,8 @@ interface RunResult {
   readonly notable: string[];
   readonly killedWorkers: number;
   readonly waitedMs: number;
+  /** The wait for final states hit --max-wait. */
+  readonly waitedOut: boolean;
 }
 
 async function runOnce(plan: RunPlan): Promise<RunResult> {
@@ -181,6 +185,12 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       if (receiver.scenario === 'gone-410') receiver.window = { from: at(0.3), until: Number.POSITIVE_INFINITY };
     }
     const dispatchQueueName = outputs.dispatchQueueUrl.split('/').at(-1)!;
+    const faultRules: Array<Record<string, unknown>> = [];
+    const injected: Record<string, number> = {};
+    const collectInjected = async (endpoint: string) => {
+      const state = await control(endpoint, 'GET', '/_local/faults');
+      for (const [key, count] of Object.entries((state.injected ?? {}) as Record<string, number>)) injected[key] = (injected[key] ?? 0) + count;
+    };
     if (plan.chaos) {
       const until = new Date(at(0.9)).toISOString();
       for (const rule of [
@@ -191,6 +201,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
         { service: 'scheduler', rate: 0.2, code: 'throttle' },
         { service: 'scheduler', rate: 0.05, code: '500' },
       ]) {
+        faultRules.push({ ...rule, until });
         await control(outputs.awsEndpoint, 'POST', '/_local/faults', { ...rule, until });
       }
       say(`${plan.label}: AWS faults on from the start until ${until} (see /_local/faults)`);
@@ -274,8 +285,11 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
               const stopAt = Date.now();
               say(`${plan.label}: stopping the whole run (SIGTERM) to restart it with --persist`);
               notable.push(...local!.notable);
+              await collectInjected(local!.outputs.awsEndpoint);
               await local!.stop();
               local = await startLocal(settings);
+              // Fault rules live in the endpoint's memory: the restarted one gets them again.
+              for (const rule of faultRules) await control(local.outputs.awsEndpoint, 'POST', '/_local/faults', rule);
               say(`${plan.label}: restarted in ${((Date.now() - stopAt) / 1000).toFixed(1)} s`);
               events.destroy();
               events = new EventBridgeClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
@@ -317,9 +331,9 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
         if (received !== lastReceived) lastActivity = Date.now();
         lastReceived = received;
         progress(`${plan.label}: waiting: queue ${visible} visible, ${delayed} delayed, ${inFlight} in flight, ${schedules} retry schedules`);
-        if (visible + delayed === 0 && inFlight > 0 && Date.now() - lastActivity > 10_000) {
+        if (visible + delayed === 0 && inFlight > 0 && Date.now() - lastActivity > 15_000) {
           // Left in flight by a failed DeleteMessageBatch (injected SQS faults) or a kill: no live batch is that old.
-          const result = await control(local.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(Date.now() - LEASE_MS).toISOString() });
+          const result = await control(local.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(Date.now() - STALE_BATCH_MS).toISOString() });
           say(`${plan.label}: released ${String(result.released)} messages left in flight`);
         }
         if (visible + delayed + inFlight === 0 && schedules > 0 && Date.now() - lastActivity > 5000) {
@@ -338,6 +352,8 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       scheduler.destroy();
     }
     const waitedMs = Date.now() - waitStart;
+    const waitedOut = quietChecks < 2;
+    if (waitedOut) say(`${plan.label}: still busy after --max-wait ${plan.maxWaitSeconds} s: what is not final now counts as lost`);
 
     // The API's view of every expected delivery.
     say(`${plan.label}: reading every delivery from the API`);
@@ -354,7 +370,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
         ...(endpoint.body.disabledAt ? { disabledAt: Date.parse(endpoint.body.disabledAt) } : {}),
       });
     }
-    const faults = plan.chaos ? await control(local.outputs.awsEndpoint, 'GET', '/_local/faults') : { injected: {} };
+    if (plan.chaos) await collectInjected(local.outputs.awsEndpoint);
     let deadLetters = 0;
     if (local.outputs.dispatchDeadLetterQueueUrl) {
       const dlq = new SQSClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS });
@@ -372,11 +388,12 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       finals,
       disruptions,
       advances,
-      injected: (faults.injected ?? {}) as Record<string, number>,
+      injected,
       deadLetters,
       notable,
       killedWorkers,
       waitedMs,
+      waitedOut,
     };
   } finally {
     await local?.stop();
@@ -389,8 +406,8 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
  * Final states in bulk from each endpoint's attempt log (a succeeded attempt, or a failed one with
  * no next retry, ends its delivery); GET /v1/deliveries/{id} for every delivery the log leaves open.
  */
-async function readFinalStates(api: Api, accountId: string, eventIds: readonly string[], endpointIds: readonly string[]): Promise<Map<string, FinalStatus>> {
-  const finals = new Map<string, FinalStatus>();
+async function readFinalStates(api: Api, accountId: string, eventIds: readonly string[], endpointIds: readonly string[]): Promise<Map<string, FinalStatus | 'pending' | 'missing'>> {
+  const finals = new Map<string, FinalStatus | 'pending' | 'missing'>();
   const latest = new Map<string, { attempt: number; outcome: string; nextRetryAt?: string }>();
   for (const endpointId of endpointIds) {
     let cursor: string | null = null;
@@ -420,7 +437,8 @@ async function readFinalStates(api: Api, accountId: string, eventIds: readonly s
   await pool(open, 8, async (deliveryId) => {
     const delivery = await api.call<{ status?: string }>('GET', `/v1/deliveries/${deliveryId}`);
     const status = delivery.body.status;
-    if (status === 'succeeded' || status === 'failed' || status === 'skipped') finals.set(deliveryId, status);
+    if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'pending') finals.set(deliveryId, status);
+    else finals.set(deliveryId, 'missing');
   });
   return finals;
 }
@@ -440,8 +458,9 @@ function clickData(index: number): Record<string, unknown> {
 }
 
 /** PutEvents-to-first-receipt on the healthy endpoints, leaving out events published near a kill or restart. */
-function healthyLatencies(result: RunResult): { p99: number; samples: number; excluded: number } {
+function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: number; samples: number; excluded: number } {
   const latencies: number[] = [];
+  const awayFromKills: number[] = [];
   let excluded = 0;
   const healthy = result.endpoints.filter((endpoint) => endpoint.scenario === 'healthy');
   const firstReceipt = new Map<string, number>();
@@ -454,16 +473,16 @@ function healthyLatencies(result: RunResult): { p99: number; samples: number; ex
   for (const eventId of result.eventIds) {
     const putAt = result.putAt.get(eventId);
     if (putAt === undefined) continue;
-    if (result.disruptions.some((disruption) => putAt >= disruption.at - 10_000 && putAt <= disruption.until)) {
-      excluded += healthy.length;
-      continue;
-    }
+    const nearKill = result.disruptions.some((disruption) => putAt >= disruption.at - 10_000 && putAt <= disruption.until);
+    if (nearKill) excluded += healthy.length;
     for (const endpoint of healthy) {
       const received = firstReceipt.get(deliveryIdFor(result.accountId, eventId, endpoint.endpointId));
-      if (received !== undefined) latencies.push(received - putAt);
+      if (received === undefined) continue;
+      latencies.push(received - putAt);
+      if (!nearKill) awayFromKills.push(received - putAt);
     }
   }
-  return { p99: percentile(latencies, 99), samples: latencies.length, excluded };
+  return { p99: percentile(latencies, 99), p99AwayFromKills: percentile(awayFromKills, 99), samples: latencies.length, excluded };
 }
 
 async function main(): Promise<void> {
@@ -511,6 +530,9 @@ async function main(): Promise<void> {
     failed_final: failedFinal,
     skipped_disabled: skipped,
     lost: expected - delivered - failedFinal - skipped,
+    lost_still_pending: statuses.filter((status) => status === 'pending').length,
+    lost_never_created: statuses.filter((status) => status === 'missing').length,
+    wait_hit_max_wait: result.waitedOut,
     duplicates_seen: duplicates.duplicates,
     duplicates_explained_by_kills: duplicates.explainedByDisruption,
     kills_mid_send: sendsExposedToDisruptions(result.endpoints, result.disruptions, RECORD_WINDOW_MS),
@@ -527,8 +549,9 @@ async function main(): Promise<void> {
     retry_examples: schedule.examples,
     healthy_p99_ms: healthy.p99,
     healthy_p99_ms_baseline: baselineP99 ?? null,
+    healthy_p99_ms_away_from_kills: healthy.p99AwayFromKills,
     healthy_samples: healthy.samples,
-    healthy_samples_excluded_near_kills: healthy.excluded,
+    healthy_samples_near_kills: healthy.excluded,
     endpoints_disabled: Object.fromEntries(
       result.endpoints.filter((endpoint) => endpoint.disabledAt !== undefined).map((endpoint) => [endpoint.scenario, new Date(endpoint.disabledAt!).toISOString()]),
     ),
