@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { proxyToDynamoDb } from './dynamodb-proxy';
 import { AwsServiceError, unknownOperation } from './errors';
+import { FAULTS_PATH, type FaultInjector, schedulerOperation } from './faults';
 import type { Clock } from './clock';
 import type { EventBridgeEngine } from './eventbridge';
 import { handleEventBridgeOperation } from './eventbridge-api';
@@ -22,6 +23,8 @@ export interface RouterServices {
   clock: Clock;
   /** DynamoDB Local, e.g. `http://127.0.0.1:8000`; without it DynamoDB calls are refused. */
   dynamoDbEndpoint?: string;
+  /** Local-only injected errors (POST /_local/faults); none when absent. */
+  faults?: FaultInjector;
   log: (line: string) => void;
 }
 
@@ -49,6 +52,13 @@ export function createRequestHandler(services: RouterServices): http.RequestList
     });
 
     if (target?.startsWith('DynamoDB_20120810.')) {
+      const injected = services.faults?.check('dynamodb', target.slice(target.indexOf('.') + 1));
+      if (injected) {
+        request.resume();
+        writeError(response, DYNAMODB_PROTOCOL, injected, false);
+        logDone(`${target} ${injected.code} (injected)`, injected.httpStatus);
+        return;
+      }
       if (services.dynamoDbEndpoint) {
         proxyToDynamoDb(request, response, services.dynamoDbEndpoint, (status) => logDone(target, status));
         return;
@@ -71,11 +81,23 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         const separator = target.indexOf('.');
         const prefix = separator > 0 ? target.slice(0, separator) : target;
         const operation = separator > 0 ? target.slice(separator + 1) : '';
+        const injected = services.faults?.check(prefix === 'AmazonSQS' ? 'sqs' : 'events', operation);
+        if (injected) {
+          const protocol = prefix === 'AmazonSQS' ? SQS_PROTOCOL : EVENTS_PROTOCOL;
+          return { name: `${target} (injected)`, protocol, result: Promise.reject(injected) };
+        }
         if (prefix === 'AmazonSQS') return { name: `SQS.${operation}`, protocol: SQS_PROTOCOL, result: handleSqsOperation(services.sqs, operation, body, clientGone.signal) };
         if (prefix === 'AWSEvents') {
           return { name: `EventBridge.${operation}`, protocol: EVENTS_PROTOCOL, result: handleEventBridgeOperation(services.events, operation, body) };
         }
         return { name: target, protocol: EVENTS_PROTOCOL, result: Promise.reject(unknownOperation(prefix, operation)) };
+      }
+      if (url.pathname === FAULTS_PATH && services.faults) {
+        const faults = services.faults;
+        return { name: `local ${request.method} ${url.pathname}`, protocol: SCHEDULER_PROTOCOL, result: (async () => faults.handle(request.method ?? 'GET', body))() };
+      }
+      if (url.pathname === EXPIRE_IN_FLIGHT_PATH && request.method === 'POST') {
+        return { name: `local POST ${url.pathname}`, protocol: SCHEDULER_PROTOCOL, result: (async () => expireInFlight(services.sqs, body))() };
       }
       if (isLocalControlPath(url.pathname)) {
         return {
@@ -85,6 +107,8 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         };
       }
       if (isSchedulerPath(url.pathname)) {
+        const injected = services.faults?.check('scheduler', schedulerOperation(request.method ?? 'GET', url.pathname));
+        if (injected) return { name: `Scheduler ${request.method} ${url.pathname} (injected)`, protocol: SCHEDULER_PROTOCOL, result: Promise.reject(injected) };
         return {
           name: `Scheduler ${request.method} ${url.pathname}`,
           protocol: SCHEDULER_PROTOCOL,
@@ -118,6 +142,21 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         logDone(`${target ?? url.pathname} ${serviceError.code}`, serviceError.httpStatus);
       });
   };
+}
+
+/**
+ * Local only: POST /_local/sqs/expire-in-flight {"queue": "name", "receivedBefore": ISO-8601}
+ * ends the visibility timeout of messages received before then (see SqsEngine.expireInFlight).
+ */
+const EXPIRE_IN_FLIGHT_PATH = '/_local/sqs/expire-in-flight';
+
+function expireInFlight(sqs: SqsEngine, body: unknown): { released: number } {
+  const { queue, receivedBefore } = (typeof body === 'object' && body !== null ? body : {}) as { queue?: unknown; receivedBefore?: unknown };
+  const before = typeof receivedBefore === 'string' ? Date.parse(receivedBefore) : Number.NaN;
+  if (typeof queue !== 'string' || !sqs.hasQueue(queue) || !Number.isFinite(before)) {
+    throw new AwsServiceError('ValidationException', 'expected {"queue": an existing queue name, "receivedBefore": an ISO-8601 time}');
+  }
+  return { released: sqs.expireInFlight(queue, before) };
 }
 
 function headerValue(request: http.IncomingMessage, name: string): string | undefined {

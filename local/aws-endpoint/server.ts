@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { backgroundTimer, type Clock, systemClock } from './clock';
 import { type BusConfig, EventBridgeEngine } from './eventbridge';
+import { FaultInjector } from './faults';
 import { loadState, saveState } from './persistence';
 import { createRequestHandler } from './router';
 import { SchedulerEngine } from './scheduler';
@@ -25,6 +26,8 @@ export interface AwsEndpointConfig {
   clock?: Clock;
   /** Load queues, messages and schedules from this JSON file at start; save them on change and on close. */
   persistFile?: string;
+  /** Error injection (/_local/faults); a fresh one with no rules by default. */
+  faults?: FaultInjector;
   /** One line per request and per delivery; off by default. */
   log?: (line: string) => void;
 }
@@ -35,6 +38,8 @@ export interface AwsEndpoint {
   sqs: SqsEngine;
   events: EventBridgeEngine;
   scheduler: SchedulerEngine;
+  /** Local-only error injection, also reachable as /_local/faults. */
+  faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -102,7 +107,8 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
   }
   started.sqs = sqs;
   started.scheduler = scheduler;
-  started.handle = createRequestHandler({ sqs, events, scheduler, clock, dynamoDbEndpoint: config.dynamoDbEndpoint, log });
+  const faults = config.faults ?? new FaultInjector();
+  started.handle = createRequestHandler({ sqs, events, scheduler, clock, dynamoDbEndpoint: config.dynamoDbEndpoint, faults, log });
 
   let closing: Promise<void> | undefined;
   return {
@@ -111,6 +117,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
     sqs,
     events,
     scheduler,
+    faults,
     close() {
       closing ??= (async () => {
         scheduler.close();

@@ -75,6 +75,8 @@ export interface StoredMessage {
   visibleAt: number;
   receiveCount: number;
   firstReceiveTimestamp?: number;
+  /** When the latest receive happened (absent in state saved by older versions). */
+  lastReceiveTimestamp?: number;
   /** Identifies the latest receive; older receipt handles are stale. */
   receiptNonce?: string;
   deadLetterQueueSourceArn?: string;
@@ -444,6 +446,31 @@ export class SqsEngine {
     };
   }
 
+  /**
+   * Local only: in-flight messages last received before `receivedBefore` (epoch ms) become
+   * visible now, as if their visibility timeout had run out. The chaos run uses it once the
+   * consumer that held them was killed, instead of waiting out the 6-minute timeout.
+   * Returns how many were released.
+   */
+  expireInFlight(queueName: string, receivedBefore: number): number {
+    const queue = this.queue(queueName);
+    const now = this.clock.now();
+    let released = 0;
+    for (const message of queue.messages.values()) {
+      if (message.receiveCount === 0 || message.visibleAt <= now) continue;
+      const receivedAt = message.lastReceiveTimestamp ?? message.visibleAt - queue.config.visibilityTimeout * 1000;
+      if (receivedAt >= receivedBefore) continue;
+      message.visibleAt = now;
+      // The holder's receipt handle goes stale, as after a real timeout and a new receive.
+      released += 1;
+    }
+    if (released > 0) {
+      this.onChange();
+      this.serveWaiters(queue);
+    }
+    return released;
+  }
+
   /** Every message currently stored (any visibility), for tests and tooling. */
   peekMessages(queueName: string): StoredMessage[] {
     return [...this.queue(queueName).messages.values()].map((message) => ({ ...message }));
@@ -533,6 +560,7 @@ export class SqsEngine {
       }
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
+      message.lastReceiveTimestamp = now;
       message.receiptNonce = randomUUID();
       message.visibleAt = now + options.visibilityTimeout * 1000;
       received.push(this.toReceived(queue, message));

@@ -1,0 +1,581 @@
+// `npm run chaos [-- --events 3000 --endpoints 10 --rate 8 --json]`: the local run (real bundles,
+// queues, schedules, DynamoDB Local) under faults, and what survived them. See chaos/README.md
+// for every fault and every figure. The last line of stdout is one JSON object.
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../local/dynamodb-local';
+import type { LocalOutputs } from '../local/outputs';
+import { deliveryIdFor } from '../lambdas/domain/ids';
+import { SQS_MAX_DELAY_SECONDS } from '../lambdas/adapters/retry-scheduler';
+import { control, dispatcherWorkerPids, type RunningLocal, startLocal } from './local-run';
+import {
+  checkRetrySchedule,
+  type ClockAdvance,
+  countDuplicates,
+  type Disruption,
+  type EndpointRecord,
+  type FinalStatus,
+  percentile,
+  sendsExposedToDisruptions,
+  sentWhileDisabled,
+} from './metrics';
+import { type ChaosReceiver, type Scenario, startChaosReceiver } from './receivers';
+
+interface Options {
+  events: number;
+  endpoints: number;
+  /** Events published per second. */
+  rate: number;
+  baselineEvents: number;
+  baseline: boolean;
+  json: boolean;
+  /** Stop waiting for final states after this long (the run then reports what is not final as lost). */
+  maxWaitSeconds: number;
+}
+
+const RETRY_SCHEDULE = [1, 2, 3, 4, 901];
+const DELIVERY_TIMEOUT_MS = 2000;
+/** A claim on an attempt lasts the delivery timeout plus 30 s (lambdas/delivery); released messages must find it expired. */
+const LEASE_MS = DELIVERY_TIMEOUT_MS + 30_000;
+/** The template's dispatcher timeout (60 s) plus margin: a batch received longer ago than this is no longer running. */
+const STALE_BATCH_MS = 70_000;
+const SCHEDULE_SLACK_MS = 5000;
+const DISABLED_SLACK_MS = 1000;
+/** A send that reached its receiver this long before a kill may not have been recorded yet. */
+const RECORD_WINDOW_MS = 5000;
+const FAULTY_SCENARIOS: Scenario[] = ['flaky-5xx', 'hanging', 'retry-after-429', 'reset', 'gone-410'];
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+const startedAt = Date.now();
+const say = (line: string) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { events: 3000, endpoints: 10, rate: 8, baselineEvents: 0, baseline: true, json: false, maxWaitSeconds: 240 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    const value = () => {
+      const next = Number(argv[(index += 1)]);
+      if (!Number.isFinite(next) || next <= 0) throw new Error(`${arg} needs a positive number`);
+      return next;
+    };
+    if (arg === '--events') options.events = Math.round(value());
+    else if (arg === '--endpoints') options.endpoints = Math.round(value());
+    else if (arg === '--rate') options.rate = value();
+    else if (arg === '--baseline-events') options.baselineEvents = Math.round(value());
+    else if (arg === '--max-wait') options.maxWaitSeconds = value();
+    else if (arg === '--no-baseline') options.baseline = false;
+    else if (arg === '--json') options.json = true;
+    else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--json]`);
+  }
+  if (options.endpoints < 2) throw new Error('--endpoints must be at least 2 (one healthy, one faulty)');
+  options.baselineEvents ||= Math.min(options.events, Math.max(100, Math.round(options.events / 3)));
+  return options;
+}
+
+/** One healthy endpoint at least; then one of each faulty kind while there is room; the rest healthy. */
+function scenariosFor(count: number): Scenario[] {
+  const faulty = FAULTY_SCENARIOS.slice(0, Math.min(FAULTY_SCENARIOS.length, count - 1));
+  return [...faulty, ...Array.from({ length: count - faulty.length }, () => 'healthy' as const)];
+}
+
+// --- the management API --------------------------------------------------------------------
+
+class Api {
+  constructor(
+    private readonly base: string,
+    private readonly key: string,
+  ) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await fetch(`${this.base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const parsed = (await response.json()) as T;
+        if (response.status >= 500 && attempt < 5) throw new Error(`HTTP ${response.status}`);
+        return { status: response.status, body: parsed };
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(500 * attempt);
+      }
+    }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at once. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+// --- one run ---------------------------------------------------------------------------------
+
+interface RunPlan {
+  readonly label: string;
+  readonly scenarios: Scenario[];
+  readonly events: number;
+  readonly rate: number;
+  readonly chaos: boolean;
+  readonly maxWaitSeconds: number;
+}
+
+interface RunResult {
+  readonly endpoints: Array<EndpointRecord & { receiver: ChaosReceiver }>;
+  readonly accountId: string;
+  readonly eventIds: string[];
+  readonly putAt: Map<string, number>;
+  readonly finals: Map<string, FinalStatus | 'pending' | 'missing'>;
+  readonly disruptions: Disruption[];
+  readonly advances: ClockAdvance[];
+  readonly injected: Record<string, number>;
+  readonly deadLetters: number;
+  readonly notable: string[];
+  readonly killedWorkers: number;
+  readonly waitedMs: number;
+  /** The wait for final states hit --max-wait. */
+  readonly waitedOut: boolean;
+}
+
+async function runOnce(plan: RunPlan): Promise<RunResult> {
+  const workDir = mkdtempSync(join(tmpdir(), `georedir-chaos-${plan.label}-`));
+  const settings = {
+    apiPort: await findFreePort(),
+    awsPort: await findFreePort(),
+    outputDir: join(workDir, 'outputs'),
+    persistDir: join(workDir, 'persist'),
+    env: { RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE.join(','), DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) },
+    log: say,
+  };
+  const receivers = await Promise.all(plan.scenarios.map((scenario) => startChaosReceiver(scenario)));
+  let local: RunningLocal | undefined;
+  const notable: string[] = [];
+  try {
+    say(`${plan.label}: starting the local run (--persist ${settings.persistDir})`);
+    local = await startLocal(settings);
+    const outputs: LocalOutputs = local.outputs;
+    const api = new Api(outputs.apiUrl, outputs.apiKey);
+    const endpointIds: string[] = [];
+    for (const receiver of receivers) {
+      const created = await api.call<{ id: string; secret: string }>('POST', '/v1/endpoints', { url: receiver.url, events: ['*'], description: `chaos ${receiver.scenario}` });
+      if (created.status !== 201) throw new Error(`creating an endpoint answered ${created.status}: ${JSON.stringify(created.body)}`);
+      receiver.secret = created.body.secret;
+      endpointIds.push(created.body.id);
+    }
+    say(`${plan.label}: ${receivers.length} endpoints (${plan.scenarios.join(', ')}); publishing ${plan.events} events at ${plan.rate}/s`);
+
+    const publishMs = (plan.events / plan.rate) * 1000;
+    const publishStart = Date.now() + 1000;
+    const at = (fraction: number) => publishStart + fraction * publishMs;
+    // Receiver misbehaviour windows, in wall-clock time over the publishing phase.
+    for (const receiver of receivers) {
+      if (receiver.scenario === 'flaky-5xx') receiver.window = { from: at(0.15), until: at(0.15) + 10_000 };
+      if (receiver.scenario === 'hanging') receiver.window = { from: at(0.35), until: at(0.35) + 15_000 };
+      if (receiver.scenario === 'gone-410') receiver.window = { from: at(0.3), until: Number.POSITIVE_INFINITY };
+    }
+    const dispatchQueueName = outputs.dispatchQueueUrl.split('/').at(-1)!;
+    const faultRules: Array<Record<string, unknown>> = [];
+    const injected: Record<string, number> = {};
+    const collectInjected = async (endpoint: string) => {
+      const state = await control(endpoint, 'GET', '/_local/faults');
+      for (const [key, count] of Object.entries((state.injected ?? {}) as Record<string, number>)) injected[key] = (injected[key] ?? 0) + count;
+    };
+    if (plan.chaos) {
+      const until = new Date(at(0.9)).toISOString();
+      for (const rule of [
+        { service: 'dynamodb', rate: 0.03, code: 'throttle' },
+        { service: 'dynamodb', rate: 0.01, code: '500' },
+        { service: 'sqs', rate: 0.03, code: 'throttle' },
+        { service: 'sqs', rate: 0.01, code: '500' },
+        { service: 'scheduler', rate: 0.2, code: 'throttle' },
+        { service: 'scheduler', rate: 0.05, code: '500' },
+      ]) {
+        faultRules.push({ ...rule, until });
+        await control(outputs.awsEndpoint, 'POST', '/_local/faults', { ...rule, until });
+      }
+      say(`${plan.label}: AWS faults on from the start until ${until} (see /_local/faults)`);
+    }
+
+    const progress = (what: string) => {
+      const received = receivers.reduce((sum, receiver) => sum + receiver.requests.length, 0);
+      const ok = receivers.reduce((sum, receiver) => sum + receiver.requests.filter((request) => request.answer === 'ok').length, 0);
+      say(`${what}; receivers got ${received} requests, ${ok} answered 2xx`);
+    };
+
+    // Publishing, paused while the run restarts.
+    const eventIds = Array.from({ length: plan.events }, (_, index) => `chaos-${plan.label}-${startedAt}-${index}`);
+    const putAt = new Map<string, number>();
+    let paused: Promise<void> | undefined;
+    let events = new EventBridgeClient({ endpoint: outputs.awsEndpoint, region: outputs.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+    const publisher = (async () => {
+      const batch = 10;
+      for (let index = 0; index < eventIds.length; index += batch) {
+        const due = publishStart + (index / plan.rate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+        while (paused) await paused;
+        const ids = eventIds.slice(index, index + batch);
+        const entries: PutEventsRequestEntry[] = ids.map((id, offset) => ({
+          EventBusName: outputs.eventBusName,
+          Source: outputs.eventSource,
+          DetailType: 'click',
+          Detail: JSON.stringify({ id, account_id: outputs.accountId, data: clickData(index + offset) }),
+        }));
+        const now = Date.now();
+        for (const id of ids) putAt.set(id, now);
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            const result = await events.send(new PutEventsCommand({ Entries: entries }));
+            if ((result.FailedEntryCount ?? 0) > 0) throw new Error(`${result.FailedEntryCount} entries failed`);
+            break;
+          } catch (error) {
+            if (attempt >= 20) throw error;
+            while (paused) await paused;
+            await sleep(500);
+          }
+        }
+        if (index % 500 === 0 && index > 0) progress(`${plan.label}: published ${index}/${plan.events}`);
+      }
+    })();
+
+    // Kills and the restart, on a timeline over the publishing phase.
+    const disruptions: Disruption[] = [];
+    const releases: Array<Promise<void>> = [];
+    let killedWorkers = 0;
+    const release = (label: string, receivedBefore: number) =>
+      releases.push(
+        (async () => {
+          // As in AWS, the message comes back only after the dead holder's claim has lapsed.
+          await sleep(Math.max(0, receivedBefore + LEASE_MS + 2000 - Date.now()));
+          const result = await control(local!.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(receivedBefore).toISOString() });
+          say(`${label}: ${String(result.released)} in-flight messages released (their visibility timeout fast-forwarded)`);
+        })(),
+      );
+    const timeline = plan.chaos
+      ? (async () => {
+          for (const step of [
+            { fraction: 0.2, kind: 'kill' },
+            { fraction: 0.45, kind: 'kill' },
+            { fraction: 0.55, kind: 'restart' },
+            { fraction: 0.7, kind: 'kill' },
+            { fraction: 0.85, kind: 'kill' },
+          ] as const) {
+            await sleep(Math.max(0, at(step.fraction) - Date.now()));
+            if (step.kind === 'kill') {
+              const pids = dispatcherWorkerPids(local!.child.pid!);
+              const killAt = Date.now();
+              for (const pid of pids) process.kill(pid, 'SIGKILL');
+              killedWorkers += pids.length;
+              say(`${plan.label}: SIGKILL to ${pids.length} dispatcher workers (${pids.join(', ')})`);
+              disruptions.push({ kind: 'kill', at: killAt, until: killAt + LEASE_MS + 2000 });
+              release(`kill at ${new Date(killAt).toISOString()}`, killAt);
+            } else {
+              let resume: () => void = () => undefined;
+              paused = new Promise<void>((resolve) => (resume = resolve));
+              const stopAt = Date.now();
+              say(`${plan.label}: stopping the whole run (SIGTERM) to restart it with --persist`);
+              notable.push(...local!.notable);
+              await collectInjected(local!.outputs.awsEndpoint);
+              await local!.stop();
+              local = await startLocal(settings);
+              // Fault rules live in the endpoint's memory: the restarted one gets them again.
+              for (const rule of faultRules) await control(local.outputs.awsEndpoint, 'POST', '/_local/faults', rule);
+              say(`${plan.label}: restarted in ${((Date.now() - stopAt) / 1000).toFixed(1)} s`);
+              events.destroy();
+              events = new EventBridgeClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+              paused = undefined;
+              resume();
+              disruptions.push({ kind: 'restart', at: stopAt, until: Math.max(Date.now(), stopAt + LEASE_MS + 2000) });
+              release('restart', stopAt);
+            }
+          }
+        })()
+      : Promise.resolve();
+
+    const ticker = setInterval(() => progress(`${plan.label}: publishing`), 15_000);
+    try {
+      await Promise.all([publisher, timeline]);
+    } finally {
+      clearInterval(ticker);
+    }
+    progress(`${plan.label}: all ${plan.events} events published`);
+    await Promise.all(releases);
+
+    // Wait until nothing is queued, delayed, in flight or scheduled; fire the long (Scheduler) retries by advancing the clock.
+    const waitStart = Date.now();
+    const advances: ClockAdvance[] = [];
+    const sqs = new SQSClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+    const scheduler = new SchedulerClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+    let quietChecks = 0;
+    let lastReceived = -1;
+    let lastActivity = Date.now();
+    try {
+      while (Date.now() - waitStart < plan.maxWaitSeconds * 1000) {
+        await sleep(5000);
+        const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: local.outputs.dispatchQueueUrl, AttributeNames: ['All'] }))).Attributes ?? {};
+        const visible = Number(attributes.ApproximateNumberOfMessages ?? 0);
+        const inFlight = Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+        const delayed = Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+        const schedules = (await scheduler.send(new ListSchedulesCommand({ GroupName: local.outputs.scheduleGroupName, MaxResults: 100 }))).Schedules?.length ?? 0;
+        const received = receivers.reduce((sum, receiver) => sum + receiver.requests.length, 0);
+        if (received !== lastReceived) lastActivity = Date.now();
+        lastReceived = received;
+        progress(`${plan.label}: waiting: queue ${visible} visible, ${delayed} delayed, ${inFlight} in flight, ${schedules} retry schedules`);
+        if (visible + delayed === 0 && inFlight > 0 && Date.now() - lastActivity > 15_000) {
+          // Left in flight by a failed DeleteMessageBatch (injected SQS faults) or a kill: no live batch is that old.
+          const result = await control(local.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(Date.now() - STALE_BATCH_MS).toISOString() });
+          say(`${plan.label}: released ${String(result.released)} messages left in flight`);
+        }
+        if (visible + delayed + inFlight === 0 && schedules > 0 && Date.now() - lastActivity > 5000) {
+          const ms = (Math.max(...RETRY_SCHEDULE) + 5) * 1000;
+          await control(local.outputs.awsEndpoint, 'POST', '/_local/clock', { advanceSeconds: ms / 1000 });
+          advances.push({ at: Date.now(), ms });
+          say(`${plan.label}: ${schedules} Scheduler retries pending: AWS endpoint clock advanced ${ms / 1000} s to fire them`);
+          quietChecks = 0;
+          continue;
+        }
+        quietChecks = visible + delayed + inFlight + schedules === 0 && Date.now() - lastActivity > 3000 ? quietChecks + 1 : 0;
+        if (quietChecks >= 2) break;
+      }
+    } finally {
+      sqs.destroy();
+      scheduler.destroy();
+    }
+    const waitedMs = Date.now() - waitStart;
+    const waitedOut = quietChecks < 2;
+    if (waitedOut) say(`${plan.label}: still busy after --max-wait ${plan.maxWaitSeconds} s: what is not final now counts as lost`);
+
+    // The API's view of every expected delivery.
+    say(`${plan.label}: reading every delivery from the API`);
+    const api2 = new Api(local.outputs.apiUrl, local.outputs.apiKey);
+    const finals = await readFinalStates(api2, outputs.accountId, eventIds, endpointIds);
+    const records: Array<EndpointRecord & { receiver: ChaosReceiver }> = [];
+    for (const [index, receiver] of receivers.entries()) {
+      const endpoint = await api2.call<{ status: string; disabledAt?: string }>('GET', `/v1/endpoints/${endpointIds[index]}`);
+      records.push({
+        endpointId: endpointIds[index]!,
+        scenario: receiver.scenario,
+        requests: receiver.requests,
+        receiver,
+        ...(endpoint.body.disabledAt ? { disabledAt: Date.parse(endpoint.body.disabledAt) } : {}),
+      });
+    }
+    if (plan.chaos) await collectInjected(local.outputs.awsEndpoint);
+    let deadLetters = 0;
+    if (local.outputs.dispatchDeadLetterQueueUrl) {
+      const dlq = new SQSClient({ endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: LOCAL_CREDENTIALS });
+      const attributes = (await dlq.send(new GetQueueAttributesCommand({ QueueUrl: local.outputs.dispatchDeadLetterQueueUrl, AttributeNames: ['All'] }))).Attributes ?? {};
+      deadLetters = Number(attributes.ApproximateNumberOfMessages ?? 0) + Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      dlq.destroy();
+    }
+    events.destroy();
+    notable.push(...local.notable);
+    return {
+      endpoints: records,
+      accountId: outputs.accountId,
+      eventIds,
+      putAt,
+      finals,
+      disruptions,
+      advances,
+      injected,
+      deadLetters,
+      notable,
+      killedWorkers,
+      waitedMs,
+      waitedOut,
+    };
+  } finally {
+    await local?.stop();
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Final states in bulk from each endpoint's attempt log (a succeeded attempt, or a failed one with
+ * no next retry, ends its delivery); GET /v1/deliveries/{id} for every delivery the log leaves open.
+ */
+async function readFinalStates(api: Api, accountId: string, eventIds: readonly string[], endpointIds: readonly string[]): Promise<Map<string, FinalStatus | 'pending' | 'missing'>> {
+  const finals = new Map<string, FinalStatus | 'pending' | 'missing'>();
+  const latest = new Map<string, { attempt: number; outcome: string; nextRetryAt?: string }>();
+  for (const endpointId of endpointIds) {
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { data: Array<{ deliveryId: string; attempt: number; outcome: string; nextRetryAt?: string }>; nextCursor: string | null } } = await api.call(
+        'GET',
+        `/v1/endpoints/${endpointId}/deliveries?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      for (const attempt of page.body.data ?? []) {
+        const known = latest.get(attempt.deliveryId);
+        if (!known || attempt.attempt > known.attempt) latest.set(attempt.deliveryId, attempt);
+      }
+      cursor = page.body.nextCursor;
+    } while (cursor);
+  }
+  const open: string[] = [];
+  for (const eventId of eventIds) {
+    for (const endpointId of endpointIds) {
+      const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
+      const last = latest.get(deliveryId);
+      if (last?.outcome === 'succeeded') finals.set(deliveryId, 'succeeded');
+      else if (last?.outcome === 'failed' && !last.nextRetryAt) finals.set(deliveryId, 'failed');
+      else open.push(deliveryId);
+    }
+  }
+  say(`attempt logs settle ${finals.size} deliveries; asking GET /v1/deliveries/{id} for the other ${open.length}`);
+  await pool(open, 8, async (deliveryId) => {
+    const delivery = await api.call<{ status?: string }>('GET', `/v1/deliveries/${deliveryId}`);
+    const status = delivery.body.status;
+    if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'pending') finals.set(deliveryId, status);
+    else finals.set(deliveryId, 'missing');
+  });
+  return finals;
+}
+
+function clickData(index: number): Record<string, unknown> {
+  return {
+    click_id: `chaos${String(index).padStart(8, '0')}`,
+    link_id: 42,
+    link_slug: 'chaos-offer',
+    destination_url: 'https://offer.example.com/landing',
+    ip: '203.0.113.42',
+    country: 'US',
+    device: 'mobile',
+    is_unique: true,
+    fraud_flags: [],
+  };
+}
+
+/** PutEvents-to-first-receipt on the healthy endpoints, leaving out events published near a kill or restart. */
+function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: number; samples: number; excluded: number } {
+  const latencies: number[] = [];
+  const awayFromKills: number[] = [];
+  let excluded = 0;
+  const healthy = result.endpoints.filter((endpoint) => endpoint.scenario === 'healthy');
+  const firstReceipt = new Map<string, number>();
+  for (const endpoint of healthy) {
+    for (const request of endpoint.requests) {
+      const known = firstReceipt.get(request.deliveryId);
+      if (known === undefined || request.receivedAt < known) firstReceipt.set(request.deliveryId, request.receivedAt);
+    }
+  }
+  for (const eventId of result.eventIds) {
+    const putAt = result.putAt.get(eventId);
+    if (putAt === undefined) continue;
+    const nearKill = result.disruptions.some((disruption) => putAt >= disruption.at - 10_000 && putAt <= disruption.until);
+    if (nearKill) excluded += healthy.length;
+    for (const endpoint of healthy) {
+      const received = firstReceipt.get(deliveryIdFor(result.accountId, eventId, endpoint.endpointId));
+      if (received === undefined) continue;
+      latencies.push(received - putAt);
+      if (!nearKill) awayFromKills.push(received - putAt);
+    }
+  }
+  return { p99: percentile(latencies, 99), p99AwayFromKills: percentile(awayFromKills, 99), samples: latencies.length, excluded };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const scenarios = scenariosFor(options.endpoints);
+  const healthyCount = scenarios.filter((scenario) => scenario === 'healthy').length;
+
+  let baselineP99: number | undefined;
+  if (options.baseline) {
+    const baseline = await runOnce({
+      label: 'baseline',
+      scenarios: Array.from({ length: healthyCount }, () => 'healthy' as const),
+      events: options.baselineEvents,
+      rate: options.rate,
+      chaos: false,
+      maxWaitSeconds: 120,
+    });
+    baselineP99 = healthyLatencies(baseline).p99;
+    say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${healthyCount} endpoints`);
+  }
+
+  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, chaos: true, maxWaitSeconds: options.maxWaitSeconds });
+  const expected = options.events * options.endpoints;
+  const statuses = [...result.finals.values()];
+  const delivered = statuses.filter((status) => status === 'succeeded').length;
+  const failedFinal = statuses.filter((status) => status === 'failed').length;
+  const skipped = statuses.filter((status) => status === 'skipped').length;
+  const duplicates = countDuplicates(result.endpoints, result.disruptions, RECORD_WINDOW_MS);
+  const disabled = sentWhileDisabled(result.endpoints, DISABLED_SLACK_MS);
+  const schedule = checkRetrySchedule(
+    result.endpoints,
+    { retrySchedule: RETRY_SCHEDULE, sqsMaxDelaySeconds: SQS_MAX_DELAY_SECONDS, slackMs: SCHEDULE_SLACK_MS, earlyToleranceMs: 50 },
+    result.disruptions,
+    result.advances,
+  );
+  const healthy = healthyLatencies(result);
+  const unverified = result.endpoints.reduce((sum, endpoint) => sum + endpoint.requests.filter((request) => !request.verified).length, 0);
+
+  const report = {
+    events: options.events,
+    endpoints: options.endpoints,
+    expected_deliveries: expected,
+    delivered,
+    failed_final: failedFinal,
+    skipped_disabled: skipped,
+    lost: expected - delivered - failedFinal - skipped,
+    lost_still_pending: statuses.filter((status) => status === 'pending').length,
+    lost_never_created: statuses.filter((status) => status === 'missing').length,
+    wait_hit_max_wait: result.waitedOut,
+    duplicates_seen: duplicates.duplicates,
+    duplicates_explained_by_kills: duplicates.explainedByDisruption,
+    kills_mid_send: sendsExposedToDisruptions(result.endpoints, result.disruptions, RECORD_WINDOW_MS),
+    sent_while_disabled: disabled.count,
+    sent_while_disabled_by_scenario: disabled.byScenario,
+    disabled_slack_ms: DISABLED_SLACK_MS,
+    retries_off_schedule: schedule.early + schedule.late,
+    retries_checked: schedule.checked,
+    retries_early: schedule.early,
+    retries_late: schedule.late,
+    retries_late_across_kill_or_restart: schedule.lateAcrossDisruption,
+    retry_lateness_ms: schedule.lateness,
+    retry_slack_ms: SCHEDULE_SLACK_MS,
+    retry_examples: schedule.examples,
+    healthy_p99_ms: healthy.p99,
+    healthy_p99_ms_baseline: baselineP99 ?? null,
+    healthy_p99_ms_away_from_kills: healthy.p99AwayFromKills,
+    healthy_samples: healthy.samples,
+    healthy_samples_near_kills: healthy.excluded,
+    endpoints_disabled: Object.fromEntries(
+      result.endpoints.filter((endpoint) => endpoint.disabledAt !== undefined).map((endpoint) => [endpoint.scenario, new Date(endpoint.disabledAt!).toISOString()]),
+    ),
+    requests_by_scenario: Object.fromEntries(result.endpoints.map((endpoint) => [endpoint.scenario, endpoint.requests.length])),
+    signatures_failed: unverified,
+    dispatcher_workers_killed: result.killedWorkers,
+    kills: result.disruptions.filter((disruption) => disruption.kind === 'kill').length,
+    restarts: result.disruptions.filter((disruption) => disruption.kind === 'restart').length,
+    aws_errors_injected: result.injected,
+    dead_letters: result.deadLetters,
+    clock_advances_s: result.advances.map((advance) => advance.ms / 1000),
+    local_run_error_lines: result.notable.length,
+    wait_after_publish_s: Math.round(result.waitedMs / 1000),
+    duration_s: Math.round((Date.now() - startedAt) / 1000),
+    settings: { retry_schedule_s: RETRY_SCHEDULE, delivery_timeout_ms: DELIVERY_TIMEOUT_MS, rate_events_per_s: options.rate, baseline_events: options.baseline ? options.baselineEvents : 0 },
+  };
+  if (!options.json) {
+    for (const line of result.notable.slice(0, 20)) say(`local run: ${line.slice(0, 300)}`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import {
+  checkRetrySchedule,
+  countDuplicates,
+  type EndpointRecord,
+  realTimeWhenClockReaches,
+  scheduledDelaySeconds,
+  sentWhileDisabled,
+} from '../../../chaos/metrics';
+import type { ReceivedRequest } from '../../../chaos/receivers';
+
+const request = (deliveryId: string, attempt: number, receivedAt: number, extra: Partial<ReceivedRequest> = {}): ReceivedRequest => ({
+  deliveryId,
+  attempt,
+  headerTimestamp: Math.floor(receivedAt / 1000),
+  receivedAt,
+  endedAt: receivedAt + 10,
+  status: 503,
+  answer: 'status',
+  verified: true,
+  ...extra,
+});
+const rules = { retrySchedule: [1, 2, 3, 4, 901], sqsMaxDelaySeconds: 900, slackMs: 5000, earlyToleranceMs: 50 };
+
+describe('chaos metrics', () => {
+  it('bounds Retry-After by the scheduled delay and the longest one', () => {
+    expect(scheduledDelaySeconds([1, 2, 3], 1)).toBe(1);
+    expect(scheduledDelaySeconds([1, 2, 3], 1, 2)).toBe(2);
+    expect(scheduledDelaySeconds([1, 2, 3], 2, 60)).toBe(3);
+    expect(scheduledDelaySeconds([1, 2, 3], 4)).toBeUndefined();
+  });
+
+  it('finds when an advanced clock reaches a time', () => {
+    expect(realTimeWhenClockReaches(10_000, [])).toBe(10_000);
+    // At 5 s the clock jumps 100 s ahead: a target of 50 s is reached at the jump, 200 s at 100 s.
+    expect(realTimeWhenClockReaches(50_000, [{ at: 5000, ms: 100_000 }])).toBe(5000);
+    expect(realTimeWhenClockReaches(200_000, [{ at: 5000, ms: 100_000 }])).toBe(100_000);
+    expect(realTimeWhenClockReaches(3000, [{ at: 5000, ms: 100_000 }])).toBe(3000);
+  });
+
+  it('counts retries that come early, on time and late, and the Retry-After case', () => {
+    const endpoint: EndpointRecord = {
+      endpointId: 'ep',
+      scenario: 'flaky-5xx',
+      requests: [
+        request('a', 1, 0),
+        request('a', 2, 1010 + 300), // due at 10 + 1000: on time
+        request('b', 1, 0),
+        request('b', 2, 500), // early
+        request('c', 1, 0, { status: 429, retryAfterSeconds: 3 }),
+        request('c', 2, 1500), // due at 3010: early
+        request('d', 1, 0),
+        request('d', 2, 20_000), // late
+      ],
+    };
+    const check = checkRetrySchedule([endpoint], rules, [], []);
+    expect(check).toMatchObject({ checked: 4, early: 2, late: 1, lateAcrossDisruption: 0 });
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 5000, until: 40_000 }], []).lateAcrossDisruption).toBe(1);
+  });
+
+  it('counts 2xx answered twice, and attempts after disabledAt plus slack', () => {
+    const endpoint: EndpointRecord = {
+      endpointId: 'ep',
+      scenario: 'gone-410',
+      disabledAt: 10_000,
+      requests: [
+        request('a', 1, 1000, { answer: 'ok', status: 200 }),
+        request('a', 1, 2000, { answer: 'ok', status: 200 }),
+        request('b', 1, 10_500),
+        request('c', 1, 11_500),
+      ],
+    };
+    expect(countDuplicates([endpoint], [{ kind: 'kill', at: 1500, until: 3000 }], 5000)).toEqual({ duplicates: 1, explainedByDisruption: 1 });
+    expect(sentWhileDisabled([endpoint], 1000)).toEqual({ count: 1, byScenario: { 'gone-410': 1 } });
+  });
+});
