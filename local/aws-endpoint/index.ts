@@ -1,4 +1,4 @@
-// Public surface of the local AWS endpoint (DESIGN §6): start it with startAwsEndpoint, or use
+// Public surface of the local AWS endpoint (local/README.md): start it with startAwsEndpoint, or use
 // the engines directly (e.g. the local Lambda runner polling the dispatch queue).
 export { type AwsEndpoint, type AwsEndpointConfig, startAwsEndpoint } from './server';
 export { type Clock, ManualClock, OffsetClock, systemClock } from './clock';

@@ -1,5 +1,5 @@
 // The local AWS-compatible endpoint: SQS, EventBridge (PutEvents) and Scheduler emulated in
-// memory, DynamoDB passed through to DynamoDB Local, all on one port (DESIGN §6).
+// memory, DynamoDB passed through to DynamoDB Local, all on one port (local/README.md).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { backgroundTimer, type Clock, systemClock } from './clock';
