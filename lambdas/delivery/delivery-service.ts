@@ -127,7 +127,8 @@ export class DeliveryService {
     const failed = new Set<string>();
     const fail = (messageId: string, step: string) => (error: unknown) => {
       failed.add(messageId);
-      this.deps.log.error(`${step} failed; the message will be redelivered`, { messageId, error: errorText(error) });
+      if (error instanceof ClaimedElsewhere) this.deps.log.info(error.message, { messageId, ...error.fields });
+      else this.deps.log.error(`${step} failed; the message will be redelivered`, { messageId, error: errorText(error) });
     };
 
     const planned = await Promise.all(messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), []))));
@@ -295,8 +296,10 @@ export class DeliveryService {
     }
     const now = this.now();
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
-      log.info('retry already claimed elsewhere', { ...deliveryFields(delivery), attempt });
-      return undefined;
+      // Held by another dispatcher, which may yet die before recording it: SQS brings this message
+      // back after its visibility timeout (longer than the lease); by then the attempt is recorded
+      // (and this copy ignored as stale) or the lease has run out and this copy takes it over.
+      throw new ClaimedElsewhere({ ...deliveryFields(delivery), attempt });
     }
     return this.attempt(delivery, endpoint, attempt, (next) => store.recordAttempt(next));
   }
@@ -462,6 +465,14 @@ export class DeliveryService {
   /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */
   private leaseUntil(now: Date): Date {
     return new Date(now.getTime() + this.deps.deliveryTimeoutMs + 30_000);
+  }
+}
+
+/** A due retry whose attempt another dispatcher holds: not a fault, but the message must come back. */
+class ClaimedElsewhere extends Error {
+  override readonly name = 'ClaimedElsewhere';
+  constructor(readonly fields: Record<string, unknown>) {
+    super('retry claimed by another dispatcher; the message comes back after its visibility timeout');
   }
 }
 

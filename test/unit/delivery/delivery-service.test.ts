@@ -203,8 +203,13 @@ describe('retries', () => {
     t.endpoint('ep_a');
     await t.service.handleBatch([t.click('c1')]);
     const due = t.due();
-    await Promise.all([t.service.handleBatch([due]), t.build().handleBatch([due])]);
+    const results = await Promise.all([t.service.handleBatch([due]), t.build().handleBatch([due])]);
     expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
+    // The copy that found the attempt claimed goes back to SQS rather than vanish...
+    expect(results.flat()).toEqual([due.id]);
+    // ...and, when it comes back after the attempt was recorded, is ignored.
+    expect(await t.service.handleBatch([due])).toEqual([]);
+    expect(t.sends).toHaveLength(2);
   });
 
   it('resumes a claimed retry whose dispatcher died, once its lease has run out', async () => {
@@ -218,7 +223,8 @@ describe('retries', () => {
     };
     expect(await t.service.handleBatch([due])).toEqual([due.id]);
     t.store.recordAttempt = record;
-    await t.service.handleBatch([due]); // still within the lease: someone else holds it
+    // Still within the lease: someone else may hold it, so the message goes back to SQS.
+    expect(await t.service.handleBatch([due])).toEqual([due.id]);
     expect(t.sends).toHaveLength(2);
     t.clock.advance(61_000);
     await t.service.handleBatch([due]);
