@@ -10,10 +10,19 @@ import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-ite
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
 import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 
-/** Where a batch's log page goes: a random shard, so one busy account's log is spread over LOG_SHARDS partitions. */
-export function logPagePosition(at: Date): { shard: number; position: string } {
+/**
+ * Writes one page of the account's delivery log. It goes to a random shard, so one busy account's
+ * log is spread over LOG_SHARDS partitions; its sort key is the time, made unique by a random tail.
+ */
+export async function putLogPage(table: Table, accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
   const random = randomBytes(6);
-  return { shard: random[0]! % LOG_SHARDS, position: `${at.toISOString()}#${random.toString('hex')}` };
+  const position = `${at.toISOString()}#${random.toString('hex')}`;
+  await table.documents.send(
+    new PutCommand({
+      TableName: table.name,
+      Item: { ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position), entries: encodeLogEntries(entries), [TTL]: table.expiresAt(at) },
+    }),
+  );
 }
 
 export class DynamoDbDeliveryStore implements DeliveryStore {
@@ -56,13 +65,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
-    const { shard, position } = logPagePosition(at);
-    await this.table.documents.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { ...keys.logPage(accountId, shard, position), entries: encodeLogEntries(entries), [TTL]: this.table.expiresAt(at) },
-      }),
-    );
+    await putLogPage(this.table, accountId, entries, at);
   }
 
   async createDelivery(delivery: Delivery): Promise<boolean> {

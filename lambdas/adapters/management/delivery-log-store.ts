@@ -3,10 +3,10 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogEntry } from '../../delivery/delivery-store';
 import type { Attempt, AttemptOutcome, Delivery } from '../../domain/model';
-import { decodeLogEntries, deliveryFromItem, deliveryItem, encodeLogEntries } from '../delivery-items';
-import { logPagePosition } from '../dynamodb-delivery-store';
+import { decodeLogEntries, deliveryFromItem, deliveryItem } from '../delivery-items';
+import { putLogPage } from '../dynamodb-delivery-store';
 import { conditionHeld, type Table } from '../dynamodb-table';
-import { keys, LOG_SHARDS, PK, SK, TTL } from '../table-keys';
+import { keys, LOG_SHARDS, PK, SK } from '../table-keys';
 import { type CursorCodec, InvalidCursorError } from './cursor';
 
 export interface AttemptPage {
@@ -152,17 +152,11 @@ export class DeliveryLogStore {
 
   /** Logs a test send: a finished one-attempt delivery, and its line in the account's log. */
   async recordTestSend(delivery: Delivery & { test: true }, now: Date): Promise<void> {
-    const { shard, position } = logPagePosition(now);
     const entry: LogEntry = { deliveryId: delivery.deliveryId, endpointId: delivery.endpointId, eventType: delivery.eventType, attempt: 1, created: true };
     await this.table.documents.send(
       new PutCommand({ TableName: this.table.name, Item: deliveryItem(delivery, this.table.expiresAt(now)), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }),
     );
-    await this.table.documents.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { ...keys.logPage(delivery.accountId, shard, position), entries: encodeLogEntries([entry]), [TTL]: this.table.expiresAt(now) },
-      }),
-    );
+    await putLogPage(this.table, delivery.accountId, [entry], now);
   }
 
   private async decodeCursor(cursor: string, scope: string): Promise<LogCursor> {
