@@ -5,6 +5,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { LogEntry } from '../delivery/delivery-store';
 import type { Attempt, Delivery } from '../domain/model';
+import type { FlatItem } from './dynamodb-table';
 import { keys, TTL } from './table-keys';
 
 /** An attempt as stored inside its delivery: without the ids it shares with it. */
@@ -21,7 +22,7 @@ export interface ClaimAttributes {
   readonly claimExpiresAt?: number;
 }
 
-export function deliveryItem(delivery: Delivery, expiresAt: number, claim: ClaimAttributes = {}): Record<string, unknown> {
+export function deliveryItem(delivery: Delivery, expiresAt: number, claim: ClaimAttributes = {}): FlatItem {
   const { body, attempts, ...attributes } = delivery;
   const document: DeliveryDocument = {
     body,

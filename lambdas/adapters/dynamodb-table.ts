@@ -1,8 +1,12 @@
 // The one table (see table-design.ts) as every store sees it: the document client, what a refused
 // write means, retention, and the plain reads all stores make. Keys are built in table-keys.ts.
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
+  type PutItemCommandOutput,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -59,17 +63,59 @@ export function isTransactionConflict(error: unknown): boolean {
   return codes.includes('TransactionConflict') && codes.every((code) => code === 'TransactionConflict' || code === 'None');
 }
 
+/** What `putFlat` writes: an item of top-level strings, numbers, booleans and binary (undefined: left out). */
+export type FlatItem = Readonly<Record<string, string | number | boolean | Uint8Array | undefined>>;
+
+/** A flat item in DynamoDB's wire format, as the document client would marshal it (undefined values removed). */
+export function marshalFlat(item: FlatItem): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  for (const name in item) {
+    const value = item[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') attributes[name] = { S: value };
+    else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new Error(`marshalFlat: ${name} is ${value}, not a number DynamoDB stores`);
+      attributes[name] = { N: String(value) };
+    } else if (typeof value === 'boolean') attributes[name] = { BOOL: value };
+    else if (value instanceof Uint8Array) attributes[name] = { B: value };
+    else throw new Error(`marshalFlat: ${name} is not a string, number, boolean or binary`);
+  }
+  return attributes;
+}
+
+type Send<I, O> = (command: { input: I }) => Promise<{ output: O }>;
+
 /** The table and how long what the dispatcher and test sends write is kept. */
 export class Table {
   readonly documents: DynamoDBDocumentClient;
+  /** The resolved middleware of PutItem, built at the first putFlat (see there). */
+  private putHandler: Send<PutItemCommandInput, PutItemCommandOutput> | undefined;
 
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     readonly name: string,
     /** Days that deliveries, log pages and rejected events are kept before DynamoDB's TTL removes them. */
     readonly retentionDays: number,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /**
+   * PutItem of a flat item: the write the dispatcher makes once per delivery, so its per-call
+   * cost counts. The same request the document client's PutCommand makes, with two costs
+   * fewer: the item is marshalled directly (it has no nested values), and the SDK's middleware
+   * stack is resolved once and reused instead of being copied, sorted and resolved on every call
+   * (what the SDK's `cacheMiddleware` client option does; DynamoDBDocumentClient refuses that
+   * option on its client, so the handler is kept here, for this one raw command).
+   */
+  async putFlat(item: FlatItem, condition?: { expression: string; names: Record<string, string> }): Promise<void> {
+    const command = new PutItemCommand({
+      TableName: this.name,
+      Item: marshalFlat(item),
+      ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
+    });
+    this.putHandler ??= command.resolveMiddleware(this.client.middlewareStack, this.client.config, undefined) as Send<PutItemCommandInput, PutItemCommandOutput>;
+    await this.putHandler(command);
   }
 
   /** The TTL of an item written now. */
