@@ -2,16 +2,14 @@
 // write means, retention, and the plain reads all stores make. Keys are built in table-keys.ts.
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
-  type PutItemCommandInput,
-  type PutItemCommandOutput,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -83,13 +81,53 @@ export function marshalFlat(item: FlatItem): Record<string, AttributeValue> {
   return attributes;
 }
 
-type Send<I, O> = (command: { input: I }) => Promise<{ output: O }>;
+/** One attribute in plain values, as the document client unmarshalls it (util-dynamodb's rules, default options). */
+export function unmarshalValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return unmarshalNumber(value.N);
+  if (value.B !== undefined) return value.B;
+  if (value.BOOL !== undefined) return Boolean(value.BOOL);
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(unmarshalValue);
+  if (value.M !== undefined) return unmarshalItem(value.M);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(unmarshalNumber));
+  if (value.BS !== undefined) return new Set(value.BS);
+  throw new Error(`unmarshalValue: unsupported attribute value ${JSON.stringify(Object.keys(value))}`);
+}
+
+/** An item in plain values (see unmarshalValue). */
+export function unmarshalItem(attributes: Record<string, AttributeValue>): Record<string, unknown> {
+  const item: Record<string, unknown> = {};
+  for (const name in attributes) item[name] = unmarshalValue(attributes[name]!);
+  return item;
+}
+
+/** A number beyond the safe integers comes back as a BigInt, as util-dynamodb gives it. */
+function unmarshalNumber(text: string): number | bigint {
+  const number = Number(text);
+  if ((number > Number.MAX_SAFE_INTEGER || number < Number.MIN_SAFE_INTEGER) && Number.isFinite(number)) {
+    try {
+      return BigInt(text);
+    } catch {
+      throw new Error(`${text} can't be converted to BigInt. Set options.wrapNumbers to get string value.`);
+    }
+  }
+  return number;
+}
+
+/** A raw command the table sends through a cached handler (see `send`). */
+interface RawCommand<O> {
+  readonly input: object;
+  resolveMiddleware(stack: DynamoDBClient['middlewareStack'], configuration: DynamoDBClient['config'], options: undefined): RawHandler<O>;
+}
+type RawHandler<O> = (command: never) => Promise<{ output: O }>;
 
 /** The table and how long what the dispatcher and test sends write is kept. */
 export class Table {
   readonly documents: DynamoDBDocumentClient;
-  /** The resolved middleware of PutItem, built at the first putFlat (see there). */
-  private putHandler: Send<PutItemCommandInput, PutItemCommandOutput> | undefined;
+  /** Resolved middleware by raw command class (see `send`). */
+  private readonly handlers = new Map<unknown, RawHandler<unknown>>();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -101,21 +139,35 @@ export class Table {
   }
 
   /**
-   * PutItem of a flat item: the write the dispatcher makes once per delivery, so its per-call
-   * cost counts. The same request the document client's PutCommand makes, with two costs
-   * fewer: the item is marshalled directly (it has no nested values), and the SDK's middleware
-   * stack is resolved once and reused instead of being copied, sorted and resolved on every call
-   * (what the SDK's `cacheMiddleware` client option does; DynamoDBDocumentClient refuses that
-   * option on its client, so the handler is kept here, for this one raw command).
+   * A raw command through its middleware resolved once per command class and then reused, as
+   * the SDK's `cacheMiddleware` client option does (DynamoDBDocumentClient refuses that option
+   * on its client, so the cache is kept here, for the raw commands below). Client.send copies,
+   * sorts and resolves the whole middleware stack on every call, twice for a document command
+   * (which wraps a raw one); for the calls the dispatcher makes per delivery that was a good part
+   * of their cost. Only for raw commands: a document command's handler is bound to its input.
+   */
+  private async send<O>(command: RawCommand<O>): Promise<O> {
+    let handler = this.handlers.get(command.constructor) as RawHandler<O> | undefined;
+    if (!handler) {
+      handler = command.resolveMiddleware(this.client.middlewareStack, this.client.config, undefined);
+      this.handlers.set(command.constructor, handler);
+    }
+    return (await handler(command as never)).output;
+  }
+
+  /**
+   * PutItem of a flat item: the write the dispatcher makes once per delivery. The same request
+   * the document client's PutCommand makes, marshalled directly (the item has no nested values)
+   * and sent through the cached handler.
    */
   async putFlat(item: FlatItem, condition?: { expression: string; names: Record<string, string> }): Promise<void> {
-    const command = new PutItemCommand({
-      TableName: this.name,
-      Item: marshalFlat(item),
-      ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
-    });
-    this.putHandler ??= command.resolveMiddleware(this.client.middlewareStack, this.client.config, undefined) as Send<PutItemCommandInput, PutItemCommandOutput>;
-    await this.putHandler(command);
+    await this.send(
+      new PutItemCommand({
+        TableName: this.name,
+        Item: marshalFlat(item),
+        ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
+      }),
+    );
   }
 
   /** The TTL of an item written now. */
@@ -142,19 +194,24 @@ export class Table {
     return results;
   }
 
-  /** BatchGetItem of any number of keys (strongly consistent unless asked otherwise), unprocessed keys retried; raw items, in no order. */
+  /**
+   * BatchGetItem of any number of keys (strongly consistent unless asked otherwise), unprocessed
+   * keys retried; raw items, in no order. The dispatcher reads every batch's deliveries and
+   * endpoints with it, so it goes through the cached handler, unmarshalled as the document
+   * client would.
+   */
   async batchGet(keyList: readonly Record<string, string>[], options: { consistentRead?: boolean } = {}): Promise<Record<string, unknown>[]> {
     const consistentRead = options.consistentRead ?? true;
     const unique = [...new Map(keyList.map((key) => [`${key[PK]}|${key[SK]}`, key])).values()];
     const found: Record<string, unknown>[] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT);
+      let pending: Record<string, AttributeValue>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT).map(marshalFlat);
       for (let round = 0; pending && pending.length > 0; round += 1) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
-        const output: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistentRead ? { ConsistentRead: true } : {}) } } }),
+        const output: BatchGetItemCommandOutput = await this.send(
+          new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistentRead ? { ConsistentRead: true } : {}) } } }),
         );
-        found.push(...(output.Responses?.[this.name] ?? []));
+        for (const item of output.Responses?.[this.name] ?? []) found.push(unmarshalItem(item));
         pending = output.UnprocessedKeys?.[this.name]?.Keys;
       }
     }

@@ -1,11 +1,12 @@
-// Table.putFlat: the dispatcher's per-delivery PutItem, marshalled directly and sent through a
-// middleware handler resolved once. It must put on the wire exactly what the document client's
-// PutCommand puts there, one request per call, whatever runs concurrently.
+// Table.putFlat and Table.batchGet: the dispatcher's per-delivery PutItem and per-batch reads,
+// marshalled directly and sent through a middleware handler resolved once. They must put on the
+// wire exactly what the document client puts there, and read back what it reads, one request per
+// call whatever runs concurrently.
 import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { deliveryItem } from '../../../lambdas/adapters/delivery-items';
-import { conditionHeld, marshalFlat, Table } from '../../../lambdas/adapters/dynamodb-table';
+import { conditionHeld, marshalFlat, Table, unmarshalItem } from '../../../lambdas/adapters/dynamodb-table';
 import type { Delivery } from '../../../lambdas/domain/model';
 
 interface Captured {
@@ -13,8 +14,8 @@ interface Captured {
   body: Record<string, unknown>;
 }
 
-/** A client whose requests are captured and answered at once: `{}`, or a refused condition. */
-function capturingClient(answer: (captured: Captured) => 'ok' | 'condition-failed' = () => 'ok') {
+/** A client whose requests are captured and answered at once: `{}` or the given body, or a refused condition. */
+function capturingClient(answer: (captured: Captured) => 'ok' | 'condition-failed' | Record<string, unknown> = () => 'ok') {
   const requests: Captured[] = [];
   const client = new DynamoDBClient({
     region: 'us-east-1',
@@ -28,8 +29,11 @@ function capturingClient(answer: (captured: Captured) => 'ok' | 'condition-faile
         requests.push(captured);
         // Let concurrent calls interleave, as network answers do.
         await new Promise((resolve) => setImmediate(resolve));
-        const refused = answer(captured) === 'condition-failed';
-        const text = refused ? JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' }) : '{}';
+        const answered = answer(captured);
+        const refused = answered === 'condition-failed';
+        const text = refused
+          ? JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' })
+          : JSON.stringify(answered === 'ok' ? {} : answered);
         return {
           response: {
             statusCode: refused ? 400 : 200,
@@ -96,6 +100,65 @@ describe('Table.putFlat', () => {
     await expect(conditionHeld(put('dlv_taken'))).resolves.toBe(false);
     await expect(conditionHeld(put('dlv_free'))).resolves.toBe(true);
     client.destroy();
+  });
+});
+
+/** An item in the wire format with every attribute type, nested ones included. */
+const EVERY_TYPE = {
+  pk: { S: 'ENDPOINT#acct_1#ep_1' },
+  sk: { S: 'ENDPOINT' },
+  count: { N: '42' },
+  ratio: { N: '-0.125' },
+  huge: { N: '123456789012345678901234567890' },
+  doc: { B: Buffer.from('deflated').toString('base64') },
+  active: { BOOL: true },
+  nothing: { NULL: true },
+  events: { L: [{ S: 'click' }, { N: '1' }, { L: [{ BOOL: false }] }] },
+  previousSecret: { M: { secret: { S: 'whsec_x' }, expiresAt: { S: '2026-11-29T00:00:00Z' }, nested: { M: { n: { N: '7' } } } } },
+  tags: { SS: ['a', 'b'] },
+  sizes: { NS: ['1', '2.5'] },
+  blobs: { BS: [Buffer.from('x').toString('base64')] },
+};
+
+describe('Table.batchGet', () => {
+  it('reads back what the document client reads, every attribute type included', async () => {
+    const { client, requests } = capturingClient(() => ({ Responses: { deliveries: [EVERY_TYPE] }, UnprocessedKeys: {} }));
+    const table = new Table(client, 'deliveries', 30);
+    const key = { pk: 'ENDPOINT#acct_1#ep_1', sk: 'ENDPOINT' };
+    const viaDocuments = await table.documents.send(new BatchGetCommand({ RequestItems: { deliveries: { Keys: [key], ConsistentRead: true } } }));
+    const viaTable = await table.batchGet([key]);
+    expect(requests[1]).toEqual(requests[0]);
+    expect(viaTable).toEqual(viaDocuments.Responses?.deliveries);
+    expect(viaTable[0]).toMatchObject({ count: 42, huge: 123456789012345678901234567890n, nothing: null, tags: new Set(['a', 'b']) });
+    client.destroy();
+  });
+
+  it('asks again for unprocessed keys, eventually consistent when told so, each key once', async () => {
+    const items = (ids: string[]) => ids.map((id) => ({ pk: { S: id }, sk: { S: 'DELIVERY' } }));
+    let round = 0;
+    const { client, requests } = capturingClient(() => {
+      round += 1;
+      return round === 1
+        ? { Responses: { deliveries: items(['A']) }, UnprocessedKeys: { deliveries: { Keys: items(['B']) } } }
+        : { Responses: { deliveries: items(['B']) }, UnprocessedKeys: {} };
+    });
+    const table = new Table(client, 'deliveries', 30);
+    const found = await table.batchGet(
+      ['A', 'B', 'A'].map((pk) => ({ pk, sk: 'DELIVERY' })),
+      { consistentRead: false },
+    );
+    expect(found.map((item) => item.pk).sort()).toEqual(['A', 'B']);
+    expect(requests.map((request) => request.body.RequestItems)).toEqual([
+      { deliveries: { Keys: items(['A', 'B']) } },
+      { deliveries: { Keys: items(['B']) } },
+    ]);
+    client.destroy();
+  });
+});
+
+describe('unmarshalItem', () => {
+  it('refuses an attribute value of no known type', () => {
+    expect(() => unmarshalItem({ odd: {} as never })).toThrow(/unsupported attribute value/);
   });
 });
 
