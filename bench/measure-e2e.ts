@@ -1,7 +1,11 @@
 // End-to-end latency, PutEvents to receiver, through the local run (`npm start` in a child
 // process on free ports) built from the bench's template, whose dispatcher batching window is 0.
-// Events are published one at a time, each after the previous one arrived.
+// Events are published one at a time, each after the previous one arrived. The dispatcher runs
+// with its deployed settings otherwise, its account cache included (the e2e tests' harness turns
+// that cache off, since tests publish right after changing endpoints; here the endpoint is
+// registered before the warm-up events).
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { loadDispatcherConfig } from '../lambdas/dispatcher/config';
 import { startLocalRunProcess } from '../test/e2e/support/local-run-process';
 import { startBenchReceiver } from './receiver';
 import { eventMessageBody } from './scenario';
@@ -15,6 +19,8 @@ export interface E2eOptions {
 export interface E2eResult {
   readonly events: number;
   readonly batchingWindowSeconds: number;
+  /** The dispatcher's account cache during the run (its deployed setting). */
+  readonly accountCacheSeconds: number;
   readonly latenciesMs: number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -34,7 +40,9 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     const clickId = (JSON.parse(body) as { data?: { click_id?: string } }).data?.click_id;
     if (clickId) arrivals.get(clickId)?.(performance.now());
   };
-  const local = await startLocalRunProcess({ LOCAL_CDK_OUT: BENCH_CDK_OUT }, 240_000);
+  // An empty value: no override, the function's own setting (see local/start-args.ts).
+  const local = await startLocalRunProcess({ LOCAL_CDK_OUT: BENCH_CDK_OUT, ACCOUNT_CACHE_SECONDS: '' }, 240_000);
+  const { accountCacheSeconds } = loadDispatcherConfig(stack.dispatcher.environment);
   const eventBridge = new EventBridgeClient({
     endpoint: local.outputs.awsEndpoint,
     region: local.outputs.region,
@@ -68,6 +76,7 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     return {
       events: latenciesMs.length,
       batchingWindowSeconds: stack.eventSource.maximumBatchingWindowSeconds,
+      accountCacheSeconds,
       latenciesMs,
       p50Ms: percentile(latenciesMs, 50),
       p99Ms: percentile(latenciesMs, 99),
