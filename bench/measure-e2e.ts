@@ -1,6 +1,9 @@
 // End-to-end latency, PutEvents to receiver, through the local run (`npm start` in a child
 // process on free ports) built from the bench's template, whose dispatcher batching window is 0.
-// Events are published one at a time, each after the previous one arrived. The dispatcher runs
+// Events are published one at a time, each once the previous one arrived and the invocation that
+// sent it has ended (its REPORT line): an event published while that invocation still records its
+// delivery finds the only warm execution environment busy and waits for a new one's cold start
+// (about half a second; cold starts are `npm run bench:cold-start`'s figure). The dispatcher runs
 // with its deployed settings otherwise, its account cache included (the e2e tests' harness turns
 // that cache off, since tests publish right after changing endpoints; here the endpoint is
 // registered before the warm-up events).
@@ -40,6 +43,8 @@ export interface E2eResult {
   readonly accountCacheSeconds: number;
   readonly dynamoDbWarmUpRequests: number;
   readonly dynamoDbWarmUpMs: number;
+  /** Dispatcher execution environments started during the run (REPORT lines with an init duration). */
+  readonly dispatcherColdStarts: number;
   readonly latenciesMs: number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -74,8 +79,11 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     });
     if (response.status !== 201) throw new Error(`bench e2e: endpoint registration answered ${response.status}: ${await response.text()}`);
 
+    const reports = `[${stack.dispatcher.label}] REPORT `;
+    const dispatcherReports = () => local.lines.filter((line) => line.startsWith(reports));
     const latenciesMs: number[] = [];
     for (let index = 0; index < options.warmUp + options.events; index += 1) {
+      const invocationsEnded = dispatcherReports().length;
       const detail = (JSON.parse(eventMessageBody(accountId)) as { detail: { data: { click_id: string } } }).detail;
       const clickId = detail.data.click_id;
       const arrived = new Promise<number>((resolve, reject) => {
@@ -89,6 +97,7 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
       const at = await arrived;
       arrivals.delete(clickId);
       if (index >= options.warmUp) latenciesMs.push(at - sentAt);
+      await until(() => dispatcherReports().length > invocationsEnded, `the invocation that sent ${clickId} did not end within 15 s`);
     }
     return {
       events: latenciesMs.length,
@@ -96,6 +105,7 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
       accountCacheSeconds,
       dynamoDbWarmUpRequests: 3 * Math.floor(options.dynamoDbWarmUpRequests / 3),
       dynamoDbWarmUpMs,
+      dispatcherColdStarts: dispatcherReports().filter((line) => line.includes('Init Duration')).length,
       latenciesMs,
       p50Ms: percentile(latenciesMs, 50),
       p99Ms: percentile(latenciesMs, 99),
@@ -105,6 +115,14 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     eventBridge.destroy();
     await local.stop();
     await receiver.close();
+  }
+}
+
+async function until(done: () => boolean, failure: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`bench e2e: ${failure}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
