@@ -12,10 +12,13 @@ import type { ApiConfig } from './config';
 import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
 import { readIdempotencyKey, requestFingerprint, runIdempotent } from './idempotency';
 import { buildOpenApiDocument } from './openapi';
+import type { PortalAssets } from './portal-assets';
+import { DEFAULT_FRAME_ANCESTORS } from './portal-headers';
 import { resolveRoute, type Route } from './router';
 import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/event-types';
+import { portalRoutes } from './routes/portal';
 import { systemRoutes } from './routes/system';
 import { DeliveryLogService } from './services/deliveries';
 import { EndpointService, webhooksNotEnabled } from './services/endpoints';
@@ -41,6 +44,8 @@ export interface ApiDependencies {
   readonly now?: () => Date;
   /** Replaces DNS in endpoint URL checks (tests). */
   readonly lookup?: HostLookup;
+  /** The portal's built files; without them /portal answers 404 (the API run from source). */
+  readonly portalAssets?: PortalAssets;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -67,6 +72,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
     ...eventTypeRoutes(),
     ...endpointRoutes({ endpoints, testSends }),
     ...deliveryRoutes({ deliveries }),
+    ...portalRoutes({ assets: deps.portalAssets, frameAncestors: config.portalFrameAncestors ?? DEFAULT_FRAME_ANCESTORS }),
   ];
   return routes;
 }
@@ -87,7 +93,12 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
       if (isInternal) deps.log.error('request failed', { method, path, requestId: event.requestContext.requestId, error: error as Error });
       response = mapped;
     }
-    return { statusCode: response.statusCode, headers: { ...response.headers }, body: response.body };
+    return {
+      statusCode: response.statusCode,
+      headers: { ...response.headers },
+      body: response.body,
+      ...(response.isBase64Encoded ? { isBase64Encoded: true } : {}),
+    };
   };
 
   async function handle(method: string, path: string, headers: Record<string, string>, event: APIGatewayProxyEventV2): Promise<ApiResponse> {
@@ -99,7 +110,7 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
     if (Buffer.byteLength(rawBody, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
     const query = route.query ? validate(route.query, event.queryStringParameters ?? {}, 'query') : undefined;
     const body = route.body ? validate(route.body.schema, parseJsonBody(rawBody, route.body.required), 'body') : undefined;
-    const run = async (): Promise<ApiResponse> => respond(route, await route.handle({ auth, params, query, body }));
+    const run = async (): Promise<ApiResponse> => respond(route, await route.handle({ auth, params, query, body, headers }));
 
     const idempotencyKey = method === 'POST' && auth ? readIdempotencyKey(headers) : undefined;
     if (idempotencyKey === undefined || !auth) return run();
@@ -112,6 +123,7 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
 }
 
 function respond(route: Route, result: unknown): ApiResponse {
+  if (route.servesFile) return result as ApiResponse;
   if (route.success.status === 204) return noContent();
   return json(route.success.status, result);
 }

@@ -8,6 +8,8 @@ export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body is base64 (binary or compressed content); API Gateway decodes it. */
+  readonly isBase64Encoded?: boolean;
 }
 
 export interface ErrorDetail {

@@ -135,7 +135,9 @@ function operation(route: Route, names: Map<z.ZodMiniType, string>): JsonObject 
   };
 }
 
-export function buildOpenApiDocument(routes: readonly Route[]): JsonObject {
+export function buildOpenApiDocument(allRoutes: readonly Route[]): JsonObject {
+  // The portal's page and files are served by the same table but are not API operations.
+  const routes = allRoutes.filter((route) => !route.servesFile);
   const names = schemaNames();
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {

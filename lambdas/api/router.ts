@@ -3,7 +3,7 @@
 // document: a route cannot exist undocumented, nor be documented without existing.
 import type * as z from '../shared/zod';
 import type { Account } from '../adapters/management-store';
-import { methodNotAllowed, notFound } from './errors';
+import { type ApiResponse, methodNotAllowed, notFound } from './errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type Access = 'public' | 'account';
@@ -32,6 +32,8 @@ interface RouteDocs {
   readonly requiresWebhooks?: boolean;
   /** Error statuses this route can answer with, beyond the ones every route may give. */
   readonly errors: readonly number[];
+  /** A static file (the portal's), not an API operation: its handler answers in full, and the OpenAPI document leaves it out. */
+  readonly servesFile?: boolean;
 }
 
 export interface RouteDefinition<
@@ -58,7 +60,14 @@ export interface Route extends RouteDocs {
   readonly query?: z.ZodMiniType;
   readonly body?: { readonly schema: z.ZodMiniType; readonly required: boolean };
   readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodMiniType };
-  handle(input: { auth: AuthContext | undefined; params: Readonly<Record<string, string>>; query: unknown; body: unknown }): Promise<unknown>;
+  handle(input: {
+    auth: AuthContext | undefined;
+    params: Readonly<Record<string, string>>;
+    query: unknown;
+    body: unknown;
+    /** Lower-cased request headers. */
+    headers: Readonly<Record<string, string>>;
+  }): Promise<unknown>;
 }
 
 export function defineRoute<
@@ -68,6 +77,29 @@ export function defineRoute<
   TResult extends z.ZodMiniType | undefined = undefined,
 >(definition: RouteDefinition<TAccess, TQuery, TBody, TResult>): Route {
   return definition as unknown as Route;
+}
+
+export interface FileRouteDefinition<TQuery extends z.ZodMiniType> {
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly query: TQuery;
+  handle(input: { readonly query: z.output<TQuery>; readonly headers: Readonly<Record<string, string>> }): Promise<ApiResponse>;
+}
+
+/** A public GET answering a static file: content type, caching and security headers are the handler's. */
+export function defineFileRoute<TQuery extends z.ZodMiniType>(definition: FileRouteDefinition<TQuery>): Route {
+  const { handle, ...docs } = definition;
+  return {
+    ...docs,
+    method: 'GET',
+    access: 'public',
+    errors: [404],
+    servesFile: true,
+    success: { status: 200, description: definition.summary },
+    handle: ({ query, headers }) => handle({ query: query as z.output<TQuery>, headers }),
+  };
 }
 
 /** Path parameters are ids we issued: anything else cannot name a resource. */
