@@ -16,8 +16,11 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/adapters/table-design';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
+import { API_ENV } from '../lambdas/api/config';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
 import { ENV } from '../lambdas/shared/config';
 import { WebhookAlarms } from './constructs/alarms';
+import { portalCommandHooks } from './constructs/portal-bundling';
 import { METRICS_NAMESPACE, WebhookFunction } from './constructs/webhook-function';
 
 export const DEFAULT_EVENT_BUS_NAME = 'georedir-webhooks';
@@ -169,6 +172,14 @@ export interface WebhookDeliveryProps {
    * @default - alarms without actions
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Who may show the customer portal (`<api>/portal`) in a frame: the sources of its
+   * Content-Security-Policy `frame-ancestors`, e.g. `['https://dashboard.georedir.com']` to embed it
+   * in GeoRedir's dashboard with an iframe. `'self'`, `https:` and origins with a `*.` subdomain
+   * wildcard or a port are allowed; anything else fails the synth.
+   * @default ["'none'"] (the portal cannot be framed)
+   */
+  readonly portalFrameAncestors?: string[];
 }
 
 /**
@@ -200,6 +211,8 @@ export class WebhookDelivery extends Construct {
   public readonly accessLogGroup: LogGroup;
   /** Base URL of the management API (ends with `/`). */
   public readonly apiUrl: string;
+  /** The customer portal's page; a portal link adds `#token=...`. */
+  public readonly portalUrl: string;
   public readonly alarms: WebhookAlarms;
 
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps = {}) {
@@ -349,7 +362,9 @@ export class WebhookDelivery extends Construct {
       serviceName: 'webhook-api',
       memorySize: props.managementMemorySize ?? 256,
       timeout: MANAGEMENT_TIMEOUT,
-      environment: sharedEnvironment,
+      environment: { ...sharedEnvironment, [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors },
+      // The portal's page and files travel in the function's asset, beside (not inside) the bundle.
+      bundling: { commandHooks: portalCommandHooks(this) },
     });
     this.table.grant(this.managementFunction, ...MANAGEMENT_TABLE_ACTIONS);
     this.managementFunction.addToRolePolicy(
@@ -378,11 +393,15 @@ export class WebhookDelivery extends Construct {
       },
     });
     this.apiUrl = this.httpStage.url;
+    this.portalUrl = `${this.apiUrl}portal`;
     const integration = new HttpLambdaIntegration('ManagementIntegration', this.managementFunction);
     const routes = [
       ...this.httpApi.addRoutes({ path: '/v1/event-types', methods: [HttpMethod.GET], integration }),
       ...this.httpApi.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration }),
       ...this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [HttpMethod.ANY], integration }),
+      // The customer portal: its page and its files (the function serves an allow-list of names).
+      ...this.httpApi.addRoutes({ path: '/portal', methods: [HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({ path: '/portal/{file}', methods: [HttpMethod.GET], integration }),
     ];
 
     this.alarms = new WebhookAlarms(this, 'Alarms', {
@@ -435,7 +454,9 @@ export class WebhookDelivery extends Construct {
     for (const route of routes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'The management function authenticates every /v1 request with an API key (Authorization: Bearer) and scopes it to its account; /health, /v1/event-types and /v1/openapi.json are public by design.',
+        reason:
+          'The management function authenticates every /v1 request with an API key (Authorization: Bearer) and scopes it to its account; ' +
+          '/health, /v1/event-types, /v1/openapi.json and the portal page and files (/portal, which send the token from their link themselves) are public by design.',
       });
     }
   }
@@ -478,6 +499,7 @@ interface Settings {
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly dispatcherTimeout: Duration;
+  readonly portalFrameAncestors: string;
 }
 
 /** Applies defaults and rejects bad configuration at synth time, before anything deploys. */
@@ -515,7 +537,17 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),
     dispatcherTimeout: Duration.seconds(dispatcherTimeoutSeconds),
+    portalFrameAncestors: parsePortalFrameAncestors(props.portalFrameAncestors ?? [DEFAULT_FRAME_ANCESTORS]),
   };
+}
+
+/** Checks the frame-ancestors sources with the function's own parser, so a typo fails the synth. */
+function parsePortalFrameAncestors(sources: readonly string[]): string {
+  try {
+    return parseFrameAncestors(sources);
+  } catch (error) {
+    throw new Error(`portalFrameAncestors: ${(error as Error).message}`);
+  }
 }
 
 /**

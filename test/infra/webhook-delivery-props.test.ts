@@ -3,6 +3,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { API_ENV } from '../../lambdas/api/config';
 import { ENV } from '../../lambdas/shared/config';
 import { parseRetryScheduleSeconds, WebhookDelivery, type WebhookDeliveryProps } from '../../lib/webhook-delivery';
 import { logicalIdOf, statementsAllowing, statementsOfRole, resourcesOf } from './iam-helpers';
@@ -45,6 +46,7 @@ describe('props override the defaults', () => {
       scheduleGroupName: 'acme-retries',
       removalPolicy: RemovalPolicy.DESTROY,
       alarmTopic: topic,
+      portalFrameAncestors: ['https://dashboard.georedir.com', "'self'"],
     });
     template = Template.fromStack(stack);
   });
@@ -82,6 +84,12 @@ describe('props override the defaults', () => {
       ReservedConcurrentExecutions: 20,
     });
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 246 });
+  });
+
+  test("the portal's frame-ancestors reach the management function, checked and space separated", () => {
+    expect(variablesOf(managementId())?.[API_ENV.portalFrameAncestors]).toBe("https://dashboard.georedir.com 'self'");
+    expect(variablesOf(dispatcherId())?.[API_ENV.portalFrameAncestors]).toBeUndefined();
+    expect(webhooks.portalUrl).toBe(`${webhooks.apiUrl}portal`);
   });
 
   test('management memory', () => {
@@ -154,6 +162,11 @@ describe('bad configuration fails the synth', () => {
     [{ throttlingRateLimit: -1 }, /throttlingRateLimit must be a positive integer/],
     [{ eventSource: 'georedir.webhooks' }, /eventSource must be a non-empty string other than/],
     [{ eventSource: ' ' }, /eventSource must be a non-empty string/],
+    [{ portalFrameAncestors: [] }, /portalFrameAncestors: frame-ancestors needs at least one source/],
+    [{ portalFrameAncestors: ["'none'", 'https://a.example'] }, /portalFrameAncestors: frame-ancestors 'none' must be the only source/],
+    [{ portalFrameAncestors: ['https://a.example; script-src *'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
+    [{ portalFrameAncestors: ['https://a.example/path'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
+    [{ portalFrameAncestors: ['*'] }, /portalFrameAncestors: frame-ancestors source "\*" is not/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

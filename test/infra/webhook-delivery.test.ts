@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
+import { API_ENV } from '../../lambdas/api/config';
+import { assetVersion, PORTAL_DIRECTORY, PORTAL_FILE_NAMES } from '../../lambdas/api/portal-assets';
 import { ENV } from '../../lambdas/shared/config';
 import { WebhooksStack } from '../../lib/webhooks-stack';
 import {
@@ -263,8 +265,23 @@ describe('functions', () => {
       [ENV.attemptRetentionDays]: '30',
       POWERTOOLS_SERVICE_NAME: 'webhook-api',
       POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+      // Nobody may frame the portal unless the deployment names who may.
+      [API_ENV.portalFrameAncestors]: "'none'",
     });
     expect(fn(ids.management).Properties.Timeout).toBeLessThanOrEqual(30);
+  });
+
+  test("the management function's asset carries the portal's built files beside its bundle, not inside it", () => {
+    const asset = path.join(assemblyDirectory, `asset.${fn(ids.management).Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(fs.readdirSync(path.join(asset, PORTAL_DIRECTORY)).sort()).toEqual([...PORTAL_FILE_NAMES].sort());
+    const page = fs.readFileSync(path.join(asset, PORTAL_DIRECTORY, 'index.html'), 'utf8');
+    const script = fs.readFileSync(path.join(asset, PORTAL_DIRECTORY, 'app.js'));
+    expect(page).toContain(`portal/app.js?v=${assetVersion(script)}`);
+    // uPlot and Preact are in app.js only: the handler's bundle does not carry them.
+    expect(script.toString('utf8')).toContain('uplot');
+    expect(fs.readFileSync(path.join(asset, 'index.js'), 'utf8')).not.toMatch(/uplot|u-legend/);
+    const dispatcherAsset = path.join(assemblyDirectory, `asset.${fn(ids.dispatcher).Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(fs.existsSync(path.join(dispatcherAsset, PORTAL_DIRECTORY))).toBe(false);
   });
 
   test('the dispatcher consumes the dispatch queue with partial batch responses', () => {
@@ -490,7 +507,7 @@ describe('management HTTP API', () => {
   test('routes go to the management function through payload format 2.0 integrations', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['ANY /v1/{proxy+}', 'GET /health', 'GET /v1/event-types'].sort(),
+      ['ANY /v1/{proxy+}', 'GET /health', 'GET /v1/event-types', 'GET /portal', 'GET /portal/{file}'].sort(),
     );
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.keys(integrations).length).toBeGreaterThanOrEqual(1);
