@@ -70,8 +70,7 @@ export interface Attempt {
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'skipped';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'skipped'];
 
-/** One line of the delivery log (GET /v1/deliveries). */
-export interface DeliverySummary {
+interface DeliveryFields {
   readonly id: string;
   readonly endpointId: string;
   readonly eventId: string;
@@ -85,7 +84,13 @@ export interface DeliverySummary {
   readonly updatedAt: string;
 }
 
-export interface Delivery extends DeliverySummary {
+/** One line of the delivery log (GET /v1/deliveries). */
+export interface DeliverySummary extends DeliveryFields {
+  /** Absent before the first attempt and for skipped deliveries. */
+  readonly lastAttempt?: Pick<Attempt, 'attempt' | 'attemptedAt' | 'outcome' | 'statusCode' | 'errorClass' | 'latencyMs'>;
+}
+
+export interface Delivery extends DeliveryFields {
   /** The body as sent (absent for test sends and once the event is no longer retained). */
   readonly payload?: unknown;
   /** Oldest first. */
@@ -109,13 +114,33 @@ export interface RecoverResult {
   readonly truncated: boolean;
 }
 
-/** One endpoint's deliveries that ended in one hour (GET /v1/stats/hourly). */
-export interface HourlyCount {
-  readonly endpointId: string;
-  /** The hour's start, ISO-8601. */
-  readonly hour: string;
+interface Counts {
+  /** Deliveries that succeeded. */
   readonly succeeded: number;
+  /** Deliveries that failed for good (after their last retry). */
   readonly failed: number;
+  /** Failed attempts, retried ones included. */
   readonly failedAttempts: number;
+  /** Deliveries not sent because the endpoint was disabled or deleted. */
   readonly skipped: number;
+}
+
+/** One endpoint's deliveries that ended in one hour. */
+export interface HourlyCount extends Counts {
+  readonly endpointId: string;
+  /** The hour's start, ISO-8601 (UTC). */
+  readonly hour: string;
+}
+
+/** GET /v1/stats/hourly: every hour of the window (zeros included), and each endpoint's window summed. */
+export interface HourlyStats {
+  readonly hours: number;
+  readonly from: string;
+  readonly to: string;
+  readonly data: readonly HourlyCount[];
+  readonly summary: readonly (Counts & {
+    readonly endpointId: string;
+    /** succeeded / (succeeded + failedAttempts), 0 to 1; null without attempts. */
+    readonly successRate: number | null;
+  })[];
 }

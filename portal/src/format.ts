@@ -47,18 +47,20 @@ export function errorClassLabel(errorClass: string): string {
 }
 
 export interface SuccessRate {
-  readonly succeeded: number;
-  readonly failed: number;
-  /** 0-100, or undefined when nothing ended in the period. */
+  /** Attempts made in the period (skipped deliveries were never sent and make none). */
+  readonly attempts: number;
+  /** 0-100, or undefined without attempts. */
   readonly percent: number | undefined;
 }
 
-/** Deliveries that ended in the counts' hours: succeeded out of succeeded + failed (skipped ones were never sent). */
-export function successRate(counts: readonly Pick<HourlyCount, 'succeeded' | 'failed'>[]): SuccessRate {
+/**
+ * The share of attempts that succeeded, as the API's summary counts it: succeeded deliveries
+ * (one successful attempt each) out of those plus every failed attempt, retried ones included.
+ */
+export function successRate(counts: readonly Pick<HourlyCount, 'succeeded' | 'failedAttempts'>[]): SuccessRate {
   const succeeded = counts.reduce((sum, count) => sum + count.succeeded, 0);
-  const failed = counts.reduce((sum, count) => sum + count.failed, 0);
-  const total = succeeded + failed;
-  return { succeeded, failed, percent: total === 0 ? undefined : (succeeded / total) * 100 };
+  const attempts = succeeded + counts.reduce((sum, count) => sum + count.failedAttempts, 0);
+  return { attempts, percent: attempts === 0 ? undefined : (succeeded / attempts) * 100 };
 }
 
 export function formatPercent(percent: number): string {

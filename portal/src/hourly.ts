@@ -1,6 +1,7 @@
-// The chart's data: the last N whole hours per endpoint, with every hour present (the API lists
-// only hours that had deliveries), as uPlot's aligned arrays.
-import type { HourlyCount } from './api-types';
+// The chart's data: every hour of the API's window per endpoint (an hour the answer leaves out
+// counts as zeros), as uPlot's aligned arrays. The hours come from the API's window, not the
+// browser's clock, so a skewed clock cannot shift the bars.
+import type { HourlyCount, HourlyStats } from './api-types';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,15 +13,16 @@ export interface HourlySeries {
   readonly skipped: number[];
 }
 
-/** The hours to show: `count` hour starts ending with the one that holds `now`. */
-export function hourStarts(now: Date, count: number): number[] {
-  const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-  return Array.from({ length: count }, (_, index) => (current - (count - 1 - index) * HOUR_MS) / 1000);
+/** `count` hour starts (unix seconds) from the hour that holds `from`. */
+export function hourStarts(from: string, count: number): number[] {
+  const first = Math.floor(Date.parse(from) / HOUR_MS) * HOUR_MS;
+  return Array.from({ length: count }, (_, index) => (first + index * HOUR_MS) / 1000);
 }
 
-/** One series per endpoint id, in the order given; counts outside the hours are left out. */
-export function hourlySeries(counts: readonly HourlyCount[], endpointIds: readonly string[], now: Date, hourCount = 24): Map<string, HourlySeries> {
-  const hours = hourStarts(now, hourCount);
+/** One series per endpoint id, in the order given; counts outside the window are left out. */
+export function hourlySeries(stats: Pick<HourlyStats, 'from' | 'hours' | 'data'>, endpointIds: readonly string[]): Map<string, HourlySeries> {
+  const counts: readonly HourlyCount[] = stats.data;
+  const hours = hourStarts(stats.from, stats.hours);
   const index = new Map(hours.map((hour, position) => [hour, position]));
   const result = new Map<string, HourlySeries>();
   for (const id of endpointIds) {

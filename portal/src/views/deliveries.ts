@@ -3,11 +3,24 @@
 import { useEffect, useState } from 'preact/hooks';
 import { DELIVERY_STATUSES, type DeliverySummary, type Endpoint, type Page } from '../api-types';
 import { errorText, html, Notice, StatusBadge, Time, useLoad } from '../components/ui';
-import { isoToLocalInput, localInputToIso } from '../format';
+import { attemptResult, formatLatency, isoToLocalInput, localInputToIso } from '../format';
 import { deliveryQuery, type DeliveryFilters, routeHash } from '../routes';
 import { loadEndpoints, loadEventTypes, type PageProps, shortUrl } from './shared';
 
 const PAGE_SIZE = 25;
+/** The API bounds what one call reads, so a page may come back short (even empty) with a cursor. */
+const MAX_FOLLOW = 4;
+
+async function fetchPage(api: PageProps['api'], filters: DeliveryFilters, cursor?: string): Promise<Page<DeliverySummary>> {
+  const get = (next: string | undefined) => api.get<Page<DeliverySummary>>('/v1/deliveries', { ...deliveryQuery(filters), limit: PAGE_SIZE, cursor: next });
+  let page = await get(cursor);
+  const rows = [...page.data];
+  for (let follow = 0; rows.length < PAGE_SIZE && page.nextCursor && follow < MAX_FOLLOW; follow += 1) {
+    page = await get(page.nextCursor);
+    rows.push(...page.data);
+  }
+  return { data: rows, nextCursor: page.nextCursor };
+}
 
 export function DeliveriesPage({ api, filters }: PageProps & { filters: DeliveryFilters }) {
   const lookups = useLoad(async () => {
@@ -15,7 +28,7 @@ export function DeliveriesPage({ api, filters }: PageProps & { filters: Delivery
     return { endpoints, eventTypes };
   }, 'lookups');
   const key = JSON.stringify(filters);
-  const first = useLoad(() => api.get<Page<DeliverySummary>>('/v1/deliveries', { ...deliveryQuery(filters), limit: PAGE_SIZE }), key);
+  const first = useLoad(() => fetchPage(api, filters), key);
   const [more, setMore] = useState<{ key: string; rows: DeliverySummary[]; cursor: string | null; busy: boolean; error?: unknown }>({ key, rows: [], cursor: null, busy: false });
   useEffect(() => setMore({ key, rows: [], cursor: null, busy: false }), [key, first.data]);
 
@@ -25,7 +38,7 @@ export function DeliveriesPage({ api, filters }: PageProps & { filters: Delivery
     if (!cursor) return;
     setMore((previous) => ({ ...previous, busy: true }));
     try {
-      const page = await api.get<Page<DeliverySummary>>('/v1/deliveries', { ...deliveryQuery(filters), limit: PAGE_SIZE, cursor });
+      const page = await fetchPage(api, filters, cursor);
       setMore((previous) => ({ key, rows: [...(previous.key === key ? previous.rows : []), ...page.data], cursor: page.nextCursor, busy: false }));
     } catch (error) {
       setMore((previous) => ({ ...previous, busy: false, error }));
@@ -40,12 +53,14 @@ export function DeliveriesPage({ api, filters }: PageProps & { filters: Delivery
     </div>
     <${Filters} filters=${filters} endpoints=${lookups.data?.endpoints ?? []} eventTypes=${(lookups.data?.eventTypes ?? []).map((type) => type.name)} />
     ${first.error ? html`<${Notice} kind="error">${errorText(first.error)}<//>` : null}
-    ${first.data && rows.length === 0 ? html`<div class="empty" role="status"><p>No deliveries match.</p></div>` : null}
+    ${first.data && rows.length === 0
+      ? html`<div class="empty" role="status"><p>${cursor ? 'No deliveries match in the newest part of the log.' : 'No deliveries match.'}</p></div>`
+      : null}
     ${rows.length > 0
       ? html`<div class="table-scroll">
           <table class="list deliveries">
             <caption class="visually-hidden">Deliveries, newest first</caption>
-            <thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Attempts</th></tr></thead>
+            <thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Last attempt</th></tr></thead>
             <tbody>
               ${rows.map((row) => html`<${DeliveryRow} key=${row.id} row=${row} endpoint=${endpointsById.get(row.endpointId)} />`)}
             </tbody>
@@ -53,7 +68,7 @@ export function DeliveriesPage({ api, filters }: PageProps & { filters: Delivery
         </div>`
       : null}
     ${more.error ? html`<${Notice} kind="error">${errorText(more.error)}<//>` : null}
-    ${cursor ? html`<p class="actions"><button type="button" class="button-secondary" onClick=${loadMore} disabled=${more.busy}>${more.busy ? 'Loading…' : 'Load more'}</button></p>` : null}
+    ${cursor ? html`<p class="actions"><button type="button" class="button-secondary" onClick=${loadMore} disabled=${more.busy}>${more.busy ? 'Loading…' : 'Load older deliveries'}</button></p>` : null}
   </section>`;
 }
 
@@ -63,7 +78,9 @@ function DeliveryRow({ row, endpoint }: { row: DeliverySummary; endpoint: Endpoi
     <td data-label="Event"><code>${row.eventType}</code>${row.test ? html` <span class="badge">test</span>` : null}<div class="muted small mono">${row.eventId}</div></td>
     <td data-label="Endpoint">${endpoint ? html`<span class="url" title=${endpoint.url}>${shortUrl(endpoint.url)}</span>` : html`<code class="muted">${row.endpointId}</code>`}</td>
     <td data-label="Status"><${StatusBadge} status=${row.status} />${row.reason ? html`<div class="muted small">${row.reason}</div>` : null}</td>
-    <td data-label="Attempts">${row.attemptCount}</td>
+    <td data-label="Last attempt">${row.lastAttempt
+      ? html`${attemptResult(row.lastAttempt)} · ${formatLatency(row.lastAttempt.latencyMs)}<div class="muted small">attempt ${row.lastAttempt.attempt}${row.nextAttemptAt ? html`, next <${Time} iso=${row.nextAttemptAt} />` : null}</div>`
+      : html`<span class="muted">none</span>`}</td>
   </tr>`;
 }
 

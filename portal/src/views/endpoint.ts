@@ -166,13 +166,13 @@ function TestPanel({ api, endpoint }: PanelProps) {
 
 function ActivityPanel({ api, endpoint }: PanelProps) {
   const hourly = useLoad(() => loadHourly(api, endpoint.id), `hourly:${endpoint.id}`);
-  const series = hourly.data ? hourlySeries(hourly.data, [endpoint.id], new Date()).get(endpoint.id) : undefined;
-  const rate = hourly.data ? successRate(hourly.data.filter((count) => count.endpointId === endpoint.id)) : undefined;
+  const series = hourly.data ? hourlySeries(hourly.data, [endpoint.id]).get(endpoint.id) : undefined;
+  const rate = hourly.data ? successRate(hourly.data.data.filter((count) => count.endpointId === endpoint.id)) : undefined;
   return html`<div class="panel" aria-labelledby="activity-title">
     <h2 id="activity-title">Last 24 hours</h2>
     ${hourly.error ? html`<${Notice} kind="error">${errorText(hourly.error)}<//>` : null}
-    ${rate?.percent !== undefined ? html`<p>Success rate: <strong>${formatPercent(rate.percent)}</strong> of ${rate.succeeded + rate.failed} finished deliveries</p>` : null}
-    ${series ? html`<${HourlyChart} series=${series} label=${`Deliveries to ${endpoint.url}`} />` : hourly.loading ? html`<p class="muted" role="status">Loading…</p>` : html`<p class="muted">No hourly counts from this service.</p>`}
+    ${rate?.percent !== undefined ? html`<p>Success rate: <strong>${formatPercent(rate.percent)}</strong> of ${rate.attempts} attempts</p>` : null}
+    ${series ? html`<${HourlyChart} series=${series} label=${`Deliveries to ${endpoint.url}`} />` : hourly.loading ? html`<p class="muted" role="status">Loading…</p>` : null}
   </div>`;
 }
 

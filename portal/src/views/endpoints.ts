@@ -1,6 +1,6 @@
 // The account's endpoints: status and the success rate of the last 24 hours.
-import type { Endpoint, HourlyCount } from '../api-types';
-import { formatPercent, successRate } from '../format';
+import type { Endpoint, HourlyStats } from '../api-types';
+import { formatPercent } from '../format';
 import { html, Notice, StatusBadge, Time, errorText, useLoad } from '../components/ui';
 import { eventsLabel, loadEndpoints, loadHourly, type PageProps, shortUrl } from './shared';
 
@@ -31,8 +31,8 @@ export function EndpointsPage({ api }: PageProps) {
   </section>`;
 }
 
-function EndpointRow({ endpoint, hourly }: { endpoint: Endpoint; hourly: readonly HourlyCount[] | undefined }) {
-  const rate = hourly ? successRate(hourly.filter((count) => count.endpointId === endpoint.id)) : undefined;
+function EndpointRow({ endpoint, hourly }: { endpoint: Endpoint; hourly: HourlyStats | undefined }) {
+  const summary = hourly?.summary.find((entry) => entry.endpointId === endpoint.id);
   return html`<tr>
     <td data-label="URL">
       <a href=${`#/endpoints/${endpoint.id}`} title=${endpoint.url}><span class="url">${shortUrl(endpoint.url)}</span></a>
@@ -40,7 +40,12 @@ function EndpointRow({ endpoint, hourly }: { endpoint: Endpoint; hourly: readonl
     </td>
     <td data-label="Events">${eventsLabel(endpoint.events)}</td>
     <td data-label="Status"><${StatusBadge} status=${endpoint.status} />${endpoint.status === 'disabled' && endpoint.disabledReason ? html`<div class="muted small">${endpoint.disabledReason}</div>` : null}</td>
-    <td data-label="Success (24 h)">${rate === undefined ? '—' : rate.percent === undefined ? html`<span class="muted">no deliveries</span>` : html`<span title=${`${rate.succeeded} succeeded, ${rate.failed} failed`}>${formatPercent(rate.percent)}</span> <span class="muted small">of ${rate.succeeded + rate.failed}</span>`}</td>
+    <td data-label="Success (24 h)">${!summary
+      ? '—'
+      : summary.successRate === null
+        ? html`<span class="muted">no attempts</span>`
+        : html`<span title=${`${summary.succeeded} succeeded, ${summary.failedAttempts} failed attempts, ${summary.failed} failed for good, ${summary.skipped} skipped`}>${formatPercent(summary.successRate * 100)}</span>
+            <span class="muted small">of ${summary.succeeded + summary.failedAttempts} attempts</span>`}</td>
     <td data-label="Last success"><${Time} iso=${endpoint.lastSuccessAt} /></td>
   </tr>`;
 }

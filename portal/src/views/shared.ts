@@ -1,6 +1,6 @@
 // What several pages load: the account's endpoints, the event catalogue and the hourly counts.
 import type { ApiClient } from '../api';
-import type { Endpoint, EventType, HourlyCount, Page } from '../api-types';
+import type { Endpoint, EventType, HourlyStats } from '../api-types';
 
 export interface PageProps {
   readonly api: ApiClient;
@@ -14,15 +14,9 @@ export const loadEndpoints = async (api: ApiClient): Promise<readonly Endpoint[]
 export const loadEventTypes = async (api: ApiClient): Promise<readonly EventType[]> =>
   (await api.get<{ data: readonly EventType[] }>('/v1/event-types')).data;
 
-/** The last `hours` hours' counts, of one endpoint or all; an older API without the route shows none. */
-export async function loadHourly(api: ApiClient, endpointId?: string, hours = 24): Promise<readonly HourlyCount[] | undefined> {
-  try {
-    return (await api.get<Page<HourlyCount>>('/v1/stats/hourly', { endpoint: endpointId, hours })).data;
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return undefined;
-    throw error;
-  }
-}
+/** The last `hours` hours' counts, of one endpoint or all. */
+export const loadHourly = (api: ApiClient, endpointId?: string, hours = 24): Promise<HourlyStats> =>
+  api.get<HourlyStats>('/v1/stats/hourly', { endpoint: endpointId, hours });
 
 /** `hooks.example.com/path` for tables; the full URL stays in the title. */
 export function shortUrl(url: string): string {
