@@ -2,12 +2,14 @@
 import type { EventType } from '../api-types';
 import { html } from './ui';
 
-export function EventsFieldset({ eventTypes, selected, onChange, error, idPrefix }: {
+export function EventsFieldset({ eventTypes, selected, onChange, error, idPrefix, legendHidden }: {
   eventTypes: readonly EventType[];
   selected: readonly string[];
   onChange: (events: string[]) => void;
   error?: string | undefined;
   idPrefix: string;
+  /** Under a heading that already says it. */
+  legendHidden?: boolean;
 }) {
   const all = selected.includes('*');
   const toggle = (name: string, checked: boolean) => {
@@ -19,7 +21,7 @@ export function EventsFieldset({ eventTypes, selected, onChange, error, idPrefix
   };
   const errorId = `${idPrefix}-events-error`;
   return html`<fieldset class="events" aria-describedby=${error ? errorId : undefined}>
-    <legend>Events</legend>
+    <legend class=${legendHidden ? 'visually-hidden' : undefined}>Events</legend>
     <label class="check"><input type="checkbox" checked=${all} onChange=${(event: Event) => toggle('*', (event.currentTarget as HTMLInputElement).checked)} />
       <span><strong>All events</strong>, including types added later</span></label>
     ${eventTypes.map(

@@ -88,7 +88,7 @@ function EventsEditor({ api, endpoint, onChange }: PanelProps) {
     void save.run();
   }}>
     <h2 id="events-title">Events</h2>
-    ${eventTypes.data ? html`<${EventsFieldset} eventTypes=${eventTypes.data} selected=${events} onChange=${setEvents} idPrefix="edit" />` : html`<p class="muted" role="status">Loading event types…</p>`}
+    ${eventTypes.data ? html`<${EventsFieldset} eventTypes=${eventTypes.data} selected=${events} onChange=${setEvents} idPrefix="edit" legendHidden=${true} />` : html`<p class="muted" role="status">Loading event types…</p>`}
     <p class="actions"><button type="submit" disabled=${save.busy || !changed}>Save events</button></p>
     ${save.message ? html`<${Notice} kind=${save.message.kind}>${save.message.text}<//>` : null}
   </form>`;
