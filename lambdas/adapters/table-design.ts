@@ -31,6 +31,11 @@
 //                                                       shard per batch spreads a busy account over 8 partitions;
 //                                                       the API merges the shards newest first.
 //                                                    M  a test send's line
+//   COUNTS#<accountId>#<endpointId>#<0-7> / <yyyy-mm-ddThh>
+//                                                    D  an endpoint's deliveries in one hour (TTL): succeeded, failed
+//                                                       (for good), failedAttempts, skipped; one ADD per endpoint per
+//                                                       batch to a random shard, so a busy endpoint's counts take
+//                                                       at most 1/8 of its batches per partition. The portal's chart.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
 //                                                    D  an event that failed validation (TTL)
 //   CONFIG                         / CURSORKEY       M  the random key that signs paging cursors

@@ -10,6 +10,9 @@ export type ItemKey = Record<string, string>;
 /** Log pages of one account are spread over this many partitions (see table-design.ts). */
 export const LOG_SHARDS = 8;
 
+/** An endpoint's hourly counts are spread over this many partitions (see table-design.ts). */
+export const COUNT_SHARDS = 8;
+
 export const keys = {
   account: (accountId: string): ItemKey => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
   /** gsi1pk of every account (list-accounts). */
@@ -31,6 +34,11 @@ export const keys = {
   /** One shard of an account's delivery log; its items sort by the time their batch wrote them. */
   logShard: (accountId: string, shard: number) => `LOG#${accountId}#${shard}`,
   logPage: (accountId: string, shard: number, position: string): ItemKey => ({ [PK]: keys.logShard(accountId, shard), [SK]: position }),
+  /** One shard of an endpoint's delivery counts for one hour (YYYY-MM-DDTHH), summed per batch. */
+  hourlyCounts: (accountId: string, endpointId: string, shard: number, hour: string): ItemKey => ({
+    [PK]: `COUNTS#${accountId}#${endpointId}#${shard}`,
+    [SK]: hour,
+  }),
   rejectedDay: (day: string) => `REJECTED#${day}`,
   rejected: (receivedAt: string, envelopeId: string): ItemKey => ({
     [PK]: keys.rejectedDay(receivedAt.slice(0, 10)),
