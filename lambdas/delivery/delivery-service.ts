@@ -41,6 +41,7 @@ export type DeliveryMetric =
   | 'DeliveriesFailed'
   | 'DeliveriesSkipped'
   | 'RetriesScheduled'
+  | 'RetriesWaitingForRecord'
   | 'CircuitsOpened'
   | 'EndpointsDisabled';
 
@@ -68,6 +69,12 @@ export interface QueueMessage {
 
 /** lastSuccessAt is refreshed at most this often while nothing else about the endpoint changes. */
 const LAST_SUCCESS_REFRESH_MS = 60_000;
+
+/**
+ * How long a retry waits for the previous attempt's record: longer than the dispatch queue's
+ * visibility timeout (6 x the 60 s function timeout), after which a dead dispatcher's message is back.
+ */
+const RECORD_WAIT_LIMIT_SECONDS = 900;
 
 /** One delivery's work in a batch: its first attempt (from an event) or a due retry. */
 type Job =
@@ -276,10 +283,15 @@ export class DeliveryService {
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined) {
     const { store, log } = this.deps;
     const { attempt } = job.message;
-    if (!delivery || delivery.accountId !== job.message.accountId) {
-      // Expired, or a retry handed over by a dispatcher that died before recording its attempt
-      // (the event's own redelivery makes that attempt again).
-      log.warn('retry for an unknown delivery dropped', { deliveryId: job.deliveryId, attempt });
+    if (delivery && delivery.accountId !== job.message.accountId) {
+      log.warn('retry for another account\'s delivery dropped', { deliveryId: job.deliveryId, attempt });
+      return undefined;
+    }
+    if (!delivery || (delivery.status === 'pending' && delivery.attemptCount < attempt - 1)) {
+      // The attempt before this one is not recorded yet: its dispatcher hands the retry over first,
+      // and may still be writing (a slow or throttled write) or have died (then its own message
+      // comes back and makes that attempt again). Dropping this retry could strand the delivery.
+      await this.waitForRecord(job.message);
       return undefined;
     }
     if (delivery.status !== 'pending' || delivery.attemptCount !== attempt - 1) {
@@ -486,6 +498,24 @@ export class DeliveryService {
     this.count('EventsRejected');
     this.deps.log.warn('event rejected', { envelopeId, reason });
     await this.deps.store.saveRejectedEvent({ envelopeId, reason, receivedAt: this.now().toISOString(), excerpt: raw.slice(0, 2048) });
+  }
+
+  /**
+   * Puts a retry that arrived before the previous attempt's record back on the queue, checking
+   * again after 1, 2, 4 ... (at most 60) seconds, for as long as a dead dispatcher's message takes
+   * to come back; after that the delivery expired, or that message was dead-lettered.
+   */
+  private async waitForRecord(message: RetryMessage): Promise<void> {
+    const waited = message.waitedForRecordSeconds ?? 0;
+    const fields = { deliveryId: message.deliveryId, accountId: message.accountId, endpointId: message.endpointId, attempt: message.attempt, waitedSeconds: waited };
+    if (waited >= RECORD_WAIT_LIMIT_SECONDS) {
+      this.deps.log.warn('retry dropped: the attempt before it was never recorded', fields);
+      return;
+    }
+    const delaySeconds = Math.min(60, Math.max(1, waited));
+    await this.deps.retries.schedule({ ...message, waitedForRecordSeconds: waited + delaySeconds }, delaySeconds, new Date(this.now().getTime() + delaySeconds * 1000));
+    this.count('RetriesWaitingForRecord');
+    this.deps.log.info('retry arrived before the previous attempt was recorded; checking again shortly', { ...fields, delaySeconds });
   }
 
   /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */
