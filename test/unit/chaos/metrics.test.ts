@@ -54,7 +54,12 @@ describe('chaos metrics', () => {
     };
     const check = checkRetrySchedule([endpoint], rules, [], []);
     expect(check).toMatchObject({ checked: 4, early: 2, late: 1, lateAcrossDisruption: 0 });
-    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 5000, until: 40_000 }], []).lateAcrossDisruption).toBe(1);
+    // Due well before the kill (more than the slack): the dead worker cannot have held it, so it stays late.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 7000, until: 40_000 }], [])).toMatchObject({ late: 1, lateAcrossDisruption: 1, heldByKilledWorker: 0 });
+    // Due while the killed worker's messages were held, and here within the slack after their release: excused.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 18_000 }], [])).toMatchObject({ late: 0, heldByKilledWorker: 1 });
+    // Held, but later than the slack after the release: late.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 10_000 }], [])).toMatchObject({ late: 1, heldByKilledWorker: 0 });
   });
 
   it('counts 2xx answered twice, and attempts after disabledAt plus slack', () => {
