@@ -24,6 +24,11 @@ export const keys = {
   apiKeyPrefix: (keyPrefix: string): ItemKey => ({ [PK]: `APIKEYPREFIX#${keyPrefix}`, [SK]: 'APIKEYPREFIX' }),
   /** gsi1pk of an account's API keys. */
   accountKeys: (accountId: string) => `ACCOUNTKEYS#${accountId}`,
+  /** An operator's admin key (gra_...), by its hash: accepted only on admin routes. */
+  adminKey: (keyHash: string): ItemKey => ({ [PK]: `ADMINKEY#${keyHash}`, [SK]: 'ADMINKEY' }),
+  adminKeyPrefix: (keyPrefix: string): ItemKey => ({ [PK]: `ADMINKEYPREFIX#${keyPrefix}`, [SK]: 'ADMINKEYPREFIX' }),
+  /** gsi1pk of every admin key (list-admin-keys). */
+  adminKeysIndex: 'ADMINKEYS',
   /** The key is hashed so any client-chosen string makes a valid, bounded partition key. */
   idempotency: (accountId: string, idempotencyKey: string): ItemKey => ({
     [PK]: `IDEMPOTENCY#${accountId}#${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex')}`,
@@ -46,4 +51,6 @@ export const keys = {
   }),
   /** The random key that signs the API's paging cursors, made on first use. */
   cursorKey: (): ItemKey => ({ [PK]: 'CONFIG', [SK]: 'CURSORKEY' }),
+  /** The random key that signs portal tokens (grp_...), made on first use; the tokens themselves are never stored. */
+  portalKey: (): ItemKey => ({ [PK]: 'CONFIG', [SK]: 'PORTALKEY' }),
 };

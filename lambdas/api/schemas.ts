@@ -4,6 +4,7 @@ import * as z from '../shared/zod';
 import { EVENT_TYPES } from '../domain/event-catalogue';
 import { ALL_EVENTS } from '../domain/model';
 import { MAX_ENDPOINT_URL_LENGTH, normaliseEndpointUrl } from '../domain/url-policy';
+import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from './portal-tokens';
 
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
@@ -71,6 +72,13 @@ export const ListDeliveriesQuery = z.strictObject({
     ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
     .check(z.describe('Page size')),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.describe('nextCursor of the previous page')),
+});
+
+export const CreatePortalLinkRequest = z.strictObject({
+  accountId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/), z.describe('The account the link opens (acct_...)')),
+  ttlMinutes: z
+    ._default(z.int().check(z.gte(MIN_PORTAL_TTL_MINUTES), z.lte(MAX_PORTAL_TTL_MINUTES)), DEFAULT_PORTAL_TTL_MINUTES)
+    .check(z.describe(`How long the link works, in minutes (${MIN_PORTAL_TTL_MINUTES} to ${MAX_PORTAL_TTL_MINUTES}); default ${DEFAULT_PORTAL_TTL_MINUTES}`)),
 });
 
 // --- responses -----------------------------------------------------------------------------
@@ -195,11 +203,19 @@ export const RecoverResult = z.object({
   truncated: described(z.boolean(), 'true when more failures may remain: call again'),
 });
 
+export const PortalLink = z.object({
+  url: described(
+    z.string(),
+    '<API base URL>/portal#token=grp_...: the token is in the fragment, which browsers send to no server and put in no Referer',
+  ),
+  expiresAt: timestamp,
+});
+
 export const OpenApiDocument = described(z.record(z.string(), z.unknown()), 'This document');
 
 /** Every named schema, as it appears under components.schemas. */
 export const NAMED_SCHEMAS = {
-  requests: { CreateEndpointRequest, UpdateEndpointRequest, TestEndpointRequest, RecoverRequest },
+  requests: { CreateEndpointRequest, UpdateEndpointRequest, TestEndpointRequest, RecoverRequest, CreatePortalLinkRequest },
   responses: {
     ErrorResponse,
     Health,
@@ -214,6 +230,7 @@ export const NAMED_SCHEMAS = {
     Delivery,
     RedeliveryAccepted,
     RecoverResult,
+    PortalLink,
     OpenApiDocument,
   },
 } as const;
