@@ -57,7 +57,9 @@ export const UpdateEndpointRequest = z
   .check(z.refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' }));
 
 export const TestEndpointRequest = z.strictObject({
-  event: z._default(eventType, 'click').check(z.describe('Which sample event to send; default click')),
+  event: z
+    .optional(eventType)
+    .check(z.describe('Which sample event to send; default: the first type the endpoint subscribes to (click for ["*"])')),
 });
 
 export const RecoverRequest = z.strictObject({
