@@ -13,6 +13,12 @@ export const DEFAULT_PAGE_SIZE = 20;
 const timestamp = z.iso.datetime({ offset: true }).check(z.describe('ISO-8601 date and time'));
 const eventType = z.enum(EVENT_TYPES).check(z.describe('An event type from the catalogue'));
 
+const pageSize = z
+  ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
+  .check(z.describe('Page size'));
+const cursor = z.optional(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.describe('nextCursor of the previous page'));
+const resourceId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'must be an id we issued (letters, digits, _ and -)' }));
+
 // --- requests ------------------------------------------------------------------------------
 
 /** Stored, answered and called in its WHATWG-normalised form; the URL policy then judges that form. */
@@ -62,6 +68,31 @@ export const TestEndpointRequest = z.strictObject({
     .check(z.describe('Which sample event to send; default: the first type the endpoint subscribes to (click for ["*"])')),
 });
 
+export const ListAccountDeliveriesQuery = z
+  .strictObject({
+    status: z.optional(z.enum(['pending', 'succeeded', 'failed', 'skipped'])).check(z.describe('Only deliveries with this status')),
+    endpoint: z.optional(resourceId).check(z.describe("Only this endpoint's deliveries (ep_...)")),
+    event: z.optional(eventType).check(z.describe('Only deliveries of this event type')),
+    event_id: z
+      .optional(z.string().check(z.regex(/^[\x21-\x7e]{1,256}$/, { message: 'must be 1 to 256 printable ASCII characters' })))
+      .check(
+        z.describe(
+          "The event's deliveries, one per endpoint, looked up directly (any age still retained, the account's current endpoints): " +
+            'one page, no cursor',
+        ),
+      ),
+    since: z.optional(timestamp).check(z.describe('Only deliveries created at or after this time')),
+    until: z.optional(timestamp).check(z.describe('Only deliveries created at or before this time')),
+    limit: pageSize,
+    cursor,
+  })
+  .check(
+    z.refine((query) => query.since === undefined || query.until === undefined || Date.parse(query.since) <= Date.parse(query.until), {
+      message: 'since must not be after until',
+      path: ['since'],
+    }),
+  );
+
 export const RecoverRequest = z.strictObject({
   since: timestamp.check(
     z.describe('Redeliver deliveries with a failed attempt at or after this time, and those created since then that failed or were skipped'),
@@ -69,11 +100,15 @@ export const RecoverRequest = z.strictObject({
 });
 
 export const ListDeliveriesQuery = z.strictObject({
-  status: z.optional(z.enum(['succeeded', 'failed'])).check(z.describe('Only attempts with this outcome')),
-  limit: z
-    ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
-    .check(z.describe('Page size')),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.describe('nextCursor of the previous page')),
+  status: z
+    .optional(
+      z.enum(['succeeded', 'failed'], {
+        error: 'an attempt either succeeded or failed; for pending or skipped deliveries use GET /v1/deliveries?endpoint=<id>&status=...',
+      }),
+    )
+    .check(z.describe('Only attempts with this outcome (for delivery statuses, pending and skipped included, see GET /v1/deliveries)')),
+  limit: pageSize,
+  cursor,
 });
 
 export const CreatePortalLinkRequest = z.strictObject({
@@ -177,20 +212,50 @@ export const TestResult = z.object({
   errorMessage: z.optional(z.string()),
 });
 
-export const Delivery = z.object({
+/** What a delivery is, without its payload and attempts: shared by the one-delivery view and the list. */
+const deliveryFields = {
   id: z.string(),
   endpointId: z.string(),
   eventId: z.string(),
   eventType: z.string(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'skipped']),
+  status: described(z.enum(['pending', 'succeeded', 'failed', 'skipped']), 'skipped: not sent because the endpoint was disabled or deleted'),
   attemptCount: z.int(),
   reason: z.optional(z.string()),
   nextAttemptAt: z.optional(timestamp),
   test: z.optional(z.boolean()),
   createdAt: timestamp,
   updatedAt: timestamp,
+};
+
+export const Delivery = z.object({
+  ...deliveryFields,
   payload: described(z.optional(z.unknown()), 'The body sent to the endpoint, while the event is retained'),
   attempts: described(z.array(Attempt), 'Oldest first'),
+});
+
+export const DeliverySummary = z.object({
+  ...deliveryFields,
+  lastAttempt: described(
+    z.optional(
+      z.object({
+        attempt: z.int(),
+        attemptedAt: timestamp,
+        outcome: z.enum(['succeeded', 'failed']),
+        statusCode: z.optional(z.int()),
+        errorClass: z.optional(z.string()),
+        latencyMs: z.int(),
+      }),
+    ),
+    'The latest attempt, absent before the first (and for skipped deliveries); GET /v1/deliveries/{id} has them all',
+  ),
+});
+
+export const DeliveryPage = z.object({
+  data: described(z.array(DeliverySummary), 'Newest first'),
+  nextCursor: described(
+    z.nullable(z.string()),
+    'Pass as cursor for the next page; null when there is no more. A page may be short, even empty, and still have a cursor',
+  ),
 });
 
 export const RedeliveryAccepted = z.object({
@@ -230,6 +295,8 @@ export const NAMED_SCHEMAS = {
     AttemptPage,
     TestResult,
     Delivery,
+    DeliverySummary,
+    DeliveryPage,
     RedeliveryAccepted,
     RecoverResult,
     PortalLink,
