@@ -195,6 +195,19 @@ describe('GET /v1/deliveries', () => {
     expect(answer.json.error.code).toBe('invalid_cursor');
   });
 
+  it("points the endpoint's attempt log, whose status is an attempt outcome, here for pending and skipped", async () => {
+    const answer = await h.request('GET', `/v1/endpoints/${second}/deliveries?status=skipped`, { apiKey });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.details).toEqual([
+      {
+        location: 'query',
+        field: 'status',
+        message: 'an attempt either succeeded or failed; for pending or skipped deliveries use GET /v1/deliveries?endpoint=<id>&status=...',
+      },
+    ]);
+    expect(await listIds(`?endpoint=${second}&status=skipped`)).toEqual([ids.skippedSecond]);
+  });
+
   it('needs a credential', async () => {
     expect((await h.request('GET', '/v1/deliveries')).status).toBe(401);
   });
