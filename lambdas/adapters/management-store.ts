@@ -1,6 +1,6 @@
 // The management API's side of the one table, one store per concern (see table-design.ts):
-// accounts, API keys, admin keys, endpoints, the delivery log, idempotency records, rate limits
-// and the portal tokens' signing key.
+// accounts, API keys, admin keys, endpoints, the delivery log, hourly counts, idempotency records,
+// rate limits and the portal tokens' signing key.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Table } from './dynamodb-table';
 import { AccountStore } from './management/account-store';
@@ -9,6 +9,7 @@ import { ApiKeyStore } from './management/api-key-store';
 import { CursorCodec } from './management/cursor';
 import { DeliveryLogStore } from './management/delivery-log-store';
 import { EndpointStore } from './management/endpoint-store';
+import { HourlyCountStore } from './management/hourly-count-store';
 import { IdempotencyStore } from './management/idempotency-store';
 import { RateLimitStore } from './management/rate-limit-store';
 import { TableSecret } from './management/table-secret';
@@ -29,6 +30,7 @@ export class ManagementStore {
   readonly adminKeys: AdminKeyStore;
   readonly endpoints: EndpointStore;
   readonly deliveries: DeliveryLogStore;
+  readonly hourlyCounts: HourlyCountStore;
   readonly idempotency: IdempotencyStore;
   readonly rateLimits: RateLimitStore;
   /** Signs portal tokens (see api/portal-tokens.ts). */
@@ -41,6 +43,7 @@ export class ManagementStore {
     this.adminKeys = new AdminKeyStore(this.table);
     this.endpoints = new EndpointStore(this.table);
     this.deliveries = new DeliveryLogStore(this.table, new CursorCodec(this.table));
+    this.hourlyCounts = new HourlyCountStore(this.table);
     this.idempotency = new IdempotencyStore(this.table);
     this.rateLimits = new RateLimitStore(this.table);
     this.portalKey = new TableSecret(this.table, keys.portalKey(), 'portal token signing key');

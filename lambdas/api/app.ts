@@ -17,9 +17,11 @@ import { adminRoutes } from './routes/admin';
 import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/event-types';
+import { statsRoutes } from './routes/stats';
 import { systemRoutes } from './routes/system';
 import { DeliveryLogService } from './services/deliveries';
 import { EndpointService, webhooksNotEnabled } from './services/endpoints';
+import { StatsService } from './services/stats';
 import { TestSendService } from './services/test-sends';
 
 /** Management requests are small JSON documents; API Gateway's own 10 MB cap is far above this. */
@@ -61,6 +63,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
   });
   const testSends = new TestSendService({ store, sender: deps.sender, userAgent: deps.userAgent, testSendsPerMinute: config.testSendsPerMinute, now });
   const deliveries = new DeliveryLogService({ store, retries: deps.retries, now, log });
+  const stats = new StatsService({ store, endpoints, now });
 
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [
@@ -68,6 +71,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
     ...eventTypeRoutes(),
     ...endpointRoutes({ endpoints, testSends }),
     ...deliveryRoutes({ deliveries }),
+    ...statsRoutes({ stats }),
     ...adminRoutes({ store, now }),
   ];
   return routes;

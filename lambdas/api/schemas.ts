@@ -9,6 +9,9 @@ import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINU
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+export const DEFAULT_STATS_HOURS = 24;
+/** A week; the counts are kept as long as deliveries (ATTEMPT_RETENTION_DAYS). */
+export const MAX_STATS_HOURS = 168;
 
 const timestamp = z.iso.datetime({ offset: true }).check(z.describe('ISO-8601 date and time'));
 const eventType = z.enum(EVENT_TYPES).check(z.describe('An event type from the catalogue'));
@@ -92,6 +95,13 @@ export const ListAccountDeliveriesQuery = z
       path: ['since'],
     }),
   );
+
+export const HourlyStatsQuery = z.strictObject({
+  endpoint: z.optional(resourceId).check(z.describe('Only this endpoint (ep_...); every endpoint of the account without it')),
+  hours: z
+    ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_STATS_HOURS)), DEFAULT_STATS_HOURS)
+    .check(z.describe(`How many hours back, the current one included (1 to ${MAX_STATS_HOURS})`)),
+});
 
 export const RecoverRequest = z.strictObject({
   since: timestamp.check(
@@ -270,6 +280,36 @@ export const RecoverResult = z.object({
   truncated: described(z.boolean(), 'true when more failures may remain: call again'),
 });
 
+const counts = {
+  succeeded: described(z.int(), 'Deliveries that succeeded'),
+  failed: described(z.int(), 'Deliveries that failed for good (their last retry failed, or 410 Gone)'),
+  failedAttempts: described(z.int(), 'Attempts that failed, those a retry follows included'),
+  skipped: described(z.int(), 'Deliveries not sent because the endpoint was disabled or deleted'),
+};
+
+export const HourlyStats = z.object({
+  hours: z.int(),
+  from: described(timestamp, 'The start of the first hour'),
+  to: described(timestamp, 'The end of the last (current) hour, exclusive'),
+  data: described(
+    z.array(z.object({ endpointId: z.string(), hour: described(timestamp, 'The start of the hour (UTC)'), ...counts })),
+    'One entry per endpoint per hour, oldest hour first, endpoints oldest first; hours without deliveries are zeros',
+  ),
+  summary: described(
+    z.array(
+      z.object({
+        endpointId: z.string(),
+        ...counts,
+        successRate: described(
+          z.nullable(z.number()),
+          'succeeded / (succeeded + failedAttempts) over the window: the share of attempts that succeeded, 0 to 1; null without attempts',
+        ),
+      }),
+    ),
+    'Per endpoint, the window summed: for the endpoint list',
+  ),
+});
+
 export const PortalLink = z.object({
   url: described(
     z.string(),
@@ -299,6 +339,7 @@ export const NAMED_SCHEMAS = {
     DeliveryPage,
     RedeliveryAccepted,
     RecoverResult,
+    HourlyStats,
     PortalLink,
     OpenApiDocument,
   },

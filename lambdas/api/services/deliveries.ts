@@ -15,6 +15,7 @@ import { deliveryIdFor } from '../../domain/ids';
 import type { AttemptOutcome, Delivery } from '../../domain/model';
 import { conflict, notFound } from '../errors';
 import { endpointNotFound } from './endpoints';
+import { mapLimited } from './map-limited';
 
 export interface DeliveryServiceDeps {
   readonly store: ManagementStore;
@@ -156,18 +157,3 @@ export class DeliveryLogService {
 }
 
 const deliveryInProgress = () => conflict('delivery_in_progress', 'The delivery is still in progress; wait for it to finish');
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
