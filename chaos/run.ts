@@ -495,14 +495,14 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const scenarios = scenariosFor(options.endpoints);
-  const healthyCount = scenarios.filter((scenario) => scenario === 'healthy').length;
 
   let baselineP99: number | undefined;
   let baselineSamples = 0;
   if (options.baseline) {
     const baseline = await runOnce({
       label: 'baseline',
-      scenarios: Array.from({ length: healthyCount }, () => 'healthy' as const),
+      // As many endpoints as the chaos run, all healthy: the same load, without the faulty ones.
+      scenarios: Array.from({ length: options.endpoints }, () => 'healthy' as const),
       events: options.baselineEvents,
       rate: options.rate,
       // The same AWS errors, so the comparison isolates what the faulty endpoints do to the healthy ones.
@@ -513,7 +513,7 @@ async function main(): Promise<void> {
     const baselineLatencies = healthyLatencies(baseline);
     baselineP99 = baselineLatencies.p99;
     baselineSamples = baselineLatencies.samples;
-    say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${healthyCount} endpoints`);
+    say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${options.endpoints} endpoints`);
   }
 
   const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds });
