@@ -160,19 +160,35 @@ export function groupByDelivery(requests: readonly ReceivedRequest[]): Map<strin
 }
 
 /** Delivery ids answered 2xx (whole response written) more than once, and how many of those a disruption explains. */
-export function countDuplicates(endpoints: readonly EndpointRecord[], disruptions: readonly Disruption[], recordWindowMs: number): { duplicates: number; explainedByDisruption: number } {
+/**
+ * Delivery ids a receiver answered 2xx more than once. Explained by a disruption: the first 2xx came
+ * within `recordWindowMs` before a kill or restart. With `recordedSuccesses` (succeeded attempts in
+ * each delivery's log): an unrecorded send is one the log has fewer successes than 2xx answers for;
+ * recorded twice means the log holds two successes.
+ */
+export function countDuplicates(
+  endpoints: readonly EndpointRecord[],
+  disruptions: readonly Disruption[],
+  recordWindowMs: number,
+  recordedSuccesses: ReadonlyMap<string, number> = new Map(),
+): { duplicates: number; explainedByDisruption: number; unrecordedSend: number; recordedTwice: number } {
   let duplicates = 0;
   let explained = 0;
+  let unrecordedSend = 0;
+  let recordedTwice = 0;
   for (const endpoint of endpoints) {
-    for (const requests of groupByDelivery(endpoint.requests).values()) {
+    for (const [deliveryId, requests] of groupByDelivery(endpoint.requests)) {
       const answered = requests.filter((request) => request.answer === 'ok');
       if (answered.length < 2) continue;
       duplicates += 1;
       const first = answered[0]!;
       if (disruptions.some((disruption) => first.receivedAt <= disruption.at && first.receivedAt > disruption.at - recordWindowMs)) explained += 1;
+      const recorded = recordedSuccesses.get(deliveryId) ?? 0;
+      if (recorded < answered.length) unrecordedSend += 1;
+      if (recorded >= 2) recordedTwice += 1;
     }
   }
-  return { duplicates, explainedByDisruption: explained };
+  return { duplicates, explainedByDisruption: explained, unrecordedSend, recordedTwice };
 }
 
 /** Sends that reached a receiver in the `recordWindowMs` before a kill or restart: each could be sent but never recorded. */

@@ -143,6 +143,8 @@ interface RunResult {
   readonly eventIds: string[];
   readonly putAt: Map<string, number>;
   readonly finals: Map<string, FinalStatus | 'pending' | 'missing'>;
+  /** Succeeded attempts each delivery's log records (a receiver's 2xx beyond these were never recorded). */
+  readonly recordedSuccesses: Map<string, number>;
   readonly disruptions: Disruption[];
   readonly advances: ClockAdvance[];
   readonly injected: Record<string, number>;
@@ -364,7 +366,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     // The API's view of every expected delivery.
     say(`${plan.label}: reading every delivery from the API`);
     const api2 = new Api(local.outputs.apiUrl, local.outputs.apiKey);
-    const finals = await readFinalStates(api2, outputs.accountId, eventIds, endpointIds);
+    const { finals, recordedSuccesses } = await readFinalStates(api2, outputs.accountId, eventIds, endpointIds);
     const records: Array<EndpointRecord & { receiver: ChaosReceiver }> = [];
     for (const [index, receiver] of receivers.entries()) {
       const endpoint = await api2.call<{ status: string; disabledAt?: string }>('GET', `/v1/endpoints/${endpointIds[index]}`);
@@ -392,6 +394,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       eventIds,
       putAt,
       finals,
+      recordedSuccesses,
       disruptions,
       advances,
       injected,
@@ -412,8 +415,14 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
  * Final states in bulk from each endpoint's attempt log (a succeeded attempt, or a failed one with
  * no next retry, ends its delivery); GET /v1/deliveries/{id} for every delivery the log leaves open.
  */
-async function readFinalStates(api: Api, accountId: string, eventIds: readonly string[], endpointIds: readonly string[]): Promise<Map<string, FinalStatus | 'pending' | 'missing'>> {
+async function readFinalStates(
+  api: Api,
+  accountId: string,
+  eventIds: readonly string[],
+  endpointIds: readonly string[],
+): Promise<{ finals: Map<string, FinalStatus | 'pending' | 'missing'>; recordedSuccesses: Map<string, number> }> {
   const finals = new Map<string, FinalStatus | 'pending' | 'missing'>();
+  const recordedSuccesses = new Map<string, number>();
   const latest = new Map<string, { attempt: number; outcome: string; nextRetryAt?: string }>();
   for (const endpointId of endpointIds) {
     let cursor: string | null = null;
@@ -423,6 +432,7 @@ async function readFinalStates(api: Api, accountId: string, eventIds: readonly s
         `/v1/endpoints/${endpointId}/deliveries?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       for (const attempt of page.body.data ?? []) {
+        if (attempt.outcome === 'succeeded') recordedSuccesses.set(attempt.deliveryId, (recordedSuccesses.get(attempt.deliveryId) ?? 0) + 1);
         const known = latest.get(attempt.deliveryId);
         if (!known || attempt.attempt > known.attempt) latest.set(attempt.deliveryId, attempt);
       }
@@ -446,7 +456,7 @@ async function readFinalStates(api: Api, accountId: string, eventIds: readonly s
     if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'pending') finals.set(deliveryId, status);
     else finals.set(deliveryId, 'missing');
   });
-  return finals;
+  return { finals, recordedSuccesses };
 }
 
 function clickData(index: number): Record<string, unknown> {
@@ -495,14 +505,14 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const scenarios = scenariosFor(options.endpoints);
-  const healthyCount = scenarios.filter((scenario) => scenario === 'healthy').length;
 
   let baselineP99: number | undefined;
   let baselineSamples = 0;
   if (options.baseline) {
     const baseline = await runOnce({
       label: 'baseline',
-      scenarios: Array.from({ length: healthyCount }, () => 'healthy' as const),
+      // As many endpoints as the chaos run, all healthy: the same load, without the faulty ones.
+      scenarios: Array.from({ length: options.endpoints }, () => 'healthy' as const),
       events: options.baselineEvents,
       rate: options.rate,
       // The same AWS errors, so the comparison isolates what the faulty endpoints do to the healthy ones.
@@ -513,7 +523,7 @@ async function main(): Promise<void> {
     const baselineLatencies = healthyLatencies(baseline);
     baselineP99 = baselineLatencies.p99;
     baselineSamples = baselineLatencies.samples;
-    say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${healthyCount} endpoints`);
+    say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${options.endpoints} endpoints`);
   }
 
   const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds });
@@ -522,7 +532,7 @@ async function main(): Promise<void> {
   const delivered = statuses.filter((status) => status === 'succeeded').length;
   const failedFinal = statuses.filter((status) => status === 'failed').length;
   const skipped = statuses.filter((status) => status === 'skipped').length;
-  const duplicates = countDuplicates(result.endpoints, result.disruptions, RECORD_WINDOW_MS);
+  const duplicates = countDuplicates(result.endpoints, result.disruptions, RECORD_WINDOW_MS, result.recordedSuccesses);
   const disabled = sentWhileDisabled(result.endpoints, DISABLED_SLACK_MS);
   const schedule = checkRetrySchedule(
     result.endpoints,
@@ -546,6 +556,10 @@ async function main(): Promise<void> {
     wait_hit_max_wait: result.waitedOut,
     duplicates_seen: duplicates.duplicates,
     duplicates_explained_by_kills: duplicates.explainedByDisruption,
+    // A 2xx send its dispatcher never recorded (it died, or its write failed for good, in between),
+    // so the delivery was sent again: the at-least-once case. Recorded twice would be a bug.
+    duplicates_unrecorded_send: duplicates.unrecordedSend,
+    duplicates_recorded_twice: duplicates.recordedTwice,
     kills_mid_send: sendsExposedToDisruptions(result.endpoints, result.disruptions, RECORD_WINDOW_MS),
     sent_while_disabled: disabled.count,
     sent_while_disabled_by_scenario: disabled.byScenario,

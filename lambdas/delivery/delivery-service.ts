@@ -13,7 +13,7 @@
 import type { HttpSender, SendResult } from '../adapters/http-sender';
 import type { OperationalEvents } from '../adapters/operational-events';
 import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
-import { type AttemptResult, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
+import { type AttemptResult, type BreakerChange, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
 import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
@@ -76,6 +76,9 @@ const LAST_SUCCESS_REFRESH_MS = 60_000;
  */
 const RECORD_WAIT_LIMIT_SECONDS = 900;
 
+/** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
+const PROBE_MARGIN_MS = 5_000;
+
 /** One delivery's work in a batch: its first attempt (from an event) or a due retry. */
 type Job =
   | { readonly kind: 'first'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly event: AcceptedEvent }
@@ -89,6 +92,8 @@ interface JobOutcome {
   readonly finishedAt: Date;
   readonly gone: boolean;
   readonly circuitOpenUntil?: Date;
+  /** A probe got an answer: the endpoint's shared circuit closes. */
+  readonly circuitClosed?: boolean;
 }
 
 type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
@@ -327,16 +332,20 @@ export class DeliveryService {
   ): Promise<JobOutcome | undefined> {
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     const startedAt = this.now();
-    const permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    let permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    if (permit === 'probe' && endpoint.circuitOpenUntil !== undefined && !(await this.claimProbe(endpoint, startedAt))) {
+      this.breakers.probeTakenElsewhere(key);
+      permit = 'refuse';
+    }
     let result: SendResult;
-    let circuitOpenUntil: Date | undefined;
+    let circuit: BreakerChange;
     if (permit === 'refuse') {
       result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
       this.count('AttemptsNotSent');
     } else {
       result = await this.send(delivery, endpoint, number, startedAt);
-      circuitOpenUntil = this.breakers.record(key, breakerResult(result));
-      if (circuitOpenUntil) this.count('CircuitsOpened');
+      circuit = this.breakers.record(key, breakerResult(result));
+      if (circuit?.kind === 'opened') this.count('CircuitsOpened');
     }
     // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
     const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
@@ -348,7 +357,8 @@ export class DeliveryService {
       result,
       finishedAt,
       gone,
-      ...(circuitOpenUntil ? { circuitOpenUntil } : {}),
+      ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
+      ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
     });
     const recorded = async (next: Delivery): Promise<boolean> => {
       if (await write(next)) return true;
@@ -444,6 +454,7 @@ export class DeliveryService {
       update.failedAt = now.toISOString();
     }
     if (opened.length > 0) update.circuitOpenUntil = new Date(Math.max(...opened.map((time) => time.getTime()))).toISOString();
+    else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
 
     let consecutiveFailures = endpoint.consecutiveFailures;
     if (Object.keys(update).length > 0) {
@@ -498,6 +509,16 @@ export class DeliveryService {
     this.count('EventsRejected');
     this.deps.log.warn('event rejected', { envelopeId, reason });
     await this.deps.store.saveRejectedEvent({ envelopeId, reason, receivedAt: this.now().toISOString(), excerpt: raw.slice(0, 2048) });
+  }
+
+  /**
+   * The one probe of a half-open circuit, whichever instance makes it: taken by moving the
+   * endpoint's circuitOpenUntil, as read, past the probe's own deadline, so the others keep
+   * refusing meanwhile (and try again if the prober dies).
+   */
+  private async claimProbe(endpoint: Endpoint, now: Date): Promise<boolean> {
+    const holdUntil = new Date(now.getTime() + this.deps.deliveryTimeoutMs + PROBE_MARGIN_MS);
+    return this.deps.store.claimProbe(endpoint.accountId, endpoint.endpointId, endpoint.circuitOpenUntil ?? '', holdUntil.toISOString());
   }
 
   /**

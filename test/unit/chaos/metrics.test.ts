@@ -74,7 +74,10 @@ describe('chaos metrics', () => {
         request('c', 1, 11_500),
       ],
     };
-    expect(countDuplicates([endpoint], [{ kind: 'kill', at: 1500, until: 3000 }], 5000)).toEqual({ duplicates: 1, explainedByDisruption: 1 });
+    expect(countDuplicates([endpoint], [{ kind: 'kill', at: 1500, until: 3000 }], 5000)).toMatchObject({ duplicates: 1, explainedByDisruption: 1 });
+    // The log holds one success for two 2xx answers: one send was never recorded.
+    expect(countDuplicates([endpoint], [], 5000, new Map([['a', 1]]))).toEqual({ duplicates: 1, explainedByDisruption: 0, unrecordedSend: 1, recordedTwice: 0 });
+    expect(countDuplicates([endpoint], [], 5000, new Map([['a', 2]]))).toEqual({ duplicates: 1, explainedByDisruption: 0, unrecordedSend: 0, recordedTwice: 1 });
     expect(sentWhileDisabled([endpoint], 1000)).toEqual({ count: 1, byScenario: { 'gone-410': 1 } });
   });
 });

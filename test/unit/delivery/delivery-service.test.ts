@@ -395,6 +395,24 @@ describe('circuit breaker', () => {
     expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a'), idOf('c2', 'ep_a'), idOf('c3', 'ep_a')]);
     await t.service.handleBatch([t.click('c5')]);
     expect(t.sends).toHaveLength(4);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil).toBeUndefined(); // closed for every instance
+  });
+
+  it('lets one instance probe a half-open circuit, however many there are', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    t.clock.advance(31_000);
+    const others = [t.build(), t.build(), t.build()];
+    // Instances that never saw the circuit open read it from the endpoint: half-open for them too.
+    await Promise.all([t.service.handleBatch([t.click('c3')]), ...others.map((other, index) => other.handleBatch([t.click(`d${index}`)]))]);
+    expect(t.sends).toHaveLength(3);
+    expect(t.store.probeClaims).toBe(1);
+    // The probe timed out: open again for everyone.
+    expect(Date.parse(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil ?? '')).toBeGreaterThan(t.clock.now().getTime());
+    await Promise.all(others.map((other, index) => other.handleBatch([t.click(`e${index}`)])));
+    expect(t.sends).toHaveLength(3);
   });
 });
 
