@@ -435,7 +435,8 @@ export class WebhookDelivery extends Construct {
     for (const route of routes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'The management function authenticates every /v1 request with an API key (Authorization: Bearer) and scopes it to its account; /health, /v1/event-types and /v1/openapi.json are public by design.',
+        reason:
+          'The management function authenticates every /v1 request (Authorization: Bearer: an API key or a portal token, scoped to its account; an admin key on /v1/admin routes only); /health, /v1/event-types and /v1/openapi.json are public by design.',
       });
     }
   }
