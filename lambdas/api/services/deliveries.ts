@@ -8,8 +8,7 @@ import {
   MAX_DELIVERIES_READ_PER_REQUEST,
   MAX_PAGES_PER_REQUEST,
 } from '../../adapters/management/delivery-log-store';
-import type { AttemptPage, ManagementStore } from '../../adapters/management-store';
-import { InvalidCursorError } from '../../adapters/management-store';
+import { type AttemptPage, InvalidCursorError, type ManagementStore } from '../../adapters/management-store';
 import type { RetryScheduler } from '../../adapters/retry-scheduler';
 import { deliveryIdFor } from '../../domain/ids';
 import type { AttemptOutcome, Delivery } from '../../domain/model';
