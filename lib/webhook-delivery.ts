@@ -455,8 +455,9 @@ export class WebhookDelivery extends Construct {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'The management function authenticates every /v1 request with an API key (Authorization: Bearer) and scopes it to its account; ' +
-          '/health, /v1/event-types, /v1/openapi.json and the portal page and files (/portal, which send the token from their link themselves) are public by design.',
+          'The management function authenticates every /v1 request (Authorization: Bearer: an API key or a portal token, scoped to its account; ' +
+          'an admin key on /v1/admin routes only); /health, /v1/event-types, /v1/openapi.json and the portal page and files ' +
+          '(/portal, which send the token from their link themselves) are public by design.',
       });
     }
   }

@@ -18,6 +18,10 @@
 //   APIKEY#<sha256 of key>         / APIKEY          M  an API key (hash only): prefix, account, revokedAt
 //                                                       gsi1: ACCOUNTKEYS#<accountId> / <createdAt>#<keyPrefix>
 //   APIKEYPREFIX#<keyPrefix>       / APIKEYPREFIX    M  claims the visible prefix (unique), points to the key's hash
+//   ADMINKEY#<sha256 of key>       / ADMINKEY        M  an operator's admin key (gra_..., hash only): prefix, name,
+//                                                       revokedAt. Admin routes only, never an account's.
+//                                                       gsi1: ADMINKEYS / <createdAt>#<keyPrefix>
+//   ADMINKEYPREFIX#<keyPrefix>     / ADMINKEYPREFIX  M  claims the admin key's visible prefix, points to its hash
 //   IDEMPOTENCY#<accountId>#<sha256 of Idempotency-Key> / IDEMPOTENCY
 //                                                    M  a POST's lock, request fingerprint and first answer (TTL 24 h)
 //   RATE#<bucket>#<window start>   / RATE            M  hits in one fixed rate-limit window (TTL)
@@ -31,9 +35,16 @@
 //                                                       shard per batch spreads a busy account over 8 partitions;
 //                                                       the API merges the shards newest first.
 //                                                    M  a test send's line
+//   COUNTS#<accountId>#<endpointId>#<0-7> / <yyyy-mm-ddThh>
+//                                                    D  an endpoint's deliveries in one hour (TTL): succeeded, failed
+//                                                       (for good), failedAttempts, skipped; one ADD per endpoint per
+//                                                       batch to a random shard, so a busy endpoint's counts take
+//                                                       at most 1/8 of its batches per partition. The portal's chart.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
 //                                                    D  an event that failed validation (TTL)
 //   CONFIG                         / CURSORKEY       M  the random key that signs paging cursors
+//   CONFIG                         / PORTALKEY       M  the random key that signs portal tokens (grp_...; the tokens
+//                                                       themselves are never stored)
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

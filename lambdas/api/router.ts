@@ -6,13 +6,34 @@ import type { Account } from '../adapters/management-store';
 import { type ApiResponse, methodNotAllowed, notFound } from './errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export type Access = 'public' | 'account';
+/** public: no credential; account: an API key or a portal token of the account; admin: an admin key. */
+export type Access = 'public' | 'account' | 'admin';
 
-export interface AuthContext {
+/** A customer's API key (grw_...). */
+export interface ApiKeyAuth {
+  readonly kind: 'apiKey';
   readonly account: Account;
   /** The visible prefix of the key used, for logs. */
   readonly keyPrefix: string;
 }
+
+/** A portal token (grp_...) minted for the account; never accepted on apiKeyOnly routes. */
+export interface PortalAuth {
+  readonly kind: 'portal';
+  readonly account: Account;
+  readonly expiresAt: string;
+}
+
+/** Who calls an account route: the account is the only one whose data it sees. */
+export type AuthContext = ApiKeyAuth | PortalAuth;
+
+/** An operator's admin key (gra_...), on admin routes only. */
+export interface AdminAuth {
+  readonly kind: 'admin';
+  readonly keyPrefix: string;
+}
+
+type AuthFor<TAccess extends Access> = TAccess extends 'account' ? AuthContext : TAccess extends 'admin' ? AdminAuth : undefined;
 
 type Output<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 /** Responses are typed by the schema's input side: what the handler builds before any transform. */
@@ -28,6 +49,8 @@ interface RouteDocs {
   readonly tag: string;
   /** Public routes answer without an API key. */
   readonly access: Access;
+  /** Account routes a portal token may not call (API-key management): a customer API key only. */
+  readonly apiKeyOnly?: boolean;
   /** Routes that start deliveries or create endpoints need the account's plan to include webhooks. */
   readonly requiresWebhooks?: boolean;
   /** Error statuses this route can answer with, beyond the ones every route may give. */
@@ -48,10 +71,12 @@ export interface RouteDefinition<
   readonly body?: { readonly schema: NonNullable<TBody>; readonly required: boolean };
   readonly success: { readonly status: number; readonly description: string; readonly schema?: TResult };
   handle(input: {
-    readonly auth: TAccess extends 'account' ? AuthContext : undefined;
+    readonly auth: AuthFor<TAccess>;
     readonly params: Readonly<Record<string, string>>;
     readonly query: Output<TQuery>;
     readonly body: Output<TBody>;
+    /** What the caller used to reach the API, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com` (see app.ts apiBaseUrl). */
+    readonly baseUrl: string;
   }): Promise<Result<TResult>>;
 }
 
@@ -61,10 +86,11 @@ export interface Route extends RouteDocs {
   readonly body?: { readonly schema: z.ZodMiniType; readonly required: boolean };
   readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodMiniType };
   handle(input: {
-    auth: AuthContext | undefined;
+    auth: AuthContext | AdminAuth | undefined;
     params: Readonly<Record<string, string>>;
     query: unknown;
     body: unknown;
+    baseUrl: string;
     /** Lower-cased request headers. */
     headers: Readonly<Record<string, string>>;
   }): Promise<unknown>;

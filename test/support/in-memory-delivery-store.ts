@@ -1,7 +1,7 @@
 // DeliveryStore in memory, with the same conditions as the DynamoDB one (a create only once, an
 // attempt only by its claimant, a claim only on the expected attempt), for DeliveryService's
 // unit tests: milliseconds, no DynamoDB.
-import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, HourlyCounts, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
 
@@ -12,6 +12,9 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly claims = new Map<string, { attempt: number; expiresAt: number }>();
   readonly log: { accountId: string; entries: LogEntry[] }[] = [];
   readonly rejected: RejectedEvent[] = [];
+  /** Sums per `<accountId>/<endpointId>/<YYYY-MM-DDTHH>`, and how many writes made them. */
+  readonly hourlyCounts = new Map<string, HourlyCounts>();
+  hourlyCountWrites = 0;
   /** Writes to endpoint items, to check a busy endpoint is not written per delivery. */
   endpointWrites = 0;
 
@@ -111,7 +114,23 @@ export class InMemoryDeliveryStore implements DeliveryStore {
       ...(update.failedAt ? { lastFailureAt: update.failedAt } : {}),
       ...(update.circuitOpenUntil ? { circuitOpenUntil: update.circuitOpenUntil } : {}),
     });
+    if (update.closeCircuit && !update.circuitOpenUntil) {
+      const { circuitOpenUntil: _closed, ...rest } = this.endpoint(accountId, endpointId)!;
+      this.putEndpoint(rest);
+    }
     return consecutiveFailures;
+  }
+
+  /** Probes claimed on endpoint items, to check only one instance probes a half-open circuit. */
+  probeClaims = 0;
+
+  async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string) {
+    const current = this.endpoint(accountId, endpointId);
+    if (!current || current.circuitOpenUntil !== seenOpenUntil) return false;
+    this.probeClaims += 1;
+    this.endpointWrites += 1;
+    this.putEndpoint({ ...current, circuitOpenUntil: holdUntil });
+    return true;
   }
 
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string) {
@@ -120,6 +139,18 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.endpointWrites += 1;
     this.putEndpoint({ ...current, status: 'disabled', disabledReason: reason, disabledAt: at });
     return true;
+  }
+
+  async addHourlyCounts(accountId: string, endpointId: string, hour: Date, counts: HourlyCounts) {
+    this.hourlyCountWrites += 1;
+    const key = `${endpointKey(accountId, endpointId)}/${hour.toISOString().slice(0, 13)}`;
+    const sum = this.hourlyCounts.get(key) ?? { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 };
+    this.hourlyCounts.set(key, {
+      succeeded: sum.succeeded + counts.succeeded,
+      failed: sum.failed + counts.failed,
+      failedAttempts: sum.failedAttempts + counts.failedAttempts,
+      skipped: sum.skipped + counts.skipped,
+    });
   }
 
   async saveRejectedEvent(rejected: RejectedEvent) {
