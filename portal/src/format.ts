@@ -30,6 +30,12 @@ export function attemptResult(attempt: Pick<Attempt, 'statusCode' | 'errorClass'
   return attempt.errorClass ? errorClassLabel(attempt.errorClass) : '—';
 }
 
+/** The error message when it says more than attemptResult does (for an HTTP error it is just "HTTP 500"). */
+export function extraErrorMessage(attempt: Pick<Attempt, 'statusCode' | 'errorClass' | 'errorMessage'>): string | undefined {
+  const message = attempt.errorMessage?.trim();
+  return message && message !== attemptResult(attempt) && message !== `HTTP ${attempt.statusCode}` ? message : undefined;
+}
+
 const ERROR_CLASSES: Readonly<Record<string, string>> = {
   http_status: 'HTTP error',
   timeout: 'timed out',

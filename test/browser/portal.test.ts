@@ -7,13 +7,16 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { portalLink as mintLink } from '../../cli/admin';
+import { ManagementStore } from '../../lambdas/adapters/management-store';
 import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { guideSignatureValid, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
 import { type LocalRunProcess, repositoryRoot, startLocalRunProcess } from '../e2e/support/local-run-process';
 import { localClientConfig } from '../support/sdk-clients';
-import { launchChromium, openContext, type PageRecord, screenshot, until } from './support/browser';
+import { clearScreenshots, launchChromium, openContext, type PageRecord, screenshot, until } from './support/browser';
 
 const READY_LIMIT_MS = 90_000;
 /** Short retries, so a failing delivery is final within seconds. */
@@ -41,8 +44,12 @@ const admin = async (...argv: string[]): Promise<Record<string, string>> => {
   return JSON.parse(stdout) as Record<string, string>;
 };
 
-/** A portal link for the account, as the platform gets it. */
-const portalLink = async (account: Account): Promise<string> => `${run.outputs.apiUrl}/portal#token=${account.apiKey}`;
+/** A portal link for the account, as an operator gets one: `npm run admin -- portal-link --account ID --json`. */
+const portalLink = async (account: Account): Promise<string> => {
+  const link = await admin('portal-link', '--account', account.accountId);
+  expect(link.url).toMatch(new RegExp(`^${run.outputs.apiUrl}/portal#token=grp_`));
+  return link.url!;
+};
 
 const publishClicks = async (account: Account, clickIds: readonly string[]) => {
   const answer = await events.send(
@@ -61,6 +68,7 @@ const publishClicks = async (account: Account, clickIds: readonly string[]) => {
 const heading = (page: Page) => page.locator('#page-title');
 
 beforeAll(async () => {
+  clearScreenshots();
   [run, browser] = await Promise.all([startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS), launchChromium()]);
   events = new EventBridgeClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   // Events whose click id starts with "fail" get a 500 until the test says otherwise.
@@ -179,7 +187,7 @@ test('one delivery shows its payload as sent, its headers without the secret and
   const { page } = tab;
   await page.goto(`${run.outputs.apiUrl}/portal#/deliveries?status=failed`);
   const rows = page.locator('table.deliveries tbody tr');
-  await until('the failed delivery listed', async () => (await rows.count()) === 1);
+  await until('the failed delivery listed', async () => (await rows.count()) === 1 && /fail-browser-1/.test((await rows.first().textContent()) ?? ''));
   await rows.first().getByRole('link').click();
   await heading(page).filter({ hasText: 'Delivery' }).waitFor();
   state.failedDeliveryId = new URL(page.url()).hash.split('/').pop();
@@ -222,8 +230,16 @@ test('revealing and rotating the secret: deliveries are signed with the new one'
   await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
   await page.getByRole('button', { name: 'Reveal secret' }).click();
   expect(await page.locator('#secret-value').textContent()).toBe(state.secret);
-  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  // Keyboard: the confirmation is a modal dialog that Escape cancels, giving focus back.
+  const rotate = page.getByRole('button', { name: 'Rotate secret' });
+  await rotate.focus();
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Rotate secret');
+  await page.keyboard.press('Enter');
   await dialog.waitFor();
   await screenshot(page, '09-rotate-confirm');
   await dialog.getByRole('button', { name: 'Rotate secret' }).click();
@@ -261,6 +277,52 @@ test("another account's link shows none of the first account's endpoints or deli
   }
 });
 
+test('the last 24 hours: a chart per endpoint of succeeded, failed and skipped deliveries per hour', async () => {
+  const { page } = tab;
+  await page.getByRole('navigation').getByRole('link', { name: 'Last 24 hours' }).click();
+  await heading(page).filter({ hasText: 'Last 24 hours' }).waitFor();
+  // After a page change, keyboard and screen-reader users start at its heading.
+  expect(await page.evaluate<string>('document.activeElement.id')).toBe('page-title');
+  const chart = page.locator('article.panel', { hasText: receiver.url }).locator('figure.chart');
+  await chart.locator('canvas').waitFor();
+  // Counts are written per dispatcher batch: the redelivered event and the one after the rotation may land a moment later.
+  const caption = await until('the counts of this run', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const text = (await chart.locator('figcaption').textContent()) ?? '';
+    const [succeeded = 0, failed = 0] = [/(\d+) succeeded/, /(\d+) failed/].map((pattern) => Number(pattern.exec(text)?.[1] ?? 0));
+    return succeeded >= 3 && failed >= 1 ? text : undefined;
+  });
+  expect(caption).toMatch(/0 skipped/);
+  expect(await chart.locator('.chart-canvas').getAttribute('aria-label')).toMatch(/succeeded, \d+ failed, 0 skipped in the last 24 hours$/);
+  // The same numbers as a table, one row per hour of the API's window.
+  await chart.getByText('Show as a table').click();
+  expect(await chart.locator('.chart-table tbody tr').count()).toBe(24);
+  await page.locator('.chart-canvas canvas').first().hover({ position: { x: 5, y: 5 } });
+  await screenshot(page, '12-activity-chart');
+});
+
+test('an expired link shows the expiry page and forgets the token', async () => {
+  const expired = await openContext(browser);
+  records.push(expired.record);
+  const dynamodb = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+  try {
+    // The admin CLI's own minting, on a clock two minutes back: a one-minute link that ran out a minute ago.
+    const store = new ManagementStore(dynamodb, run.outputs.tableName, 30);
+    const link = await mintLink(store, { accountId: run.outputs.accountId, ttlMinutes: 1, apiUrl: run.outputs.apiUrl }, new Date(Date.now() - 120_000));
+    const { page } = expired;
+    await page.goto(link.url);
+    await heading(page).filter({ hasText: 'This link has expired' }).waitFor();
+    expect(await page.locator('.link-problem').getAttribute('data-problem')).toBe('expired');
+    expect(page.url()).toBe(`${run.outputs.apiUrl}/portal`);
+    expect(await page.evaluate<number>('window.sessionStorage.length')).toBe(0);
+    expect(await page.content()).not.toContain(receiver.url);
+    await screenshot(page, '13-expired-link');
+  } finally {
+    dynamodb.destroy();
+    await expired.context.close();
+  }
+});
+
 test('a link that is not valid shows the link page, and nothing of any account', async () => {
   const fresh = await openContext(browser);
   records.push(fresh.record);
@@ -269,7 +331,7 @@ test('a link that is not valid shows the link page, and nothing of any account',
     await page.goto(`${run.outputs.apiUrl}/portal#token=grp_not_a_real_token_at_all`);
     await heading(page).filter({ hasText: 'This link is not valid' }).waitFor();
     expect(await page.evaluate<number>('window.sessionStorage.length')).toBe(0);
-    await screenshot(page, '13-invalid-link');
+    await screenshot(page, '14-invalid-link');
     await page.goto(`${run.outputs.apiUrl}/portal`);
     await heading(page).filter({ hasText: 'This link is not valid' }).waitFor();
   } finally {
@@ -286,7 +348,7 @@ test('the portal is readable on a phone', async () => {
     await page.locator('table.list tbody tr').first().waitFor();
     // Nothing wider than the screen: tables turn into cards.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    await screenshot(page, '14-phone-endpoints');
+    await screenshot(page, '15-phone-endpoints');
   } finally {
     await phone.context.close();
   }

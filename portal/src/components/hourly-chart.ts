@@ -33,7 +33,8 @@ export function HourlyChart({ series, label }: { series: HourlySeries; label: st
         height: HEIGHT,
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         legend: { live: true },
-        scales: { x: { time: true }, y: { range: (_plot, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
+        // Half an hour of room on each side, so the first and last bars are drawn whole.
+        scales: { x: { time: true, range: (_plot, min, max) => [min - 1800, max + 1800] }, y: { range: (_plot, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
         axes: [
           { stroke: '#5b6270', grid: { stroke: '#e6e8ec', width: 1 }, ticks: { stroke: '#e6e8ec', width: 1 } },
           { stroke: '#5b6270', grid: { stroke: '#e6e8ec', width: 1 }, ticks: { stroke: '#e6e8ec', width: 1 }, size: 40 },

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Attempt, Delivery, Endpoint, RedeliveryAccepted } from '../api-types';
 import { errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
 import { attemptHeaders } from '../delivery-headers';
-import { attemptResult, formatLatency, prettyJson } from '../format';
+import { attemptResult, extraErrorMessage, formatLatency, prettyJson } from '../format';
 import { routeHash } from '../routes';
 import { type PageProps, shortUrl } from './shared';
 
@@ -92,7 +92,7 @@ function AttemptRow({ attempt }: { attempt: Attempt }) {
   return html`<tr class=${`attempt-${attempt.outcome}`}>
     <td data-label="#">${attempt.attempt}</td>
     <td data-label="Time"><${Time} iso=${attempt.attemptedAt} /></td>
-    <td data-label="Result"><${StatusBadge} status=${attempt.outcome} /> ${attemptResult(attempt)}${attempt.errorMessage ? html`<div class="muted small">${attempt.errorMessage}</div>` : null}</td>
+    <td data-label="Result"><${StatusBadge} status=${attempt.outcome} /> ${attemptResult(attempt)}${extraErrorMessage(attempt) ? html`<div class="muted small">${extraErrorMessage(attempt)}</div>` : null}</td>
     <td data-label="Latency">${formatLatency(attempt.latencyMs)}</td>
     <td data-label="Response">${attempt.responseExcerpt ? html`<details><summary>${attempt.responseExcerpt.length} characters</summary><pre class="excerpt">${attempt.responseExcerpt}</pre></details>` : html`<span class="muted">—</span>`}</td>
     <td data-label="Next retry"><${Time} iso=${attempt.nextRetryAt} /></td>
@@ -113,7 +113,7 @@ function Sent({ delivery, userAgent }: { delivery: Delivery; userAgent: string }
     <h3>Headers</h3>
     ${attempt
       ? html`${sentAttempts.length > 1
-            ? html`<div class="field inline-fields">
+            ? html`<div class="field-inline">
                 <label for="headers-attempt">Of attempt</label>
                 <select id="headers-attempt" value=${String(attempt.attempt)} onChange=${(event: Event) => setChosen(Number((event.currentTarget as HTMLSelectElement).value))}>
                   ${sentAttempts.map((entry) => html`<option key=${entry.attempt} value=${String(entry.attempt)}>${entry.attempt}</option>`)}

@@ -4,7 +4,7 @@ import type { Endpoint, EndpointSecret, RecoverResult, TestResult } from '../api
 import { EventsFieldset } from '../components/events-fieldset';
 import { HourlyChart } from '../components/hourly-chart';
 import { ConfirmDialog, CopyButton, errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
-import { attemptResult, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
+import { attemptResult, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
 import { hourlySeries } from '../hourly';
 import { routeHash } from '../routes';
 import { eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
@@ -157,7 +157,7 @@ function TestPanel({ api, endpoint }: PanelProps) {
     ${send.message ? html`<${Notice} kind=${send.message.kind}>${send.message.text}<//>` : null}
     ${result
       ? html`<div class=${`test-result ${result.succeeded ? 'test-ok' : 'test-failed'}`} role="status" aria-live="polite">
-          <p><strong>${result.succeeded ? 'Delivered' : 'Failed'}</strong>: ${attemptResult(result)}${result.errorMessage ? html` <span class="muted">(${result.errorMessage})</span>` : null} in ${formatLatency(result.latencyMs)}</p>
+          <p><strong>${result.succeeded ? 'Delivered' : 'Failed'}</strong>: ${attemptResult(result)}${extraErrorMessage(result) ? html` <span class="muted">(${extraErrorMessage(result)})</span>` : null} in ${formatLatency(result.latencyMs)}</p>
           ${result.responseExcerpt ? html`<p class="small muted">Response</p><pre class="excerpt">${result.responseExcerpt}</pre>` : html`<p class="small muted">Empty response body</p>`}
         </div>`
       : null}

@@ -1,4 +1,4 @@
-import { attemptResult, errorClassLabel, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, prettyJson, successRate } from '../../../portal/src/format';
+import { attemptResult, errorClassLabel, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, prettyJson, successRate } from '../../../portal/src/format';
 
 test('formatTime writes a sortable local time, and a dash for none', () => {
   expect(formatTime('2026-11-28T14:03:07.123Z', 'UTC')).toBe('2026-11-28 14:03:07');
@@ -42,4 +42,10 @@ test('datetime-local values and ISO times convert both ways in the local zone', 
   expect(localInputToIso('nonsense')).toBeUndefined();
   const iso = localInputToIso('2026-11-28T09:15')!;
   expect(isoToLocalInput(iso)).toBe('2026-11-28T09:15');
+});
+
+test('extraErrorMessage leaves out what the result already says', () => {
+  expect(extraErrorMessage({ statusCode: 500, errorClass: 'http_status', errorMessage: 'HTTP 500' })).toBeUndefined();
+  expect(extraErrorMessage({ errorClass: 'connection_refused', errorMessage: 'connect ECONNREFUSED 127.0.0.1:1' })).toBe('connect ECONNREFUSED 127.0.0.1:1');
+  expect(extraErrorMessage({ errorClass: 'timeout' })).toBeUndefined();
 });
