@@ -1,7 +1,7 @@
 // Headless Debian Chromium driven by playwright-core for the portal's browser tests: a fresh
 // profile per launch, no network besides what the page asks for, every CSP violation, page error
 // and failed request recorded, and a screenshot per test under test-output/screenshots/.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -12,6 +12,7 @@ export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'scr
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (bash .ci/run installs it)`);
   // launch() starts Chromium on a new, empty user-data-dir of its own and removes it on close().
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
 }
