@@ -8,6 +8,7 @@ import { html } from './ui';
 
 const COLOURS = { succeeded: '#2f7d4f', failed: '#c2362b', skipped: '#8a8f98' } as const;
 const HEIGHT = 180;
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 
 export function HourlyChart({ series, label }: { series: HourlySeries; label: string }) {
   const container = useRef<HTMLDivElement>(null);
@@ -37,7 +38,8 @@ export function HourlyChart({ series, label }: { series: HourlySeries; label: st
         scales: { x: { time: true, range: (_plot, min, max) => [min - 1800, max + 1800] }, y: { range: (_plot, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
         axes: [
           { stroke: '#5b6270', grid: { stroke: '#e6e8ec', width: 1 }, ticks: { stroke: '#e6e8ec', width: 1 } },
-          { stroke: '#5b6270', grid: { stroke: '#e6e8ec', width: 1 }, ticks: { stroke: '#e6e8ec', width: 1 }, size: 40 },
+          // Counts: whole-number ticks only.
+          { stroke: '#5b6270', grid: { stroke: '#e6e8ec', width: 1 }, ticks: { stroke: '#e6e8ec', width: 1 }, size: 40, incrs: WHOLE_STEPS },
         ],
         series: [{ label: 'hour', value: (_plot, value) => (value === null ? '—' : formatTime(new Date(value * 1000).toISOString()).slice(0, 16)) }, layer('skipped'), layer('failed'), layer('succeeded')],
       },

@@ -2,7 +2,7 @@
 // every page uses to load data.
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
 import { formatTime } from '../format';
 
@@ -90,17 +90,19 @@ export interface ConfirmProps {
 /** A modal <dialog>: focus moves into it, Escape cancels, and focus returns where it was. */
 export function ConfirmDialog(props: ConfirmProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  // A page may hold several dialogs: each names itself by its own heading.
+  const titleId = `dialog-${useId()}`;
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
     if (props.open && !element.open) element.showModal();
     if (!props.open && element.open) element.close();
   }, [props.open]);
-  return html`<dialog ref=${dialog} class="dialog" aria-labelledby="dialog-title" onCancel=${(event: Event) => {
+  return html`<dialog ref=${dialog} class="dialog" aria-labelledby=${titleId} onCancel=${(event: Event) => {
     event.preventDefault();
     props.onCancel();
   }}>
-    <h2 id="dialog-title">${props.title}</h2>
+    <h2 id=${titleId}>${props.title}</h2>
     <div class="dialog-body">${props.children}</div>
     <div class="actions">
       <button type="button" class="button-secondary" onClick=${props.onCancel}>Cancel</button>
