@@ -16,6 +16,9 @@ export const COUNT_SHARDS = 8;
 /** Every delivery item's partition key starts so; the counts aggregator's stream filter relies on it. */
 export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
 
+/** Every hourly counts item's partition key starts so; the counts aggregator may write nothing else. */
+export const COUNTS_KEY_PREFIX = 'COUNTS#';
+
 export const keys = {
   account: (accountId: string): ItemKey => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
   /** gsi1pk of every account (list-accounts). */
@@ -39,7 +42,7 @@ export const keys = {
   logPage: (accountId: string, shard: number, position: string): ItemKey => ({ [PK]: keys.logShard(accountId, shard), [SK]: position }),
   /** One shard of an endpoint's delivery counts for one hour (YYYY-MM-DDTHH), summed per stream batch. */
   hourlyCounts: (accountId: string, endpointId: string, shard: number, hour: string): ItemKey => ({
-    [PK]: `COUNTS#${accountId}#${endpointId}#${shard}`,
+    [PK]: `${COUNTS_KEY_PREFIX}${accountId}#${endpointId}#${shard}`,
     [SK]: hour,
   }),
   rejectedDay: (day: string) => `REJECTED#${day}`,
