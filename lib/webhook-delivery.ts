@@ -47,7 +47,7 @@ const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', '
  * (`test: true`) are left out; a removal (TTL) has no new image, so no `status` there. DynamoDB
  * event source filters may only look at the record's `dynamodb` key.
  */
-const COUNTS_STREAM_FILTER = {
+export const COUNTS_STREAM_FILTER = {
   dynamodb: {
     Keys: { [TABLE_KEYS.partitionKey]: { S: [{ prefix: DELIVERY_KEY_PREFIX }] } },
     NewImage: { status: { S: [{ exists: true }] }, test: { BOOL: [{ exists: false }] } },
