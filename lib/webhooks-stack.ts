@@ -28,6 +28,10 @@ export class WebhooksStack extends Stack {
         'Long-delay retries EventBridge Scheduler could not put on the dispatch queue',
       ],
       ScheduleGroupName: [this.webhooks.scheduleGroupName, 'EventBridge Scheduler group of long-delay retries'],
+      CountsDeadLetterQueueName: [
+        this.webhooks.countsDeadLetterQueue.queueName,
+        'Stream batches the counts aggregator gave up on (the portal chart misses them)',
+      ],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });

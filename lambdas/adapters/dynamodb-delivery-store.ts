@@ -3,12 +3,12 @@
 // the endpoint item is written only when its health changes.
 import { randomBytes } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, HourlyCounts, LogEntry, RejectedEvent } from '../delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
-import { COUNT_SHARDS, GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
+import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 
 /**
  * Writes one page of the account's delivery log. It goes to a random shard, so one busy account's
@@ -210,22 +210,6 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     );
   }
 
-  /** One ADD to a random shard of the hour: counters that are 0 are left out, so the item stays small. */
-  async addHourlyCounts(accountId: string, endpointId: string, hour: Date, counts: HourlyCounts): Promise<void> {
-    const nonZero = Object.entries(counts).filter(([, count]) => count > 0);
-    if (nonZero.length === 0) return;
-    const shard = randomBytes(1)[0]! % COUNT_SHARDS;
-    await this.table.documents.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.hourlyCounts(accountId, endpointId, shard, hourOf(hour)),
-        UpdateExpression: `SET #ttl = if_not_exists(#ttl, :ttl) ADD ${nonZero.map(([name]) => `${name} :${name}`).join(', ')}`,
-        ExpressionAttributeNames: { '#ttl': TTL },
-        ExpressionAttributeValues: { ':ttl': this.table.expiresAt(hour), ...Object.fromEntries(nonZero.map(([name, count]) => [`:${name}`, count])) },
-      }),
-    );
-  }
-
   async saveRejectedEvent(rejected: RejectedEvent): Promise<void> {
     await this.table.documents.send(
       new PutCommand({
@@ -235,6 +219,3 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     );
   }
 }
-
-/** The sort key of an hour's counts: `YYYY-MM-DDTHH` (UTC). */
-export const hourOf = (time: Date): string => time.toISOString().slice(0, 13);

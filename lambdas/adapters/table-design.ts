@@ -3,7 +3,8 @@
 // tests (which create it in DynamoDB Local).
 //
 // Items (pk / sk), who writes them (D = dispatcher, dynamodb-delivery-store.ts; M = management,
-// management/*-store.ts) and their gsi1 entry (gsi1pk / gsi1sk), if any. Every key is built in
+// management/*-store.ts; C = the counts aggregator, dynamodb-hourly-counts-store.ts, from the
+// table's stream) and their gsi1 entry (gsi1pk / gsi1sk), if any. Every key is built in
 // table-keys.ts.
 //   ACCOUNT#<accountId>            / ACCOUNT         M  an account and its entitlement (name, webhooksEnabled,
 //                                                       maxEndpoints) and endpointCount, kept in step with
@@ -28,7 +29,8 @@
 //   DELIVERY#<deliveryId>          / DELIVERY        D  one event x one endpoint (TTL): status, attemptCount, the
 //                                                       claim, and `doc`: the body every attempt sends and the
 //                                                       attempts (the last 30), deflated (delivery-items.ts).
-//                                                       Written once per attempt, with no index entry.
+//                                                       Written once per attempt, with no index entry. Its changes
+//                                                       (stream, new and old images) feed the hourly counts.
 //                                                    M  reopened for a redelivery; test sends (test: true)
 //   LOG#<accountId>#<0-7>          / <time>#<random> D  one batch's lines of the account's delivery log (TTL):
 //                                                       delivery, endpoint, event type, attempt, created. A random
@@ -36,10 +38,11 @@
 //                                                       the API merges the shards newest first.
 //                                                    M  a test send's line
 //   COUNTS#<accountId>#<endpointId>#<0-7> / <yyyy-mm-ddThh>
-//                                                    D  an endpoint's deliveries in one hour (TTL): succeeded, failed
-//                                                       (for good), failedAttempts, skipped; one ADD per endpoint per
-//                                                       batch to a random shard, so a busy endpoint's counts take
-//                                                       at most 1/8 of its batches per partition. The portal's chart.
+//                                                    C  an endpoint's deliveries in one hour (TTL): succeeded, failed
+//                                                       (for good), failedAttempts, skipped; summed from the delivery
+//                                                       items' changes on the table's stream, one ADD per endpoint
+//                                                       and hour per stream batch, to a random shard. The portal's
+//                                                       chart. The delivery path never writes it.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
 //                                                    D  an event that failed validation (TTL)
 //   CONFIG                         / CURSORKEY       M  the random key that signs paging cursors

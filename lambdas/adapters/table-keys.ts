@@ -13,6 +13,12 @@ export const LOG_SHARDS = 8;
 /** An endpoint's hourly counts are spread over this many partitions (see table-design.ts). */
 export const COUNT_SHARDS = 8;
 
+/** Every delivery item's partition key starts so; the counts aggregator's stream filter relies on it. */
+export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+
+/** Every hourly counts item's partition key starts so; the counts aggregator may write nothing else. */
+export const COUNTS_KEY_PREFIX = 'COUNTS#';
+
 export const keys = {
   account: (accountId: string): ItemKey => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
   /** gsi1pk of every account (list-accounts). */
@@ -35,13 +41,13 @@ export const keys = {
     [SK]: 'IDEMPOTENCY',
   }),
   rateWindow: (bucket: string, windowStart: number): ItemKey => ({ [PK]: `RATE#${bucket}#${windowStart}`, [SK]: 'RATE' }),
-  delivery: (deliveryId: string): ItemKey => ({ [PK]: `DELIVERY#${deliveryId}`, [SK]: 'DELIVERY' }),
+  delivery: (deliveryId: string): ItemKey => ({ [PK]: `${DELIVERY_KEY_PREFIX}${deliveryId}`, [SK]: 'DELIVERY' }),
   /** One shard of an account's delivery log; its items sort by the time their batch wrote them. */
   logShard: (accountId: string, shard: number) => `LOG#${accountId}#${shard}`,
   logPage: (accountId: string, shard: number, position: string): ItemKey => ({ [PK]: keys.logShard(accountId, shard), [SK]: position }),
-  /** One shard of an endpoint's delivery counts for one hour (YYYY-MM-DDTHH), summed per batch. */
+  /** One shard of an endpoint's delivery counts for one hour (YYYY-MM-DDTHH), summed per stream batch. */
   hourlyCounts: (accountId: string, endpointId: string, shard: number, hour: string): ItemKey => ({
-    [PK]: `COUNTS#${accountId}#${endpointId}#${shard}`,
+    [PK]: `${COUNTS_KEY_PREFIX}${accountId}#${endpointId}#${shard}`,
     [SK]: hour,
   }),
   rejectedDay: (day: string) => `REJECTED#${day}`,

@@ -21,7 +21,7 @@ import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpo
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
-import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type HourlyCounts, type LogEntry } from './delivery-store';
+import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 
 export interface DeliveryLog {
   info(message: string, ...fields: Record<string, unknown>[]): void;
@@ -84,11 +84,11 @@ type Job =
   | { readonly kind: 'first'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly event: AcceptedEvent }
   | { readonly kind: 'retry'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly message: RetryMessage };
 
-/** What a job did that the endpoint's health and hourly counts depend on ('pending': failed, a retry follows). */
+/** What a job did that the endpoint's health depends on. */
 interface JobOutcome {
   readonly accountId: string;
   readonly endpointId: string;
-  readonly result: 'succeeded' | 'failed' | 'pending' | 'skipped';
+  readonly result: 'succeeded' | 'failed' | 'pending';
   readonly finishedAt: Date;
   readonly gone: boolean;
   readonly circuitOpenUntil?: Date;
@@ -158,8 +158,7 @@ export class DeliveryService {
     const outcomes = await Promise.all(
       jobs.map((job) => this.run(job, state).catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))),
     );
-    const done = outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined);
-    await Promise.all([this.updateEndpoints(done, state), this.addHourlyCounts(done, state)]);
+    await this.updateEndpoints(outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined), state);
     return [...failed];
   }
 
@@ -277,10 +276,11 @@ export class DeliveryService {
     };
     if (endpoint.status !== 'active') {
       const skipped: Delivery = { ...delivery, status: 'skipped', reason: 'endpoint disabled' };
-      if (!(await this.deps.store.createDelivery(skipped))) return undefined;
-      this.count('DeliveriesSkipped');
-      this.deps.log.info('delivery skipped: endpoint disabled', deliveryFields(skipped));
-      return skippedOutcome(endpoint.accountId, endpoint.endpointId, this.now());
+      if (await this.deps.store.createDelivery(skipped)) {
+        this.count('DeliveriesSkipped');
+        this.deps.log.info('delivery skipped: endpoint disabled', deliveryFields(skipped));
+      }
+      return undefined;
     }
     return this.attempt(delivery, endpoint, 1, (next) => this.deps.store.createDelivery(next));
   }
@@ -305,10 +305,11 @@ export class DeliveryService {
     }
     if (!endpoint || endpoint.status !== 'active') {
       const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
-      if (!(await store.closeDelivery(delivery.deliveryId, 'skipped', reason, this.now().toISOString()))) return undefined;
-      this.count('DeliveriesSkipped');
-      log.info(`delivery skipped: ${reason}`, deliveryFields(delivery));
-      return skippedOutcome(delivery.accountId, delivery.endpointId, this.now());
+      if (await store.closeDelivery(delivery.deliveryId, 'skipped', reason, this.now().toISOString())) {
+        this.count('DeliveriesSkipped');
+        log.info(`delivery skipped: ${reason}`, deliveryFields(delivery));
+      }
+      return undefined;
     }
     const now = this.now();
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
@@ -422,7 +423,6 @@ export class DeliveryService {
   private async updateEndpoints(outcomes: readonly JobOutcome[], state: BatchState): Promise<void> {
     const byEndpoint = new Map<string, JobOutcome[]>();
     for (const outcome of outcomes) {
-      if (outcome.result === 'skipped') continue;
       const key = endpointKey(outcome.accountId, outcome.endpointId);
       byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), outcome]);
     }
@@ -464,32 +464,6 @@ export class DeliveryService {
     if (decision.disable && (failuresAfter.length > 0 || results.some((result) => result.gone))) {
       await this.disable(endpoint, decision.reason, now.toISOString());
     }
-  }
-
-  /**
-   * The portal's hourly chart: one write per endpoint (and hour) per batch, never one per
-   * delivery. A lost write only makes the chart undercount, so it is logged, not retried.
-   */
-  private async addHourlyCounts(outcomes: readonly JobOutcome[], state: BatchState): Promise<void> {
-    const sums = new Map<string, { accountId: string; endpointId: string; hour: Date; counts: { -readonly [K in keyof HourlyCounts]: number } }>();
-    for (const outcome of outcomes) {
-      if (!state.endpoints.has(endpointKey(outcome.accountId, outcome.endpointId))) continue;
-      const hour = new Date(Math.floor(outcome.finishedAt.getTime() / 3_600_000) * 3_600_000);
-      const key = `${endpointKey(outcome.accountId, outcome.endpointId)}/${hour.getTime()}`;
-      const sum = sums.get(key) ?? { accountId: outcome.accountId, endpointId: outcome.endpointId, hour, counts: { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 } };
-      if (outcome.result === 'succeeded') sum.counts.succeeded += 1;
-      if (outcome.result === 'skipped') sum.counts.skipped += 1;
-      if (outcome.result === 'failed') sum.counts.failed += 1;
-      if (outcome.result === 'failed' || outcome.result === 'pending') sum.counts.failedAttempts += 1;
-      sums.set(key, sum);
-    }
-    await Promise.all(
-      [...sums.values()].map(({ accountId, endpointId, hour, counts }) =>
-        this.deps.store.addHourlyCounts(accountId, endpointId, hour, counts).catch((error: unknown) => {
-          this.deps.log.error('could not add hourly counts (the portal chart undercounts this batch)', { accountId, endpointId, error: errorText(error) });
-        }),
-      ),
-    );
   }
 
   private async disable(endpoint: Endpoint, reason: string, at: string): Promise<void> {
@@ -551,10 +525,6 @@ class ClaimedElsewhere extends Error {
   constructor(readonly fields: Record<string, unknown>) {
     super('retry claimed by another dispatcher; the message comes back after its visibility timeout');
   }
-}
-
-function skippedOutcome(accountId: string, endpointId: string, at: Date): JobOutcome {
-  return { accountId, endpointId, result: 'skipped', finishedAt: at, gone: false };
 }
 
 function jobAccount(job: Job): string {

@@ -41,16 +41,6 @@ export interface EndpointHealthUpdate {
   readonly closeCircuit?: boolean;
 }
 
-/** What one batch did for one endpoint within one hour: the portal's chart sums these. */
-export interface HourlyCounts {
-  readonly succeeded: number;
-  /** Deliveries that failed for good (their last attempt failed, or 410 Gone). */
-  readonly failed: number;
-  /** Attempts that failed, including those a retry follows. */
-  readonly failedAttempts: number;
-  readonly skipped: number;
-}
-
 export interface DeliveryStore {
   getAccount(accountId: string): Promise<Account | undefined>;
   /** May trail recent changes by a moment; the service checks each endpoint again with `readBatch`. */
@@ -81,9 +71,6 @@ export interface DeliveryStore {
   claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean>;
   /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
-
-  /** Adds one batch's counts to the endpoint's hour (`hour`: any time within it). */
-  addHourlyCounts(accountId: string, endpointId: string, hour: Date, counts: HourlyCounts): Promise<void>;
 
   saveRejectedEvent(rejected: RejectedEvent): Promise<void>;
 }

@@ -41,6 +41,10 @@ describe('props override the defaults', () => {
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
+      countsBatchSize: 200,
+      countsMaxBatchingWindow: Duration.seconds(30),
+      countsRetryAttempts: 2,
+      countsMemorySize: 128,
       throttlingRateLimit: 10,
       throttlingBurstLimit: 20,
       scheduleGroupName: 'acme-retries',
@@ -96,6 +100,18 @@ describe('props override the defaults', () => {
     expect(template.findResources('AWS::Lambda::Function')[managementId()]?.Properties.MemorySize).toBe(1024);
   });
 
+  test('the counts aggregator: memory, retention, and its stream event source\'s batch, window and retries', () => {
+    const countsId = logicalIdOf(template, 'AWS::Lambda::Function', 'HooksCountsFunction');
+    expect(template.findResources('AWS::Lambda::Function')[countsId]?.Properties.MemorySize).toBe(128);
+    expect(variablesOf(countsId)).toMatchObject({ [ENV.attemptRetentionDays]: '7' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: countsId },
+      BatchSize: 200,
+      MaximumBatchingWindowInSeconds: 30,
+      MaximumRetryAttempts: 2,
+    });
+  });
+
   test('redrive and event source settings', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
@@ -136,7 +152,7 @@ describe('props override the defaults', () => {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    expect(webhooks.alarms.all).toHaveLength(6);
+    expect(webhooks.alarms.all).toHaveLength(8);
   });
 });
 
@@ -167,6 +183,11 @@ describe('bad configuration fails the synth', () => {
     [{ portalFrameAncestors: ['https://a.example; script-src *'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
     [{ portalFrameAncestors: ['https://a.example/path'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
     [{ portalFrameAncestors: ['*'] }, /portalFrameAncestors: frame-ancestors source "\*" is not/],
+    [{ countsBatchSize: 0 }, /countsBatchSize must be a positive integer/],
+    [{ countsBatchSize: 1001 }, /countsBatchSize must be at most 1000/],
+    [{ countsMaxBatchingWindow: Duration.seconds(301) }, /countsMaxBatchingWindow must be at most 300 s/],
+    [{ countsRetryAttempts: -1 }, /countsRetryAttempts must be a whole number from 0 to 10000/],
+    [{ countsRetryAttempts: 2.5 }, /countsRetryAttempts must be a whole number/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

@@ -1,7 +1,7 @@
 // DeliveryStore in memory, with the same conditions as the DynamoDB one (a create only once, an
 // attempt only by its claimant, a claim only on the expected attempt), for DeliveryService's
 // unit tests: milliseconds, no DynamoDB.
-import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, HourlyCounts, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
 
@@ -12,9 +12,6 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly claims = new Map<string, { attempt: number; expiresAt: number }>();
   readonly log: { accountId: string; entries: LogEntry[] }[] = [];
   readonly rejected: RejectedEvent[] = [];
-  /** Sums per `<accountId>/<endpointId>/<YYYY-MM-DDTHH>`, and how many writes made them. */
-  readonly hourlyCounts = new Map<string, HourlyCounts>();
-  hourlyCountWrites = 0;
   /** Writes to endpoint items, to check a busy endpoint is not written per delivery. */
   endpointWrites = 0;
 
@@ -139,18 +136,6 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.endpointWrites += 1;
     this.putEndpoint({ ...current, status: 'disabled', disabledReason: reason, disabledAt: at });
     return true;
-  }
-
-  async addHourlyCounts(accountId: string, endpointId: string, hour: Date, counts: HourlyCounts) {
-    this.hourlyCountWrites += 1;
-    const key = `${endpointKey(accountId, endpointId)}/${hour.toISOString().slice(0, 13)}`;
-    const sum = this.hourlyCounts.get(key) ?? { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 };
-    this.hourlyCounts.set(key, {
-      succeeded: sum.succeeded + counts.succeeded,
-      failed: sum.failed + counts.failed,
-      failedAttempts: sum.failedAttempts + counts.failedAttempts,
-      skipped: sum.skipped + counts.skipped,
-    });
   }
 
   async saveRejectedEvent(rejected: RejectedEvent) {

@@ -1,8 +1,8 @@
-// The portal chart's hourly counts, as the dispatcher writes them (one ADD per endpoint and batch
-// to a random one of COUNT_SHARDS shards, see DynamoDbDeliveryStore.addHourlyCounts): reading an
-// endpoint's hours is one Query per shard, summed here. Absent counters are 0.
+// The portal chart's hourly counts, as the counts aggregator writes them (one ADD per endpoint and
+// hour of a stream batch to a random one of COUNT_SHARDS shards, see dynamodb-hourly-counts-store.ts):
+// reading an endpoint's hours is one Query per shard, summed here. Absent counters are 0.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { HourlyCounts } from '../../delivery/delivery-store';
+import type { HourlyCounts } from '../../counts/hourly-counts-store';
 import type { Table } from '../dynamodb-table';
 import { COUNT_SHARDS, keys, PK, SK } from '../table-keys';
 

@@ -1,10 +1,10 @@
 // Hourly delivery counts per endpoint for the portal's chart and its endpoint list: the last N
 // hours (the current one included) summed over the count shards, every hour present (zeros
 // filled), and per endpoint a summary with the attempts' success rate over the same window.
-import { hourOf } from '../../adapters/dynamodb-delivery-store';
+import { hourOf } from '../../adapters/dynamodb-hourly-counts-store';
 import { ZERO_COUNTS } from '../../adapters/management/hourly-count-store';
 import type { ManagementStore } from '../../adapters/management-store';
-import type { HourlyCounts } from '../../delivery/delivery-store';
+import type { HourlyCounts } from '../../counts/hourly-counts-store';
 import { endpointNotFound, type EndpointService } from './endpoints';
 import { mapLimited } from './map-limited';
 

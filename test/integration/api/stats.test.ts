@@ -1,5 +1,6 @@
 // GET /v1/stats/hourly: the dispatcher's hourly count shards (written here as it writes them, and
 // item by item into every shard) summed per endpoint and hour, zeros filled, with the success rate.
+import { DynamoDbHourlyCountsStore } from '../../../lambdas/adapters/dynamodb-hourly-counts-store';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../lambdas/adapters/table-keys';
 import { type Harness, startHarness } from './harness';
@@ -34,10 +35,11 @@ beforeAll(async () => {
     if (shard !== 3) await putShard(accountId, first, shard, seededHour, { succeeded: 10, failedAttempts: shard % 2 });
   }
   await putShard(accountId, first, 3, seededHour, { succeeded: 20, failed: 2, failedAttempts: 4, skipped: 1 });
-  // The dispatcher's own writes: random shards, summed per batch.
+  // The counts aggregator's own writes: random shards, summed per stream batch.
   const inHour = new Date(hourStart(5).getTime() + 1234);
-  await h.dispatcherStore.addHourlyCounts(accountId, second, inHour, { succeeded: 3, failed: 0, failedAttempts: 1, skipped: 0 });
-  await h.dispatcherStore.addHourlyCounts(accountId, second, inHour, { succeeded: 1, failed: 1, failedAttempts: 1, skipped: 2 });
+  const counts = new DynamoDbHourlyCountsStore(h.store.table);
+  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 3, failed: 0, failedAttempts: 1, skipped: 0 });
+  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 1, failed: 1, failedAttempts: 1, skipped: 2 });
   // Outside the default window.
   await putShard(accountId, first, 0, hourStart(30), { succeeded: 1000 });
 });

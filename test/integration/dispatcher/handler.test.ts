@@ -150,21 +150,6 @@ test('delivers a click signed and logs the attempt', async () => {
   expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded', statusCode: 200, responseExcerpt: '{"received":true}' });
 });
 
-test('adds each batch to the endpoint\'s hourly counts in one write to one of its shards', async () => {
-  const { endpoint, receiver } = await endpointWithReceiver('acct_counts', ['click']);
-  const messages = ['c1', 'c2', 'c3'].map((id) => clickMessage('acct_counts', { ...CLICK, click_id: id }));
-  await handler(sqsEvent(messages, queueArn), context);
-  await receiver.waitForCount(3);
-  const hour = new Date().toISOString().slice(0, 13);
-  const shards = await Promise.all(
-    Array.from({ length: 8 }, (_, shard) => management.table.batchGet([{ pk: `COUNTS#acct_counts#${endpoint.endpointId}#${shard}`, sk: hour }])),
-  );
-  const items = shards.flat();
-  expect(items).toHaveLength(1);
-  expect(items[0]).toMatchObject({ succeeded: 3, expiresAt: expect.any(Number) });
-  expect(items[0]).not.toHaveProperty('failedAttempts');
-});
-
 test('fans out to subscribed endpoints only, never across accounts', async () => {
   const clicks = await endpointWithReceiver('acct_fanout', ['click']);
   const everything = await endpointWithReceiver('acct_fanout', ['*']);

@@ -415,36 +415,3 @@ describe('circuit breaker', () => {
     expect(t.sends).toHaveLength(3);
   });
 });
-
-describe('hourly counts (the portal chart)', () => {
-  const hourKey = (endpoint: string) => `${ACCOUNT}/${endpoint}/2026-11-28T10`;
-
-  it('adds one batch in one write per endpoint, never one per delivery', async () => {
-    const t = setup({ script: (url) => (url.includes('ep_bad') ? serverError : ok) });
-    t.endpoint('ep_a');
-    t.endpoint('ep_bad');
-    t.endpoint('ep_off', { status: 'disabled' });
-    await t.service.handleBatch([t.click('c1'), t.click('c2'), t.click('c3')]);
-    expect(t.store.hourlyCountWrites).toBe(3);
-    expect(t.store.hourlyCounts.get(hourKey('ep_a'))).toEqual({ succeeded: 3, failed: 0, failedAttempts: 0, skipped: 0 });
-    expect(t.store.hourlyCounts.get(hourKey('ep_bad'))).toEqual({ succeeded: 0, failed: 0, failedAttempts: 3, skipped: 0 });
-    expect(t.store.hourlyCounts.get(hourKey('ep_off'))).toEqual({ succeeded: 0, failed: 0, failedAttempts: 0, skipped: 3 });
-  });
-
-  it('counts a delivery failed for good once its last retry fails', async () => {
-    const t = setup({ schedule: [60], script: () => serverError });
-    t.endpoint('ep_a');
-    await t.service.handleBatch([t.click('c1')]);
-    t.clock.advance(61_000);
-    await t.service.handleBatch([t.due()]);
-    expect(t.store.hourlyCounts.get(hourKey('ep_a'))).toEqual({ succeeded: 0, failed: 1, failedAttempts: 2, skipped: 0 });
-  });
-
-  it('writes nothing for a batch that did nothing (a copy of a delivered event)', async () => {
-    const t = setup();
-    t.endpoint('ep_a');
-    await t.service.handleBatch([t.click('c1')]);
-    await t.service.handleBatch([t.click('c1')]);
-    expect(t.store.hourlyCountWrites).toBe(1);
-  });
-});
