@@ -21,7 +21,7 @@ export default tseslint.config(
   {
     // The product (what `cdk deploy` ships) stands alone: tooling may import the product, never the
     // other way round. local/ is the emulation, bench/ and chaos/ measure, cli/ is for operators.
-    files: ['lambdas/**', 'lib/**', 'bin/**'],
+    files: ['lambdas/**', 'lib/**', 'bin/**', 'portal/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -29,11 +29,44 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(\\.\\./)+(local|bench|chaos|cli)(/|$)',
-              message: 'the product (lambdas/, lib/, bin/) must not import tooling from local/, bench/, chaos/ or cli/',
+              message: 'the product (lambdas/, lib/, bin/, portal/) must not import tooling from local/, bench/, chaos/ or cli/',
             },
           ],
         },
       ],
+    },
+  },
+  {
+    // The portal's browser code runs in a page whose CSP allows no inline code: it stands alone
+    // (no Node built-ins, nothing of the server's code) and never turns strings into HTML or code.
+    files: ['portal/src/**'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly' },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'portal/src is browser code: no Node built-ins' },
+            {
+              regex: '^\\.{1,2}/(\\.\\./)*(lambdas|lib|bin|local|bench|chaos|cli|test)(/|$)',
+              message: 'portal/src is bundled for the browser on its own: no imports from the server, tooling or tests',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name=/^(innerHTML|outerHTML)$/]", message: 'render with Preact (text is escaped), never through innerHTML' },
+        { selector: "CallExpression[callee.property.name='insertAdjacentHTML']", message: 'render with Preact (text is escaped), never through insertAdjacentHTML' },
+        { selector: "CallExpression[callee.object.name='document'][callee.property.name=/^write(ln)?$/]", message: 'no document.write' },
+        { selector: 'TemplateElement[value.raw=/dangerouslySetInnerHTML/]', message: 'no dangerouslySetInnerHTML: render text, Preact escapes it' },
+        { selector: 'TemplateElement[value.raw=/\\sstyle=/]', message: 'no inline style attributes: the CSP forbids them; add a class to styles.css' },
+      ],
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
     },
   },
   {

@@ -1,8 +1,9 @@
-// Three projects, one per layer (npm run test:unit, test:infra, test:integration; npm test runs all):
+// Four projects, one per layer (npm run test:unit, test:infra, test:integration, test:browser; npm test runs all):
 // - unit: pure code, no cdk.out, no services: passes on a fresh clone with nothing else to do;
 // - infra: the CDK app and its synthesized template (synthesized once by the global setup);
 // - integration: real services (DynamoDB Local, the local run, HTTP receivers on 127.0.0.1),
 //   test/integration and test/e2e. Only this one starts DynamoDB Local.
+// - browser: the customer portal in headless Chromium (/usr/bin/chromium) against the local run.
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs Node 22.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -28,5 +29,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

@@ -2,7 +2,13 @@
 // deliveries through the real dispatcher code path over the in-process AWS stub: every DynamoDB
 // read and write unit is counted from the requests the code makes (item sizes by DynamoDB's rules,
 // transactions at 2x, index writes by projection) and booked to the partition key it lands on.
+// The counts aggregator's share comes from the same run: the stub's stream records of the path,
+// through the template's filter, in full batches of the template's batch size, through the
+// aggregator's real code (its Lambda requests, GB-s and UpdateItem units; Lambda's stream reads are free).
+import { createCountAggregator } from '../lambdas/counts/create-count-aggregator';
 import type { EventType } from '../lambdas/domain/event-catalogue';
+import { compileEventPattern } from '../local/aws-endpoint/event-pattern';
+import { toLambdaRecord } from '../local/stream-event-source-poller';
 import { BILLING_CHUNK_BYTES, PRICES } from './prices';
 import { startBenchReceiver, type BenchReceiver } from './receiver';
 import { createWorld, eventMessageBody, runUntilDone, type BatchRun, type World } from './scenario';
@@ -42,13 +48,30 @@ export interface PathUsage {
     sqsRequests: number;
     putEvents: number;
     schedulerInvocations: number;
+    /** The counts aggregator's GetRecords on the table's stream: one per full batch (free for Lambda). */
+    streamReads: number;
   };
-  /** Write and read units by DynamoDB operation, per delivery. */
+  /** Write and read units by DynamoDB operation, per delivery (the aggregator's writes on their own line). */
   readonly unitsByOperation: Record<string, { write: number; read: number }>;
+  /** The counts aggregator's part of perDelivery (already included there). */
+  readonly countsAggregator: CountsUsage;
   /** Calls the dispatcher made to SQS, Scheduler and EventBridge, in total. */
   readonly serviceCalls: Record<string, number>;
   readonly meanBatchMs: number;
   readonly costPerMillionDeliveries: CostSplit;
+}
+
+/** The counts aggregator's work for one path, per delivery, at full stream batches. */
+export interface CountsUsage {
+  /** Delivery item changes that pass the event source's filter (claims included). */
+  readonly streamRecordsPerDelivery: number;
+  readonly batchSize: number;
+  /** UpdateItems (one per endpoint and hour) per full batch of this path's records. */
+  readonly writesPerBatch: number;
+  readonly meanBatchMs: number;
+  readonly lambdaInvocations: number;
+  readonly lambdaGbSeconds: number;
+  readonly writeUnits: number;
 }
 
 export interface KeyLoad {
@@ -79,6 +102,8 @@ export interface UnitsResult {
   readonly meanDeliveryBodyBytes: number;
   readonly batchSize: number;
   readonly lambdaMemoryMb: number;
+  readonly countsBatchSize: number;
+  readonly countsMemoryMb: number;
   readonly options: UnitsOptions;
   readonly assumptions: string[];
 }
@@ -110,7 +135,8 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
         const perAccount = Math.ceil(events / accounts);
         const bodies = Array.from({ length: events }, (_, index) => eventMessageBody(accountIds[Math.floor(index / perAccount)]!));
         const run = await runUntilDone(world, bodies, batchSize);
-        return usageOf(label, world, run, events, memoryMb);
+        const usage = usageOf(label, world, run, events, memoryMb);
+        return withCounts(usage, await countsOf(stack, world, usage.deliveries));
       } finally {
         await world.close();
       }
@@ -146,6 +172,8 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       meanDeliveryBodyBytes,
       batchSize,
       lambdaMemoryMb: memoryMb,
+      countsBatchSize: stack.countsSource.batchSize,
+      countsMemoryMb: stack.counts.memoryMb,
       options,
       assumptions: [
         'The retried path spreads its events over accounts of one endpoint each, 5 consecutive events per account (a batch of 10 holds two accounts), so that no endpoint reaches the 10 failures in a row that disable it; a batch then writes two log pages and reads two endpoints, slightly more than a one-account batch.',
@@ -154,6 +182,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
         `SQS requests: one SendMessage per queued message (the EventBridge rule's, the dispatcher's retries, a fired schedule's), one ReceiveMessage per batch (per ${BILLING_CHUNK_BYTES / 1024} KB of its bodies) and one DeleteMessageBatch per batch; the event source's empty long polls are left out.`,
         'EventBridge: one PutEvents entry per producer event (plus any the dispatcher puts); Scheduler: one invocation per schedule created.',
         `Lambda: one request per batch; GB-s = batch wall time (rounded up to 1 ms) x ${memoryMb} MB, with every AWS answer delayed ${options.awsLatencyMs} ms and receivers answering in ${options.receiverLatencyMs} ms (Lambda bills the wait).`,
+        `Counts aggregator: the path's stream records (every write that changed an item, as the stub's table stream keeps them) through the event source's filter from the template, repeated to fill batches of ${stack.countsSource.batchSize} (the template's batch size; at volume batches are full, below it the ${stack.countsSource.maximumBatchingWindowSeconds} s window closes them earlier and costs are tiny anyway), through the aggregator's real code: one Lambda request per batch, GB-s = batch wall time x ${stack.counts.memoryMb} MB, its UpdateItem units; reading the stream is free for Lambda (bench/prices.ts). Its writes per delivery are the distinct endpoints (and hours) of a batch divided by the batch's records: one endpoint per path here; a batch shared by E active endpoints costs E/${stack.countsSource.batchSize} write units per record, never more than one per record.`,
         `Hot keys: units booked per partition key (table pk; for a GSI the index partition key of the entry written) over ${options.hotKeyEvents} events, per delivery (a) or event (b), times the rate. DynamoDB's per-partition limits are 1,000 write units/s and 3,000 read units/s.`,
         'Hot keys, time-based work: what the dispatcher does per interval rather than per message (cache reloads every few seconds, the endpoint\'s lastSuccessAt refreshed at most once a minute) is spread here over a run of a few seconds in one process, so per delivery it is overstated; at volume it scales with the number of warm dispatchers, not with the rate.',
       ],
@@ -163,7 +192,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
   }
 }
 
-function usageOf(label: string, world: World, run: BatchRun, events: number, memoryMb: number): PathUsage {
+function usageOf(label: string, world: World, run: BatchRun, events: number, memoryMb: number): Omit<PathUsage, 'countsAggregator'> {
   const deliveries = world.metrics.get('DeliveriesSucceeded') ?? 0;
   if (deliveries === 0) throw new Error(`bench: ${label}: no delivery succeeded`);
   const per = (value: number) => value / deliveries;
@@ -203,6 +232,7 @@ function usageOf(label: string, world: World, run: BatchRun, events: number, mem
     sqsRequests: per(ingressSqs + pollingSqs + dispatcherSqs),
     putEvents: per(events + putEvents),
     schedulerInvocations: per(scheduled),
+    streamReads: 0,
   };
   return {
     label,
@@ -216,12 +246,80 @@ function usageOf(label: string, world: World, run: BatchRun, events: number, mem
   };
 }
 
+const SILENT_LOG = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Runs the counts aggregator over the path's stream records, in full batches; see the assumptions. */
+async function countsOf(stack: BenchStack, world: World, deliveries: number): Promise<CountsUsage> {
+  const source = stack.countsSource;
+  const matchers = source.filterPatterns.map((pattern, index) => compileEventPattern(pattern, `counts filter ${index + 1}`));
+  const records = world.stub.dynamodb.stream
+    .map((record) => toLambdaRecord(record, source.eventSourceArn, 'us-east-1'))
+    .filter((record) => matchers.length === 0 || matchers.some((matches) => matches(record)));
+  const none: CountsUsage = { streamRecordsPerDelivery: 0, batchSize: source.batchSize, writesPerBatch: 0, meanBatchMs: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, writeUnits: 0 };
+  if (records.length === 0) return none;
+  const total = Math.ceil(records.length / source.batchSize) * source.batchSize;
+  const cycled = Array.from({ length: total }, (_, index) => records[index % records.length]!);
+  const clients = world.stub.clients();
+  const aggregator = createCountAggregator({
+    config: { tableName: world.config.tableName, retentionDays: world.config.attemptRetentionDays },
+    dynamodb: clients.dynamodb,
+    log: SILENT_LOG,
+  });
+  const ledger = world.stub.dynamodb.ledger;
+  const ledgerStart = ledger.length;
+  const wallMs: number[] = [];
+  try {
+    for (let start = 0; start < cycled.length; start += source.batchSize) {
+      const started = performance.now();
+      const retryFrom = await aggregator.handleRecords(cycled.slice(start, start + source.batchSize));
+      wallMs.push(performance.now() - started);
+      if (retryFrom !== undefined) throw new Error('bench: the counts aggregator failed a write');
+    }
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+  }
+  const writes = ledger.slice(ledgerStart).filter((entry) => entry.kind === 'write');
+  // This path's records are `records.length` of the `total` run through: its share of the work.
+  const share = records.length / total / deliveries;
+  return {
+    streamRecordsPerDelivery: records.length / deliveries,
+    batchSize: source.batchSize,
+    writesPerBatch: writes.length / wallMs.length,
+    meanBatchMs: sum(wallMs) / wallMs.length,
+    lambdaInvocations: wallMs.length * share,
+    lambdaGbSeconds: (sum(wallMs.map((ms) => Math.ceil(ms))) / 1000) * (stack.counts.memoryMb / 1024) * share,
+    writeUnits: sum(writes.map((entry) => entry.units)) * share,
+  };
+}
+
+/** The path's usage with the counts aggregator's work added. */
+function withCounts(usage: Omit<PathUsage, 'countsAggregator'>, counts: CountsUsage): PathUsage {
+  const perDelivery = {
+    ...usage.perDelivery,
+    writeUnits: usage.perDelivery.writeUnits + counts.writeUnits,
+    lambdaInvocations: usage.perDelivery.lambdaInvocations + counts.lambdaInvocations,
+    lambdaGbSeconds: usage.perDelivery.lambdaGbSeconds + counts.lambdaGbSeconds,
+    streamReads: counts.lambdaInvocations,
+    dynamoRequests: { ...usage.perDelivery.dynamoRequests, 'UpdateItem (counts aggregator)': counts.writesPerBatch * counts.lambdaInvocations },
+  };
+  return {
+    ...usage,
+    perDelivery,
+    unitsByOperation: { ...usage.unitsByOperation, 'UpdateItem (counts aggregator)': { write: counts.writeUnits, read: 0 } },
+    countsAggregator: counts,
+    costPerMillionDeliveries: costPerMillion(perDelivery),
+  };
+}
+
 export function costPerMillion(usage: PathUsage['perDelivery']): CostSplit {
   const million = 1e6;
   const split = {
     lambda: usage.lambdaInvocations * PRICES.lambdaPerMillionRequests + usage.lambdaGbSeconds * million * PRICES.lambdaArmPerGbSecond,
     sqs: usage.sqsRequests * PRICES.sqsPerMillionRequests,
-    dynamodb: usage.writeUnits * PRICES.dynamoDbPerMillionWriteUnits + usage.readUnits * PRICES.dynamoDbPerMillionReadUnits,
+    dynamodb:
+      usage.writeUnits * PRICES.dynamoDbPerMillionWriteUnits +
+      usage.readUnits * PRICES.dynamoDbPerMillionReadUnits +
+      usage.streamReads * PRICES.dynamoDbStreamReadsByLambdaPerMillion,
     eventBridge: usage.putEvents * PRICES.eventBridgePerMillionEvents,
     scheduler: usage.schedulerInvocations * PRICES.schedulerPerMillionInvocations,
   };

@@ -9,6 +9,7 @@ export const PRICES_SOURCE = {
     'https://aws.amazon.com/sqs/pricing/',
     'https://aws.amazon.com/dynamodb/pricing/on-demand/',
     'https://aws.amazon.com/eventbridge/pricing/',
+    'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CostOptimization_StreamsUsage.html',
   ],
 } as const;
 
@@ -27,6 +28,14 @@ export const PRICES = {
   eventBridgePerMillionEvents: 1.0,
   /** aws.amazon.com/eventbridge/pricing (Scheduler): scheduled invocations; the API calls are free. */
   schedulerPerMillionInvocations: 1.0,
+  /**
+   * Reading the table's stream by the counts aggregator. aws.amazon.com/dynamodb/pricing/on-demand
+   * (DynamoDB Streams), recorded 2026-11-28: "You are not charged for GetRecords API calls invoked
+   * by AWS Lambda as part of DynamoDB triggers." The developer guide's "Evaluate your DynamoDB
+   * streams usage" says the same: "Read requests made by AWS Lambda-based consumers of DynamoDB
+   * Streams are free". The aggregator's invocations and duration are billed as Lambda's, above.
+   */
+  dynamoDbStreamReadsByLambdaPerMillion: 0,
 } as const;
 
 /** SQS and EventBridge bill each 64 KB chunk of a request's payload as one request or event. */

@@ -64,6 +64,21 @@ export function renderTable(report: BenchReport): string {
       }),
     ),
   );
+  out.push(
+    table(
+      `Counts aggregator (table stream -> hourly counts), included above: per delivery, batches of ${units.countsBatchSize} records, ${units.countsMemoryMb} MB`,
+      ['path', 'stream records', 'UpdateItems per batch', 'batch ms', 'Lambda inv', 'Lambda GB-s', 'WRU'],
+      paths.map((path) => [
+        path.label,
+        fmt(path.countsAggregator.streamRecordsPerDelivery),
+        fmt(path.countsAggregator.writesPerBatch, 0),
+        fmt(path.countsAggregator.meanBatchMs, 1),
+        fmt(path.countsAggregator.lambdaInvocations, 5),
+        fmt(path.countsAggregator.lambdaGbSeconds, 7),
+        fmt(path.countsAggregator.writeUnits, 4),
+      ]),
+    ),
+  );
   const costColumns: Array<keyof CostSplit> = ['dynamodb', 'eventBridge', 'sqs', 'lambda', 'scheduler', 'total'];
   out.push(
     table(

@@ -1,10 +1,17 @@
 // The deployed shape the bench measures against, read from the synthesized template (as the local
-// run reads it): the table and its indexes, the dispatcher's environment and memory, and the SQS
-// event source's batch size. The bench synthesizes its own copy into .cache/bench/cdk.out, with
+// run reads it): the table and its indexes, the dispatcher's environment and memory, the SQS
+// event source's batch size, and the counts aggregator's memory and stream event source (batch
+// size, filter). The bench synthesizes its own copy into .cache/bench/cdk.out, with
 // the dispatcher's batching window at 0 (CDK context), so cdk.out of `npm start` is left alone.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { describeLocalStack, type LocalEventSourceMapping, type LocalFunction, type LocalTable } from '../local/local-stack';
+import {
+  describeLocalStack,
+  type LocalEventSourceMapping,
+  type LocalFunction,
+  type LocalStreamEventSourceMapping,
+  type LocalTable,
+} from '../local/local-stack';
 import { templateIsFresh } from '../local/synth';
 import { readSynthesizedStack } from '../local/template';
 
@@ -18,6 +25,9 @@ export interface BenchStack {
   readonly table: LocalTable;
   readonly dispatcher: LocalFunction;
   readonly eventSource: LocalEventSourceMapping;
+  readonly counts: LocalFunction;
+  /** The table's stream as the counts aggregator reads it. */
+  readonly countsSource: LocalStreamEventSourceMapping;
   readonly synthesizedMs: number;
 }
 
@@ -41,7 +51,12 @@ export async function loadBenchStack(): Promise<BenchStack> {
   if (!eventSource || !dispatcher || !table || stack.tables.length !== 1) {
     throw new Error('bench: expected one table and one SQS event source mapping to the dispatcher in the template');
   }
-  return { table, dispatcher, eventSource, synthesizedMs };
+  const countsSource = stack.streamEventSourceMappings[0];
+  const counts = stack.functions.find((fn) => fn.logicalId === countsSource?.functionLogicalId);
+  if (!countsSource || !counts || stack.streamEventSourceMappings.length !== 1) {
+    throw new Error('bench: expected one stream event source mapping (the counts aggregator) in the template');
+  }
+  return { table, dispatcher, eventSource, counts, countsSource, synthesizedMs };
 }
 
 function run(command: string, args: string[]): Promise<void> {

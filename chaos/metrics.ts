@@ -40,8 +40,14 @@ export interface ScheduleCheck {
   readonly checked: number;
   readonly early: number;
   readonly late: number;
-  /** Late ones whose wait spans a kill or restart. */
+  /** Late ones (counted in `late`) whose wait spans a kill or restart. */
   readonly lateAcrossDisruption: number;
+  /**
+   * Not counted in `late`: due while a killed worker's messages were held (from the kill until SQS
+   * hands them back), and arrived within the slack after that. Such a retry may have been in the
+   * dead worker's hands; SQS returns it only after its visibility timeout, as in AWS.
+   */
+  readonly heldByKilledWorker: number;
   readonly lateness: { p50Ms: number; p99Ms: number; maxMs: number };
   readonly examples: string[];
 }
@@ -91,6 +97,7 @@ export function checkRetrySchedule(endpoints: readonly EndpointRecord[], rules: 
   let early = 0;
   let late = 0;
   let lateAcrossDisruption = 0;
+  let heldByKilledWorker = 0;
   const lateness: number[] = [];
   const examples: string[] = [];
   for (const endpoint of endpoints) {
@@ -116,6 +123,13 @@ export function checkRetrySchedule(endpoints: readonly EndpointRecord[], rules: 
           early += 1;
           if (examples.length < 5) examples.push(`${endpoint.scenario} ${request.deliveryId} attempt ${request.attempt} ${-difference} ms early`);
         } else if (difference > rules.slackMs) {
+          const held = disruptions.some(
+            (disruption) => due >= disruption.at - rules.slackMs && due <= disruption.until && request.receivedAt <= disruption.until + rules.slackMs,
+          );
+          if (held) {
+            heldByKilledWorker += 1;
+            continue;
+          }
           late += 1;
           if (disruptions.some((disruption) => disruption.at <= request.receivedAt && disruption.until >= base)) lateAcrossDisruption += 1;
           else if (examples.length < 5) examples.push(`${endpoint.scenario} ${request.deliveryId} attempt ${request.attempt} ${difference} ms late`);
@@ -128,6 +142,7 @@ export function checkRetrySchedule(endpoints: readonly EndpointRecord[], rules: 
     early,
     late,
     lateAcrossDisruption,
+    heldByKilledWorker,
     lateness: { p50Ms: percentile(lateness, 50), p99Ms: percentile(lateness, 99), maxMs: Math.max(0, ...lateness) },
     examples,
   };
@@ -145,19 +160,35 @@ export function groupByDelivery(requests: readonly ReceivedRequest[]): Map<strin
 }
 
 /** Delivery ids answered 2xx (whole response written) more than once, and how many of those a disruption explains. */
-export function countDuplicates(endpoints: readonly EndpointRecord[], disruptions: readonly Disruption[], recordWindowMs: number): { duplicates: number; explainedByDisruption: number } {
+/**
+ * Delivery ids a receiver answered 2xx more than once. Explained by a disruption: the first 2xx came
+ * within `recordWindowMs` before a kill or restart. With `recordedSuccesses` (succeeded attempts in
+ * each delivery's log): an unrecorded send is one the log has fewer successes than 2xx answers for;
+ * recorded twice means the log holds two successes.
+ */
+export function countDuplicates(
+  endpoints: readonly EndpointRecord[],
+  disruptions: readonly Disruption[],
+  recordWindowMs: number,
+  recordedSuccesses: ReadonlyMap<string, number> = new Map(),
+): { duplicates: number; explainedByDisruption: number; unrecordedSend: number; recordedTwice: number } {
   let duplicates = 0;
   let explained = 0;
+  let unrecordedSend = 0;
+  let recordedTwice = 0;
   for (const endpoint of endpoints) {
-    for (const requests of groupByDelivery(endpoint.requests).values()) {
+    for (const [deliveryId, requests] of groupByDelivery(endpoint.requests)) {
       const answered = requests.filter((request) => request.answer === 'ok');
       if (answered.length < 2) continue;
       duplicates += 1;
       const first = answered[0]!;
       if (disruptions.some((disruption) => first.receivedAt <= disruption.at && first.receivedAt > disruption.at - recordWindowMs)) explained += 1;
+      const recorded = recordedSuccesses.get(deliveryId) ?? 0;
+      if (recorded < answered.length) unrecordedSend += 1;
+      if (recorded >= 2) recordedTwice += 1;
     }
   }
-  return { duplicates, explainedByDisruption: explained };
+  return { duplicates, explainedByDisruption: explained, unrecordedSend, recordedTwice };
 }
 
 /** Sends that reached a receiver in the `recordWindowMs` before a kill or restart: each could be sent but never recorded. */

@@ -1,21 +1,28 @@
-// Admin commands (README.md, "Management API"): accounts with their entitlement, API keys, and
-// the producer events the dispatcher rejected. The commands are functions over a ManagementStore
-// (and the table, for `rejected`), so tests and the local run call them directly; the CLI at the
-// bottom only parses arguments and finds the table.
+// Admin commands (README.md, "Management API"): accounts with their entitlement, API keys, admin
+// keys, portal links, and the producer events the dispatcher rejected. The commands are functions
+// over a ManagementStore (and the table, for `rejected`), so tests and the local run call them
+// directly; the CLI at the bottom only parses arguments and finds the table.
 //
 //   npm run admin -- create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
 //   npm run admin -- create-key --account ID [--json]
 //   npm run admin -- revoke-key --key-prefix P [--json]
 //   npm run admin -- list-accounts [--json]
 //   npm run admin -- rejected --day YYYY-MM-DD [--json]
+//   npm run admin -- portal-link --account ID [--ttl-minutes N] [--api-url URL] [--json]
+//   npm run admin -- create-admin-key [--name LABEL] [--json]
+//   npm run admin -- revoke-admin-key PREFIX [--json]
+//   npm run admin -- list-admin-keys [--json]
 // Table: .local/outputs.json of the local run (default), or a deployed stack's TableName output
-// (--stack NAME [--region R]), or a table named outright (--table NAME [--region R]).
+// (--stack NAME [--region R]), or a table named outright (--table NAME [--region R]). The API's
+// base URL for portal links comes from the same place (apiUrl, the stack's ApiUrl) or --api-url.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Account, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
-import { generateApiKey, isKeyPrefix } from '../lambdas/api/api-keys';
+import { type Account, type AdminKeyRecord, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
+import { generateAdminKey, generateApiKey, isAdminKeyPrefix, isKeyPrefix } from '../lambdas/api/api-keys';
+import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from '../lambdas/api/portal-tokens';
+import { mintPortalLink, type PortalLink } from '../lambdas/api/services/portal-links';
 import { newAccountId } from '../lambdas/domain/ids';
 import { isDay, listRejectedEventsOfDay, type RejectedEventRecord } from './rejected-events';
 import { readStackOutputs, StackOutputsError } from './stack-outputs';
@@ -82,6 +89,50 @@ export async function listAccounts(store: ManagementStore): Promise<AccountSumma
   return Promise.all(accounts.map(async (account) => ({ ...account, keys: await store.apiKeys.listApiKeys(account.accountId) })));
 }
 
+export interface CreatedAdminKey {
+  readonly adminKey: string;
+  readonly keyPrefix: string;
+}
+
+export async function createAdminKey(store: ManagementStore, input: { name?: string } = {}, now: Date = new Date()): Promise<CreatedAdminKey> {
+  const name = input.name?.trim();
+  if (name !== undefined && (name === '' || name.length > MAX_NAME_LENGTH)) throw new AdminError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`);
+  for (let attempt = 0; attempt < KEY_ATTEMPTS; attempt += 1) {
+    const key = generateAdminKey();
+    const result = await store.adminKeys.createAdminKey({
+      keyHash: key.keyHash,
+      keyPrefix: key.keyPrefix,
+      ...(name === undefined ? {} : { name }),
+      createdAt: now.toISOString(),
+    });
+    if (result === 'created') return { adminKey: key.key, keyPrefix: key.keyPrefix };
+  }
+  throw new AdminError('could not create a unique key; try again');
+}
+
+export async function revokeAdminKey(store: ManagementStore, keyPrefix: string, now: Date = new Date()): Promise<AdminKeyRecord> {
+  if (!isAdminKeyPrefix(keyPrefix)) throw new AdminError('the prefix must be the 12-character visible prefix of an admin key, e.g. gra_AbCd1234');
+  const revoked = await store.adminKeys.revokeAdminKey(keyPrefix, now.toISOString());
+  if (!revoked) throw new AdminError(`no admin key with prefix ${keyPrefix}`);
+  return revoked;
+}
+
+/** A portal link for the account, on the API at `apiUrl` (the same token code as POST /v1/admin/portal-links). */
+export async function portalLink(
+  store: ManagementStore,
+  input: { accountId: string; ttlMinutes?: number; apiUrl: string },
+  now: Date = new Date(),
+): Promise<PortalLink> {
+  const ttlMinutes = input.ttlMinutes ?? DEFAULT_PORTAL_TTL_MINUTES;
+  if (!Number.isInteger(ttlMinutes) || ttlMinutes < MIN_PORTAL_TTL_MINUTES || ttlMinutes > MAX_PORTAL_TTL_MINUTES) {
+    throw new AdminError(`--ttl-minutes must be a whole number from ${MIN_PORTAL_TTL_MINUTES} to ${MAX_PORTAL_TTL_MINUTES}`);
+  }
+  if (!/^https?:\/\/[^\s#?]+$/.test(input.apiUrl)) throw new AdminError(`the API URL must be an http(s) URL without query or fragment, got ${input.apiUrl}`);
+  const link = await mintPortalLink(store, { accountId: input.accountId, ttlMinutes, apiBaseUrl: input.apiUrl, now });
+  if (!link) throw new AdminError(`no account ${input.accountId}`);
+  return link;
+}
+
 export async function listRejected(table: TableTarget, day: string): Promise<RejectedEventRecord[]> {
   if (!isDay(day)) throw new AdminError(`--day must be a date written YYYY-MM-DD, got ${day}`);
   return listRejectedEventsOfDay(table.client, table.tableName, day);
@@ -92,19 +143,38 @@ export async function listRejected(table: TableTarget, day: string): Promise<Rej
 interface ParsedArgs {
   readonly command: string | undefined;
   readonly flags: ReadonlyMap<string, string | true>;
+  /** Arguments after the command that are not options (only commands in OPERAND_COMMANDS take one). */
+  readonly operands: readonly string[];
 }
 
-const VALUE_FLAGS = new Set(['name', 'max-endpoints', 'account', 'key-prefix', 'day', 'stack', 'table', 'region', 'endpoint', 'outputs']);
+const VALUE_FLAGS = new Set([
+  'name',
+  'max-endpoints',
+  'account',
+  'key-prefix',
+  'day',
+  'stack',
+  'table',
+  'region',
+  'endpoint',
+  'outputs',
+  'ttl-minutes',
+  'api-url',
+]);
 const SWITCHES = new Set(['json', 'webhooks-disabled', 'help']);
+/** Commands that take one plain argument after their name. */
+const OPERAND_COMMANDS = new Set(['revoke-admin-key']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
+  const operands: string[] = [];
   let command: string | undefined;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     if (!arg.startsWith('--')) {
-      if (command !== undefined) throw new AdminError(`unexpected argument ${arg}`);
-      command = arg;
+      if (command === undefined) command = arg;
+      else if (OPERAND_COMMANDS.has(command) && operands.length === 0) operands.push(arg);
+      else throw new AdminError(`unexpected argument ${arg}`);
       continue;
     }
     const [name = '', inline] = arg.slice(2).split(/=(.*)/s, 2);
@@ -115,7 +185,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       flags.set(name, value);
     } else throw new AdminError(`unknown option --${name}`);
   }
-  return { command, flags };
+  return { command, flags, operands };
 }
 
 function stringFlag(args: ParsedArgs, name: string): string | undefined {
@@ -132,6 +202,8 @@ function requiredFlag(args: ParsedArgs, name: string): string {
 export interface TableTarget {
   readonly tableName: string;
   readonly client: DynamoDBClient;
+  /** The management API's base URL, where known (the local run's apiUrl, the stack's ApiUrl output). */
+  readonly apiUrl?: string;
 }
 
 export interface ResolveTableOptions {
@@ -159,12 +231,12 @@ export async function resolveTable(args: ParsedArgs, options: ResolveTableOption
     } catch (error) {
       throw error instanceof StackOutputsError ? new AdminError(error.message) : error;
     }
-    return { tableName: outputs.TableName as string, client: awsClient() };
+    return { tableName: outputs.TableName as string, client: awsClient(), ...(outputs.ApiUrl ? { apiUrl: outputs.ApiUrl } : {}) };
   }
   if (table !== undefined) return { tableName: table, client: awsClient() };
   if (region !== undefined || endpoint !== undefined) throw new AdminError('--region and --endpoint go with --stack or --table');
   const file = resolve(options.cwd ?? process.cwd(), stringFlag(args, 'outputs') ?? '.local/outputs.json');
-  let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown };
+  let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown; apiUrl?: unknown };
   try {
     outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
   } catch {
@@ -175,6 +247,7 @@ export async function resolveTable(args: ParsedArgs, options: ResolveTableOption
   }
   return {
     tableName: outputs.tableName,
+    ...(typeof outputs.apiUrl === 'string' ? { apiUrl: outputs.apiUrl } : {}),
     client: new DynamoDBClient({
       endpoint: outputs.awsEndpoint,
       region: typeof outputs.region === 'string' ? outputs.region : 'us-east-1',
@@ -190,12 +263,29 @@ const USAGE = `usage: admin <command> [options]
   revoke-key --key-prefix P [--json]
   list-accounts [--json]
   rejected --day YYYY-MM-DD [--json]    producer events the dispatcher refused that day (UTC), with the reason
+  portal-link --account ID [--ttl-minutes N] [--api-url URL] [--json]
+                                        a link to the account's portal, valid N minutes (default ${DEFAULT_PORTAL_TTL_MINUTES}, at most ${MAX_PORTAL_TTL_MINUTES})
+  create-admin-key [--name LABEL] [--json]
+                                        a key for the admin routes (POST /v1/admin/portal-links), shown once
+  revoke-admin-key PREFIX [--json]      PREFIX: the 12-character prefix list-admin-keys shows
+  list-admin-keys [--json]
 table: .local/outputs.json (the local run; --outputs FILE to choose another),
        or --stack NAME [--region R] for a deployed stack (its TableName output, via CloudFormation),
-       or --table NAME [--region R] [--endpoint URL] to name the table outright`;
+       or --table NAME [--region R] [--endpoint URL] to name the table outright
+api url (portal-link): the local run's apiUrl, the stack's ApiUrl output, or --api-url URL`;
 
 /** The commands runAdminCommand knows; anything else is refused before the table is looked up. */
-export const ADMIN_COMMANDS: readonly string[] = ['create-account', 'create-key', 'revoke-key', 'list-accounts', 'rejected'];
+export const ADMIN_COMMANDS: readonly string[] = [
+  'create-account',
+  'create-key',
+  'revoke-key',
+  'list-accounts',
+  'rejected',
+  'portal-link',
+  'create-admin-key',
+  'revoke-admin-key',
+  'list-admin-keys',
+];
 
 /** Runs one command and returns what to print; `rejected` reads `table` directly. */
 export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, table?: TableTarget): Promise<string> {
@@ -244,6 +334,38 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, 
       if (asJson) return JSON.stringify(rejected);
       if (rejected.length === 0) return `no rejected events on ${day}`;
       return rejected.map(describeRejected).join('\n');
+    }
+    case 'portal-link': {
+      const ttlFlag = stringFlag(args, 'ttl-minutes');
+      if (ttlFlag !== undefined && !/^\d+$/.test(ttlFlag)) {
+        throw new AdminError(`--ttl-minutes must be a whole number from ${MIN_PORTAL_TTL_MINUTES} to ${MAX_PORTAL_TTL_MINUTES}`);
+      }
+      const apiUrl = stringFlag(args, 'api-url') ?? table?.apiUrl;
+      if (apiUrl === undefined) throw new AdminError('no API URL for the link: name it with --api-url URL');
+      const accountId = requiredFlag(args, 'account');
+      const link = await portalLink(store, { accountId, apiUrl, ...(ttlFlag === undefined ? {} : { ttlMinutes: Number(ttlFlag) }) });
+      return asJson ? JSON.stringify({ url: link.url, expiresAt: link.expiresAt }) : `${link.url}\nexpires ${link.expiresAt}; whoever holds the link can manage account ${accountId} until then`;
+    }
+    case 'create-admin-key': {
+      const name = stringFlag(args, 'name');
+      const created = await createAdminKey(store, name === undefined ? {} : { name });
+      return asJson
+        ? JSON.stringify({ adminKey: created.adminKey, keyPrefix: created.keyPrefix })
+        : `admin key ${created.adminKey} (shown once; prefix ${created.keyPrefix})`;
+    }
+    case 'revoke-admin-key': {
+      const prefix = args.operands[0] ?? stringFlag(args, 'key-prefix');
+      if (prefix === undefined) throw new AdminError('name the key: revoke-admin-key PREFIX');
+      const revoked = await revokeAdminKey(store, prefix);
+      return asJson ? JSON.stringify(revoked) : `revoked admin key ${revoked.keyPrefix} at ${revoked.revokedAt}`;
+    }
+    case 'list-admin-keys': {
+      const keys = await store.adminKeys.listAdminKeys();
+      if (asJson) return JSON.stringify(keys);
+      if (keys.length === 0) return 'no admin keys';
+      return keys
+        .map((key) => `${key.keyPrefix}  ${key.name ?? '-'}  created ${key.createdAt}  ${key.revokedAt ? `revoked ${key.revokedAt}` : 'active'}`)
+        .join('\n');
     }
     default:
       throw new AdminError(`unknown command "${args.command}"\n${USAGE}`);

@@ -4,20 +4,25 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/adapters/table-design';
+import { COUNTS_KEY_PREFIX, DELIVERY_KEY_PREFIX } from '../lambdas/adapters/table-keys';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
+import { API_ENV } from '../lambdas/api/config';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
 import { ENV } from '../lambdas/shared/config';
 import { WebhookAlarms } from './constructs/alarms';
+import { portalCommandHooks } from './constructs/portal-bundling';
 import { METRICS_NAMESPACE, WebhookFunction } from './constructs/webhook-function';
 
 export const DEFAULT_EVENT_BUS_NAME = 'georedir-webhooks';
@@ -34,6 +39,23 @@ const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const DLQ_RETENTION = Duration.days(14);
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
 const DISPATCHER_SERVICE_NAME = 'webhook-dispatcher';
+/** DynamoDB stream event sources take at most 1,000 records per batch (one GetRecords). */
+const STREAM_MAX_BATCH_SIZE = 1000;
+const MAX_BATCHING_WINDOW_SECONDS = 300;
+/** What the event source needs to read the table's stream (DynamoDB's example policy for Lambda). */
+const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+/**
+ * The counts aggregator sees only delivery items' inserts and changes: Lambda drops every other
+ * record of the stream before invoking (filtered records are not billed as invocations). Test sends
+ * (`test: true`) are left out; a removal (TTL) has no new image, so no `status` there. DynamoDB
+ * event source filters may only look at the record's `dynamodb` key.
+ */
+export const COUNTS_STREAM_FILTER = {
+  dynamodb: {
+    Keys: { [TABLE_KEYS.partitionKey]: { S: [{ prefix: DELIVERY_KEY_PREFIX }] } },
+    NewImage: { status: { S: [{ exists: true }] }, test: { BOOL: [{ exists: false }] } },
+  },
+};
 /**
  * One line per API request. Only $context fields: no header (so never Authorization), no body,
  * no query string. Values are quoted because API Gateway writes "-" for a missing one.
@@ -140,6 +162,29 @@ export interface WebhookDeliveryProps {
    */
   readonly managementMemorySize?: number;
   /**
+   * Records of the table's stream per counts aggregator invocation (1-1000). The aggregator writes
+   * one ADD per endpoint and hour per batch, so larger batches mean fewer writes.
+   * @default 1000
+   */
+  readonly countsBatchSize?: number;
+  /**
+   * How long the stream event source gathers records before invoking the counts aggregator: the
+   * portal chart's counts are at most about this late (0-300 s).
+   * @default Duration.seconds(10)
+   */
+  readonly countsMaxBatchingWindow?: Duration;
+  /**
+   * Retries of a stream batch the counts aggregator failed on (besides bisecting it), before the
+   * batch's position goes to the counts dead-letter queue.
+   * @default 5
+   */
+  readonly countsRetryAttempts?: number;
+  /**
+   * Memory of the counts aggregator function in MB.
+   * @default 256
+   */
+  readonly countsMemorySize?: number;
+  /**
    * Steady-state requests per second of the management API's default stage.
    * @default 50
    */
@@ -169,6 +214,14 @@ export interface WebhookDeliveryProps {
    * @default - alarms without actions
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Who may show the customer portal (`<api>/portal`) in a frame: the sources of its
+   * Content-Security-Policy `frame-ancestors`, e.g. `['https://dashboard.georedir.com']` to embed it
+   * in GeoRedir's dashboard with an iframe. `'self'`, `https:` and origins with a `*.` subdomain
+   * wildcard or a port are allowed; anything else fails the synth.
+   * @default ["'none'"] (the portal cannot be framed)
+   */
+  readonly portalFrameAncestors?: string[];
 }
 
 /**
@@ -194,12 +247,18 @@ export class WebhookDelivery extends Construct {
   public readonly schedulerRole: Role;
   public readonly dispatcherFunction: WebhookFunction;
   public readonly managementFunction: WebhookFunction;
+  /** Sums delivery item changes from the table's stream into the portal chart's hourly counts. */
+  public readonly countsFunction: WebhookFunction;
+  /** Where the stream event source records a batch the counts aggregator failed on for good. */
+  public readonly countsDeadLetterQueue: Queue;
   public readonly httpApi: HttpApi;
   public readonly httpStage: HttpStage;
   /** One JSON line per management API request (no headers, no bodies). */
   public readonly accessLogGroup: LogGroup;
   /** Base URL of the management API (ends with `/`). */
   public readonly apiUrl: string;
+  /** The customer portal's page; a portal link adds `#token=...`. */
+  public readonly portalUrl: string;
   public readonly alarms: WebhookAlarms;
 
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps = {}) {
@@ -213,6 +272,8 @@ export class WebhookDelivery extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
+      // Old and new images: the counts aggregator counts a delivery's status changes from them.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -241,6 +302,11 @@ export class WebhookDelivery extends Construct {
     });
 
     this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+    });
+    this.countsDeadLetterQueue = new Queue(this, 'CountsDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
@@ -349,7 +415,9 @@ export class WebhookDelivery extends Construct {
       serviceName: 'webhook-api',
       memorySize: props.managementMemorySize ?? 256,
       timeout: MANAGEMENT_TIMEOUT,
-      environment: sharedEnvironment,
+      environment: { ...sharedEnvironment, [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors },
+      // The portal's page and files travel in the function's asset, beside (not inside) the bundle.
+      bundling: { commandHooks: portalCommandHooks(this) },
     });
     this.table.grant(this.managementFunction, ...MANAGEMENT_TABLE_ACTIONS);
     this.managementFunction.addToRolePolicy(
@@ -358,6 +426,8 @@ export class WebhookDelivery extends Construct {
     this.managementFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduleArnsInGroup] }),
     );
+
+    this.countsFunction = this.countsAggregator(props, settings);
 
     // The stage is added by hand because HttpApi's own default stage takes no throttling settings.
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -378,19 +448,25 @@ export class WebhookDelivery extends Construct {
       },
     });
     this.apiUrl = this.httpStage.url;
+    this.portalUrl = `${this.apiUrl}portal`;
     const integration = new HttpLambdaIntegration('ManagementIntegration', this.managementFunction);
     const routes = [
       ...this.httpApi.addRoutes({ path: '/v1/event-types', methods: [HttpMethod.GET], integration }),
       ...this.httpApi.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration }),
       ...this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [HttpMethod.ANY], integration }),
+      // The customer portal: its page and its files (the function serves an allow-list of names).
+      ...this.httpApi.addRoutes({ path: '/portal', methods: [HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({ path: '/portal/{file}', methods: [HttpMethod.GET], integration }),
     ];
 
     this.alarms = new WebhookAlarms(this, 'Alarms', {
       dispatchDeadLetterQueue: this.dispatchDeadLetterQueue,
       ruleDeadLetterQueue: this.ruleDeadLetterQueue,
       schedulerDeadLetterQueue: this.schedulerDeadLetterQueue,
+      countsDeadLetterQueue: this.countsDeadLetterQueue,
       dispatcherFunction: this.dispatcherFunction,
       managementFunction: this.managementFunction,
+      countsFunction: this.countsFunction,
       rejectedEventsMetric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: 'EventsRejected',
@@ -405,16 +481,62 @@ export class WebhookDelivery extends Construct {
   }
 
   /**
+   * The portal chart's counts, off the delivery path: the table's stream (delivery items only, by
+   * the filter) feeds an aggregator that writes one ADD per endpoint and hour of a batch. Lambda
+   * reads the stream for free; the dispatcher makes no write for the chart.
+   */
+  private countsAggregator(props: WebhookDeliveryProps, settings: Settings): WebhookFunction {
+    const fn = new WebhookFunction(this, 'CountsFunction', {
+      description: 'Sums delivery changes from the table stream into hourly counts per endpoint (the portal chart)',
+      entry: path.join(__dirname, '..', 'lambdas', 'counts', 'handler.ts'),
+      serviceName: 'webhook-counts',
+      memorySize: props.countsMemorySize ?? 256,
+      environment: {
+        [ENV.tableName]: this.table.tableName,
+        [ENV.attemptRetentionDays]: String(settings.attemptRetentionDays),
+      },
+    });
+    const streamArn = this.table.tableStreamArn!;
+    // Created by hand rather than with DynamoEventSource, whose grant allows ListStreams on every stream.
+    new EventSourceMapping(this, 'CountsEventSource', {
+      target: fn,
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.LATEST,
+      batchSize: settings.countsBatchSize,
+      maxBatchingWindow: settings.countsMaxBatchingWindow,
+      filters: [FilterCriteria.filter(COUNTS_STREAM_FILTER)],
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: settings.countsRetryAttempts,
+      onFailure: new SqsDlq(this.countsDeadLetterQueue),
+    });
+    fn.addToRolePolicy(new PolicyStatement({ actions: STREAM_READ_ACTIONS, resources: [streamArn] }));
+    // UpdateItem on counts items only: the aggregator can change no delivery, endpoint or key.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${COUNTS_KEY_PREFIX}*`] } },
+      }),
+    );
+    return fn;
+  }
+
+  /**
    * cdk-nag (AwsSolutions) findings that are the design, each with the reason. Everything else
    * it reports is fixed, and test/infra/cdk-nag.test.ts keeps it that way.
    */
   private acknowledgeByDesignFindings(routes: readonly Construct[], scheduleArnsInGroup: string): void {
-    for (const queue of [this.ruleDeadLetterQueue, this.schedulerDeadLetterQueue]) {
+    for (const queue of [this.ruleDeadLetterQueue, this.schedulerDeadLetterQueue, this.countsDeadLetterQueue]) {
       Validations.of(queue).acknowledge({
         id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue (of the EventBridge rule target or of the Scheduler retry target), which cdk-nag cannot see because no SQS redrive policy points to it.',
+        reason: 'This queue is itself a dead-letter queue (of the EventBridge rule target, of the Scheduler retry target or the stream event source\'s on-failure destination), which cdk-nag cannot see because no SQS redrive policy points to it.',
       });
     }
+    Validations.of(this.countsFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is chosen on purpose: the bundles are built for node22 and tested on it; the runtime moves together with the bundling target.',
+    });
     for (const fn of [this.dispatcherFunction, this.managementFunction]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
@@ -435,7 +557,10 @@ export class WebhookDelivery extends Construct {
     for (const route of routes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'The management function authenticates every /v1 request with an API key (Authorization: Bearer) and scopes it to its account; /health, /v1/event-types and /v1/openapi.json are public by design.',
+        reason:
+          'The management function authenticates every /v1 request (Authorization: Bearer: an API key or a portal token, scoped to its account; ' +
+          'an admin key on /v1/admin routes only); /health, /v1/event-types, /v1/openapi.json and the portal page and files ' +
+          '(/portal, which send the token from their link themselves) are public by design.',
       });
     }
   }
@@ -478,6 +603,10 @@ interface Settings {
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly dispatcherTimeout: Duration;
+  readonly portalFrameAncestors: string;
+  readonly countsBatchSize: number;
+  readonly countsMaxBatchingWindow: Duration;
+  readonly countsRetryAttempts: number;
 }
 
 /** Applies defaults and rejects bad configuration at synth time, before anything deploys. */
@@ -499,6 +628,16 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
       `retryScheduleSeconds adds up to ${totalRetrySeconds} s, longer than attemptRetentionDays (${attemptRetentionDays})`,
     );
   }
+  const countsBatchSize = requirePositiveInteger('countsBatchSize', props.countsBatchSize ?? STREAM_MAX_BATCH_SIZE);
+  if (countsBatchSize > STREAM_MAX_BATCH_SIZE) throw new Error(`countsBatchSize must be at most ${STREAM_MAX_BATCH_SIZE}, got ${countsBatchSize}`);
+  const countsMaxBatchingWindow = props.countsMaxBatchingWindow ?? Duration.seconds(10);
+  if (countsMaxBatchingWindow.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
+    throw new Error(`countsMaxBatchingWindow must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${countsMaxBatchingWindow.toHumanString()}`);
+  }
+  const countsRetryAttempts = props.countsRetryAttempts ?? 5;
+  if (!Number.isSafeInteger(countsRetryAttempts) || countsRetryAttempts < 0 || countsRetryAttempts > 10_000) {
+    throw new Error(`countsRetryAttempts must be a whole number from 0 to 10000, got ${countsRetryAttempts}`);
+  }
   const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
   if (eventSource.trim() === '' || eventSource === OPERATIONAL_EVENT_SOURCE) {
     throw new Error(`eventSource must be a non-empty string other than "${OPERATIONAL_EVENT_SOURCE}"`);
@@ -515,7 +654,20 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),
     dispatcherTimeout: Duration.seconds(dispatcherTimeoutSeconds),
+    portalFrameAncestors: parsePortalFrameAncestors(props.portalFrameAncestors ?? [DEFAULT_FRAME_ANCESTORS]),
+    countsBatchSize,
+    countsMaxBatchingWindow,
+    countsRetryAttempts,
   };
+}
+
+/** Checks the frame-ancestors sources with the function's own parser, so a typo fails the synth. */
+function parsePortalFrameAncestors(sources: readonly string[]): string {
+  try {
+    return parseFrameAncestors(sources);
+  } catch (error) {
+    throw new Error(`portalFrameAncestors: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -28,6 +28,10 @@ export class WebhooksStack extends Stack {
         'Long-delay retries EventBridge Scheduler could not put on the dispatch queue',
       ],
       ScheduleGroupName: [this.webhooks.scheduleGroupName, 'EventBridge Scheduler group of long-delay retries'],
+      CountsDeadLetterQueueName: [
+        this.webhooks.countsDeadLetterQueue.queueName,
+        'Stream batches the counts aggregator gave up on (the portal chart misses them)',
+      ],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });
@@ -41,6 +45,7 @@ export const CONTEXT_KEYS = {
   eventBusName: 'georedir-webhooks:eventBusName',
   retryScheduleSeconds: 'georedir-webhooks:retryScheduleSeconds',
   allowPrivateEndpoints: 'georedir-webhooks:allowPrivateEndpoints',
+  portalFrameAncestors: 'georedir-webhooks:portalFrameAncestors',
 } as const;
 
 /** Reads the construct's settings from CDK context; absent keys leave the construct's defaults. */
@@ -51,7 +56,17 @@ export function webhookPropsFromContext(node: Node): WebhookDeliveryProps {
     // cdk.json may hold a number list or a string; `-c` always passes a string.
     retryScheduleSeconds: optionalString(node, CONTEXT_KEYS.retryScheduleSeconds),
     allowPrivateEndpoints: optionalBoolean(node, CONTEXT_KEYS.allowPrivateEndpoints),
+    // cdk.json may hold a list; `-c` passes one string, sources separated by spaces or commas.
+    portalFrameAncestors: optionalList(node, CONTEXT_KEYS.portalFrameAncestors),
   };
+}
+
+function optionalList(node: Node, key: string): string[] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value as string[];
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter((entry) => entry !== '');
+  throw new Error(`Context ${key} must be a list of strings or one string, got ${JSON.stringify(value)}`);
 }
 
 function optionalString(node: Node, key: string): string | undefined {

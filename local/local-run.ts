@@ -1,23 +1,25 @@
 // The local run's orchestration: reads the synthesized template and starts what it describes, in
 // order (DynamoDB Local with the template's tables, the AWS endpoint with its queues, buses, rules
 // and schedule groups, each Lambda function from its bundle in its own processes, the dev account,
-// the SQS event source mappings, the HTTP API routes), and stops it all again. No argument parsing
+// the SQS and DynamoDB stream event source mappings, the HTTP API routes), and stops it all again. No argument parsing
 // or process signals here: local/start.ts is the command, this is what it and tests call.
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ManagementStore } from '../lambdas/adapters/management-store';
 import { OffsetClock } from './aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
 import { provisionDevAccount } from './dev-account';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
-import { startSqsEventSource, type SqsEventSource } from './event-source-poller';
+import { dynamoDbStreamsApi } from './dynamodb-streams';
+import { startSqsEventSource } from './event-source-poller';
 import { type HttpApi, startHttpApi } from './http-api';
 import { createLocalLambda, type LocalLambda } from './lambda-runner';
 import { describeLocalStack, type LocalStack } from './local-stack';
 import { type LocalOutputs, writeLocalOutputs } from './outputs';
 import { ensureSynthesized } from './synth';
+import { startStreamEventSource } from './stream-event-source-poller';
 import { ensureTables } from './tables';
 import { readSynthesizedStack } from './template';
 
@@ -98,7 +100,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
     running.clients.push(dynamoClient);
     for (const table of await ensureTables(dynamoClient, stack.tables)) {
-      say(`table ${table.tableName} ${table.created ? 'created from the template' : 'kept from --persist'}`);
+      say(`table ${table.tableName} ${table.created ? 'created from the template' : `kept from --persist${table.streamUpdated ? ' (stream switched on as the template asks)' : ''}`}`);
     }
     if (stack.tables.some((table) => table.ttlAttribute)) say('note: DynamoDB Local keeps TTL settings but never expires items');
     checkpoint();
@@ -191,6 +193,39 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
         }),
       );
     }
+    const streams = dynamoDbStreamsApi(dynamo.endpoint);
+    for (const mapping of stack.streamEventSourceMappings.filter((candidate) => candidate.enabled)) {
+      const fn = stack.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId)!;
+      const lambda = functions.get(fn.logicalId)!;
+      const described = await dynamoClient.send(new DescribeTableCommand({ TableName: mapping.table.tableName }));
+      const streamArn = described.Table?.LatestStreamArn;
+      if (!streamArn) throw new Error(`table ${mapping.table.tableName} has no stream in DynamoDB Local, but ${fn.label}'s event source reads it`);
+      const dlq = mapping.onFailureQueue;
+      running.sources.push(
+        await startStreamEventSource({
+          mapping: {
+            label: `${fn.label} <- ${mapping.table.tableName} stream`,
+            streamArn,
+            eventSourceArn: mapping.eventSourceArn,
+            startingPosition: mapping.startingPosition,
+            batchSize: mapping.batchSize,
+            maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
+            filterPatterns: mapping.filterPatterns,
+            reportBatchItemFailures: mapping.reportBatchItemFailures,
+            bisectBatchOnFunctionError: mapping.bisectBatchOnFunctionError,
+            maximumRetryAttempts: mapping.maximumRetryAttempts,
+          },
+          streams,
+          region,
+          functionArn: fn.arn,
+          invoke: (event) => lambda.invoke(event),
+          ...(dlq
+            ? { onFailure: async (failure) => void (await sqsClient.send(new SendMessageCommand({ QueueUrl: aws.sqs.queueUrl(dlq.name), MessageBody: JSON.stringify(failure) }))) }
+            : {}),
+          log: (line) => options.print(`[poller] ${line}`),
+        }),
+      );
+    }
     const routeFunctions = new Map(stack.routes.map((route) => [route.routeKey, functions.get(route.functionLogicalId)!]));
     const api: HttpApi = await startHttpApi({
       host: HOST,
@@ -238,7 +273,8 @@ interface Running {
   dynamo?: Promise<DynamoDbLocal>;
   aws?: AwsEndpoint;
   functions: LocalLambda[];
-  sources: SqsEventSource[];
+  /** SQS and stream event sources. */
+  sources: Array<{ stop(): Promise<void> }>;
   api?: HttpApi;
   clients: Array<{ destroy(): void }>;
 }

@@ -5,7 +5,7 @@
 // at start, rather than a silent difference from the deployment.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { BusConfig, RuleConfig } from './aws-endpoint/eventbridge';
-import { compileEventPattern } from './aws-endpoint/event-pattern';
+import { compileEventPattern, EventPatternError } from './aws-endpoint/event-pattern';
 import type { QueueConfig } from './aws-endpoint/sqs';
 import { IntrinsicError, IntrinsicResolver } from './intrinsics';
 import type { LambdaFunctionSettings } from './lambda-runner';
@@ -34,6 +34,8 @@ export interface LocalTable {
   readonly createTable: CreateTableCommandInput;
   /** DynamoDB Local records the setting but never expires items. */
   readonly ttlAttribute?: string;
+  /** The ARN the template's `Fn::GetAtt <table>.StreamArn` resolves to, when the table has a stream. */
+  readonly streamArn?: string;
 }
 
 export interface LocalFunction extends LambdaFunctionSettings {
@@ -54,6 +56,27 @@ export interface LocalEventSourceMapping {
   readonly enabled: boolean;
 }
 
+/** An event source mapping on a table's stream (DynamoDB Streams), as Lambda polls it. */
+export interface LocalStreamEventSourceMapping {
+  readonly logicalId: string;
+  readonly functionLogicalId: string;
+  readonly table: LocalTable;
+  /** As the template resolves it (what records carry as eventSourceARN). */
+  readonly eventSourceArn: string;
+  readonly startingPosition: 'LATEST' | 'TRIM_HORIZON';
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  /** FilterCriteria patterns, parsed and checked; a record passes when one matches (none: every record). */
+  readonly filterPatterns: readonly Record<string, unknown>[];
+  readonly reportBatchItemFailures: boolean;
+  readonly bisectBatchOnFunctionError: boolean;
+  /** -1: until the record expires, as Lambda's default. */
+  readonly maximumRetryAttempts: number;
+  /** Where a batch's position goes once its retries are used up. */
+  readonly onFailureQueue?: LocalQueue;
+  readonly enabled: boolean;
+}
+
 export interface LocalRoute {
   readonly routeKey: string;
   readonly functionLogicalId: string;
@@ -69,7 +92,10 @@ export interface LocalStack {
   /** Besides Scheduler's `default` group. */
   readonly scheduleGroups: string[];
   readonly functions: LocalFunction[];
+  /** SQS event source mappings. */
   readonly eventSourceMappings: LocalEventSourceMapping[];
+  /** DynamoDB stream event source mappings. */
+  readonly streamEventSourceMappings: LocalStreamEventSourceMapping[];
   readonly routes: LocalRoute[];
   /** Stack outputs that resolve locally. */
   readonly outputs: Readonly<Record<string, string>>;
@@ -111,6 +137,9 @@ const EMULATED = new Set([
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 const LAMBDA_DEFAULT_MEMORY_MB = 128;
 const SQS_DEFAULT_BATCH_SIZE = 10;
+const STREAM_DEFAULT_BATCH_SIZE = 100;
+/** What Lambda lets a DynamoDB stream filter look at. */
+const STREAM_FILTER_KEYS = new Set(['dynamodb']);
 
 export function describeLocalStack(stack: SynthesizedStack, environment: LocalEnvironment): LocalStack {
   return new LocalStackReader(stack, environment).read();
@@ -153,19 +182,26 @@ class LocalStackReader {
     const template = { ...this.stack.template, Resources: this.resources };
     const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(({ logicalId, resource }) => this.queue(logicalId, resource));
     const functions = resourcesOfType(template, 'AWS::Lambda::Function').map(({ logicalId, resource }) => this.lambdaFunction(logicalId, resource));
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(({ logicalId, resource }) => this.table(logicalId, resource));
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    const isStream = ({ logicalId, resource }: { logicalId: string; resource: CfnResource }) =>
+      tables.some((table) => table.streamArn !== undefined && table.streamArn === this.resolveProperties(logicalId, resource).EventSourceArn);
     const result: LocalStack = {
       stackName: this.stack.stackName,
       region: this.env.region,
       accountId: this.env.accountId,
-      tables: resourcesOfType(template, 'AWS::DynamoDB::Table').map(({ logicalId, resource }) => this.table(logicalId, resource)),
+      tables,
       queues,
       buses: this.buses(template, queues),
       scheduleGroups: resourcesOfType(template, 'AWS::Scheduler::ScheduleGroup')
         .map(({ logicalId }) => String(this.ref(logicalId)))
         .filter((name) => name !== 'default'),
       functions,
-      eventSourceMappings: resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(({ logicalId, resource }) =>
+      eventSourceMappings: mappings.filter((mapping) => !isStream(mapping)).map(({ logicalId, resource }) =>
         this.eventSourceMapping(logicalId, resource, queues, functions),
+      ),
+      streamEventSourceMappings: mappings.filter(isStream).map(({ logicalId, resource }) =>
+        this.streamEventSourceMapping(logicalId, resource, tables, queues, functions),
       ),
       routes: this.routes(template, functions),
       outputs: this.outputs(),
@@ -367,7 +403,13 @@ class LocalStackReader {
       throw new TemplateError(`table ${logicalId} has no KeySchema or AttributeDefinitions`);
     }
     const ttl = properties.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-    return { logicalId, tableName, createTable, ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}) };
+    return {
+      logicalId,
+      tableName,
+      createTable,
+      ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}),
+      ...(stream?.StreamViewType ? { streamArn: String(this.getAtt(logicalId, 'StreamArn')) } : {}),
+    };
   }
 
   private buses(template: { Resources: Record<string, CfnResource> }, queues: LocalQueue[]): BusConfig[] {
@@ -460,10 +502,7 @@ class LocalStackReader {
     if (properties.FilterCriteria !== undefined) {
       throw new TemplateError(`event source mapping ${logicalId}: FilterCriteria is not supported by the local run`);
     }
-    const target = String(properties.FunctionName);
-    // FunctionName may be a name, an ARN, or an ARN with a version or alias.
-    const fn = functions.find((candidate) => candidate.functionName === target || candidate.arn === target || target.startsWith(`${candidate.arn}:`));
-    if (!fn) throw new TemplateError(`event source mapping ${logicalId}: function ${target} is not a function of this stack`);
+    const fn = this.mappingFunction(logicalId, properties, functions);
     const responseTypes = Array.isArray(properties.FunctionResponseTypes) ? properties.FunctionResponseTypes : [];
     const scaling = properties.ScalingConfig as { MaximumConcurrency?: unknown } | undefined;
     return {
@@ -476,6 +515,85 @@ class LocalStackReader {
       ...(scaling?.MaximumConcurrency !== undefined ? { maximumConcurrency: Number(scaling.MaximumConcurrency) } : {}),
       enabled: properties.Enabled === undefined || properties.Enabled === true || properties.Enabled === 'true',
     };
+  }
+
+  /** FunctionName may be a name, an ARN, or an ARN with a version or alias. */
+  private mappingFunction(logicalId: string, properties: Record<string, unknown>, functions: LocalFunction[]): LocalFunction {
+    const target = String(properties.FunctionName);
+    const fn = functions.find((candidate) => candidate.functionName === target || candidate.arn === target || target.startsWith(`${candidate.arn}:`));
+    if (!fn) throw new TemplateError(`event source mapping ${logicalId}: function ${target} is not a function of this stack`);
+    return fn;
+  }
+
+  private streamEventSourceMapping(
+    logicalId: string,
+    resource: CfnResource,
+    tables: LocalTable[],
+    queues: LocalQueue[],
+    functions: LocalFunction[],
+  ): LocalStreamEventSourceMapping {
+    const properties = this.resolveProperties(logicalId, resource);
+    const fail = (message: string) => new TemplateError(`event source mapping ${logicalId}: ${message}`);
+    const table = tables.find((candidate) => candidate.streamArn === properties.EventSourceArn)!;
+    const startingPosition = properties.StartingPosition;
+    if (startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') {
+      throw fail(`StartingPosition ${String(startingPosition)} is not supported by the local run (LATEST or TRIM_HORIZON)`);
+    }
+    if (properties.ParallelizationFactor !== undefined && Number(properties.ParallelizationFactor) !== 1) {
+      throw fail('ParallelizationFactor other than 1 is not supported by the local run');
+    }
+    for (const unsupported of ['TumblingWindowInSeconds', 'StartingPositionTimestamp', 'KMSKeyArn']) {
+      if (properties[unsupported] !== undefined) throw fail(`${unsupported} is not supported by the local run`);
+    }
+    if (properties.MaximumRecordAgeInSeconds !== undefined && Number(properties.MaximumRecordAgeInSeconds) !== -1) {
+      throw fail('MaximumRecordAgeInSeconds is not supported by the local run (records never age out locally)');
+    }
+    const destination = (properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+    const onFailureQueue = destination === undefined ? undefined : queues.find((candidate) => candidate.arn === destination);
+    if (destination !== undefined && !onFailureQueue) throw fail(`the on-failure destination must be an SQS queue of this stack, got ${String(destination)}`);
+    const responseTypes = Array.isArray(properties.FunctionResponseTypes) ? properties.FunctionResponseTypes : [];
+    return {
+      logicalId,
+      functionLogicalId: this.mappingFunction(logicalId, properties, functions).logicalId,
+      table,
+      eventSourceArn: table.streamArn!,
+      startingPosition,
+      batchSize: Number(properties.BatchSize ?? STREAM_DEFAULT_BATCH_SIZE),
+      maximumBatchingWindowSeconds: Number(properties.MaximumBatchingWindowInSeconds ?? 0),
+      filterPatterns: this.streamFilterPatterns(logicalId, properties.FilterCriteria),
+      reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+      bisectBatchOnFunctionError: properties.BisectBatchOnFunctionError === true || properties.BisectBatchOnFunctionError === 'true',
+      maximumRetryAttempts: Number(properties.MaximumRetryAttempts ?? -1),
+      ...(onFailureQueue ? { onFailureQueue } : {}),
+      enabled: properties.Enabled === undefined || properties.Enabled === true || properties.Enabled === 'true',
+    };
+  }
+
+  /** Each pattern compiled here once, so an operator the local matcher lacks stops the start, naming the mapping. */
+  private streamFilterPatterns(logicalId: string, criteria: unknown): Record<string, unknown>[] {
+    if (criteria === undefined) return [];
+    const filters = (criteria as { Filters?: unknown }).Filters;
+    if (!Array.isArray(filters)) throw new TemplateError(`event source mapping ${logicalId}: FilterCriteria.Filters must be a list`);
+    return filters.map((filter: { Pattern?: unknown }, index) => {
+      const label = `event source mapping ${logicalId} filter ${index + 1}`;
+      let pattern: unknown;
+      try {
+        pattern = typeof filter?.Pattern === 'string' ? JSON.parse(filter.Pattern) : undefined;
+      } catch {
+        throw new TemplateError(`${label}: Pattern is not JSON`);
+      }
+      if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) throw new TemplateError(`${label}: Pattern must be a JSON object`);
+      const outside = Object.keys(pattern).filter((key) => !STREAM_FILTER_KEYS.has(key));
+      if (outside.length > 0) throw new TemplateError(`${label}: DynamoDB stream filters may only match the dynamodb key, not ${outside.join(', ')}`);
+      try {
+        compileEventPattern(pattern, label);
+      } catch (error) {
+        // Its messages name a rule; here the mapping's filter is what to name.
+        if (error instanceof EventPatternError) throw new TemplateError(error.message.replace(`rule ${label}`, label));
+        throw error;
+      }
+      return pattern as Record<string, unknown>;
+    });
   }
 
   private routes(template: { Resources: Record<string, CfnResource> }, functions: LocalFunction[]): LocalRoute[] {

@@ -15,7 +15,7 @@ export interface SynthOptions {
 }
 
 /** What the app and its bundles are built from. */
-const SOURCES = ['bin', 'lib', 'lambdas', 'cdk.json', 'package-lock.json'];
+const SOURCES = ['bin', 'lib', 'lambdas', 'portal', 'cdk.json', 'package-lock.json'];
 
 export function templateIsFresh(root: string, templatePath: string): boolean {
   if (!existsSync(templatePath)) return false;
@@ -40,7 +40,7 @@ export async function ensureSynthesized(options: SynthOptions): Promise<{ synthe
   const outDir = options.outDir ?? 'cdk.out';
   const templatePath = join(options.root, outDir, `${options.stackName}.template.json`);
   if (templateIsFresh(options.root, templatePath)) return { synthesized: false, durationMs: 0 };
-  options.log(`synthesizing ${options.stackName} (template missing or older than bin/, lib/, lambdas/, cdk.json)...`);
+  options.log(`synthesizing ${options.stackName} (template missing or older than bin/, lib/, lambdas/, portal/, cdk.json)...`);
   const started = performance.now();
   const cli = join(options.root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
   await run(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--output', outDir, options.stackName], options.root, options.signal);

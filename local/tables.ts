@@ -1,18 +1,27 @@
 // Creates the template's DynamoDB tables in DynamoDB Local, exactly as defined (keys, attribute
-// definitions, indexes). A table kept by `--persist` is reused only when its keys and indexes
-// still match the template.
+// definitions, indexes, stream). A table kept by `--persist` is reused only when its keys and
+// indexes still match the template; its stream is switched on (or to the template's view type)
+// when it was made before the template had one.
 import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { LocalTable } from './local-stack';
 
-export async function ensureTables(client: DynamoDBClient, tables: readonly LocalTable[]): Promise<Array<{ tableName: string; created: boolean }>> {
-  const results: Array<{ tableName: string; created: boolean }> = [];
+export interface EnsuredTable {
+  readonly tableName: string;
+  readonly created: boolean;
+  /** A persisted table whose stream had to be switched on or changed. */
+  readonly streamUpdated?: boolean;
+}
+
+export async function ensureTables(client: DynamoDBClient, tables: readonly LocalTable[]): Promise<EnsuredTable[]> {
+  const results: EnsuredTable[] = [];
   for (const table of tables) {
     const existing = await describe(client, table.tableName);
     if (existing) {
@@ -23,7 +32,8 @@ export async function ensureTables(client: DynamoDBClient, tables: readonly Loca
             'remove the --persist directory or the table to start over',
         );
       }
-      results.push({ tableName: table.tableName, created: false });
+      const streamUpdated = await ensureStream(client, table, existing);
+      results.push({ tableName: table.tableName, created: false, ...(streamUpdated ? { streamUpdated } : {}) });
       continue;
     }
     await client.send(new CreateTableCommand(table.createTable));
@@ -36,6 +46,16 @@ export async function ensureTables(client: DynamoDBClient, tables: readonly Loca
     results.push({ tableName: table.tableName, created: true });
   }
   return results;
+}
+
+async function ensureStream(client: DynamoDBClient, table: LocalTable, existing: TableDescription): Promise<boolean> {
+  const wanted = table.createTable.StreamSpecification;
+  const current = existing.StreamSpecification;
+  if (!wanted?.StreamEnabled || (current?.StreamEnabled && current.StreamViewType === wanted.StreamViewType)) return false;
+  // A stream's view type cannot change in place: switch the old one off first.
+  if (current?.StreamEnabled) await client.send(new UpdateTableCommand({ TableName: table.tableName, StreamSpecification: { StreamEnabled: false } }));
+  await client.send(new UpdateTableCommand({ TableName: table.tableName, StreamSpecification: wanted }));
+  return true;
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {

@@ -57,6 +57,7 @@ export class AwsStub {
   /** Forgets what was counted (the stored items stay). */
   resetCounts(): void {
     this.dynamodb.ledger.length = 0;
+    this.dynamodb.stream.length = 0;
     this.calls.length = 0;
     this.dynamoRequests.clear();
   }

@@ -3,7 +3,9 @@
 // DeleteItem, Query (table or GSI), BatchWriteItem, TransactWriteItems, TransactGetItems.
 // Conditions are evaluated and updates applied (expressions.ts). Every request books the read and
 // write units DynamoDB would bill (item-size.ts), each to the partition key it lands on: the
-// table's partition key, and for a GSI the index partition key of the index entry written.
+// table's partition key, and for a GSI the index partition key of the index entry written. Every
+// write that changes an item is also kept as a stream record (new and old images), as the
+// table's DynamoDB stream holds it, for the counts aggregator's share of the bench.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   applyUpdate,
@@ -60,6 +62,23 @@ export interface CapacityEntry {
   readonly partitionKey: string;
 }
 
+/** One change of an item, as a DynamoDB stream with NEW_AND_OLD_IMAGES records it (GetRecords' shape). */
+export interface StubStreamRecord {
+  readonly eventID: string;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly eventVersion: '1.1';
+  readonly eventSource: 'aws:dynamodb';
+  readonly dynamodb: {
+    readonly ApproximateCreationDateTime: number;
+    readonly Keys: Item;
+    readonly NewImage?: Item;
+    readonly OldImage?: Item;
+    readonly SequenceNumber: string;
+    readonly SizeBytes: number;
+    readonly StreamViewType: 'NEW_AND_OLD_IMAGES';
+  };
+}
+
 export class DynamoDbError extends Error {
   constructor(
     readonly type: string,
@@ -84,6 +103,9 @@ export class DynamoDbStub {
   /** Item ids by table partition key, so a table query reads one partition, not the table. */
   private readonly partitions = new Map<string, Set<string>>();
   readonly ledger: CapacityEntry[] = [];
+  /** The table's stream: every write that changed an item, in order. */
+  readonly stream: StubStreamRecord[] = [];
+  private sequence = 0;
   /**
    * True while answering a request whose input nobody else holds and whose answer is serialized
    * at once (handleWire): then nothing needs copying on the way in or out.
@@ -312,6 +334,7 @@ export class DynamoDbStub {
 
   /** Stores the write and books its units, table and indexes; `factor` 2 for a transaction. */
   private commit(operation: string, plan: WritePlan, factor: number): number {
+    this.recordChange(plan);
     if (plan.after) {
       this.items.set(plan.key, plan.after);
       const ids = this.partitions.get(plan.partition) ?? new Set<string>();
@@ -344,6 +367,28 @@ export class DynamoDbStub {
       }
     }
     return total;
+  }
+
+  /** DynamoDB Streams records a write only when it changed the item. */
+  private recordChange(plan: WritePlan): void {
+    if (!plan.before && !plan.after) return;
+    if (plan.before && plan.after && canonical(plan.before) === canonical(plan.after)) return;
+    this.sequence += 1;
+    const images = { ...(plan.after ? { NewImage: structuredClone(plan.after) } : {}), ...(plan.before ? { OldImage: structuredClone(plan.before) } : {}) };
+    this.stream.push({
+      eventID: `stub-${this.sequence}`,
+      eventName: !plan.before ? 'INSERT' : plan.after ? 'MODIFY' : 'REMOVE',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+        Keys: this.keyAttributes((plan.after ?? plan.before)!),
+        ...images,
+        SequenceNumber: String(this.sequence).padStart(21, '0'),
+        SizeBytes: itemSize(plan.before) + itemSize(plan.after),
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    });
   }
 
   // --- helpers -----------------------------------------------------------------------------
@@ -420,4 +465,13 @@ export class DynamoDbStub {
     const batch = input.RequestItems !== undefined || input.TransactItems !== undefined;
     return { ConsumedCapacity: batch ? [entry] : entry };
   }
+}
+
+/** An item as a string that does not depend on attribute order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

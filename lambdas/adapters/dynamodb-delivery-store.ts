@@ -144,8 +144,15 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       sets.push('circuitOpenUntil = :openUntil');
       values[':openUntil'] = update.circuitOpenUntil;
     }
-    if (sets.length === 0 && adds.length === 0) throw new Error('updateEndpointHealth: nothing to update');
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : ''].join(' ').trim();
+    const removes = update.closeCircuit && update.circuitOpenUntil === undefined ? ['circuitOpenUntil'] : [];
+    if (sets.length === 0 && adds.length === 0 && removes.length === 0) throw new Error('updateEndpointHealth: nothing to update');
+    const expression = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      adds.length ? `ADD ${adds.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
+      .join(' ')
+      .trim();
     try {
       const { Attributes } = await this.table.documents.send(
         new UpdateCommand({
@@ -154,7 +161,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           UpdateExpression: expression,
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: values,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -163,6 +170,20 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       if (isConditionFailure(error)) return 0;
       throw error;
     }
+  }
+
+  async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.endpoint(accountId, endpointId),
+          UpdateExpression: 'SET circuitOpenUntil = :hold',
+          ConditionExpression: 'circuitOpenUntil = :seen',
+          ExpressionAttributeValues: { ':hold': holdUntil, ':seen': seenOpenUntil },
+        }),
+      ),
+    );
   }
 
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean> {

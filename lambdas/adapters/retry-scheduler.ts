@@ -15,6 +15,11 @@ export interface RetryMessage {
   accountId: string;
   endpointId: string;
   attempt: number;
+  /**
+   * Seconds this retry has already waited for the attempt before it to be recorded (it can arrive
+   * first: the dispatcher hands a retry over before it records the failed attempt).
+   */
+  waitedForRecordSeconds?: number;
 }
 
 /** A retry handed over and not yet due: which attempt, and how long it was set to wait. */
@@ -58,8 +63,8 @@ export const SCHEDULER_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 185, Maximu
 
 /** The dispatch queue's retry message body, rebuilt from its fields so nothing else rides along. */
 export function retryMessageBody(message: RetryMessage): string {
-  const { deliveryId, accountId, endpointId, attempt } = message;
-  return JSON.stringify({ kind: 'retry', deliveryId, accountId, endpointId, attempt });
+  const { deliveryId, accountId, endpointId, attempt, waitedForRecordSeconds } = message;
+  return JSON.stringify({ kind: 'retry', deliveryId, accountId, endpointId, attempt, ...(waitedForRecordSeconds ? { waitedForRecordSeconds } : {}) });
 }
 
 /** What a queue message carries: an EventBridge envelope from the rule, or a retry we handed over. */
@@ -72,7 +77,8 @@ export function isRetryMessage(message: unknown): message is RetryMessage {
     typeof candidate.deliveryId === 'string' &&
     typeof candidate.accountId === 'string' &&
     typeof candidate.endpointId === 'string' &&
-    Number.isInteger(candidate.attempt)
+    Number.isInteger(candidate.attempt) &&
+    (candidate.waitedForRecordSeconds === undefined || typeof candidate.waitedForRecordSeconds === 'number')
   );
 }
 

@@ -3,7 +3,8 @@
 // tests (which create it in DynamoDB Local).
 //
 // Items (pk / sk), who writes them (D = dispatcher, dynamodb-delivery-store.ts; M = management,
-// management/*-store.ts) and their gsi1 entry (gsi1pk / gsi1sk), if any. Every key is built in
+// management/*-store.ts; C = the counts aggregator, dynamodb-hourly-counts-store.ts, from the
+// table's stream) and their gsi1 entry (gsi1pk / gsi1sk), if any. Every key is built in
 // table-keys.ts.
 //   ACCOUNT#<accountId>            / ACCOUNT         M  an account and its entitlement (name, webhooksEnabled,
 //                                                       maxEndpoints) and endpointCount, kept in step with
@@ -18,22 +19,35 @@
 //   APIKEY#<sha256 of key>         / APIKEY          M  an API key (hash only): prefix, account, revokedAt
 //                                                       gsi1: ACCOUNTKEYS#<accountId> / <createdAt>#<keyPrefix>
 //   APIKEYPREFIX#<keyPrefix>       / APIKEYPREFIX    M  claims the visible prefix (unique), points to the key's hash
+//   ADMINKEY#<sha256 of key>       / ADMINKEY        M  an operator's admin key (gra_..., hash only): prefix, name,
+//                                                       revokedAt. Admin routes only, never an account's.
+//                                                       gsi1: ADMINKEYS / <createdAt>#<keyPrefix>
+//   ADMINKEYPREFIX#<keyPrefix>     / ADMINKEYPREFIX  M  claims the admin key's visible prefix, points to its hash
 //   IDEMPOTENCY#<accountId>#<sha256 of Idempotency-Key> / IDEMPOTENCY
 //                                                    M  a POST's lock, request fingerprint and first answer (TTL 24 h)
 //   RATE#<bucket>#<window start>   / RATE            M  hits in one fixed rate-limit window (TTL)
 //   DELIVERY#<deliveryId>          / DELIVERY        D  one event x one endpoint (TTL): status, attemptCount, the
 //                                                       claim, and `doc`: the body every attempt sends and the
 //                                                       attempts (the last 30), deflated (delivery-items.ts).
-//                                                       Written once per attempt, with no index entry.
+//                                                       Written once per attempt, with no index entry. Its changes
+//                                                       (stream, new and old images) feed the hourly counts.
 //                                                    M  reopened for a redelivery; test sends (test: true)
 //   LOG#<accountId>#<0-7>          / <time>#<random> D  one batch's lines of the account's delivery log (TTL):
 //                                                       delivery, endpoint, event type, attempt, created. A random
 //                                                       shard per batch spreads a busy account over 8 partitions;
 //                                                       the API merges the shards newest first.
 //                                                    M  a test send's line
+//   COUNTS#<accountId>#<endpointId>#<0-7> / <yyyy-mm-ddThh>
+//                                                    C  an endpoint's deliveries in one hour (TTL): succeeded, failed
+//                                                       (for good), failedAttempts, skipped; summed from the delivery
+//                                                       items' changes on the table's stream, one ADD per endpoint
+//                                                       and hour per stream batch, to a random shard. The portal's
+//                                                       chart. The delivery path never writes it.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
 //                                                    D  an event that failed validation (TTL)
 //   CONFIG                         / CURSORKEY       M  the random key that signs paging cursors
+//   CONFIG                         / PORTALKEY       M  the random key that signs portal tokens (grp_...; the tokens
+//                                                       themselves are never stored)
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

@@ -11,14 +11,20 @@ import { authenticate } from './auth';
 import type { ApiConfig } from './config';
 import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
 import { readIdempotencyKey, requestFingerprint, runIdempotent } from './idempotency';
-import { buildOpenApiDocument } from './openapi';
+import { buildOpenApiDocument, withServer } from './openapi';
+import type { PortalAssets } from './portal-assets';
+import { DEFAULT_FRAME_ANCESTORS } from './portal-headers';
 import { resolveRoute, type Route } from './router';
+import { adminRoutes } from './routes/admin';
 import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/event-types';
+import { portalRoutes } from './routes/portal';
+import { statsRoutes } from './routes/stats';
 import { systemRoutes } from './routes/system';
 import { DeliveryLogService } from './services/deliveries';
 import { EndpointService, webhooksNotEnabled } from './services/endpoints';
+import { StatsService } from './services/stats';
 import { TestSendService } from './services/test-sends';
 
 /** Management requests are small JSON documents; API Gateway's own 10 MB cap is far above this. */
@@ -41,6 +47,8 @@ export interface ApiDependencies {
   readonly now?: () => Date;
   /** Replaces DNS in endpoint URL checks (tests). */
   readonly lookup?: HostLookup;
+  /** The portal's built files; without them /portal answers 404 (the API run from source). */
+  readonly portalAssets?: PortalAssets;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -60,13 +68,17 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
   });
   const testSends = new TestSendService({ store, sender: deps.sender, userAgent: deps.userAgent, testSendsPerMinute: config.testSendsPerMinute, now });
   const deliveries = new DeliveryLogService({ store, retries: deps.retries, now, log });
+  const stats = new StatsService({ store, endpoints, now });
 
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [
-    ...systemRoutes(() => (document ??= buildOpenApiDocument(routes))),
+    ...systemRoutes((baseUrl) => withServer((document ??= buildOpenApiDocument(routes)), baseUrl)),
     ...eventTypeRoutes(),
     ...endpointRoutes({ endpoints, testSends }),
     ...deliveryRoutes({ deliveries }),
+    ...statsRoutes({ stats }),
+    ...adminRoutes({ store, now }),
+    ...portalRoutes({ assets: deps.portalAssets, frameAncestors: config.portalFrameAncestors ?? DEFAULT_FRAME_ANCESTORS }),
   ];
   return routes;
 }
@@ -87,31 +99,53 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
       if (isInternal) deps.log.error('request failed', { method, path, requestId: event.requestContext.requestId, error: error as Error });
       response = mapped;
     }
-    return { statusCode: response.statusCode, headers: { ...response.headers }, body: response.body };
+    return {
+      statusCode: response.statusCode,
+      headers: { ...response.headers },
+      body: response.body,
+      ...(response.isBase64Encoded ? { isBase64Encoded: true } : {}),
+    };
   };
 
   async function handle(method: string, path: string, headers: Record<string, string>, event: APIGatewayProxyEventV2): Promise<ApiResponse> {
     const { route, params } = resolveRoute(routes, method, path);
-    const auth = route.access === 'account' ? await authenticate(deps.store, headers.authorization) : undefined;
-    if (auth && route.requiresWebhooks && !auth.account.webhooksEnabled) throw webhooksNotEnabled();
+    const auth = await authenticate(deps.store, route, headers.authorization, now());
+    const account = auth && auth.kind !== 'admin' ? auth.account : undefined;
+    if (account && route.requiresWebhooks && !account.webhooksEnabled) throw webhooksNotEnabled();
 
     const rawBody = decodeBody(event);
     if (Buffer.byteLength(rawBody, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
     const query = route.query ? validate(route.query, event.queryStringParameters ?? {}, 'query') : undefined;
     const body = route.body ? validate(route.body.schema, parseJsonBody(rawBody, route.body.required), 'body') : undefined;
-    const run = async (): Promise<ApiResponse> => respond(route, await route.handle({ auth, params, query, body }));
+    const baseUrl = apiBaseUrl(event, headers);
+    const run = async (): Promise<ApiResponse> => respond(route, await route.handle({ auth, params, query, body, baseUrl, headers }));
 
-    const idempotencyKey = method === 'POST' && auth ? readIdempotencyKey(headers) : undefined;
-    if (idempotencyKey === undefined || !auth) return run();
+    const idempotencyKey = method === 'POST' && account ? readIdempotencyKey(headers) : undefined;
+    if (idempotencyKey === undefined || !account) return run();
     return runIdempotent(
       deps.store,
-      { accountId: auth.account.accountId, key: idempotencyKey, fingerprint: requestFingerprint(method, path, rawBody), now: now() },
+      { accountId: account.accountId, key: idempotencyKey, fingerprint: requestFingerprint(method, path, rawBody), now: now() },
       run,
     );
   }
 }
 
+/**
+ * The API's base URL as the caller reached it, for links and the OpenAPI document's `servers`:
+ * the scheme API Gateway reports (x-forwarded-proto; https unless it says http, as the local run
+ * does), the API's domain (the Host header when it names that domain, so the local run's port
+ * stays) and a named stage (the deployed stage is `$default`, which adds nothing).
+ */
+export function apiBaseUrl(event: APIGatewayProxyEventV2, headers: Record<string, string>): string {
+  const scheme = headers['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  const domain = event.requestContext.domainName || 'localhost';
+  const host = headers.host !== undefined && (headers.host === domain || headers.host.startsWith(`${domain}:`)) ? headers.host : domain;
+  const stage = event.requestContext.stage;
+  return `${scheme}://${host}${stage && stage !== '$default' ? `/${encodeURIComponent(stage)}` : ''}`;
+}
+
 function respond(route: Route, result: unknown): ApiResponse {
+  if (route.servesFile) return result as ApiResponse;
   if (route.success.status === 204) return noContent();
   return json(route.success.status, result);
 }

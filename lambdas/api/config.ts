@@ -1,12 +1,14 @@
 // The management API's configuration, read once at cold start; a missing or malformed variable
 // fails the start rather than a request.
-import { loadSharedConfig, positiveIntegerEnv, type SharedConfig } from '../shared/config';
+import { ConfigError, loadSharedConfig, optionalEnv, positiveIntegerEnv, type SharedConfig } from '../shared/config';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './portal-headers';
 
 /** Variables only the management API reads (the shared ones are in shared/config.ts ENV). */
 export const API_ENV = {
   secretRotationGraceHours: 'SECRET_ROTATION_GRACE_HOURS',
   testSendTimeoutMs: 'TEST_SEND_TIMEOUT_MS',
   testSendsPerMinute: 'TEST_SENDS_PER_MINUTE',
+  portalFrameAncestors: 'PORTAL_FRAME_ANCESTORS',
 } as const;
 
 export interface ApiConfig extends SharedConfig {
@@ -16,6 +18,8 @@ export interface ApiConfig extends SharedConfig {
   readonly testSendTimeoutMs: number;
   /** Per endpoint, so the API cannot be turned into a request cannon. */
   readonly testSendsPerMinute: number;
+  /** Who may frame the portal page: the CSP frame-ancestors sources, space separated. Default 'none'. */
+  readonly portalFrameAncestors?: string;
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -24,5 +28,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     secretRotationGraceHours: positiveIntegerEnv(API_ENV.secretRotationGraceHours, 24, env),
     testSendTimeoutMs: positiveIntegerEnv(API_ENV.testSendTimeoutMs, 10_000, env),
     testSendsPerMinute: positiveIntegerEnv(API_ENV.testSendsPerMinute, 10, env),
+    portalFrameAncestors: frameAncestorsEnv(env),
   };
+}
+
+function frameAncestorsEnv(env: NodeJS.ProcessEnv): string {
+  try {
+    return parseFrameAncestors(optionalEnv(API_ENV.portalFrameAncestors, DEFAULT_FRAME_ANCESTORS, env));
+  } catch (error) {
+    throw new ConfigError(`Environment variable ${API_ENV.portalFrameAncestors}: ${(error as Error).message}`);
+  }
 }

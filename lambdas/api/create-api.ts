@@ -8,6 +8,7 @@ import type { AwsClients } from '../shared/aws-clients';
 import { USER_AGENT } from '../shared/version';
 import { type ApiHandler, type ApiLog, createManagementApi } from './app';
 import type { ApiConfig } from './config';
+import { portalAssetsFrom } from './portal-assets';
 
 export interface ApiParts {
   readonly config: ApiConfig;
@@ -16,6 +17,8 @@ export interface ApiParts {
   readonly now?: () => Date;
   /** Replaces DNS in endpoint URL checks (tests). */
   readonly lookup?: HostLookup;
+  /** Folder of the portal's built files; without it /portal answers 404. */
+  readonly portalDirectory?: string;
 }
 
 export function createApi(parts: ApiParts): ApiHandler {
@@ -34,5 +37,6 @@ export function createApi(parts: ApiParts): ApiHandler {
     log: parts.log,
     ...(parts.now ? { now: parts.now } : {}),
     ...(parts.lookup ? { lookup: parts.lookup } : {}),
+    ...(parts.portalDirectory ? { portalAssets: portalAssetsFrom(parts.portalDirectory) } : {}),
   });
 }

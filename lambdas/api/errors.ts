@@ -8,6 +8,8 @@ export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body is base64 (binary or compressed content); API Gateway decodes it. */
+  readonly isBase64Encoded?: boolean;
 }
 
 export interface ErrorDetail {
@@ -41,8 +43,8 @@ export class RequestValidationError extends Error {
 
 export const badRequest = (code: string, message: string, details?: readonly ErrorDetail[]) =>
   new ApiError(400, code, message, details);
-export const unauthorized = (message: string) =>
-  new ApiError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer' });
+export const unauthorized = (message: string, code = 'unauthorized') =>
+  new ApiError(401, code, message, undefined, { 'www-authenticate': 'Bearer' });
 export const forbidden = (code: string, message: string) => new ApiError(403, code, message);
 export const notFound = (message = 'Not found') => new ApiError(404, 'not_found', message);
 export const methodNotAllowed = (allowed: readonly string[]) =>

@@ -10,7 +10,7 @@ type JsonObject = Record<string, unknown>;
 const SCHEMA_REF = (name: string) => `#/components/schemas/${name}`;
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is not valid (details name the fields)',
-  401: 'Missing, malformed, unknown or revoked API key',
+  401: 'Missing, malformed, unknown or revoked credential; portal_link_expired when a portal token has run out',
   403: 'Not allowed by the plan (webhooks not included, endpoint quota reached)',
   404: 'No such resource in this account',
   405: 'The path exists with other methods',
@@ -80,10 +80,22 @@ function takesIdempotencyKey(route: Route): boolean {
   return route.method === 'POST' && route.access === 'account';
 }
 
+/** Which credentials a route takes (components.securitySchemes); none for public routes. */
+function security(route: Route): JsonObject[] {
+  switch (route.access) {
+    case 'public':
+      return [];
+    case 'admin':
+      return [{ adminKey: [] }];
+    case 'account':
+      return route.apiKeyOnly ? [{ apiKey: [] }] : [{ apiKey: [] }, { portalToken: [] }];
+  }
+}
+
 /** Every status the app itself may add to what the route declares. */
 export function documentedErrorStatuses(route: Route): number[] {
   const statuses = new Set(route.errors);
-  if (route.access === 'account') statuses.add(401);
+  if (route.access !== 'public') statuses.add(401);
   if (route.requiresWebhooks) statuses.add(403);
   if (route.body || route.query) statuses.add(400);
   if (route.body) statuses.add(413);
@@ -121,7 +133,7 @@ function operation(route: Route, names: Map<z.ZodMiniType, string>): JsonObject 
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
-    security: route.access === 'account' ? [{ apiKey: [] }] : [],
+    security: security(route),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {
@@ -135,7 +147,9 @@ function operation(route: Route, names: Map<z.ZodMiniType, string>): JsonObject 
   };
 }
 
-export function buildOpenApiDocument(routes: readonly Route[]): JsonObject {
+export function buildOpenApiDocument(allRoutes: readonly Route[]): JsonObject {
+  // The portal's page and files are served by the same table but are not API operations.
+  const routes = allRoutes.filter((route) => !route.servesFile);
   const names = schemaNames();
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {
@@ -158,8 +172,20 @@ export function buildOpenApiDocument(routes: readonly Route[]): JsonObject {
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (grw_...) from the admin CLI' },
+        portalToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A portal token (grp_...) from a portal link: one account, a limited time (401 portal_link_expired after)',
+        },
+        adminKey: { type: 'http', scheme: 'bearer', description: "An operator's admin key (gra_...) from the admin CLI; admin routes only" },
       },
       schemas: componentSchemas(),
     },
   };
+}
+
+/** The document as served: `servers` names the base URL the caller used (see app.ts apiBaseUrl). */
+export function withServer(document: JsonObject, baseUrl: string): JsonObject {
+  const { openapi, info, ...rest } = document;
+  return { openapi, info, servers: [{ url: baseUrl, description: 'This deployment, as this request reached it' }], ...rest };
 }

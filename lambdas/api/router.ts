@@ -3,16 +3,37 @@
 // document: a route cannot exist undocumented, nor be documented without existing.
 import type * as z from '../shared/zod';
 import type { Account } from '../adapters/management-store';
-import { methodNotAllowed, notFound } from './errors';
+import { type ApiResponse, methodNotAllowed, notFound } from './errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export type Access = 'public' | 'account';
+/** public: no credential; account: an API key or a portal token of the account; admin: an admin key. */
+export type Access = 'public' | 'account' | 'admin';
 
-export interface AuthContext {
+/** A customer's API key (grw_...). */
+export interface ApiKeyAuth {
+  readonly kind: 'apiKey';
   readonly account: Account;
   /** The visible prefix of the key used, for logs. */
   readonly keyPrefix: string;
 }
+
+/** A portal token (grp_...) minted for the account; never accepted on apiKeyOnly routes. */
+export interface PortalAuth {
+  readonly kind: 'portal';
+  readonly account: Account;
+  readonly expiresAt: string;
+}
+
+/** Who calls an account route: the account is the only one whose data it sees. */
+export type AuthContext = ApiKeyAuth | PortalAuth;
+
+/** An operator's admin key (gra_...), on admin routes only. */
+export interface AdminAuth {
+  readonly kind: 'admin';
+  readonly keyPrefix: string;
+}
+
+type AuthFor<TAccess extends Access> = TAccess extends 'account' ? AuthContext : TAccess extends 'admin' ? AdminAuth : undefined;
 
 type Output<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 /** Responses are typed by the schema's input side: what the handler builds before any transform. */
@@ -28,10 +49,14 @@ interface RouteDocs {
   readonly tag: string;
   /** Public routes answer without an API key. */
   readonly access: Access;
+  /** Account routes a portal token may not call (API-key management): a customer API key only. */
+  readonly apiKeyOnly?: boolean;
   /** Routes that start deliveries or create endpoints need the account's plan to include webhooks. */
   readonly requiresWebhooks?: boolean;
   /** Error statuses this route can answer with, beyond the ones every route may give. */
   readonly errors: readonly number[];
+  /** A static file (the portal's), not an API operation: its handler answers in full, and the OpenAPI document leaves it out. */
+  readonly servesFile?: boolean;
 }
 
 export interface RouteDefinition<
@@ -46,10 +71,12 @@ export interface RouteDefinition<
   readonly body?: { readonly schema: NonNullable<TBody>; readonly required: boolean };
   readonly success: { readonly status: number; readonly description: string; readonly schema?: TResult };
   handle(input: {
-    readonly auth: TAccess extends 'account' ? AuthContext : undefined;
+    readonly auth: AuthFor<TAccess>;
     readonly params: Readonly<Record<string, string>>;
     readonly query: Output<TQuery>;
     readonly body: Output<TBody>;
+    /** What the caller used to reach the API, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com` (see app.ts apiBaseUrl). */
+    readonly baseUrl: string;
   }): Promise<Result<TResult>>;
 }
 
@@ -58,7 +85,15 @@ export interface Route extends RouteDocs {
   readonly query?: z.ZodMiniType;
   readonly body?: { readonly schema: z.ZodMiniType; readonly required: boolean };
   readonly success: { readonly status: number; readonly description: string; readonly schema?: z.ZodMiniType };
-  handle(input: { auth: AuthContext | undefined; params: Readonly<Record<string, string>>; query: unknown; body: unknown }): Promise<unknown>;
+  handle(input: {
+    auth: AuthContext | AdminAuth | undefined;
+    params: Readonly<Record<string, string>>;
+    query: unknown;
+    body: unknown;
+    baseUrl: string;
+    /** Lower-cased request headers. */
+    headers: Readonly<Record<string, string>>;
+  }): Promise<unknown>;
 }
 
 export function defineRoute<
@@ -68,6 +103,29 @@ export function defineRoute<
   TResult extends z.ZodMiniType | undefined = undefined,
 >(definition: RouteDefinition<TAccess, TQuery, TBody, TResult>): Route {
   return definition as unknown as Route;
+}
+
+export interface FileRouteDefinition<TQuery extends z.ZodMiniType> {
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly query: TQuery;
+  handle(input: { readonly query: z.output<TQuery>; readonly headers: Readonly<Record<string, string>> }): Promise<ApiResponse>;
+}
+
+/** A public GET answering a static file: content type, caching and security headers are the handler's. */
+export function defineFileRoute<TQuery extends z.ZodMiniType>(definition: FileRouteDefinition<TQuery>): Route {
+  const { handle, ...docs } = definition;
+  return {
+    ...docs,
+    method: 'GET',
+    access: 'public',
+    errors: [404],
+    servesFile: true,
+    success: { status: 200, description: definition.summary },
+    handle: ({ query, headers }) => handle({ query: query as z.output<TQuery>, headers }),
+  };
 }
 
 /** Path parameters are ids we issued: anything else cannot name a resource. */

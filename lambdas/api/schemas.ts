@@ -4,13 +4,23 @@ import * as z from '../shared/zod';
 import { EVENT_TYPES } from '../domain/event-catalogue';
 import { ALL_EVENTS } from '../domain/model';
 import { MAX_ENDPOINT_URL_LENGTH, normaliseEndpointUrl } from '../domain/url-policy';
+import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from './portal-tokens';
 
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+export const DEFAULT_STATS_HOURS = 24;
+/** A week; the counts are kept as long as deliveries (ATTEMPT_RETENTION_DAYS). */
+export const MAX_STATS_HOURS = 168;
 
 const timestamp = z.iso.datetime({ offset: true }).check(z.describe('ISO-8601 date and time'));
 const eventType = z.enum(EVENT_TYPES).check(z.describe('An event type from the catalogue'));
+
+const pageSize = z
+  ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
+  .check(z.describe('Page size'));
+const cursor = z.optional(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.describe('nextCursor of the previous page'));
+const resourceId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'must be an id we issued (letters, digits, _ and -)' }));
 
 // --- requests ------------------------------------------------------------------------------
 
@@ -56,7 +66,41 @@ export const UpdateEndpointRequest = z
   .check(z.refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' }));
 
 export const TestEndpointRequest = z.strictObject({
-  event: z._default(eventType, 'click').check(z.describe('Which sample event to send; default click')),
+  event: z
+    .optional(eventType)
+    .check(z.describe('Which sample event to send; default: the first type the endpoint subscribes to (click for ["*"])')),
+});
+
+export const ListAccountDeliveriesQuery = z
+  .strictObject({
+    status: z.optional(z.enum(['pending', 'succeeded', 'failed', 'skipped'])).check(z.describe('Only deliveries with this status')),
+    endpoint: z.optional(resourceId).check(z.describe("Only this endpoint's deliveries (ep_...)")),
+    event: z.optional(eventType).check(z.describe('Only deliveries of this event type')),
+    event_id: z
+      .optional(z.string().check(z.regex(/^[\x21-\x7e]{1,256}$/, { message: 'must be 1 to 256 printable ASCII characters' })))
+      .check(
+        z.describe(
+          "The event's deliveries, one per endpoint, looked up directly (any age still retained, the account's current endpoints): " +
+            'one page, no cursor',
+        ),
+      ),
+    since: z.optional(timestamp).check(z.describe('Only deliveries created at or after this time')),
+    until: z.optional(timestamp).check(z.describe('Only deliveries created at or before this time')),
+    limit: pageSize,
+    cursor,
+  })
+  .check(
+    z.refine((query) => query.since === undefined || query.until === undefined || Date.parse(query.since) <= Date.parse(query.until), {
+      message: 'since must not be after until',
+      path: ['since'],
+    }),
+  );
+
+export const HourlyStatsQuery = z.strictObject({
+  endpoint: z.optional(resourceId).check(z.describe('Only this endpoint (ep_...); every endpoint of the account without it')),
+  hours: z
+    ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_STATS_HOURS)), DEFAULT_STATS_HOURS)
+    .check(z.describe(`How many hours back, the current one included (1 to ${MAX_STATS_HOURS})`)),
 });
 
 export const RecoverRequest = z.strictObject({
@@ -66,11 +110,22 @@ export const RecoverRequest = z.strictObject({
 });
 
 export const ListDeliveriesQuery = z.strictObject({
-  status: z.optional(z.enum(['succeeded', 'failed'])).check(z.describe('Only attempts with this outcome')),
-  limit: z
-    ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
-    .check(z.describe('Page size')),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.describe('nextCursor of the previous page')),
+  status: z
+    .optional(
+      z.enum(['succeeded', 'failed'], {
+        error: 'an attempt either succeeded or failed; for pending or skipped deliveries use GET /v1/deliveries?endpoint=<id>&status=...',
+      }),
+    )
+    .check(z.describe('Only attempts with this outcome (for delivery statuses, pending and skipped included, see GET /v1/deliveries)')),
+  limit: pageSize,
+  cursor,
+});
+
+export const CreatePortalLinkRequest = z.strictObject({
+  accountId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/), z.describe('The account the link opens (acct_...)')),
+  ttlMinutes: z
+    ._default(z.int().check(z.gte(MIN_PORTAL_TTL_MINUTES), z.lte(MAX_PORTAL_TTL_MINUTES)), DEFAULT_PORTAL_TTL_MINUTES)
+    .check(z.describe(`How long the link works, in minutes (${MIN_PORTAL_TTL_MINUTES} to ${MAX_PORTAL_TTL_MINUTES}); default ${DEFAULT_PORTAL_TTL_MINUTES}`)),
 });
 
 // --- responses -----------------------------------------------------------------------------
@@ -167,20 +222,50 @@ export const TestResult = z.object({
   errorMessage: z.optional(z.string()),
 });
 
-export const Delivery = z.object({
+/** What a delivery is, without its payload and attempts: shared by the one-delivery view and the list. */
+const deliveryFields = {
   id: z.string(),
   endpointId: z.string(),
   eventId: z.string(),
   eventType: z.string(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'skipped']),
+  status: described(z.enum(['pending', 'succeeded', 'failed', 'skipped']), 'skipped: not sent because the endpoint was disabled or deleted'),
   attemptCount: z.int(),
   reason: z.optional(z.string()),
   nextAttemptAt: z.optional(timestamp),
   test: z.optional(z.boolean()),
   createdAt: timestamp,
   updatedAt: timestamp,
+};
+
+export const Delivery = z.object({
+  ...deliveryFields,
   payload: described(z.optional(z.unknown()), 'The body sent to the endpoint, while the event is retained'),
   attempts: described(z.array(Attempt), 'Oldest first'),
+});
+
+export const DeliverySummary = z.object({
+  ...deliveryFields,
+  lastAttempt: described(
+    z.optional(
+      z.object({
+        attempt: z.int(),
+        attemptedAt: timestamp,
+        outcome: z.enum(['succeeded', 'failed']),
+        statusCode: z.optional(z.int()),
+        errorClass: z.optional(z.string()),
+        latencyMs: z.int(),
+      }),
+    ),
+    'The latest attempt, absent before the first (and for skipped deliveries); GET /v1/deliveries/{id} has them all',
+  ),
+});
+
+export const DeliveryPage = z.object({
+  data: described(z.array(DeliverySummary), 'Newest first'),
+  nextCursor: described(
+    z.nullable(z.string()),
+    'Pass as cursor for the next page; null when there is no more. A page may be short, even empty, and still have a cursor',
+  ),
 });
 
 export const RedeliveryAccepted = z.object({
@@ -195,11 +280,49 @@ export const RecoverResult = z.object({
   truncated: described(z.boolean(), 'true when more failures may remain: call again'),
 });
 
+const counts = {
+  succeeded: described(z.int(), 'Deliveries that succeeded'),
+  failed: described(z.int(), 'Deliveries that failed for good (their last retry failed, or 410 Gone)'),
+  failedAttempts: described(z.int(), 'Attempts that failed, those a retry follows included'),
+  skipped: described(z.int(), 'Deliveries not sent because the endpoint was disabled or deleted'),
+};
+
+export const HourlyStats = z.object({
+  hours: z.int(),
+  from: described(timestamp, 'The start of the first hour'),
+  to: described(timestamp, 'The end of the last (current) hour, exclusive'),
+  data: described(
+    z.array(z.object({ endpointId: z.string(), hour: described(timestamp, 'The start of the hour (UTC)'), ...counts })),
+    'One entry per endpoint per hour, oldest hour first, endpoints oldest first; hours without deliveries are zeros',
+  ),
+  summary: described(
+    z.array(
+      z.object({
+        endpointId: z.string(),
+        ...counts,
+        successRate: described(
+          z.nullable(z.number()),
+          'succeeded / (succeeded + failedAttempts) over the window: the share of attempts that succeeded, 0 to 1; null without attempts',
+        ),
+      }),
+    ),
+    'Per endpoint, the window summed: for the endpoint list',
+  ),
+});
+
+export const PortalLink = z.object({
+  url: described(
+    z.string(),
+    '<API base URL>/portal#token=grp_...: the token is in the fragment, which browsers send to no server and put in no Referer',
+  ),
+  expiresAt: timestamp,
+});
+
 export const OpenApiDocument = described(z.record(z.string(), z.unknown()), 'This document');
 
 /** Every named schema, as it appears under components.schemas. */
 export const NAMED_SCHEMAS = {
-  requests: { CreateEndpointRequest, UpdateEndpointRequest, TestEndpointRequest, RecoverRequest },
+  requests: { CreateEndpointRequest, UpdateEndpointRequest, TestEndpointRequest, RecoverRequest, CreatePortalLinkRequest },
   responses: {
     ErrorResponse,
     Health,
@@ -212,8 +335,12 @@ export const NAMED_SCHEMAS = {
     AttemptPage,
     TestResult,
     Delivery,
+    DeliverySummary,
+    DeliveryPage,
     RedeliveryAccepted,
     RecoverResult,
+    HourlyStats,
+    PortalLink,
     OpenApiDocument,
   },
 } as const;

@@ -7,6 +7,7 @@ import type * as schemas from './schemas';
 type EndpointView = z.input<typeof schemas.Endpoint>;
 type AttemptView = z.input<typeof schemas.Attempt>;
 type DeliveryView = z.input<typeof schemas.Delivery>;
+type DeliverySummaryView = z.input<typeof schemas.DeliverySummary>;
 
 const present = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
@@ -46,7 +47,34 @@ export function attemptView(attempt: Attempt): AttemptView {
   };
 }
 
+export function deliverySummaryView(delivery: Delivery): DeliverySummaryView {
+  const last = delivery.attempts[delivery.attempts.length - 1];
+  return {
+    ...deliveryFieldsView(delivery),
+    ...(last
+      ? {
+          lastAttempt: {
+            attempt: last.attempt,
+            attemptedAt: last.attemptedAt,
+            outcome: last.outcome,
+            ...present('statusCode', last.statusCode),
+            ...present('errorClass', last.errorClass),
+            latencyMs: last.latencyMs,
+          },
+        }
+      : {}),
+  };
+}
+
 export function deliveryView(delivery: Delivery): DeliveryView {
+  return {
+    ...deliveryFieldsView(delivery),
+    ...(delivery.test === true ? {} : { payload: JSON.parse(delivery.body) as unknown }),
+    attempts: delivery.attempts.map(attemptView),
+  };
+}
+
+function deliveryFieldsView(delivery: Delivery) {
   return {
     id: delivery.deliveryId,
     endpointId: delivery.endpointId,
@@ -59,7 +87,5 @@ export function deliveryView(delivery: Delivery): DeliveryView {
     ...(delivery.test === true ? { test: true } : {}),
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
-    ...(delivery.test === true ? {} : { payload: JSON.parse(delivery.body) as unknown }),
-    attempts: delivery.attempts.map(attemptView),
   };
 }

@@ -13,7 +13,7 @@
 import type { HttpSender, SendResult } from '../adapters/http-sender';
 import type { OperationalEvents } from '../adapters/operational-events';
 import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
-import { type AttemptResult, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
+import { type AttemptResult, type BreakerChange, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
 import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
@@ -41,6 +41,7 @@ export type DeliveryMetric =
   | 'DeliveriesFailed'
   | 'DeliveriesSkipped'
   | 'RetriesScheduled'
+  | 'RetriesWaitingForRecord'
   | 'CircuitsOpened'
   | 'EndpointsDisabled';
 
@@ -69,6 +70,15 @@ export interface QueueMessage {
 /** lastSuccessAt is refreshed at most this often while nothing else about the endpoint changes. */
 const LAST_SUCCESS_REFRESH_MS = 60_000;
 
+/**
+ * How long a retry waits for the previous attempt's record: longer than the dispatch queue's
+ * visibility timeout (6 x the 60 s function timeout), after which a dead dispatcher's message is back.
+ */
+const RECORD_WAIT_LIMIT_SECONDS = 900;
+
+/** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
+const PROBE_MARGIN_MS = 5_000;
+
 /** One delivery's work in a batch: its first attempt (from an event) or a due retry. */
 type Job =
   | { readonly kind: 'first'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly event: AcceptedEvent }
@@ -82,6 +92,8 @@ interface JobOutcome {
   readonly finishedAt: Date;
   readonly gone: boolean;
   readonly circuitOpenUntil?: Date;
+  /** A probe got an answer: the endpoint's shared circuit closes. */
+  readonly circuitClosed?: boolean;
 }
 
 type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
@@ -276,10 +288,15 @@ export class DeliveryService {
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined) {
     const { store, log } = this.deps;
     const { attempt } = job.message;
-    if (!delivery || delivery.accountId !== job.message.accountId) {
-      // Expired, or a retry handed over by a dispatcher that died before recording its attempt
-      // (the event's own redelivery makes that attempt again).
-      log.warn('retry for an unknown delivery dropped', { deliveryId: job.deliveryId, attempt });
+    if (delivery && delivery.accountId !== job.message.accountId) {
+      log.warn('retry for another account\'s delivery dropped', { deliveryId: job.deliveryId, attempt });
+      return undefined;
+    }
+    if (!delivery || (delivery.status === 'pending' && delivery.attemptCount < attempt - 1)) {
+      // The attempt before this one is not recorded yet: its dispatcher hands the retry over first,
+      // and may still be writing (a slow or throttled write) or have died (then its own message
+      // comes back and makes that attempt again). Dropping this retry could strand the delivery.
+      await this.waitForRecord(job.message);
       return undefined;
     }
     if (delivery.status !== 'pending' || delivery.attemptCount !== attempt - 1) {
@@ -316,16 +333,20 @@ export class DeliveryService {
   ): Promise<JobOutcome | undefined> {
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     const startedAt = this.now();
-    const permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    let permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    if (permit === 'probe' && endpoint.circuitOpenUntil !== undefined && !(await this.claimProbe(endpoint, startedAt))) {
+      this.breakers.probeTakenElsewhere(key);
+      permit = 'refuse';
+    }
     let result: SendResult;
-    let circuitOpenUntil: Date | undefined;
+    let circuit: BreakerChange;
     if (permit === 'refuse') {
       result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
       this.count('AttemptsNotSent');
     } else {
       result = await this.send(delivery, endpoint, number, startedAt);
-      circuitOpenUntil = this.breakers.record(key, breakerResult(result));
-      if (circuitOpenUntil) this.count('CircuitsOpened');
+      circuit = this.breakers.record(key, breakerResult(result));
+      if (circuit?.kind === 'opened') this.count('CircuitsOpened');
     }
     // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
     const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
@@ -337,7 +358,8 @@ export class DeliveryService {
       result,
       finishedAt,
       gone,
-      ...(circuitOpenUntil ? { circuitOpenUntil } : {}),
+      ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
+      ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
     });
     const recorded = async (next: Delivery): Promise<boolean> => {
       if (await write(next)) return true;
@@ -432,6 +454,7 @@ export class DeliveryService {
       update.failedAt = now.toISOString();
     }
     if (opened.length > 0) update.circuitOpenUntil = new Date(Math.max(...opened.map((time) => time.getTime()))).toISOString();
+    else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
 
     let consecutiveFailures = endpoint.consecutiveFailures;
     if (Object.keys(update).length > 0) {
@@ -460,6 +483,34 @@ export class DeliveryService {
     this.count('EventsRejected');
     this.deps.log.warn('event rejected', { envelopeId, reason });
     await this.deps.store.saveRejectedEvent({ envelopeId, reason, receivedAt: this.now().toISOString(), excerpt: raw.slice(0, 2048) });
+  }
+
+  /**
+   * The one probe of a half-open circuit, whichever instance makes it: taken by moving the
+   * endpoint's circuitOpenUntil, as read, past the probe's own deadline, so the others keep
+   * refusing meanwhile (and try again if the prober dies).
+   */
+  private async claimProbe(endpoint: Endpoint, now: Date): Promise<boolean> {
+    const holdUntil = new Date(now.getTime() + this.deps.deliveryTimeoutMs + PROBE_MARGIN_MS);
+    return this.deps.store.claimProbe(endpoint.accountId, endpoint.endpointId, endpoint.circuitOpenUntil ?? '', holdUntil.toISOString());
+  }
+
+  /**
+   * Puts a retry that arrived before the previous attempt's record back on the queue, checking
+   * again after 1, 2, 4 ... (at most 60) seconds, for as long as a dead dispatcher's message takes
+   * to come back; after that the delivery expired, or that message was dead-lettered.
+   */
+  private async waitForRecord(message: RetryMessage): Promise<void> {
+    const waited = message.waitedForRecordSeconds ?? 0;
+    const fields = { deliveryId: message.deliveryId, accountId: message.accountId, endpointId: message.endpointId, attempt: message.attempt, waitedSeconds: waited };
+    if (waited >= RECORD_WAIT_LIMIT_SECONDS) {
+      this.deps.log.warn('retry dropped: the attempt before it was never recorded', fields);
+      return;
+    }
+    const delaySeconds = Math.min(60, Math.max(1, waited));
+    await this.deps.retries.schedule({ ...message, waitedForRecordSeconds: waited + delaySeconds }, delaySeconds, new Date(this.now().getTime() + delaySeconds * 1000));
+    this.count('RetriesWaitingForRecord');
+    this.deps.log.info('retry arrived before the previous attempt was recorded; checking again shortly', { ...fields, delaySeconds });
   }
 
   /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */

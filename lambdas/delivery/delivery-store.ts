@@ -37,6 +37,8 @@ export interface EndpointHealthUpdate {
   readonly failedAt?: string;
   /** A circuit opened until this time. */
   readonly circuitOpenUntil?: string;
+  /** A probe got an answer: the circuit is closed for every instance. */
+  readonly closeCircuit?: boolean;
 }
 
 export interface DeliveryStore {
@@ -62,6 +64,11 @@ export interface DeliveryStore {
 
   /** Applies a batch's outcomes to the endpoint; returns its consecutive failed deliveries afterwards (0 if it is gone). */
   updateEndpointHealth(accountId: string, endpointId: string, update: EndpointHealthUpdate): Promise<number>;
+  /**
+   * Takes the one probe of a half-open circuit: moves circuitOpenUntil from `seenOpenUntil` (as
+   * read) to `holdUntil`; false when another instance moved it first.
+   */
+  claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean>;
   /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 

@@ -6,9 +6,11 @@
 // timeout opens it again. Quick failures (an HTTP error, a refused connection) hold nothing up, so
 // they only take the retry schedule and never open the circuit.
 //
-// This object is one dispatcher instance's view; the instance that opens a circuit also stores
-// the time it reopens on the endpoint, so every other instance sees it at its next batch.
-
+// This object is one dispatcher instance's view. The circuit is shared through the endpoint item:
+// the instance that opens it stores when it reopens (`circuitOpenUntil`), and the value stays
+// until a probe closes it. So after a cool-down every instance is half-open, and the caller
+// claims the one probe on the endpoint item (see DeliveryService): one invocation waits on a
+// hanging endpoint per cool-down, however many instances there are.
 export interface BreakerSettings {
   /** Consecutive timed-out attempts that open the circuit. */
   readonly timeoutThreshold: number;
@@ -28,6 +30,9 @@ export type BreakerPermit = 'send' | 'probe' | 'refuse';
 
 export type AttemptResult = 'success' | 'failure' | 'timeout';
 
+/** What a sent attempt did to the circuit: opened it until a time, closed it, or nothing. */
+export type BreakerChange = { readonly kind: 'opened'; readonly until: Date } | { readonly kind: 'closed' } | undefined;
+
 interface EndpointCircuit {
   timeouts: number;
   /** Epoch ms; 0 when the circuit has not opened since it last closed. */
@@ -44,40 +49,46 @@ export class CircuitBreakers {
   ) {}
 
   /**
-   * Decides one attempt. `sharedOpenUntil` is what another instance stored on the endpoint.
-   * In a cool-down every attempt is refused; after it, one probe at a time is let through.
+   * Decides one attempt. `sharedOpenUntil` is what the endpoint item holds: present while the
+   * circuit is open or half-open anywhere. In a cool-down every attempt is refused; after it, one
+   * probe at a time per instance is let through (the caller makes it the only one overall).
    */
   permit(endpointKey: string, sharedOpenUntil?: string): BreakerPermit {
+    const shared = sharedOpenUntil === undefined ? Number.NaN : Date.parse(sharedOpenUntil);
     const circuit = this.circuits.get(endpointKey);
-    const shared = sharedOpenUntil === undefined ? 0 : Date.parse(sharedOpenUntil);
     const openUntil = Math.max(circuit?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared);
-    const now = this.now();
-    if (openUntil > now) return 'refuse';
-    if (!circuit || circuit.openUntil === 0) return 'send';
-    if (circuit.probing) return 'refuse';
-    circuit.probing = true;
+    if (openUntil > this.now()) return 'refuse';
+    const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || !Number.isNaN(shared);
+    if (!halfOpen) return 'send';
+    const state = circuit ?? { timeouts: 0, openUntil, probing: false };
+    this.circuits.set(endpointKey, state);
+    if (state.probing) return 'refuse';
+    state.probing = true;
     return 'probe';
   }
 
-  /** Records a sent attempt's result; returns the time the circuit reopens if it has just opened. */
-  record(endpointKey: string, result: AttemptResult): Date | undefined {
+  /** Another instance holds the probe: this one's attempt is refused like any in a cool-down. */
+  probeTakenElsewhere(endpointKey: string): void {
+    const circuit = this.circuits.get(endpointKey);
+    if (circuit) circuit.probing = false;
+  }
+
+  /** Records a sent attempt's result, and whether it opened or closed the circuit. */
+  record(endpointKey: string, result: AttemptResult): BreakerChange {
     const circuit = this.circuits.get(endpointKey) ?? { timeouts: 0, openUntil: 0, probing: false };
     this.circuits.set(endpointKey, circuit);
     const wasProbe = circuit.probing;
     circuit.probing = false;
-    if (result === 'success') {
+    // Any answer to a probe, even a quick failure, means the endpoint responds again.
+    if (result === 'success' || (wasProbe && result === 'failure')) {
       this.circuits.delete(endpointKey);
-      return undefined;
+      return wasProbe ? { kind: 'closed' } : undefined;
     }
     circuit.timeouts = result === 'timeout' ? circuit.timeouts + 1 : 0;
     const trips = result === 'timeout' && (wasProbe || circuit.timeouts >= this.settings.timeoutThreshold);
-    if (!trips) {
-      // A probe that failed quickly is still an answer: the endpoint responds again.
-      if (wasProbe) this.circuits.delete(endpointKey);
-      return undefined;
-    }
+    if (!trips) return undefined;
     circuit.openUntil = this.now() + this.settings.cooldownMs;
     circuit.timeouts = 0;
-    return new Date(circuit.openUntil);
+    return { kind: 'opened', until: new Date(circuit.openUntil) };
   }
 }

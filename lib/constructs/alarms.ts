@@ -18,8 +18,11 @@ export interface WebhookAlarmsProps {
   readonly ruleDeadLetterQueue: IQueue;
   /** Long-delay retries EventBridge Scheduler could not hand to the dispatch queue. */
   readonly schedulerDeadLetterQueue: IQueue;
+  /** Stream batches the counts aggregator failed on after its retries (the portal chart misses them). */
+  readonly countsDeadLetterQueue: IQueue;
   readonly dispatcherFunction: IFunction;
   readonly managementFunction: IFunction;
+  readonly countsFunction: IFunction;
   /** Producer events the dispatcher refused (invalid data, unknown type, unknown account), per minute. */
   readonly rejectedEventsMetric: IMetric;
   /**
@@ -31,15 +34,18 @@ export interface WebhookAlarmsProps {
 
 /**
  * The alarms an operator needs: anything in a dead-letter queue is an event some customer did not
- * get, any function error means a batch or an API call failed unexpectedly, and a rejected event
- * is one a producer sent that nobody will get.
+ * get (or, for the counts queue, deliveries the portal chart does not show), any function error
+ * means a batch or an API call failed unexpectedly, and a rejected event is one a producer sent
+ * that nobody will get.
  */
 export class WebhookAlarms extends Construct {
   public readonly dispatchDeadLetterAlarm: Alarm;
   public readonly ruleDeadLetterAlarm: Alarm;
   public readonly schedulerDeadLetterAlarm: Alarm;
+  public readonly countsDeadLetterAlarm: Alarm;
   public readonly dispatcherErrorsAlarm: Alarm;
   public readonly managementErrorsAlarm: Alarm;
+  public readonly countsErrorsAlarm: Alarm;
   public readonly rejectedEventsAlarm: Alarm;
   /** Every alarm above, for wiring into dashboards or extra actions. */
   public readonly all: readonly Alarm[];
@@ -63,6 +69,11 @@ export class WebhookAlarms extends Construct {
       props.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       'Retries in the Scheduler dead-letter queue: a scheduled retry could not be put on the dispatch queue',
     );
+    this.countsDeadLetterAlarm = this.atLeastOne(
+      'CountsDeadLetterAlarm',
+      props.countsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Stream batches in the counts dead-letter queue: the counts aggregator gave up on them, so the portal chart undercounts those deliveries',
+    );
     this.dispatcherErrorsAlarm = this.atLeastOne(
       'DispatcherErrorsAlarm',
       props.dispatcherFunction.metricErrors({ period, statistic: 'Sum' }),
@@ -73,6 +84,11 @@ export class WebhookAlarms extends Construct {
       props.managementFunction.metricErrors({ period, statistic: 'Sum' }),
       'The management API function failed (API callers received 5xx)',
     );
+    this.countsErrorsAlarm = this.atLeastOne(
+      'CountsErrorsAlarm',
+      props.countsFunction.metricErrors({ period, statistic: 'Sum' }),
+      'The counts aggregator function failed (the stream batch is bisected and retried)',
+    );
     this.rejectedEventsAlarm = this.atLeastOne(
       'RejectedEventsAlarm',
       props.rejectedEventsMetric,
@@ -82,8 +98,10 @@ export class WebhookAlarms extends Construct {
       this.dispatchDeadLetterAlarm,
       this.ruleDeadLetterAlarm,
       this.schedulerDeadLetterAlarm,
+      this.countsDeadLetterAlarm,
       this.dispatcherErrorsAlarm,
       this.managementErrorsAlarm,
+      this.countsErrorsAlarm,
       this.rejectedEventsAlarm,
     ];
 

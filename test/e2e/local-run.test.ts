@@ -8,8 +8,10 @@ import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
+import { Table } from '../../lambdas/adapters/dynamodb-table';
 import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { findFreePort } from '../../local/dynamodb-local';
 import { type Receiver, startReceiver } from '../support/receiver';
@@ -158,6 +160,43 @@ describe('local run (npm start) end to end', () => {
     expect(third! - second!).toBeGreaterThanOrEqual(2_000);
     expect(success.body.data.click_id).toBe('e2e-retry-1');
   }, 30_000);
+
+  it('counts the deliveries per endpoint and hour from the table\'s stream, within the batching window', async () => {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const created = await api('POST', '/v1/endpoints', { url: receiver.url, events: ['click'], description: 'e2e counts' });
+    expect(created.status).toBe(201);
+    receiver.secret = created.body.secret as string;
+    receiver.statusFor = (index) => (index === 0 ? 500 : 200);
+    const startedHour = new Date().toISOString().slice(0, 13);
+    await publish('click', clickData('e2e-counts-1'));
+    await publish('click', clickData('e2e-counts-2'));
+    await receiver.waitFor(() => receiver.received.filter((hook) => hook.status === 200).length === 2, 20_000);
+
+    const client = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+    const table = new Table(client, run.outputs.tableName, 30);
+    const counts = async () => {
+      const hours = [...new Set([startedHour, new Date().toISOString().slice(0, 13)])];
+      const keys = hours.flatMap((hour) => Array.from({ length: 8 }, (_, shard) => ({ pk: `COUNTS#${run.outputs.accountId}#${created.body.id as string}#${shard}`, sk: hour })));
+      const sum: Record<string, number> = {};
+      for (const item of await table.batchGet(keys)) {
+        for (const name of ['succeeded', 'failed', 'failedAttempts', 'skipped']) if (item[name] !== undefined) sum[name] = (sum[name] ?? 0) + Number(item[name]);
+      }
+      return sum;
+    };
+    try {
+      // The template's 10 s batching window, and the retry a second later: allow two windows.
+      const deadline = Date.now() + 25_000;
+      let seen = await counts();
+      while (JSON.stringify(seen) !== JSON.stringify({ succeeded: 2, failedAttempts: 1 }) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        seen = await counts();
+      }
+      expect(seen).toEqual({ succeeded: 2, failedAttempts: 1 });
+    } finally {
+      client.destroy();
+    }
+  }, 60_000);
 
   it('the example receiver verifies real deliveries and rejects forged ones', async () => {
     const port = await findFreePort();

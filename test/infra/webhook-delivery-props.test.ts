@@ -3,6 +3,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { API_ENV } from '../../lambdas/api/config';
 import { ENV } from '../../lambdas/shared/config';
 import { parseRetryScheduleSeconds, WebhookDelivery, type WebhookDeliveryProps } from '../../lib/webhook-delivery';
 import { logicalIdOf, statementsAllowing, statementsOfRole, resourcesOf } from './iam-helpers';
@@ -40,11 +41,16 @@ describe('props override the defaults', () => {
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
+      countsBatchSize: 200,
+      countsMaxBatchingWindow: Duration.seconds(30),
+      countsRetryAttempts: 2,
+      countsMemorySize: 128,
       throttlingRateLimit: 10,
       throttlingBurstLimit: 20,
       scheduleGroupName: 'acme-retries',
       removalPolicy: RemovalPolicy.DESTROY,
       alarmTopic: topic,
+      portalFrameAncestors: ['https://dashboard.georedir.com', "'self'"],
     });
     template = Template.fromStack(stack);
   });
@@ -84,8 +90,26 @@ describe('props override the defaults', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 246 });
   });
 
+  test("the portal's frame-ancestors reach the management function, checked and space separated", () => {
+    expect(variablesOf(managementId())?.[API_ENV.portalFrameAncestors]).toBe("https://dashboard.georedir.com 'self'");
+    expect(variablesOf(dispatcherId())?.[API_ENV.portalFrameAncestors]).toBeUndefined();
+    expect(webhooks.portalUrl).toBe(`${webhooks.apiUrl}portal`);
+  });
+
   test('management memory', () => {
     expect(template.findResources('AWS::Lambda::Function')[managementId()]?.Properties.MemorySize).toBe(1024);
+  });
+
+  test('the counts aggregator: memory, retention, and its stream event source\'s batch, window and retries', () => {
+    const countsId = logicalIdOf(template, 'AWS::Lambda::Function', 'HooksCountsFunction');
+    expect(template.findResources('AWS::Lambda::Function')[countsId]?.Properties.MemorySize).toBe(128);
+    expect(variablesOf(countsId)).toMatchObject({ [ENV.attemptRetentionDays]: '7' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: countsId },
+      BatchSize: 200,
+      MaximumBatchingWindowInSeconds: 30,
+      MaximumRetryAttempts: 2,
+    });
   });
 
   test('redrive and event source settings', () => {
@@ -128,7 +152,7 @@ describe('props override the defaults', () => {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    expect(webhooks.alarms.all).toHaveLength(6);
+    expect(webhooks.alarms.all).toHaveLength(8);
   });
 });
 
@@ -154,6 +178,16 @@ describe('bad configuration fails the synth', () => {
     [{ throttlingRateLimit: -1 }, /throttlingRateLimit must be a positive integer/],
     [{ eventSource: 'georedir.webhooks' }, /eventSource must be a non-empty string other than/],
     [{ eventSource: ' ' }, /eventSource must be a non-empty string/],
+    [{ portalFrameAncestors: [] }, /portalFrameAncestors: frame-ancestors needs at least one source/],
+    [{ portalFrameAncestors: ["'none'", 'https://a.example'] }, /portalFrameAncestors: frame-ancestors 'none' must be the only source/],
+    [{ portalFrameAncestors: ['https://a.example; script-src *'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
+    [{ portalFrameAncestors: ['https://a.example/path'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
+    [{ portalFrameAncestors: ['*'] }, /portalFrameAncestors: frame-ancestors source "\*" is not/],
+    [{ countsBatchSize: 0 }, /countsBatchSize must be a positive integer/],
+    [{ countsBatchSize: 1001 }, /countsBatchSize must be at most 1000/],
+    [{ countsMaxBatchingWindow: Duration.seconds(301) }, /countsMaxBatchingWindow must be at most 300 s/],
+    [{ countsRetryAttempts: -1 }, /countsRetryAttempts must be a whole number from 0 to 10000/],
+    [{ countsRetryAttempts: 2.5 }, /countsRetryAttempts must be a whole number/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

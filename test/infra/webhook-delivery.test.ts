@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
+import { API_ENV } from '../../lambdas/api/config';
+import { assetVersion, PORTAL_DIRECTORY, PORTAL_FILE_NAMES } from '../../lambdas/api/portal-assets';
 import { ENV } from '../../lambdas/shared/config';
 import { WebhooksStack } from '../../lib/webhooks-stack';
 import {
@@ -26,6 +28,7 @@ let ids: {
   dispatchDlq: string;
   ruleDlq: string;
   schedulerDlq: string;
+  countsDlq: string;
   bus: string;
   rule: string;
   table: string;
@@ -35,6 +38,8 @@ let ids: {
   dispatcherRole: string;
   management: string;
   managementRole: string;
+  counts: string;
+  countsRole: string;
 };
 
 interface FunctionResource {
@@ -57,6 +62,7 @@ beforeAll(() => {
     dispatchDlq: id('AWS::SQS::Queue', 'WebhooksDispatchDeadLetterQueue'),
     ruleDlq: id('AWS::SQS::Queue', 'WebhooksRuleDeadLetterQueue'),
     schedulerDlq: id('AWS::SQS::Queue', 'WebhooksSchedulerDeadLetterQueue'),
+    countsDlq: id('AWS::SQS::Queue', 'WebhooksCountsDeadLetterQueue'),
     bus: id('AWS::Events::EventBus', 'WebhooksEventBus'),
     rule: id('AWS::Events::Rule', 'WebhooksDispatchRule'),
     table: id('AWS::DynamoDB::Table', 'WebhooksTable'),
@@ -66,6 +72,8 @@ beforeAll(() => {
     dispatcherRole: id('AWS::IAM::Role', 'WebhooksDispatcherFunctionServiceRole'),
     management: id('AWS::Lambda::Function', 'WebhooksManagementFunction'),
     managementRole: id('AWS::IAM::Role', 'WebhooksManagementFunctionServiceRole'),
+    counts: id('AWS::Lambda::Function', 'WebhooksCountsFunction'),
+    countsRole: id('AWS::IAM::Role', 'WebhooksCountsFunctionServiceRole'),
   };
 });
 
@@ -131,8 +139,8 @@ describe('event ingress', () => {
 });
 
 describe('queues', () => {
-  test('there are exactly four: dispatch, its DLQ, the rule target DLQ and the Scheduler target DLQ', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 4);
+  test('there are exactly five: dispatch, its DLQ, the rule target DLQ, the Scheduler target DLQ and the counts DLQ', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 5);
   });
 
   test('every queue uses SQS-managed encryption (no KMS key to grant) and refuses plain HTTP', () => {
@@ -141,7 +149,7 @@ describe('queues', () => {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
     }
-    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
+    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq, ids.countsDlq]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
@@ -168,6 +176,7 @@ describe('queues', () => {
     expect(queues[ids.dispatchDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(queues[ids.ruleDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(queues[ids.schedulerDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queues[ids.countsDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
   test('the visibility timeout is at least six times the dispatcher timeout', () => {
@@ -179,9 +188,9 @@ describe('queues', () => {
 });
 
 describe('functions', () => {
-  test('both run Node.js 22 on arm64 with source maps, 256 MB and a one-month log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    for (const functionId of [ids.dispatcher, ids.management]) {
+  test('all three run Node.js 22 on arm64 with source maps, 256 MB and a one-month log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    for (const functionId of [ids.dispatcher, ids.management, ids.counts]) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -195,7 +204,7 @@ describe('functions', () => {
   });
 
   test('esbuild bundled each handler, minified and with a source map', () => {
-    for (const functionId of [ids.dispatcher, ids.management]) {
+    for (const functionId of [ids.dispatcher, ids.management, ids.counts]) {
       const assetHash = fn(functionId).Properties.Code.S3Key.replace(/\.zip$/, '');
       const bundle = path.join(assemblyDirectory, `asset.${assetHash}`);
       expect(fs.existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
@@ -263,12 +272,39 @@ describe('functions', () => {
       [ENV.attemptRetentionDays]: '30',
       POWERTOOLS_SERVICE_NAME: 'webhook-api',
       POWERTOOLS_METRICS_NAMESPACE: 'GeoRedirWebhooks',
+      // Nobody may frame the portal unless the deployment names who may.
+      [API_ENV.portalFrameAncestors]: "'none'",
     });
     expect(fn(ids.management).Properties.Timeout).toBeLessThanOrEqual(30);
   });
 
+  test("the management function's asset carries the portal's built files beside its bundle, not inside it", () => {
+    const asset = path.join(assemblyDirectory, `asset.${fn(ids.management).Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(fs.readdirSync(path.join(asset, PORTAL_DIRECTORY)).sort()).toEqual([...PORTAL_FILE_NAMES].sort());
+    const page = fs.readFileSync(path.join(asset, PORTAL_DIRECTORY, 'index.html'), 'utf8');
+    const script = fs.readFileSync(path.join(asset, PORTAL_DIRECTORY, 'app.js'));
+    expect(page).toContain(`portal/app.js?v=${assetVersion(script)}`);
+    // uPlot and Preact are in app.js only: the handler's bundle does not carry them.
+    expect(script.toString('utf8')).toContain('uplot');
+    expect(fs.readFileSync(path.join(asset, 'index.js'), 'utf8')).not.toMatch(/uplot|u-legend/);
+    const dispatcherAsset = path.join(assemblyDirectory, `asset.${fn(ids.dispatcher).Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(fs.existsSync(path.join(dispatcherAsset, PORTAL_DIRECTORY))).toBe(false);
+  });
+
+  test('the counts aggregator gets only the table and the retention of its items', () => {
+    const variables = fn(ids.counts).Properties.Environment.Variables;
+    expect(Object.keys(variables).sort()).toEqual(
+      [ENV.tableName, ENV.attemptRetentionDays, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'].sort(),
+    );
+    expect(variables).toMatchObject({
+      [ENV.tableName]: { Ref: ids.table },
+      [ENV.attemptRetentionDays]: '30',
+      POWERTOOLS_SERVICE_NAME: 'webhook-counts',
+    });
+  });
+
   test('the dispatcher consumes the dispatch queue with partial batch responses', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ids.dispatcher },
       EventSourceArn: arnOf(ids.dispatchQueue),
@@ -276,6 +312,34 @@ describe('functions', () => {
       MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: Match.absent(),
+    });
+  });
+
+  test('the counts aggregator reads the table\'s stream from now on, 1,000 records or 10 s at a time, with partial batch responses, bisecting and bounded retries, then its DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.counts },
+      EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      DestinationConfig: { OnFailure: { Destination: arnOf(ids.countsDlq) } },
+    });
+  });
+
+  test('the counts event source passes only delivery items\' inserts and changes, not test sends or removals', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify({ Ref: ids.counts }),
+    );
+    const filters = mapping?.Properties.FilterCriteria.Filters as { Pattern: string }[];
+    expect(filters).toHaveLength(1);
+    expect(JSON.parse(filters[0]!.Pattern)).toEqual({
+      dynamodb: {
+        Keys: { pk: { S: [{ prefix: 'DELIVERY#' }] } },
+        NewImage: { status: { S: [{ exists: true }] }, test: { BOOL: [{ exists: false }] } },
+      },
     });
   });
 
@@ -315,6 +379,8 @@ describe('table', () => {
           },
         ],
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        // Old and new images: the counts aggregator counts status changes from them.
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
       },
@@ -446,6 +512,36 @@ describe('least privilege', () => {
     expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
   });
 
+  test('the counts aggregator reads only the table\'s stream, updates only counts items and sends only to its DLQ', () => {
+    const statements = statementsOfRole(template, ids.countsRole);
+    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+    const streamArn = { 'Fn::GetAtt': [ids.table, 'StreamArn'] };
+    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']) {
+      expect(allowedOn(statements, action)).toEqual([streamArn]);
+    }
+    const updates = statementsAllowing(statements, 'dynamodb:UpdateItem');
+    expect(updates).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: arnOf(ids.table),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNTS#*'] } },
+      },
+    ]);
+    expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.countsDlq)]);
+  });
+
   test('no sqs, dynamodb, scheduler, events, iam or logs action is allowed on a wildcard resource', () => {
     const statements = allPolicyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
@@ -456,15 +552,15 @@ describe('least privilege', () => {
     }
   });
 
-  test('only the two function roles and the scheduler role exist', () => {
-    template.resourceCountIs('AWS::IAM::Role', 3);
+  test('only the three function roles and the scheduler role exist', () => {
+    template.resourceCountIs('AWS::IAM::Role', 4);
   });
 
   test('no role carries a managed policy; each function writes only to its own log group', () => {
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
-    for (const [functionId, roleId] of [[ids.dispatcher, ids.dispatcherRole], [ids.management, ids.managementRole]] as const) {
+    for (const [functionId, roleId] of [[ids.dispatcher, ids.dispatcherRole], [ids.management, ids.managementRole], [ids.counts, ids.countsRole]] as const) {
       const logGroupId = fn(functionId).Properties.LoggingConfig.LogGroup.Ref;
       const statements = statementsOfRole(template, roleId);
       for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
@@ -490,7 +586,7 @@ describe('management HTTP API', () => {
   test('routes go to the management function through payload format 2.0 integrations', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['ANY /v1/{proxy+}', 'GET /health', 'GET /v1/event-types'].sort(),
+      ['ANY /v1/{proxy+}', 'GET /health', 'GET /v1/event-types', 'GET /portal', 'GET /portal/{file}'].sort(),
     );
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.keys(integrations).length).toBeGreaterThanOrEqual(1);
@@ -546,15 +642,15 @@ describe('alarms', () => {
     TreatMissingData: 'notBreaching',
   });
 
-  test('six alarms, without actions when no topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  test('eight alarms, without actions when no topic is given', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
   });
 
   test('any message in any dead-letter queue alarms', () => {
-    for (const queueId of [ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq]) {
+    for (const queueId of [ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq, ids.countsDlq]) {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
         alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', [
@@ -564,8 +660,8 @@ describe('alarms', () => {
     }
   });
 
-  test('any error of either function alarms', () => {
-    for (const functionId of [ids.dispatcher, ids.management]) {
+  test('any error of any function alarms', () => {
+    for (const functionId of [ids.dispatcher, ids.management, ids.counts]) {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
         alarmOn('Errors', 'AWS/Lambda', [{ Name: 'FunctionName', Value: { Ref: functionId } }]),
@@ -592,6 +688,7 @@ describe('outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
       [
         'ApiUrl',
+        'CountsDeadLetterQueueName',
         'DispatchDeadLetterQueueName',
         'DispatchQueueName',
         'DispatchQueueUrl',
@@ -610,6 +707,7 @@ describe('outputs', () => {
     template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
     template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
     template.hasOutput('SchedulerDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.schedulerDlq, 'QueueName'] } });
+    template.hasOutput('CountsDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.countsDlq, 'QueueName'] } });
     const apiUrl = JSON.stringify(template.findOutputs('ApiUrl')['ApiUrl']?.Value);
     expect(apiUrl).toContain('https://');
     expect(apiUrl).toContain('.execute-api.');

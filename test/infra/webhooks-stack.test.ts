@@ -13,6 +13,7 @@ describe('webhookPropsFromContext', () => {
       eventBusName: undefined,
       retryScheduleSeconds: undefined,
       allowPrivateEndpoints: undefined,
+      portalFrameAncestors: undefined,
     });
   });
 
@@ -23,6 +24,7 @@ describe('webhookPropsFromContext', () => {
         [CONTEXT_KEYS.eventBusName]: 'acme-bus',
         [CONTEXT_KEYS.retryScheduleSeconds]: [5, 10],
         [CONTEXT_KEYS.allowPrivateEndpoints]: true,
+        [CONTEXT_KEYS.portalFrameAncestors]: ['https://dashboard.georedir.com'],
       },
     });
     expect(webhookPropsFromContext(fromJson.node)).toEqual({
@@ -30,13 +32,19 @@ describe('webhookPropsFromContext', () => {
       eventBusName: 'acme-bus',
       retryScheduleSeconds: '5,10',
       allowPrivateEndpoints: true,
+      portalFrameAncestors: ['https://dashboard.georedir.com'],
     });
     const fromCommandLine = new App({
-      context: { [CONTEXT_KEYS.retryScheduleSeconds]: '5,10', [CONTEXT_KEYS.allowPrivateEndpoints]: 'false' },
+      context: {
+        [CONTEXT_KEYS.retryScheduleSeconds]: '5,10',
+        [CONTEXT_KEYS.allowPrivateEndpoints]: 'false',
+        [CONTEXT_KEYS.portalFrameAncestors]: "https://dashboard.georedir.com, 'self'",
+      },
     });
     expect(webhookPropsFromContext(fromCommandLine.node)).toMatchObject({
       retryScheduleSeconds: '5,10',
       allowPrivateEndpoints: false,
+      portalFrameAncestors: ['https://dashboard.georedir.com', "'self'"],
     });
   });
 

@@ -111,7 +111,23 @@ export class InMemoryDeliveryStore implements DeliveryStore {
       ...(update.failedAt ? { lastFailureAt: update.failedAt } : {}),
       ...(update.circuitOpenUntil ? { circuitOpenUntil: update.circuitOpenUntil } : {}),
     });
+    if (update.closeCircuit && !update.circuitOpenUntil) {
+      const { circuitOpenUntil: _closed, ...rest } = this.endpoint(accountId, endpointId)!;
+      this.putEndpoint(rest);
+    }
     return consecutiveFailures;
+  }
+
+  /** Probes claimed on endpoint items, to check only one instance probes a half-open circuit. */
+  probeClaims = 0;
+
+  async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string) {
+    const current = this.endpoint(accountId, endpointId);
+    if (!current || current.circuitOpenUntil !== seenOpenUntil) return false;
+    this.probeClaims += 1;
+    this.endpointWrites += 1;
+    this.putEndpoint({ ...current, circuitOpenUntil: holdUntil });
+    return true;
   }
 
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string) {

@@ -10,7 +10,8 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-export async function createTestTable(): Promise<TestTable> {
+/** `stream`: with the deployed table's stream (new and old images), for the counts aggregator's tests. */
+export async function createTestTable(options: { stream?: boolean } = {}): Promise<TestTable> {
   const client = new DynamoDBClient({ ...DYNAMODB_LOCAL_CLIENT_DEFAULTS, endpoint: dynamoDbEndpoint() });
   const tableName = `test-${randomUUID()}`;
   const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
@@ -33,6 +34,7 @@ export async function createTestTable(): Promise<TestTable> {
           Projection: { ProjectionType: 'ALL' },
         },
       ],
+      ...(options.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
     }),
   );
   // DynamoDB Local creates tables ACTIVE at once; waiting keeps this correct against real DynamoDB too.

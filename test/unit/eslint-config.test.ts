@@ -1,5 +1,6 @@
-// eslint.config.mjs keeps the product apart from the tooling: a file of lambdas/, lib/ or bin/
-// that imports from local/, bench/, chaos/ or cli/ fails `npm run lint`; tooling may import the product.
+// eslint.config.mjs keeps the product apart from the tooling: a file of lambdas/, lib/, bin/ or
+// portal/ that imports from local/, bench/, chaos/ or cli/ fails `npm run lint`; tooling may import
+// the product. The portal's browser code also stands alone and never builds HTML or code from strings.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -39,19 +40,31 @@ const PRODUCT_IMPORTING_TOOLING = [
   ['bin/boundary-probe.ts', "import { createAccount } from '../cli/admin';\nexport const probe = createAccount;\n"],
   ['lib/constructs/boundary-probe.ts', "import * as prices from '../../bench/prices';\nexport const probe = prices;\n"],
   ['lambdas/boundary-probe.ts', "import * as chaos from '../chaos/faults';\nexport const probe = chaos;\n"],
+  ['portal/boundary-probe.ts', "import { readLocalOutputs } from '../local/outputs';\nexport const probe = readLocalOutputs;\n"],
 ] as const;
 
 const ALLOWED = [
   ['lambdas/api/boundary-probe.ts', "import { newAccountId } from '../domain/ids';\nexport const probe = newAccountId;\n"],
   ['local/boundary-probe.ts', "import { newAccountId } from '../lambdas/domain/ids';\nexport const probe = newAccountId;\n"],
   ['cli/boundary-probe.ts', "import { readLocalOutputs } from '../local/outputs';\nexport const probe = readLocalOutputs;\n"],
+  ['portal/src/views/boundary-probe.ts', "import { html } from '../components/ui';\nimport { render } from 'preact';\nexport const probe = [html, render];\n"],
+] as const;
+
+/** Browser code that would break the page's isolation or its CSP: each fails with the rule named. */
+const PORTAL_BROWSER_CODE = [
+  ['portal/src/boundary-probe.ts', "import { readFileSync } from 'node:fs';\nexport const probe = readFileSync;\n", 'no-restricted-imports', 'no Node built-ins'],
+  ['portal/src/views/boundary-probe.ts', "import { ENV } from '../../../lambdas/shared/config';\nexport const probe = ENV;\n", 'no-restricted-imports', 'no imports from the server'],
+  ['portal/src/boundary-probe.ts', "export function probe(element: HTMLElement, text: string) {\n  element.innerHTML = text;\n}\n", 'no-restricted-syntax', 'never through innerHTML'],
+  ['portal/src/boundary-probe.ts', "declare const html: (s: TemplateStringsArray, ...v: unknown[]) => unknown;\nexport const probe = (text: string) => html`<div dangerouslySetInnerHTML=${{ __html: text }} />`;\n", 'no-restricted-syntax', 'no dangerouslySetInnerHTML'],
+  ['portal/src/boundary-probe.ts', "declare const html: (s: TemplateStringsArray, ...v: unknown[]) => unknown;\nexport const probe = html`<div style=\"color: red\">x</div>`;\n", 'no-restricted-syntax', 'no inline style attributes'],
+  ['portal/src/boundary-probe.ts', "export const probe = (code: string) => new Function(code);\n", 'no-new-func', ''],
 ] as const;
 
 describe('the product/tooling boundary (eslint.config.mjs)', () => {
   let results: LintMessage[][];
 
   beforeAll(async () => {
-    results = await lintAll([...PRODUCT_IMPORTING_TOOLING, ...ALLOWED]);
+    results = await lintAll([...PRODUCT_IMPORTING_TOOLING, ...ALLOWED, ...PORTAL_BROWSER_CODE.map(([path, source]) => [path, source] as const)]);
   }, 60_000);
 
   it.each(PRODUCT_IMPORTING_TOOLING.map(([path], index) => [path, index] as const))('fails %s importing tooling', (_path, index) => {
@@ -63,4 +76,13 @@ describe('the product/tooling boundary (eslint.config.mjs)', () => {
   it.each(ALLOWED.map(([path], index) => [path, PRODUCT_IMPORTING_TOOLING.length + index] as const))('lets %s import what it does', (_path, index) => {
     expect(results[index]!).toEqual([]);
   });
+
+  it.each(PORTAL_BROWSER_CODE.map(([, , rule, message], index) => [rule, message, PRODUCT_IMPORTING_TOOLING.length + ALLOWED.length + index] as const))(
+    'fails portal browser code with %s (%s)',
+    (rule, message, index) => {
+      const found = results[index]!.filter((entry) => entry.ruleId === rule);
+      expect(found).toHaveLength(1);
+      expect(found[0]!.message).toContain(message);
+    },
+  );
 });

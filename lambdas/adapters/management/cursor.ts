@@ -1,10 +1,10 @@
 // Paging cursors: opaque to clients and signed, so an edited or foreign cursor is refused (400)
 // instead of steering a query. The signing key is random, made on first use and kept in the
 // table, so deployments need no secret of their own.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionHeld, type Table } from '../dynamodb-table';
-import { keys, PK } from '../table-keys';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Table } from '../dynamodb-table';
+import { keys } from '../table-keys';
+import { TableSecret } from './table-secret';
 
 /** A paging cursor that is malformed, edited, or belongs to another list. */
 export class InvalidCursorError extends Error {
@@ -15,9 +15,11 @@ export class InvalidCursorError extends Error {
 }
 
 export class CursorCodec {
-  private key: Promise<Buffer> | undefined;
+  private readonly key: TableSecret;
 
-  constructor(private readonly table: Table) {}
+  constructor(table: Table) {
+    this.key = new TableSecret(table, keys.cursorKey(), 'cursor signing key');
+  }
 
   /** `scope` names the list (account and filters): a cursor only opens the list it came from. */
   async encode(position: Record<string, unknown>, scope: string): Promise<string> {
@@ -37,34 +39,8 @@ export class CursorCodec {
   }
 
   private async sign(payload: string, scope: string): Promise<string> {
-    return createHmac('sha256', await this.signingKey())
+    return createHmac('sha256', await this.key.get())
       .update(`${scope}\n${payload}`, 'utf8')
       .digest('base64url');
-  }
-
-  private signingKey(): Promise<Buffer> {
-    this.key ??= this.loadKey().catch((error: unknown) => {
-      this.key = undefined;
-      throw error;
-    });
-    return this.key;
-  }
-
-  private async loadKey(): Promise<Buffer> {
-    for (let tries = 0; tries < 3; tries += 1) {
-      const { Item } = await this.table.documents.send(new GetCommand({ TableName: this.table.name, Key: keys.cursorKey(), ConsistentRead: true }));
-      if (Item?.key instanceof Uint8Array) return Buffer.from(Item.key);
-      await conditionHeld(
-        this.table.documents.send(
-          new PutCommand({
-            TableName: this.table.name,
-            Item: { ...keys.cursorKey(), key: randomBytes(32) },
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': PK },
-          }),
-        ),
-      );
-    }
-    throw new Error('could not read or create the cursor signing key');
   }
 }

@@ -2,7 +2,7 @@
 // by the dispatcher per batch, LOG_SHARDS shards merged newest first), redelivery, test sends.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogEntry } from '../../delivery/delivery-store';
-import type { Attempt, AttemptOutcome, Delivery } from '../../domain/model';
+import type { Attempt, AttemptOutcome, Delivery, DeliveryStatus } from '../../domain/model';
 import { decodeLogEntries, deliveryFromItem, deliveryItem } from '../delivery-items';
 import { putLogPage } from '../dynamodb-delivery-store';
 import { conditionHeld, type Table } from '../dynamodb-table';
@@ -12,6 +12,23 @@ import { type CursorCodec, InvalidCursorError } from './cursor';
 export interface AttemptPage {
   readonly items: Attempt[];
   /** Present when more items may follow. */
+  readonly nextCursor?: string;
+}
+
+/** What GET /v1/deliveries narrows the account's deliveries to; absent fields do not narrow. */
+export interface DeliveryFilters {
+  readonly status?: DeliveryStatus;
+  readonly endpointId?: string;
+  readonly eventType?: string;
+  /** Created at or after (ISO-8601, UTC). */
+  readonly since?: string;
+  /** Created at or before (ISO-8601, UTC). */
+  readonly until?: string;
+}
+
+export interface DeliveryPage {
+  readonly items: Delivery[];
+  /** Present when more items may follow; a page may be short (even empty) and still have one. */
   readonly nextCursor?: string;
 }
 
@@ -31,8 +48,33 @@ interface LogCursor {
 }
 
 /** Log pages one request reads at most; a page of results may then come back short, with a cursor. */
-const MAX_PAGES_PER_REQUEST = 40;
+export const MAX_PAGES_PER_REQUEST = 40;
 const PAGES_PER_QUERY = 10;
+/**
+ * Deliveries one listDeliveries call reads at most (BatchGetItem), whatever its filters: a status
+ * that matches few deliveries answers a short page with a cursor instead of reading the whole log.
+ */
+export const MAX_DELIVERIES_READ_PER_REQUEST = 400;
+const BATCH_GET_SIZE = 100;
+/**
+ * How far a log page's time (its batch's start, or a test send's end) may stand from the
+ * createdAt of a delivery it creates: since/until bound the log read by this much more, then
+ * createdAt decides exactly. A "created" line much later than its delivery's createdAt is another
+ * copy of the event, logged before the dispatcher found the delivery made.
+ */
+const LOG_TIME_SLACK_MS = 5 * 60_000;
+
+const shifted = (time: string, ms: number) => new Date(Date.parse(time) + ms).toISOString();
+
+export function matchesDeliveryFilters(delivery: Delivery, filters: DeliveryFilters): boolean {
+  if (filters.status !== undefined && delivery.status !== filters.status) return false;
+  if (filters.endpointId !== undefined && delivery.endpointId !== filters.endpointId) return false;
+  if (filters.eventType !== undefined && delivery.eventType !== filters.eventType) return false;
+  const created = Date.parse(delivery.createdAt);
+  if (filters.since !== undefined && created < Date.parse(filters.since)) return false;
+  if (filters.until !== undefined && created > Date.parse(filters.until)) return false;
+  return true;
+}
 
 export class DeliveryLogStore {
   constructor(
@@ -93,6 +135,64 @@ export class DeliveryLogStore {
     if (!resumeAt && batch.length > 0) await flush();
     resumeAt ??= reader.stoppedAt();
     return { items, ...(resumeAt ? { nextCursor: await this.cursors.encode({ ...resumeAt }, scope) } : {}) };
+  }
+
+  /**
+   * One page of the account's deliveries, newest first: the log's "created" lines (endpoint and
+   * event type filtered there), then the deliveries they name read in batches (status and time
+   * filtered on the delivery). Bounded per call by MAX_PAGES_PER_REQUEST log pages and
+   * MAX_DELIVERIES_READ_PER_REQUEST deliveries; the cursor carries on from where it stopped.
+   */
+  async listDeliveries(accountId: string, filters: DeliveryFilters, options: { limit: number; cursor?: string }): Promise<DeliveryPage> {
+    const scope = `deliveries\n${accountId}\n${JSON.stringify([filters.status, filters.endpointId, filters.eventType, filters.since, filters.until])}`;
+    const start = options.cursor === undefined ? undefined : await this.decodeCursor(options.cursor, scope);
+    const reader = this.readLog(accountId, {
+      ...(start ? { start } : {}),
+      ...(filters.since === undefined ? {} : { since: shifted(filters.since, -LOG_TIME_SLACK_MS) }),
+      ...(filters.until === undefined ? {} : { before: shifted(filters.until, LOG_TIME_SLACK_MS) }),
+    });
+    const items: Delivery[] = [];
+    // Deduplicated on the delivery, not the log line: of two "created" lines only the one near createdAt counts.
+    const listed = new Set<string>();
+    let budget = MAX_DELIVERIES_READ_PER_REQUEST;
+    let resumeAt: PlacedEntry | undefined;
+    let outOfBudgetAt: PlacedEntry | undefined;
+    let batch: PlacedEntry[] = [];
+    const flush = async (): Promise<boolean> => {
+      const found = new Map((await this.getDeliveries(accountId, batch.map((placed) => placed.entry.deliveryId))).map((d) => [d.deliveryId, d]));
+      for (const placed of batch) {
+        const delivery = found.get(placed.entry.deliveryId);
+        if (!delivery || listed.has(delivery.deliveryId) || !matchesDeliveryFilters(delivery, filters)) continue;
+        if (Date.parse(placed.position.slice(0, 24)) - Date.parse(delivery.createdAt) > LOG_TIME_SLACK_MS) continue;
+        if (items.length === options.limit) {
+          resumeAt = placed;
+          return true;
+        }
+        items.push(delivery);
+        listed.add(delivery.deliveryId);
+      }
+      batch = [];
+      return false;
+    };
+    for await (const placed of reader.entries()) {
+      const { entry } = placed;
+      if (!entry.created || listed.has(entry.deliveryId)) continue;
+      if (filters.endpointId !== undefined && entry.endpointId !== filters.endpointId) continue;
+      if (filters.eventType !== undefined && entry.eventType !== filters.eventType) continue;
+      if (budget === 0) {
+        outOfBudgetAt = placed;
+        break;
+      }
+      batch.push(placed);
+      budget -= 1;
+      // Just enough to fill the page when most lines match; bigger reads when a status filter skips many.
+      const wanted = options.limit - items.length + 1;
+      const size = Math.min(BATCH_GET_SIZE, filters.status === undefined ? wanted : Math.max(wanted, BATCH_GET_SIZE / 2), budget + batch.length);
+      if (batch.length >= size && (await flush())) break;
+    }
+    if (!resumeAt && batch.length > 0) await flush();
+    const next = resumeAt ?? outOfBudgetAt ?? reader.stoppedAt();
+    return { items, ...(next ? { nextCursor: await this.cursors.encode({ shard: next.shard, position: next.position, index: next.index }, scope) } : {}) };
   }
 
   /** Distinct ids of the endpoint's deliveries that were created, attempted or closed at or after `since` (newest first). */
@@ -174,16 +274,16 @@ export class DeliveryLogStore {
     return { shard, position: at, index };
   }
 
-  /** The account's log, newest first, all shards merged; bounded per request. */
-  private readLog(accountId: string, options: { start?: LogCursor; since?: string; maxPages?: number }) {
+  /** The account's log, newest first, all shards merged; bounded per request. `before` bounds it above when there is no cursor. */
+  private readLog(accountId: string, options: { start?: LogCursor; since?: string; before?: string; maxPages?: number }) {
     const table = this.table;
     const maxPages = options.maxPages ?? MAX_PAGES_PER_REQUEST;
     let pagesRead = 0;
     let stoppedAt: LogCursor | undefined;
 
     async function* shardPages(shard: number) {
-      const upper = options.start?.position;
-      const inclusive = options.start?.shard === shard;
+      const upper = options.start?.position ?? options.before;
+      const inclusive = options.start !== undefined && options.start.shard === shard;
       const conditions = ['#pk = :pk'];
       const values: Record<string, unknown> = { ':pk': keys.logShard(accountId, shard) };
       if (upper !== undefined && options.since !== undefined) {

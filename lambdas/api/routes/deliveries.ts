@@ -1,7 +1,16 @@
 import { defineRoute, type Route } from '../router';
-import { AttemptPage, Delivery, ListDeliveriesQuery, RecoverRequest, RecoverResult, RedeliveryAccepted } from '../schemas';
-import type { DeliveryLogService } from '../services/deliveries';
-import { attemptView, deliveryView } from '../views';
+import {
+  AttemptPage,
+  Delivery,
+  DeliveryPage,
+  ListAccountDeliveriesQuery,
+  ListDeliveriesQuery,
+  RecoverRequest,
+  RecoverResult,
+  RedeliveryAccepted,
+} from '../schemas';
+import { type DeliveryLogService, MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST } from '../services/deliveries';
+import { attemptView, deliverySummaryView, deliveryView } from '../views';
 
 const TAG = 'Deliveries';
 
@@ -10,9 +19,47 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
   return [
     defineRoute({
       method: 'GET',
+      path: '/v1/deliveries',
+      operationId: 'listDeliveries',
+      summary: "The account's deliveries across all its endpoints, newest first",
+      description:
+        'Every delivery (one event x one endpoint) the dispatcher or a test send created, skipped ones included, filtered by ' +
+        `status, endpoint, event type, event id and creation time. One call reads at most ${MAX_PAGES_PER_REQUEST} pages of the delivery log and ` +
+        `${MAX_DELIVERIES_READ_PER_REQUEST} deliveries, so a selective filter answers a short (even empty) page with a nextCursor ` +
+        'rather than scanning the whole log: keep following nextCursor until it is null. A cursor only continues the list with the ' +
+        'same filters (400 invalid_cursor otherwise). event_id looks the event\'s deliveries up directly and answers them in one page.',
+      tag: TAG,
+      access: 'account',
+      errors: [400],
+      query: ListAccountDeliveriesQuery,
+      success: { status: 200, description: 'One page of deliveries', schema: DeliveryPage },
+      handle: async ({ auth, query }) => {
+        const utc = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
+        const since = utc(query.since);
+        const until = utc(query.until);
+        const page = await deliveries.list(
+          auth.account.accountId,
+          {
+            ...(query.status === undefined ? {} : { status: query.status }),
+            ...(query.endpoint === undefined ? {} : { endpointId: query.endpoint }),
+            ...(query.event === undefined ? {} : { eventType: query.event }),
+            ...(query.event_id === undefined ? {} : { eventId: query.event_id }),
+            ...(since === undefined ? {} : { since }),
+            ...(until === undefined ? {} : { until }),
+          },
+          { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) },
+        );
+        return { data: page.items.map(deliverySummaryView), nextCursor: page.nextCursor ?? null };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
       path: '/v1/endpoints/{id}/deliveries',
       operationId: 'listEndpointDeliveries',
       summary: "The endpoint's attempt log, newest first",
+      description:
+        'One entry per attempt, so status is an attempt outcome (succeeded or failed). For the endpoint\'s deliveries by status, ' +
+        'pending and skipped included, use GET /v1/deliveries?endpoint={id}.',
       tag: TAG,
       access: 'account',
       errors: [400, 404],

@@ -127,7 +127,8 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       operationId: 'testEndpoint',
       summary: 'Send a sample event now and report the outcome',
       description:
-        'Signed like any delivery, with X-GeoRedir-Test: true. Logged in the endpoint\'s deliveries (test: true); never retried ' +
+        'Signed like any delivery, with X-GeoRedir-Test: true. Without event, sends the first type the endpoint subscribes to ' +
+        '(click for ["*"]). Logged in the endpoint\'s deliveries (test: true); never retried ' +
         'and not counted towards auto-disable. Works on a disabled endpoint. Rate limited per endpoint (429).',
       tag: TAG,
       access: 'account',

@@ -5,7 +5,7 @@ import { Health, OpenApiDocument } from '../schemas';
  * Public on purpose: health answers uptime checks, and the API description is documentation;
  * neither says anything about any account.
  */
-export function systemRoutes(openApiDocument: () => Record<string, unknown>): Route[] {
+export function systemRoutes(openApiDocument: (baseUrl: string) => Record<string, unknown>): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -24,12 +24,14 @@ export function systemRoutes(openApiDocument: () => Record<string, unknown>): Ro
       path: '/v1/openapi.json',
       operationId: 'getOpenApiDocument',
       summary: 'This API as an OpenAPI 3.1 document',
-      description: 'Public. Generated from the same route table and schemas that serve and validate requests.',
+      description:
+        'Public. Generated from the same route table and schemas that serve and validate requests; servers names the base URL ' +
+        'this request used (scheme, host and stage as API Gateway reports them).',
       tag: 'System',
       access: 'public',
       errors: [],
       success: { status: 200, description: 'The OpenAPI document', schema: OpenApiDocument },
-      handle: async () => openApiDocument(),
+      handle: async ({ baseUrl }) => openApiDocument(baseUrl),
     }),
   ];
 }

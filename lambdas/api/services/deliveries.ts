@@ -1,11 +1,20 @@
 // Delivery logs and redelivery. A redelivery keeps the delivery id: the finished delivery is
 // reopened as pending and a retry message for attempt attemptCount+1 goes on the dispatch queue,
 // so the dispatcher's own claim-and-record path makes the attempt (and retries it if it fails).
-import type { AttemptPage, ManagementStore } from '../../adapters/management-store';
+import {
+  type DeliveryFilters,
+  type DeliveryPage,
+  matchesDeliveryFilters,
+  MAX_DELIVERIES_READ_PER_REQUEST,
+  MAX_PAGES_PER_REQUEST,
+} from '../../adapters/management/delivery-log-store';
+import { type AttemptPage, InvalidCursorError, type ManagementStore } from '../../adapters/management-store';
 import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import { deliveryIdFor } from '../../domain/ids';
 import type { AttemptOutcome, Delivery } from '../../domain/model';
 import { conflict, notFound } from '../errors';
 import { endpointNotFound } from './endpoints';
+import { mapLimited } from './map-limited';
 
 export interface DeliveryServiceDeps {
   readonly store: ManagementStore;
@@ -17,6 +26,9 @@ export interface DeliveryServiceDeps {
 /** One recover call reopens at most this many deliveries and reads at most this many index entries of each kind. */
 export const MAX_RECOVER_DELIVERIES = 500;
 const MAX_RECOVER_LOG_ENTRIES = 5000;
+
+/** How much one GET /v1/deliveries call reads at most (documented on the route). */
+export { MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST };
 
 export const deliveryNotFound = () => notFound('Delivery not found');
 
@@ -30,6 +42,29 @@ export class DeliveryLogService {
   ): Promise<AttemptPage> {
     if (!(await this.deps.store.endpoints.getEndpoint(accountId, endpointId))) throw endpointNotFound();
     return this.deps.store.deliveries.listEndpointAttempts(accountId, endpointId, options);
+  }
+
+  /**
+   * The account's deliveries across its endpoints, newest first (see DeliveryLogStore.listDeliveries
+   * for the bounds per call). With an event id they are looked up directly instead: a delivery's id
+   * derives from account, event and endpoint, so one BatchGetItem over the account's endpoints finds
+   * the event at any age, where a log scan could take many calls to reach it.
+   */
+  async list(accountId: string, filters: DeliveryFilters & { eventId?: string }, options: { limit: number; cursor?: string }): Promise<DeliveryPage> {
+    const { eventId, ...rest } = filters;
+    if (eventId === undefined) return this.deps.store.deliveries.listDeliveries(accountId, rest, options);
+    // A cursor is never issued for this one-page answer.
+    if (options.cursor !== undefined) throw new InvalidCursorError();
+    const endpointIds =
+      rest.endpointId !== undefined ? [rest.endpointId] : (await this.deps.store.endpoints.listEndpoints(accountId)).map((endpoint) => endpoint.endpointId);
+    const found = await this.deps.store.deliveries.getDeliveries(
+      accountId,
+      endpointIds.map((endpointId) => deliveryIdFor(accountId, eventId, endpointId)),
+    );
+    const items = found
+      .filter((delivery) => delivery.eventId === eventId && matchesDeliveryFilters(delivery, rest))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.deliveryId.localeCompare(b.deliveryId));
+    return { items };
   }
 
   async get(accountId: string, deliveryId: string): Promise<Delivery> {
@@ -121,18 +156,3 @@ export class DeliveryLogService {
 }
 
 const deliveryInProgress = () => conflict('delivery_in_progress', 'The delivery is still in progress; wait for it to finish');
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpSender } from '../../adapters/http-sender';
 import type { ManagementStore } from '../../adapters/management-store';
-import { EVENT_CATALOGUE, type EventType } from '../../domain/event-catalogue';
+import { EVENT_CATALOGUE, type EventType, isEventType } from '../../domain/event-catalogue';
 import { newId } from '../../domain/ids';
-import type { Attempt } from '../../domain/model';
+import type { Attempt, Endpoint } from '../../domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../domain/payload';
 import { buildDeliveryHeaders } from '../../domain/signing';
 import { rateLimited } from '../errors';
@@ -36,13 +36,19 @@ function testDeliveryId(): string {
   return `dlv_${randomBytes(16).toString('hex')}`;
 }
 
+/** What a test sends unless told: an event the endpoint actually takes (its first listed type), click for `*`. */
+export function defaultTestEvent(endpoint: Pick<Endpoint, 'events'>): EventType {
+  return endpoint.events.find(isEventType) ?? 'click';
+}
+
 export class TestSendService {
   constructor(private readonly deps: TestSendDeps) {}
 
-  async send(accountId: string, endpointId: string, eventType: EventType): Promise<TestSendResult> {
+  async send(accountId: string, endpointId: string, requested: EventType | undefined): Promise<TestSendResult> {
     const { store, sender } = this.deps;
     const endpoint = await store.endpoints.getEndpoint(accountId, endpointId);
     if (!endpoint) throw endpointNotFound();
+    const eventType = requested ?? defaultTestEvent(endpoint);
     const limit = await store.rateLimits.consumeRateLimit(`test-send#${accountId}#${endpointId}`, this.deps.testSendsPerMinute, 60, this.deps.now());
     if (!limit.allowed) {
       throw rateLimited(`At most ${this.deps.testSendsPerMinute} test sends per minute per endpoint`, limit.retryAfterSeconds);

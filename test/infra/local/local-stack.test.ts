@@ -14,10 +14,10 @@ const environment: LocalEnvironment = {
   apiUrl: 'http://127.0.0.1:3000',
 };
 
-/** A copy of the real stack with one resource's properties changed. */
-function withChange(stack: SynthesizedStack, type: string, change: (properties: Record<string, unknown>) => void): SynthesizedStack {
+/** A copy of the real stack with one resource's properties changed (the first of the type, or the one whose logical id starts with `prefix`). */
+function withChange(stack: SynthesizedStack, type: string, change: (properties: Record<string, unknown>) => void, prefix = ''): SynthesizedStack {
   const template = JSON.parse(JSON.stringify(stack.template)) as SynthesizedStack['template'];
-  const entry = Object.values(template.Resources).find((resource) => resource.Type === type);
+  const entry = Object.entries(template.Resources).find(([logicalId, resource]) => resource.Type === type && logicalId.startsWith(prefix))?.[1];
   if (!entry?.Properties) throw new Error(`no ${type} in the template`);
   change(entry.Properties);
   return { ...stack, template };
@@ -43,6 +43,8 @@ describe('describeLocalStack on the synthesized template', () => {
     expect(local!.createTable.GlobalSecondaryIndexes).toEqual(table!.Properties!.GlobalSecondaryIndexes);
     expect(local!.createTable.BillingMode).toBe(table!.Properties!.BillingMode);
     expect(local!.ttlAttribute).toBe((table!.Properties!.TimeToLiveSpecification as { AttributeName: string }).AttributeName);
+    expect(local!.createTable.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(local!.streamArn).toBe(`arn:aws:dynamodb:us-east-1:000000000000:table/${local!.tableName}/stream/local`);
   });
 
   it('gives queues the URLs and ARNs the local SQS engine uses, with redrive to the DLQ', () => {
@@ -113,6 +115,29 @@ describe('describeLocalStack on the synthesized template', () => {
     });
   });
 
+  it('reads the stream event source mapping as Lambda polls it: batch, window, filter, retries and its DLQ', () => {
+    const { template } = synthesized();
+    expect(stack.eventSourceMappings).toHaveLength(1);
+    expect(stack.streamEventSourceMappings).toHaveLength(1);
+    const [mapping] = stack.streamEventSourceMappings;
+    const properties = template.Resources[mapping!.logicalId]!.Properties!;
+    const filters = (properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(mapping).toMatchObject({
+      functionLogicalId: stack.functions.find((fn) => fn.label === 'CountsFunction')!.logicalId,
+      table: stack.tables[0],
+      eventSourceArn: stack.tables[0]!.streamArn,
+      startingPosition: 'LATEST',
+      batchSize: properties.BatchSize,
+      maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds,
+      filterPatterns: filters.map((filter) => JSON.parse(filter.Pattern)),
+      reportBatchItemFailures: true,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: properties.MaximumRetryAttempts,
+      onFailureQueue: stack.queues.find((queue) => queue.logicalId.startsWith('WebhooksCountsDeadLetterQueue')),
+      enabled: true,
+    });
+  });
+
   it('serves every HTTP API route with the management function', () => {
     const management = stack.functions.find((fn) => fn.label === 'ManagementFunction')!;
     expect(stack.routes.length).toBeGreaterThan(0);
@@ -152,8 +177,34 @@ describe('describeLocalStack refuses what it cannot run', () => {
     expect(() => describeLocalStack(fifo, environment)).toThrow(/FIFO/);
     const filtered = withChange(synthesized(), 'AWS::Lambda::EventSourceMapping', (properties) => {
       properties.FilterCriteria = { Filters: [{ Pattern: '{}' }] };
-    });
+    }, 'WebhooksDispatcherFunction');
     expect(() => describeLocalStack(filtered, environment)).toThrow(/FilterCriteria is not supported/);
+  });
+
+  const streamChange = (change: (properties: Record<string, unknown>) => void) =>
+    withChange(synthesized(), 'AWS::Lambda::EventSourceMapping', change, 'WebhooksCountsEventSource');
+
+  it.each([
+    ['an operator the local matcher lacks', { dynamodb: { Keys: { pk: { S: [{ wildcard: 'DELIVERY#*' }] } } } }, /unsupported event pattern operator wildcard in event source mapping WebhooksCountsEventSource\w* filter 1$/],
+    ['a key other than dynamodb', { eventName: ['INSERT'] }, /may only match the dynamodb key, not eventName/],
+    ['an $or', { $or: [{ dynamodb: { Keys: {} } }] }, /may only match the dynamodb key/],
+  ])('a stream filter with %s, naming the mapping', (_what, pattern, message) => {
+    const changed = streamChange((properties) => {
+      properties.FilterCriteria = { Filters: [{ Pattern: JSON.stringify(pattern) }] };
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(message);
+  });
+
+  it('stream settings the local poller cannot honour', () => {
+    const cases: Array<[(properties: Record<string, unknown>) => void, RegExp]> = [
+      [(properties) => (properties.StartingPosition = 'AT_TIMESTAMP'), /StartingPosition AT_TIMESTAMP is not supported/],
+      [(properties) => (properties.ParallelizationFactor = 4), /ParallelizationFactor/],
+      [(properties) => (properties.TumblingWindowInSeconds = 60), /TumblingWindowInSeconds/],
+      [(properties) => (properties.MaximumRecordAgeInSeconds = 3600), /MaximumRecordAgeInSeconds/],
+      [(properties) => (properties.FilterCriteria = { Filters: [{ Pattern: '{not json' }] }), /Pattern is not JSON/],
+      [(properties) => (properties.DestinationConfig = { OnFailure: { Destination: 'arn:aws:sns:us-east-1:000000000000:topic' } }), /on-failure destination must be an SQS queue/],
+    ];
+    for (const [change, message] of cases) expect(() => describeLocalStack(streamChange(change), environment)).toThrow(message);
   });
 
   it('an intrinsic that cannot resolve locally in a function variable', () => {

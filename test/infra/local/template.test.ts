@@ -30,7 +30,7 @@ describe('readSynthesizedStack', () => {
   it('labels resources by their construct path', () => {
     const stack = synthesized();
     const labels = resourcesOfType(stack.template, 'AWS::Lambda::Function').map(({ logicalId, resource }) => constructLabel(logicalId, resource));
-    expect(labels.sort()).toEqual(['DispatcherFunction', 'ManagementFunction']);
+    expect(labels.sort()).toEqual(['CountsFunction', 'DispatcherFunction', 'ManagementFunction']);
   });
 
   it('names the stacks it has when asked for another', () => {

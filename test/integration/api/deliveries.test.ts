@@ -89,6 +89,17 @@ describe('POST /v1/endpoints/{id}/test', () => {
     expect((await h.request('GET', `/v1/endpoints/${id}`, { apiKey })).json.consecutiveFailures).toBe(0);
   });
 
+  it('sends the first type the endpoint subscribes to when no type is named', async () => {
+    const hook = await receiver();
+    const { id } = await createEndpoint(hook.url, ['conversion', 'click']);
+    const answer = await h.request('POST', `/v1/endpoints/${id}/test`, { apiKey, body: {} });
+    expect(answer.json).toMatchObject({ eventType: 'conversion', succeeded: true });
+    expect(hook.requests[0]?.headers['x-georedir-event']).toBe('conversion');
+    expect(JSON.parse(hook.requests[0]?.body ?? '{}').event).toBe('conversion');
+    // A named type still wins, subscribed or not.
+    expect((await h.request('POST', `/v1/endpoints/${id}/test`, { apiKey, body: { event: 'click' } })).json.eventType).toBe('click');
+  });
+
   it('reports a receiver that is not listening', async () => {
     const hook = await receiver();
     await hook.close();

@@ -14,7 +14,13 @@ import { dynamoDbEndpoint } from '../../support/dynamodb-local';
 import { createTestTable, type TestTable } from '../../support/table';
 
 /** The deployed API's route keys (lib/webhook-delivery.ts addRoutes). */
-export const API_ROUTE_KEYS = [{ routeKey: 'GET /v1/event-types' }, { routeKey: 'GET /health' }, { routeKey: 'ANY /v1/{proxy+}' }];
+export const API_ROUTE_KEYS = [
+  { routeKey: 'GET /v1/event-types' },
+  { routeKey: 'GET /health' },
+  { routeKey: 'ANY /v1/{proxy+}' },
+  { routeKey: 'GET /portal' },
+  { routeKey: 'GET /portal/{file}' },
+];
 export const DISPATCH_QUEUE = 'dispatch';
 export const SCHEDULE_GROUP = 'webhook-retries';
 

@@ -3,6 +3,7 @@
 // validators', and answers that match the documented response schemas.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { createAdminKey } from '../../../cli/admin';
 import { buildRoutes } from '../../../lambdas/api/app';
 import * as schemas from '../../../lambdas/api/schemas';
 import { EVENT_TYPES } from '../../../lambdas/domain/event-catalogue';
@@ -72,7 +73,10 @@ it('would notice an invalid document', async () => {
 });
 
 it('documents every served route and nothing else', () => {
-  const served = servedRoutes().map((route) => `${route.method} ${route.path}`);
+  // The portal's page and files are served by the same table but are files, not API operations.
+  const files = servedRoutes().filter((route) => route.servesFile);
+  expect(files.map((route) => `${route.method} ${route.path}`).sort()).toEqual(['GET /portal', 'GET /portal/app.css', 'GET /portal/app.js']);
+  const served = servedRoutes().filter((route) => !route.servesFile).map((route) => `${route.method} ${route.path}`);
   expect(documentedOperations().sort()).toEqual([...served].sort());
   // The routes the README lists under "Management API", by name.
   expect(documentedOperations()).toEqual(
@@ -87,8 +91,11 @@ it('documents every served route and nothing else', () => {
       'POST /v1/endpoints/{id}/enable',
       'POST /v1/endpoints/{id}/test',
       'GET /v1/endpoints/{id}/deliveries',
+      'GET /v1/deliveries',
       'GET /v1/deliveries/{id}',
       'POST /v1/deliveries/{id}/redeliver',
+      'GET /v1/stats/hourly',
+      'POST /v1/admin/portal-links',
       'GET /v1/openapi.json',
     ]),
   );
@@ -116,6 +123,34 @@ it('generates the request schemas from the validators', () => {
   expect((create.properties as Record<string, { maxLength?: number }>).description?.maxLength).toBe(schemas.MAX_DESCRIPTION_LENGTH);
   const listDeliveries = document.paths['/v1/endpoints/{id}/deliveries']!.get as unknown as { parameters: { name: string; in: string }[] };
   expect(listDeliveries.parameters.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(['path:id', 'query:status', 'query:limit', 'query:cursor']);
+  const listAll = document.paths['/v1/deliveries']!.get as unknown as { parameters: { name: string; in: string; schema: { enum?: string[] } }[] };
+  expect(listAll.parameters.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual([
+    'query:status',
+    'query:endpoint',
+    'query:event',
+    'query:event_id',
+    'query:since',
+    'query:until',
+    'query:limit',
+    'query:cursor',
+  ]);
+  expect(listAll.parameters[0]?.schema.enum).toEqual(['pending', 'succeeded', 'failed', 'skipped']);
+});
+
+it('names the server the request reached, and which credential each route takes', () => {
+  const served = document as Document & { servers: { url: string }[]; components: { securitySchemes: Record<string, unknown> } };
+  expect(served.servers.map((server) => server.url)).toEqual([h.url]);
+  expect(Object.keys(served.components.securitySchemes).sort()).toEqual(['adminKey', 'apiKey', 'portalToken']);
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const expected = path.startsWith('/v1/admin/')
+        ? [{ adminKey: [] }]
+        : operation.security.length === 0
+          ? []
+          : [{ apiKey: [] }, { portalToken: [] }];
+      expect({ route: `${method} ${path}`, security: operation.security }).toEqual({ route: `${method} ${path}`, security: expected });
+    }
+  }
 });
 
 it('answers in the documented shapes', async () => {
@@ -140,8 +175,14 @@ it('answers in the documented shapes', async () => {
       ['POST', `/v1/deliveries/${deliveryId}/redeliver`, undefined, schemas.RedeliveryAccepted],
       ['POST', `/v1/endpoints/${id}/recover`, { since: new Date(Date.now() - 60_000).toISOString() }, schemas.RecoverResult],
       ['GET', '/v1/endpoints/ep_unknown', undefined, schemas.ErrorResponse],
+      ['GET', '/v1/deliveries?limit=1', undefined, schemas.DeliveryPage],
+      ['GET', `/v1/deliveries?event_id=evt-shape`, undefined, schemas.DeliveryPage],
+      ['GET', '/v1/stats/hourly', undefined, schemas.HourlyStats],
     ];
     expect(schemas.CreatedEndpoint.safeParse(created.json).success).toBe(true);
+    const { adminKey } = await createAdminKey(h.store);
+    const link = await h.request('POST', '/v1/admin/portal-links', { apiKey: adminKey, body: { accountId } });
+    expect(schemas.PortalLink.safeParse(link.json).error).toBeUndefined();
     for (const [method, path, body, schema] of checks) {
       const answer = await h.request(method, path, { apiKey, ...(body === undefined ? {} : { body }) });
       const parsed = schema.safeParse(answer.json);

@@ -2,7 +2,7 @@
 // line, then the delivery once its first attempt is known, then claim + record per retry), so
 // the log and redelivery routes read real rows.
 import type { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
-import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
+import { EVENT_CATALOGUE, type EventType } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Attempt, AttemptOutcome, Delivery } from '../../../lambdas/domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../../lambdas/domain/payload';
@@ -11,6 +11,8 @@ export interface SeedOptions {
   accountId: string;
   endpointId: string;
   eventId: string;
+  /** click unless named. */
+  eventType?: EventType;
   /** One entry per attempt made, in order. */
   outcomes: AttemptOutcome[];
   /** After the last attempt: its own outcome, or pending (a retry scheduled at `nextRetryAt`). */
@@ -21,18 +23,19 @@ export interface SeedOptions {
   nextRetryAt?: Date;
 }
 
-function newDelivery(accountId: string, endpointId: string, eventId: string, at: Date): Delivery {
+function newDelivery(accountId: string, endpointId: string, eventId: string, at: Date, eventType: EventType = 'click'): Delivery {
+  const data = eventType === 'click' ? { ...EVENT_CATALOGUE.click.example, click_id: eventId } : EVENT_CATALOGUE[eventType].example;
   return {
     deliveryId: deliveryIdFor(accountId, eventId, endpointId),
     accountId,
     endpointId,
     eventId,
-    eventType: 'click',
+    eventType,
     status: 'pending',
     attemptCount: 0,
     createdAt: at.toISOString(),
     updatedAt: at.toISOString(),
-    body: buildDeliveryBody('click', formatTimestamp(at), { ...EVENT_CATALOGUE.click.example, click_id: eventId }),
+    body: buildDeliveryBody(eventType, formatTimestamp(at), data),
     attempts: [],
   };
 }
@@ -51,11 +54,13 @@ export async function seedSkippedDelivery(
 
 export async function seedDelivery(store: DynamoDbDeliveryStore, options: SeedOptions): Promise<string> {
   const { accountId, endpointId, eventId, outcomes } = options;
-  let delivery = newDelivery(accountId, endpointId, eventId, options.startAt);
+  const eventType = options.eventType ?? 'click';
+  let delivery = newDelivery(accountId, endpointId, eventId, options.startAt, eventType);
   for (const [index, outcome] of outcomes.entries()) {
     const number = index + 1;
     const at = new Date(options.startAt.getTime() + index * 60_000);
-    await store.appendLog(accountId, [{ deliveryId: delivery.deliveryId, endpointId, eventType: 'click', attempt: number, created: number === 1 }], at);
+    const logged = { deliveryId: delivery.deliveryId, endpointId, eventType: number === 1 ? eventType : '', attempt: number, created: number === 1 };
+    await store.appendLog(accountId, [logged], at);
     if (number > 1 && !(await store.claimAttempt(delivery.deliveryId, { attempt: number, leaseUntil: new Date(at.getTime() + 60_000) }, at))) {
       throw new Error(`seed: could not claim attempt ${number} of ${delivery.deliveryId}`);
     }
@@ -67,7 +72,7 @@ export async function seedDelivery(store: DynamoDbDeliveryStore, options: SeedOp
       accountId,
       endpointId,
       eventId,
-      eventType: 'click',
+      eventType,
       attempt: number,
       attemptedAt: at.toISOString(),
       outcome,

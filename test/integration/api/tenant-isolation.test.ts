@@ -1,11 +1,14 @@
-// Account A's key against every route that takes an id, with account B's ids: each answer must
-// be exactly the answer for an id that never existed, and B's data must not change.
+// Account A's key, and a portal token of A, against every route that takes an id, with account B's
+// ids: each answer must be exactly the answer for an id that never existed, and B's data must not
+// change. Then the routes that list or filter: B's ids and cursors show nothing of B.
 import { type Harness, type Receiver, startHarness, startReceiver } from './harness';
 import { seedDelivery } from './seed';
+import { createAdminKey } from '../../../cli/admin';
 
 let h: Harness;
 let receiverOfB: Receiver;
 let keyOfA: string;
+let portalTokenOfA: string;
 let keyOfB: string;
 let accountOfB: string;
 let endpointOfA: string;
@@ -46,6 +49,9 @@ beforeAll(async () => {
   const b = await h.newAccount();
   keyOfA = a.apiKey;
   keyOfB = b.apiKey;
+  const { adminKey } = await createAdminKey(h.store);
+  const link = await h.request('POST', '/v1/admin/portal-links', { apiKey: adminKey, body: { accountId: a.accountId } });
+  portalTokenOfA = new URL(link.json.url).hash.replace(/^#token=/, '');
   accountOfB = b.accountId;
 
   const createdA = await h.request('POST', '/v1/endpoints', { apiKey: keyOfA, body: { url: 'http://127.0.0.1:9/a', events: ['*'] } });
@@ -86,7 +92,10 @@ describe("account A with account B's ids", () => {
     expect(operations.map((operation) => operation.operationId).sort()).toEqual(Object.keys(BODIES).sort());
   });
 
-  it('answers exactly as for an id that never existed, and changes nothing of B', async () => {
+  it.each([
+    ['API key', () => keyOfA],
+    ['portal token', () => portalTokenOfA],
+  ])('answers A\'s %s exactly as for an id that never existed, and changes nothing of B', async (_kind, credentialOfA) => {
     const before = await snapshotOfB();
     const messagesBefore = h.dispatchMessages().length;
 
@@ -96,7 +105,7 @@ describe("account A with account B's ids", () => {
       const never = isDelivery ? NEVER_DELIVERY : NEVER_ENDPOINT;
       const body = BODIES[operation.operationId]?.();
       const call = (id: string) =>
-        h.request(operation.method, operation.path.replace('{id}', id), { apiKey: keyOfA, ...(body === undefined ? {} : { body }) });
+        h.request(operation.method, operation.path.replace('{id}', id), { apiKey: credentialOfA(), ...(body === undefined ? {} : { body }) });
 
       const baseline = await call(never);
       for (const id of idsOfB) {
@@ -127,5 +136,32 @@ describe("account A with account B's ids", () => {
     expect(answer.status).toBe(400);
     expect(answer.json.error.code).toBe('invalid_cursor');
     expect(answer.text).not.toContain(endpointOfB);
+  });
+});
+
+describe("account A's lists and filters with account B's ids", () => {
+  it.each([
+    ['API key', () => keyOfA],
+    ['portal token', () => portalTokenOfA],
+  ])("show nothing of B to A's %s", async (_kind, credentialOfA) => {
+    for (const path of [
+      '/v1/deliveries',
+      `/v1/deliveries?endpoint=${endpointOfB}`,
+      '/v1/deliveries?event_id=evt-of-b',
+      `/v1/deliveries?event_id=evt-of-b&endpoint=${endpointOfB}`,
+      '/v1/stats/hourly',
+      '/v1/endpoints',
+    ]) {
+      const answer = await h.request('GET', path, { apiKey: credentialOfA() });
+      expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      for (const secret of [endpointOfB, deliveryOfB, testDeliveryOfB, accountOfB]) expect({ path, leaks: answer.text.includes(secret) }).toEqual({ path, leaks: false });
+    }
+    const stats = await h.request('GET', `/v1/stats/hourly?endpoint=${endpointOfB}`, { apiKey: credentialOfA() });
+    expect(stats.status).toBe(404);
+    const pageOfB = await h.request('GET', '/v1/deliveries?limit=1', { apiKey: keyOfB });
+    expect(pageOfB.json.nextCursor).toEqual(expect.any(String));
+    const withCursorOfB = await h.request('GET', `/v1/deliveries?limit=1&cursor=${encodeURIComponent(pageOfB.json.nextCursor)}`, { apiKey: credentialOfA() });
+    expect(withCursorOfB.status).toBe(400);
+    expect(withCursorOfB.json.error.code).toBe('invalid_cursor');
   });
 });

@@ -1,4 +1,14 @@
-import { bearerToken, generateApiKey, hashApiKey, isKeyPrefix, isWellFormedApiKey, visiblePrefix } from '../../../lambdas/api/api-keys';
+import {
+  bearerToken,
+  generateAdminKey,
+  generateApiKey,
+  hashApiKey,
+  isAdminKeyPrefix,
+  isKeyPrefix,
+  isWellFormedAdminKey,
+  isWellFormedApiKey,
+  visiblePrefix,
+} from '../../../lambdas/api/api-keys';
 
 describe('generateApiKey', () => {
   it('makes grw_ + 43 url-safe characters, a 12-character visible prefix and the SHA-256 hash', () => {
@@ -51,5 +61,21 @@ describe('key checks', () => {
     ['Bearer a b', undefined],
   ])('bearerToken(%s) is %s', (header, token) => {
     expect(bearerToken(header)).toBe(token);
+  });
+});
+
+describe('admin keys', () => {
+  it('are gra_ + 43 url-safe characters with a 12-character prefix, and never pass as API keys (or the reverse)', () => {
+    const key = generateAdminKey();
+    expect(key.key).toMatch(/^gra_[A-Za-z0-9_-]{43}$/);
+    expect(key.keyPrefix).toBe(key.key.slice(0, 12));
+    expect(key.keyHash).toBe(hashApiKey(key.key));
+    expect(isWellFormedAdminKey(key.key)).toBe(true);
+    expect(isAdminKeyPrefix(key.keyPrefix)).toBe(true);
+    expect(isWellFormedApiKey(key.key)).toBe(false);
+    expect(isKeyPrefix(key.keyPrefix)).toBe(false);
+    const apiKey = generateApiKey();
+    expect(isWellFormedAdminKey(apiKey.apiKey)).toBe(false);
+    expect(isAdminKeyPrefix(apiKey.keyPrefix)).toBe(false);
   });
 });

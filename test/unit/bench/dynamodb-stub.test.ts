@@ -101,3 +101,23 @@ describe('DynamoDbStub', () => {
     expect(db.allItems()).toHaveLength(1);
   });
 });
+
+describe('the table stream the stub keeps (for the counts aggregator)', () => {
+  it('records each write that changed an item, with new and old images, in order; not refused or unchanged ones', () => {
+    const db = stub();
+    const key = { pk: S('A'), sk: S('1') };
+    db.handle('PutItem', { TableName: 't', Item: { ...key, status: S('pending'), n: { N: '1' } } });
+    db.handle('UpdateItem', { TableName: 't', Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': S('pending') } });
+    db.handle('UpdateItem', { TableName: 't', Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': S('succeeded') } });
+    expect(() =>
+      db.handle('PutItem', { TableName: 't', Item: { ...key, status: S('x') }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }),
+    ).toThrow();
+    db.handle('DeleteItem', { TableName: 't', Key: key });
+    expect(db.stream.map((record) => [record.eventName, record.dynamodb.OldImage?.status?.S, record.dynamodb.NewImage?.status?.S, record.dynamodb.Keys])).toEqual([
+      ['INSERT', undefined, 'pending', key],
+      ['MODIFY', 'pending', 'succeeded', key],
+      ['REMOVE', 'succeeded', undefined, key],
+    ]);
+    expect(db.stream.map((record) => record.dynamodb.SequenceNumber)).toEqual(['000000000000000000001', '000000000000000000002', '000000000000000000003']);
+  });
+});

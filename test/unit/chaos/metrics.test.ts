@@ -54,7 +54,12 @@ describe('chaos metrics', () => {
     };
     const check = checkRetrySchedule([endpoint], rules, [], []);
     expect(check).toMatchObject({ checked: 4, early: 2, late: 1, lateAcrossDisruption: 0 });
-    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 5000, until: 40_000 }], []).lateAcrossDisruption).toBe(1);
+    // Due well before the kill (more than the slack): the dead worker cannot have held it, so it stays late.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 7000, until: 40_000 }], [])).toMatchObject({ late: 1, lateAcrossDisruption: 1, heldByKilledWorker: 0 });
+    // Due while the killed worker's messages were held, and here within the slack after their release: excused.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 18_000 }], [])).toMatchObject({ late: 0, heldByKilledWorker: 1 });
+    // Held, but later than the slack after the release: late.
+    expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 10_000 }], [])).toMatchObject({ late: 1, heldByKilledWorker: 0 });
   });
 
   it('counts 2xx answered twice, and attempts after disabledAt plus slack', () => {
@@ -69,7 +74,10 @@ describe('chaos metrics', () => {
         request('c', 1, 11_500),
       ],
     };
-    expect(countDuplicates([endpoint], [{ kind: 'kill', at: 1500, until: 3000 }], 5000)).toEqual({ duplicates: 1, explainedByDisruption: 1 });
+    expect(countDuplicates([endpoint], [{ kind: 'kill', at: 1500, until: 3000 }], 5000)).toMatchObject({ duplicates: 1, explainedByDisruption: 1 });
+    // The log holds one success for two 2xx answers: one send was never recorded.
+    expect(countDuplicates([endpoint], [], 5000, new Map([['a', 1]]))).toEqual({ duplicates: 1, explainedByDisruption: 0, unrecordedSend: 1, recordedTwice: 0 });
+    expect(countDuplicates([endpoint], [], 5000, new Map([['a', 2]]))).toEqual({ duplicates: 1, explainedByDisruption: 0, unrecordedSend: 0, recordedTwice: 1 });
     expect(sentWhileDisabled([endpoint], 1000)).toEqual({ count: 1, byScenario: { 'gone-410': 1 } });
   });
 });

@@ -1,38 +1,18 @@
 // The emit CLI's input: the Detail it builds, what it refuses, and where it publishes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { eventDetail, parseEmitArgs, resolveTarget } from '../../../cli/emit';
-import { type LocalOutputs, writeLocalOutputs } from '../../../local/outputs';
+import { writeLocalOutputs } from '../../../local/outputs';
+import { SAMPLE_LOCAL_OUTPUTS, scratchDirPerTest } from '../../support/local-outputs-fixture';
 
 describe('emit', () => {
-  let dir: string;
-  const outputs: LocalOutputs = {
-    apiUrl: 'http://127.0.0.1:3000',
-    awsEndpoint: 'http://127.0.0.1:4566',
-    eventBusName: 'bus',
-    eventSource: 'georedir',
-    region: 'us-east-1',
-    accountId: 'acct_1',
-    apiKey: 'grw_x',
-    tableName: 'table',
-    dispatchQueueUrl: 'http://127.0.0.1:4566/000000000000/q',
-    stackName: 'Stack',
-    awsAccountId: '000000000000',
-    pid: 1,
-    startedAt: '2026-01-01T00:00:00.000Z',
-  };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'outputs-'));
-  });
-
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const scratch = scratchDirPerTest();
+  const outputs = SAMPLE_LOCAL_OUTPUTS;
 
   it('builds the Detail producers publish from --account, --data (inline or @file), --id and --timestamp', () => {
-    writeFileSync(join(dir, 'data.json'), '{"link_id": 42}');
-    const args = parseEmitArgs(['link.created', '--account', 'acct_1', '--data', '@data.json', '--id', 'evt-1', '--timestamp=2026-02-25T10:00:00Z'], dir);
+    writeFileSync(join(scratch.path, 'data.json'), '{"link_id": 42}');
+    const args = parseEmitArgs(['link.created', '--account', 'acct_1', '--data', '@data.json', '--id', 'evt-1', '--timestamp=2026-02-25T10:00:00Z'], scratch.path);
     expect(args.eventType).toBe('link.created');
     expect(JSON.parse(eventDetail(args))).toEqual({ account_id: 'acct_1', data: { link_id: 42 }, id: 'evt-1', timestamp: '2026-02-25T10:00:00Z' });
     expect(Object.keys(JSON.parse(eventDetail(parseEmitArgs(['click', '--account', 'a', '--data', '{}']))))).toEqual(['account_id', 'data']);
@@ -46,8 +26,8 @@ describe('emit', () => {
   });
 
   it('targets the local run from outputs.json', async () => {
-    writeLocalOutputs(dir, outputs);
-    const args = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', join(dir, 'outputs.json')]);
+    writeLocalOutputs(scratch.path, outputs);
+    const args = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', join(scratch.path, 'outputs.json')]);
     await expect(resolveTarget(args, '/nowhere')).resolves.toEqual({
       eventBusName: 'bus',
       eventSource: 'georedir',
@@ -57,13 +37,13 @@ describe('emit', () => {
   });
 
   it('reads the file --outputs names, not the outputs.json beside it', async () => {
-    writeLocalOutputs(dir, outputs);
-    const other = join(dir, 'other-run.json');
+    writeLocalOutputs(scratch.path, outputs);
+    const other = join(scratch.path, 'other-run.json');
     writeFileSync(other, JSON.stringify({ ...outputs, eventBusName: 'other-bus', awsEndpoint: 'http://127.0.0.1:4999' }));
-    const args = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', 'other-run.json'], dir);
+    const args = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', 'other-run.json'], scratch.path);
     await expect(resolveTarget(args, '/nowhere')).resolves.toMatchObject({ eventBusName: 'other-bus', endpoint: 'http://127.0.0.1:4999' });
-    const missing = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', 'gone.json'], dir);
-    await expect(resolveTarget(missing, '/nowhere')).rejects.toThrow(`cannot read ${join(dir, 'gone.json')} (not found)`);
+    const missing = parseEmitArgs(['click', '--account', 'a', '--data', '{}', '--outputs', 'gone.json'], scratch.path);
+    await expect(resolveTarget(missing, '/nowhere')).rejects.toThrow(`cannot read ${join(scratch.path, 'gone.json')} (not found)`);
   });
 
   it('targets a deployed stack through its EventBusName and EventSource outputs, with no local endpoint', async () => {

@@ -232,6 +232,39 @@ describe('retries', () => {
     expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 2 });
   });
 
+  it('keeps a retry that arrives before the failed attempt is recorded, and makes it once the record is there', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a');
+    // The retry SQS brings back while the dispatcher that handed it over is still writing its record.
+    const early: RetryMessage = { kind: 'retry', deliveryId: idOf('c1', 'ep_a'), accountId: ACCOUNT, endpointId: 'ep_a', attempt: 2 };
+    expect(await t.service.handleBatch([t.message(retryMessageBody(early))])).toEqual([]);
+    expect(t.sends).toHaveLength(0);
+    expect(t.scheduled).toEqual([{ message: { ...early, waitedForRecordSeconds: 1 }, delaySeconds: 1 }]);
+    await t.service.handleBatch([t.click('c1')]);
+    t.clock.advance(60_000);
+    await t.service.handleBatch([t.due(0)]);
+    await t.service.handleBatch([t.due(1)]); // the regular copy: the attempt is made already
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+  });
+
+  it('waits for a record with growing pauses, and gives up after 15 minutes', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    const never: RetryMessage = { kind: 'retry', deliveryId: idOf('c9', 'ep_a'), accountId: ACCOUNT, endpointId: 'ep_a', attempt: 3 };
+    await t.service.handleBatch([t.message(retryMessageBody(never))]);
+    while (t.scheduled.length < 40) {
+      const before = t.scheduled.length;
+      await t.service.handleBatch([t.due()]);
+      if (t.scheduled.length === before) break;
+    }
+    const delays = t.scheduled.map((entry) => entry.delaySeconds);
+    expect(delays.slice(0, 8)).toEqual([1, 1, 2, 4, 8, 16, 32, 60]);
+    expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThanOrEqual(900);
+    expect(delays.length).toBeLessThan(30);
+    expect(t.sends).toHaveLength(0);
+  });
+
   it('redelivers a finished delivery with the same id and the next attempt number', async () => {
     const t = setup({ schedule: [], script: () => serverError });
     t.endpoint('ep_a');
@@ -362,5 +395,23 @@ describe('circuit breaker', () => {
     expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a'), idOf('c2', 'ep_a'), idOf('c3', 'ep_a')]);
     await t.service.handleBatch([t.click('c5')]);
     expect(t.sends).toHaveLength(4);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil).toBeUndefined(); // closed for every instance
+  });
+
+  it('lets one instance probe a half-open circuit, however many there are', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    t.clock.advance(31_000);
+    const others = [t.build(), t.build(), t.build()];
+    // Instances that never saw the circuit open read it from the endpoint: half-open for them too.
+    await Promise.all([t.service.handleBatch([t.click('c3')]), ...others.map((other, index) => other.handleBatch([t.click(`d${index}`)]))]);
+    expect(t.sends).toHaveLength(3);
+    expect(t.store.probeClaims).toBe(1);
+    // The probe timed out: open again for everyone.
+    expect(Date.parse(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil ?? '')).toBeGreaterThan(t.clock.now().getTime());
+    await Promise.all(others.map((other, index) => other.handleBatch([t.click(`e${index}`)])));
+    expect(t.sends).toHaveLength(3);
   });
 });

@@ -11,7 +11,7 @@ describe('CircuitBreakers', () => {
     const { circuits, advance, at } = breakers();
     expect(circuits.permit('e')).toBe('send');
     expect(circuits.record('e', 'timeout')).toBeUndefined();
-    expect(circuits.record('e', 'timeout')).toEqual(at(30_000));
+    expect(circuits.record('e', 'timeout')).toEqual({ kind: 'opened', until: at(30_000) });
     expect(circuits.permit('e')).toBe('refuse');
     advance(29_999);
     expect(circuits.permit('e')).toBe('refuse');
@@ -33,18 +33,29 @@ describe('CircuitBreakers', () => {
     advance(30_000);
     expect(circuits.permit('e')).toBe('probe');
     expect(circuits.permit('e')).toBe('refuse');
-    expect(circuits.record('e', 'timeout')).toEqual(at(30_000));
+    expect(circuits.record('e', 'timeout')).toEqual({ kind: 'opened', until: at(30_000) });
     advance(30_000);
     expect(circuits.permit('e')).toBe('probe');
-    expect(circuits.record('e', 'failure')).toBeUndefined();
+    expect(circuits.record('e', 'failure')).toEqual({ kind: 'closed' });
     expect(circuits.permit('e')).toBe('send');
   });
 
-  it("honours another instance's open circuit stored on the endpoint", () => {
+  it("honours another instance's circuit stored on the endpoint: open, then half-open until a probe closes it", () => {
     const { circuits, at } = breakers();
     expect(circuits.permit('e', at(5_000).toISOString())).toBe('refuse');
-    expect(circuits.permit('e', at(-1).toISOString())).toBe('send');
+    // Past its cool-down but not closed yet: this instance, too, may only probe.
+    expect(circuits.permit('e', at(-1).toISOString())).toBe('probe');
+    expect(circuits.permit('e', at(-1).toISOString())).toBe('refuse');
+    expect(circuits.record('e', 'success')).toEqual({ kind: 'closed' });
+    expect(circuits.permit('e')).toBe('send');
     expect(circuits.permit('other')).toBe('send');
+  });
+
+  it('gives the probe back when another instance took it', () => {
+    const { circuits, at } = breakers();
+    expect(circuits.permit('e', at(-1).toISOString())).toBe('probe');
+    circuits.probeTakenElsewhere('e');
+    expect(circuits.permit('e', at(-1).toISOString())).toBe('probe');
   });
 
   it('keeps the cool-down within the first retry delay', () => {

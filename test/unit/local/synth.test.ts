@@ -10,11 +10,13 @@ describe('templateIsFresh', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'synth-fresh-'));
-    for (const dir of ['bin', 'lib', 'lambdas/api', 'cdk.out']) mkdirSync(join(root, dir), { recursive: true });
-    for (const file of ['bin/app.ts', 'lib/stack.ts', 'lambdas/api/handler.ts', 'cdk.json', 'cdk.out/Stack.template.json']) {
+    for (const dir of ['bin', 'lib', 'lambdas/api', 'portal/src', 'cdk.out']) mkdirSync(join(root, dir), { recursive: true });
+    for (const file of ['bin/app.ts', 'lib/stack.ts', 'lambdas/api/handler.ts', 'portal/src/main.ts', 'cdk.json', 'cdk.out/Stack.template.json']) {
       writeFileSync(join(root, file), '{}');
     }
-    for (const path of ['bin/app.ts', 'bin', 'lib/stack.ts', 'lib', 'lambdas/api/handler.ts', 'lambdas/api', 'lambdas', 'cdk.json']) at(path, 1_000);
+    for (const path of ['bin/app.ts', 'bin', 'lib/stack.ts', 'lib', 'lambdas/api/handler.ts', 'lambdas/api', 'lambdas', 'portal/src/main.ts', 'portal/src', 'portal', 'cdk.json']) {
+      at(path, 1_000);
+    }
     at('cdk.out/Stack.template.json', 2_000);
   });
 
@@ -31,5 +33,10 @@ describe('templateIsFresh', () => {
     at('cdk.json', 3_000);
     expect(templateIsFresh(root, join(root, 'cdk.out/Stack.template.json'))).toBe(false);
     expect(templateIsFresh(root, join(root, 'cdk.out/Missing.template.json'))).toBe(false);
+  });
+
+  it("re-synthesizes when the portal's sources changed (the synth builds them into the API's asset)", () => {
+    at('portal/src/main.ts', 3_000);
+    expect(templateIsFresh(root, join(root, 'cdk.out/Stack.template.json'))).toBe(false);
   });
 });

@@ -1,0 +1,28 @@
+// What several pages load: the account's endpoints, the event catalogue and the hourly counts.
+import type { ApiClient } from '../api';
+import type { Endpoint, EventType, HourlyStats } from '../api-types';
+
+export interface PageProps {
+  readonly api: ApiClient;
+  /** `User-Agent` the service sends (shown in a delivery's headers). */
+  readonly userAgent: string;
+}
+
+export const loadEndpoints = async (api: ApiClient): Promise<readonly Endpoint[]> =>
+  (await api.get<{ data: readonly Endpoint[] }>('/v1/endpoints')).data;
+
+export const loadEventTypes = async (api: ApiClient): Promise<readonly EventType[]> =>
+  (await api.get<{ data: readonly EventType[] }>('/v1/event-types')).data;
+
+/** The last `hours` hours' counts, of one endpoint or all. */
+export const loadHourly = (api: ApiClient, endpointId?: string, hours = 24): Promise<HourlyStats> =>
+  api.get<HourlyStats>('/v1/stats/hourly', { endpoint: endpointId, hours });
+
+/** `hooks.example.com/path` for tables; the full URL stays in the title. */
+export function shortUrl(url: string): string {
+  return url.replace(/^https?:\/\//, '');
+}
+
+export function eventsLabel(events: readonly string[]): string {
+  return events.includes('*') ? 'all events' : events.join(', ');
+}

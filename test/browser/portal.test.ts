@@ -1,0 +1,411 @@
+// The customer portal in headless Chromium against the local run (npm start's entry on free
+// ports), with real receivers on 127.0.0.1 and events published with PutEvents: what a customer
+// does with a portal link, from the first click to the expiry page. One local run and one browser
+// for the whole file; each test saves a screenshot under test-output/screenshots/. (Browser-side
+// expressions are strings: this project's types have no DOM.)
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { portalLink as mintLink } from '../../cli/admin';
+import { ManagementStore } from '../../lambdas/adapters/management-store';
+import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
+import { guideSignatureValid, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
+import { type LocalRunProcess, repositoryRoot, startLocalRunProcess } from '../e2e/support/local-run-process';
+import { localClientConfig } from '../support/sdk-clients';
+import { clearScreenshots, launchChromium, openContext, type PageRecord, screenshot, until } from './support/browser';
+
+const READY_LIMIT_MS = 90_000;
+/** Short retries, so a failing delivery is final within seconds. */
+const RETRY_SCHEDULE = '1,2';
+
+interface Account {
+  readonly accountId: string;
+  readonly apiKey: string;
+}
+
+let run: LocalRunProcess;
+let events: EventBridgeClient;
+let browser: Browser;
+let receiver: ScriptedReceiver;
+/** The first account's tab: most tests carry on where the previous one left off. */
+let tab: { context: BrowserContext; page: Page; record: PageRecord };
+const records: PageRecord[] = [];
+const state: { endpointId?: string; secret?: string; failedDeliveryId?: string } = {};
+
+const admin = async (...argv: string[]): Promise<Record<string, string>> => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/admin.ts', ...argv, '--json', '--outputs', join(run.outputDir, 'outputs.json')], {
+    cwd: repositoryRoot,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return JSON.parse(stdout) as Record<string, string>;
+};
+
+/** A portal link for the account, as an operator gets one: `npm run admin -- portal-link --account ID --json`. */
+const portalLink = async (account: Account): Promise<string> => {
+  const link = await admin('portal-link', '--account', account.accountId);
+  expect(link.url).toMatch(new RegExp(`^${run.outputs.apiUrl}/portal#token=grp_`));
+  return link.url!;
+};
+
+const publishClicks = async (account: Account, clickIds: readonly string[]) => {
+  const answer = await events.send(
+    new PutEventsCommand({
+      Entries: clickIds.map((clickId) => ({
+        EventBusName: run.outputs.eventBusName,
+        Source: run.outputs.eventSource,
+        DetailType: 'click',
+        Detail: JSON.stringify({ account_id: account.accountId, data: { ...EVENT_CATALOGUE.click.example, click_id: clickId } }),
+      })),
+    }),
+  );
+  expect(answer.FailedEntryCount).toBe(0);
+};
+
+const heading = (page: Page) => page.locator('#page-title');
+
+beforeAll(async () => {
+  clearScreenshots();
+  [run, browser] = await Promise.all([startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS), launchChromium()]);
+  events = new EventBridgeClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+  // Events whose click id starts with "fail" get a 500 until the test says otherwise.
+  receiver = await startScriptedReceiver((index) => ({
+    status: receiver.received[index]?.body.data?.click_id?.toString().startsWith('fail') && !receiver.secret.startsWith('!') ? 500 : 200,
+    body: '{"received":true}',
+  }));
+  tab = await openContext(browser);
+  records.push(tab.record);
+}, READY_LIMIT_MS + 30_000);
+
+afterAll(async () => {
+  events?.destroy();
+  await browser?.close();
+  await receiver?.close();
+  if (run) {
+    await run.stop('SIGTERM');
+    rmSync(run.outputDir, { recursive: true, force: true });
+  }
+});
+
+const devAccount = (): Account => ({ accountId: run.outputs.accountId, apiKey: run.outputs.apiKey });
+
+test('a portal link opens the portal and leaves no token in the address bar, history or Referer', async () => {
+  const { page } = tab;
+  const link = await portalLink(devAccount());
+  await page.goto(link);
+  await heading(page).filter({ hasText: 'Endpoints' }).waitFor();
+  expect(page.url()).toBe(`${run.outputs.apiUrl}/portal`);
+  const token = new URL(link).hash.replace('#token=', '');
+  expect(await page.evaluate<string>('JSON.stringify(window.sessionStorage)')).toContain(token);
+  // A reload keeps the session (this tab's storage), without the link.
+  await page.reload();
+  await heading(page).filter({ hasText: 'Endpoints' }).waitFor();
+  await page.getByText('No endpoints yet').waitFor();
+  await screenshot(page, '01-endpoints-empty');
+});
+
+test("creating an endpoint shows the URL policy's reason next to the field, then the secret", async () => {
+  const { page } = tab;
+  await page.getByRole('link', { name: 'Add endpoint' }).click();
+  await heading(page).filter({ hasText: 'Add an endpoint' }).waitFor();
+  const url = page.getByLabel('Endpoint URL');
+  await url.fill('https://user:secret@hooks.example.com/georedir');
+  await page.getByLabel('click', { exact: false }).first().check();
+  await page.getByLabel('Description').fill('browser test receiver');
+  await url.press('Enter');
+  const fieldError = page.locator('#endpoint-url-error');
+  await fieldError.waitFor();
+  expect(await fieldError.textContent()).toBe('URL must not contain a user name or password');
+  expect(await url.getAttribute('aria-invalid')).toBe('true');
+  expect(await url.getAttribute('aria-describedby')).toBe('endpoint-url-error');
+  await screenshot(page, '02-create-endpoint-url-policy');
+
+  await url.fill(receiver.url);
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await heading(page).filter({ hasText: 'Endpoint added' }).waitFor();
+  state.secret = (await page.locator('#created-secret').textContent()) ?? '';
+  expect(state.secret).toMatch(/^whsec_/);
+  receiver.secret = state.secret;
+  await page.getByRole('button', { name: 'Copy secret' }).click();
+  await page.getByText('Copied').waitFor();
+  expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(state.secret);
+  await screenshot(page, '03-endpoint-created');
+  await page.getByRole('link', { name: 'Go to the endpoint' }).click();
+  await heading(page).filter({ hasText: receiver.url }).waitFor();
+  state.endpointId = new URL(page.url()).hash.split('/').pop();
+  expect(state.endpointId).toMatch(/^ep_/);
+});
+
+test('a test event reaches the receiver, and the page shows its status, latency and response', async () => {
+  const { page } = tab;
+  await page.getByRole('button', { name: 'Send test event' }).click();
+  const result = page.locator('.test-result');
+  await result.waitFor();
+  expect(await result.textContent()).toMatch(/^Delivered: HTTP 200 in \d+ ms.*\{"received":true\}/);
+  const sent = receiver.received.find((request) => request.headers['x-georedir-test'] === 'true');
+  expect(sent?.signatureValid).toBe(true);
+  expect(sent?.body.event).toBe('click');
+  await result.scrollIntoViewIfNeeded();
+  await screenshot(page, '04-test-event');
+});
+
+test('published events show up in the delivery log, filtered by status and found by event id', async () => {
+  const { page } = tab;
+  await publishClicks(devAccount(), ['browser-ok-1', 'browser-ok-2', 'fail-browser-1']);
+  // The failing one is retried after 1 s and 2 s, then failed for good.
+  await until('three deliveries, one failed for good', async () => {
+    const failed = receiver.received.filter((request) => request.body.data.click_id === 'fail-browser-1');
+    return failed.length >= 3 && receiver.received.filter((request) => String(request.body.data.click_id).startsWith('browser-ok')).length === 2;
+  }, 20_000);
+  await page.getByRole('navigation').getByRole('link', { name: 'Delivery log' }).click();
+  await heading(page).filter({ hasText: 'Delivery log' }).waitFor();
+  const rows = page.locator('table.deliveries tbody tr');
+  await until('the log lists the three events and the test send', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).isEnabled();
+    const text = (await rows.allTextContents()).join('\n');
+    return /click:browser-ok-1/.test(text) && /click:browser-ok-2/.test(text) && /click:fail-browser-1[\s\S]*failed/.test(text) && (await rows.count()) >= 4;
+  });
+  await screenshot(page, '05-delivery-log');
+
+  await page.getByLabel('Status').selectOption('failed');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await until('only the failed delivery', async () => (await rows.count()) === 1 && /fail-browser-1/.test((await rows.first().textContent()) ?? ''));
+  expect(page.url()).toContain('#/deliveries?status=failed');
+
+  await page.getByRole('link', { name: 'Clear' }).click();
+  await page.getByLabel('Event id').fill('click:browser-ok-2');
+  await page.getByLabel('Event id').press('Enter');
+  await until('the one event found by id', async () => (await rows.count()) === 1 && /browser-ok-2/.test((await rows.first().textContent()) ?? ''));
+  await screenshot(page, '06-delivery-log-search');
+});
+
+test('one delivery shows its payload as sent, its headers without the secret and every attempt; redelivering it succeeds', async () => {
+  const { page } = tab;
+  await page.goto(`${run.outputs.apiUrl}/portal#/deliveries?status=failed`);
+  const rows = page.locator('table.deliveries tbody tr');
+  await until('the failed delivery listed', async () => (await rows.count()) === 1 && /fail-browser-1/.test((await rows.first().textContent()) ?? ''));
+  await rows.first().getByRole('link').click();
+  await heading(page).filter({ hasText: 'Delivery' }).waitFor();
+  state.failedDeliveryId = new URL(page.url()).hash.split('/').pop();
+  const sent = receiver.received.filter((request) => request.body.data.click_id === 'fail-browser-1');
+  expect(state.failedDeliveryId).toBe(sent[0]!.headers['x-georedir-delivery']);
+
+  const payload = JSON.parse((await page.locator('pre.payload').textContent()) ?? '');
+  expect(payload).toEqual(JSON.parse(sent[0]!.rawBody));
+  expect(await page.locator('pre.payload').textContent()).toContain('\n  "event": "click"');
+  const attempts = page.locator('table.attempts tbody tr');
+  expect(await attempts.count()).toBe(3);
+  expect(await attempts.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('HTTP 500')]));
+  const headers = Object.fromEntries(
+    (await page.locator('table.headers tr').all()).length > 0
+      ? await Promise.all((await page.locator('table.headers tr').all()).map(async (row) => [await row.locator('th').textContent(), await row.locator('td').textContent()]))
+      : [],
+  );
+  const last = sent[sent.length - 1]!;
+  for (const name of ['X-GeoRedir-Event', 'X-GeoRedir-Delivery', 'X-GeoRedir-Attempt', 'X-GeoRedir-Timestamp', 'webhook-id', 'webhook-timestamp', 'User-Agent', 'Content-Type']) {
+    expect({ name, shown: headers[name] }).toEqual({ name, shown: last.headers[name.toLowerCase()] });
+  }
+  expect(headers['X-GeoRedir-Signature']).not.toContain(last.headers['x-georedir-signature'] as string);
+  expect(await page.content()).not.toContain(state.secret);
+  await screenshot(page, '07-delivery-failed');
+
+  receiver.secret = `!${receiver.secret}`; // the receiver now answers 200 to it
+  await page.getByRole('button', { name: 'Redeliver' }).click();
+  await page.getByText(/Queued: attempt 4/).waitFor();
+  await until('the redelivery succeeded', async () => /succeeded/.test((await page.locator('dl.facts').first().textContent()) ?? ''), 20_000);
+  expect(await attempts.count()).toBe(4);
+  const redelivered = receiver.received.filter((request) => request.body.data.click_id === 'fail-browser-1').pop()!;
+  expect(redelivered.headers['x-georedir-attempt']).toBe('4');
+  expect(redelivered.headers['x-georedir-delivery']).toBe(state.failedDeliveryId);
+  receiver.secret = receiver.secret.slice(1);
+  await screenshot(page, '08-delivery-redelivered');
+});
+
+test('revealing and rotating the secret: deliveries are signed with the new one', async () => {
+  const { page } = tab;
+  await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+  await page.getByRole('button', { name: 'Reveal secret' }).click();
+  expect(await page.locator('#secret-value').textContent()).toBe(state.secret);
+  // Keyboard: the confirmation is a modal dialog that Escape cancels, giving focus back.
+  const rotate = page.getByRole('button', { name: 'Rotate secret' });
+  await rotate.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Rotate secret');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await screenshot(page, '09-rotate-confirm');
+  await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByText(/New secret issued/).waitFor();
+  const rotated = (await page.locator('#secret-value').textContent()) ?? '';
+  expect(rotated).toMatch(/^whsec_/);
+  expect(rotated).not.toBe(state.secret);
+  receiver.secret = rotated;
+  await publishClicks(devAccount(), ['browser-after-rotation']);
+  const delivered = await until('the event after the rotation', async () => receiver.received.find((request) => request.body.data.click_id === 'browser-after-rotation'));
+  expect(delivered.signatureValid).toBe(true);
+  expect(guideSignatureValid(delivered.rawBody, delivered.headers['x-georedir-signature'] as string, state.secret!)).toBe(false);
+  await screenshot(page, '10-secret-rotated');
+});
+
+test("another account's link shows none of the first account's endpoints or deliveries", async () => {
+  const other = (await admin('create-account', '--name', 'Browser Other')) as unknown as Account;
+  const second = await openContext(browser);
+  records.push(second.record);
+  try {
+    const { page } = second;
+    await page.goto(await portalLink(other));
+    await page.getByText('No endpoints yet').waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByText('No deliveries match').waitFor();
+    await page.goto(`${run.outputs.apiUrl}/portal#/deliveries/${state.failedDeliveryId}`);
+    await page.getByRole('alert').filter({ hasText: 'Delivery not found' }).waitFor();
+    await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+    await page.getByRole('alert').filter({ hasText: 'Endpoint not found' }).waitFor();
+    const html = await page.content();
+    for (const secretOrData of [receiver.url, state.endpointId!, 'browser-ok-1', state.secret!]) expect(html).not.toContain(secretOrData);
+    await screenshot(page, '11-other-account');
+  } finally {
+    await second.context.close();
+  }
+});
+
+test('a disabled endpoint skips its events; enabled again, recovering sends them', async () => {
+  const { page } = tab;
+  await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+  await page.getByRole('button', { name: 'Disable endpoint' }).click();
+  await page.getByText(/Endpoint disabled/).waitFor();
+  await publishClicks(devAccount(), ['browser-while-disabled']);
+  await page.goto(`${run.outputs.apiUrl}/portal#/deliveries?status=skipped`);
+  const rows = page.locator('table.deliveries tbody tr');
+  await until('the skipped delivery in the log', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    return /browser-while-disabled/.test((await rows.allTextContents()).join('\n'));
+  });
+  expect(receiver.received.some((request) => request.body.data.click_id === 'browser-while-disabled')).toBe(false);
+
+  await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+  await page.getByRole('button', { name: 'Enable endpoint' }).click();
+  await page.getByText(/Endpoint enabled/).waitFor();
+  // The recover form starts an hour back, which covers the skipped delivery.
+  await page.getByRole('button', { name: 'Recover', exact: true }).click();
+  await page.getByText(/1 delivery queued again/).waitFor();
+  const recovered = await until('the recovered event', async () => receiver.received.find((request) => request.body.data.click_id === 'browser-while-disabled'));
+  expect(recovered.signatureValid).toBe(true);
+  await screenshot(page, '12-recovered');
+});
+
+test('the last 24 hours: a chart per endpoint of succeeded, failed and skipped deliveries per hour', async () => {
+  const { page } = tab;
+  await page.getByRole('navigation').getByRole('link', { name: 'Last 24 hours' }).click();
+  await heading(page).filter({ hasText: 'Last 24 hours' }).waitFor();
+  // After a page change, keyboard and screen-reader users start at its heading.
+  expect(await page.evaluate<string>('document.activeElement.id')).toBe('page-title');
+  const chart = page.locator('article.panel', { hasText: receiver.url }).locator('figure.chart');
+  await chart.locator('canvas').waitFor();
+  // Counts are written per dispatcher batch: the redelivered event and the one after the rotation may land a moment later.
+  const caption = await until('the counts of this run', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const text = (await chart.locator('figcaption').textContent()) ?? '';
+    const [succeeded = 0, failed = 0] = [/(\d+) succeeded/, /(\d+) failed/].map((pattern) => Number(pattern.exec(text)?.[1] ?? 0));
+    const skipped = Number(/(\d+) skipped/.exec(text)?.[1] ?? 0);
+    return succeeded >= 3 && failed >= 1 && skipped >= 1 ? text : undefined;
+  });
+  const [succeeded, failed, skipped] = [/(\d+) succeeded/, /(\d+) failed/, /(\d+) skipped/].map((pattern) => pattern.exec(caption)?.[1]);
+  expect(await chart.locator('.chart-canvas').getAttribute('aria-label')).toBe(
+    `Deliveries to ${receiver.url}: ${succeeded} succeeded, ${failed} failed, ${skipped} skipped in the last 24 hours`,
+  );
+  // The same numbers as a table, one row per hour of the API's window.
+  await chart.getByText('Show as a table').click();
+  expect(await chart.locator('.chart-table tbody tr').count()).toBe(24);
+  await page.locator('.chart-canvas canvas').first().hover({ position: { x: 5, y: 5 } });
+  await screenshot(page, '13-activity-chart');
+});
+
+test('an expired link shows the expiry page and forgets the token', async () => {
+  const expired = await openContext(browser);
+  records.push(expired.record);
+  const dynamodb = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+  try {
+    // The admin CLI's own minting, on a clock two minutes back: a one-minute link that ran out a minute ago.
+    const store = new ManagementStore(dynamodb, run.outputs.tableName, 30);
+    const link = await mintLink(store, { accountId: run.outputs.accountId, ttlMinutes: 1, apiUrl: run.outputs.apiUrl }, new Date(Date.now() - 120_000));
+    const { page } = expired;
+    await page.goto(link.url);
+    await heading(page).filter({ hasText: 'This link has expired' }).waitFor();
+    expect(await page.locator('.link-problem').getAttribute('data-problem')).toBe('expired');
+    expect(page.url()).toBe(`${run.outputs.apiUrl}/portal`);
+    expect(await page.evaluate<number>('window.sessionStorage.length')).toBe(0);
+    expect(await page.content()).not.toContain(receiver.url);
+    await screenshot(page, '14-expired-link');
+  } finally {
+    dynamodb.destroy();
+    await expired.context.close();
+  }
+});
+
+test('a link that is not valid shows the link page, and nothing of any account', async () => {
+  const fresh = await openContext(browser);
+  records.push(fresh.record);
+  try {
+    const { page } = fresh;
+    await page.goto(`${run.outputs.apiUrl}/portal#token=grp_not_a_real_token_at_all`);
+    await heading(page).filter({ hasText: 'This link is not valid' }).waitFor();
+    expect(await page.evaluate<number>('window.sessionStorage.length')).toBe(0);
+    await screenshot(page, '15-invalid-link');
+    await page.goto(`${run.outputs.apiUrl}/portal`);
+    await heading(page).filter({ hasText: 'This link is not valid' }).waitFor();
+  } finally {
+    await fresh.context.close();
+  }
+});
+
+test('the portal is readable on a phone', async () => {
+  const phone = await openContext(browser, { width: 390, height: 844 });
+  records.push(phone.record);
+  try {
+    const { page } = phone;
+    await page.goto(await portalLink(devAccount()));
+    await page.locator('table.list tbody tr').first().waitFor();
+    // Nothing wider than the screen: tables turn into cards.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, '16-phone-endpoints');
+  } finally {
+    await phone.context.close();
+  }
+});
+
+test('deleting an endpoint asks first, then it is gone', async () => {
+  const { page } = tab;
+  await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+  await page.getByRole('button', { name: 'Delete endpoint' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this endpoint?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Delete endpoint' }).click();
+  await screenshot(page, '17-delete-confirm');
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await heading(page).filter({ hasText: 'Endpoints' }).waitFor();
+  await page.getByText('No endpoints yet').waitFor();
+});
+
+test('no page broke its Content-Security-Policy, threw, sent a Referer or talked to anyone but the API', async () => {
+  for (const record of records) {
+    expect(record.cspViolations).toEqual([]);
+    expect(record.pageErrors).toEqual([]);
+    expect(record.referers).toEqual([]);
+    const origins = new Set(record.requests.map((request) => new URL(request.split(' ')[1]!).origin));
+    expect([...origins]).toEqual([run.outputs.apiUrl]);
+  }
+  const all = records.flatMap((record) => record.requests);
+  expect(all.some((request) => request.includes('token='))).toBe(false);
+  await screenshot(tab.page, '18-last-page');
+});

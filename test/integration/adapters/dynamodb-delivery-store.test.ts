@@ -1,0 +1,51 @@
+// DynamoDbDeliveryStore's endpoint-health writes against DynamoDB Local: the shared circuit's one
+// probe (a compare-and-set on circuitOpenUntil) and its closing.
+import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
+import { Table } from '../../../lambdas/adapters/dynamodb-table';
+import { ManagementStore } from '../../../lambdas/adapters/management-store';
+import type { Endpoint } from '../../../lambdas/domain/model';
+import { createTestTable, type TestTable } from '../../support/table';
+
+let table: TestTable;
+let store: DynamoDbDeliveryStore;
+let management: ManagementStore;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  store = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
+  management = new ManagementStore(table.client, table.tableName, 30);
+  const now = new Date().toISOString();
+  await management.accounts.createAccount({ accountId: 'acct_1', name: 'A', webhooksEnabled: true, maxEndpoints: 5, createdAt: now });
+  const endpoint: Endpoint = {
+    accountId: 'acct_1',
+    endpointId: 'ep_1',
+    url: 'https://example.com/hook',
+    events: ['*'],
+    status: 'active',
+    secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0',
+    consecutiveFailures: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  expect(await management.endpoints.createEndpoint(endpoint)).toBe('created');
+});
+
+afterAll(async () => {
+  await table?.drop();
+});
+
+const stored = async () => (await store.readBatch({ deliveryIds: [], newDeliveryIds: [], endpoints: [{ accountId: 'acct_1', endpointId: 'ep_1' }] })).endpoints.get('acct_1/ep_1');
+
+test('one probe per half-open circuit: the first compare-and-set wins, then a probe answer closes it', async () => {
+  const openedUntil = '2026-11-28T10:00:30.000Z';
+  await store.updateEndpointHealth('acct_1', 'ep_1', { circuitOpenUntil: openedUntil });
+  const claims = await Promise.all([1, 2, 3].map(() => store.claimProbe('acct_1', 'ep_1', openedUntil, '2026-11-28T10:01:05.000Z')));
+  expect(claims.filter(Boolean)).toHaveLength(1);
+  expect((await stored())?.circuitOpenUntil).toBe('2026-11-28T10:01:05.000Z');
+  expect(await store.claimProbe('acct_1', 'ep_1', openedUntil, '2026-11-28T10:02:00.000Z')).toBe(false);
+
+  await store.updateEndpointHealth('acct_1', 'ep_1', { closeCircuit: true });
+  expect((await stored())?.circuitOpenUntil).toBeUndefined();
+  // Closed: there is nothing to probe.
+  expect(await store.claimProbe('acct_1', 'ep_1', openedUntil, '2026-11-28T10:02:00.000Z')).toBe(false);
+});
