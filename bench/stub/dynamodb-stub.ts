@@ -374,7 +374,8 @@ export class DynamoDbStub {
     if (!plan.before && !plan.after) return;
     if (plan.before && plan.after && canonical(plan.before) === canonical(plan.after)) return;
     this.sequence += 1;
-    const images = { ...(plan.after ? { NewImage: structuredClone(plan.after) } : {}), ...(plan.before ? { OldImage: structuredClone(plan.before) } : {}) };
+    // Stored items are never changed in place (a write stores a new object), so over the wire the images can be the stored items.
+    const images = { ...(plan.after ? { NewImage: this.copy(plan.after) } : {}), ...(plan.before ? { OldImage: this.copy(plan.before) } : {}) };
     this.stream.push({
       eventID: `stub-${this.sequence}`,
       eventName: !plan.before ? 'INSERT' : plan.after ? 'MODIFY' : 'REMOVE',
