@@ -9,6 +9,7 @@ import {
   PutItemCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -81,39 +82,9 @@ export function marshalFlat(item: FlatItem): Record<string, AttributeValue> {
   return attributes;
 }
 
-/** One attribute in plain values, as the document client unmarshalls it (util-dynamodb's rules, default options). */
-export function unmarshalValue(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return unmarshalNumber(value.N);
-  if (value.B !== undefined) return value.B;
-  if (value.BOOL !== undefined) return Boolean(value.BOOL);
-  if (value.NULL !== undefined) return null;
-  if (value.L !== undefined) return value.L.map(unmarshalValue);
-  if (value.M !== undefined) return unmarshalItem(value.M);
-  if (value.SS !== undefined) return new Set(value.SS);
-  if (value.NS !== undefined) return new Set(value.NS.map(unmarshalNumber));
-  if (value.BS !== undefined) return new Set(value.BS);
-  throw new Error(`unmarshalValue: unsupported attribute value ${JSON.stringify(Object.keys(value))}`);
-}
-
-/** An item in plain values (see unmarshalValue). */
+/** An item in plain values, as the document client unmarshalls it (util-dynamodb with its default options). */
 export function unmarshalItem(attributes: Record<string, AttributeValue>): Record<string, unknown> {
-  const item: Record<string, unknown> = {};
-  for (const name in attributes) item[name] = unmarshalValue(attributes[name]!);
-  return item;
-}
-
-/** A number beyond the safe integers comes back as a BigInt, as util-dynamodb gives it. */
-function unmarshalNumber(text: string): number | bigint {
-  const number = Number(text);
-  if ((number > Number.MAX_SAFE_INTEGER || number < Number.MIN_SAFE_INTEGER) && Number.isFinite(number)) {
-    try {
-      return BigInt(text);
-    } catch {
-      throw new Error(`${text} can't be converted to BigInt. Set options.wrapNumbers to get string value.`);
-    }
-  }
-  return number;
+  return unmarshall(attributes);
 }
 
 /** A raw command the table sends through a cached handler (see `send`). */
