@@ -1,7 +1,28 @@
 // End-to-end latency, PutEvents to receiver, through the local run (`npm start` in a child
 // process on free ports) built from the bench's template, whose dispatcher batching window is 0.
-// Events are published one at a time, each after the previous one arrived.
+// Events are published one at a time, each once the previous one arrived and the invocation that
+// sent it has ended (its REPORT line): an event published while that invocation still records its
+// delivery finds the only warm execution environment busy and waits for a new one's cold start
+// (about half a second; cold starts are `npm run bench:cold-start`'s figure). The dispatcher runs
+// with its deployed settings otherwise, its account cache included (the e2e tests' harness turns
+// that cache off, since tests publish right after changing endpoints; here the endpoint is
+// registered before the warm-up events).
+//
+// DynamoDB Local is a JVM: its first few hundred requests run unoptimised code and take about
+// twice as long as later ones (three at once: p50 12 ms over requests 60-300, 7 ms over 900-3,000
+// on 2 cores), which DynamoDB itself never does. Before the warm-up events the bench therefore
+// sends it `dynamoDbWarmUpRequests` requests of the kinds a batch makes (BatchGetItem eventually
+// and strongly consistent, a conditional PutItem, three at once), through the local AWS endpoint,
+// on a table of its own that it deletes afterwards.
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { loadDispatcherConfig } from '../lambdas/dispatcher/config';
 import { startLocalRunProcess } from '../test/e2e/support/local-run-process';
 import { startBenchReceiver } from './receiver';
 import { eventMessageBody } from './scenario';
@@ -9,12 +30,21 @@ import { BENCH_CDK_OUT, type BenchStack } from './stack';
 
 export interface E2eOptions {
   readonly events: number;
+  /** Events published and not counted, after the DynamoDB Local warm-up. */
   readonly warmUp: number;
+  /** Requests sent to DynamoDB Local before the warm-up events (a multiple of 3; 0: none). */
+  readonly dynamoDbWarmUpRequests: number;
 }
 
 export interface E2eResult {
   readonly events: number;
   readonly batchingWindowSeconds: number;
+  /** The dispatcher's account cache during the run (its deployed setting). */
+  readonly accountCacheSeconds: number;
+  readonly dynamoDbWarmUpRequests: number;
+  readonly dynamoDbWarmUpMs: number;
+  /** Dispatcher execution environments started during the run (REPORT lines with an init duration). */
+  readonly dispatcherColdStarts: number;
   readonly latenciesMs: number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -34,13 +64,13 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     const clickId = (JSON.parse(body) as { data?: { click_id?: string } }).data?.click_id;
     if (clickId) arrivals.get(clickId)?.(performance.now());
   };
-  const local = await startLocalRunProcess({ LOCAL_CDK_OUT: BENCH_CDK_OUT }, 240_000);
-  const eventBridge = new EventBridgeClient({
-    endpoint: local.outputs.awsEndpoint,
-    region: local.outputs.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  // An empty value: no override, the function's own setting (see local/start-args.ts).
+  const local = await startLocalRunProcess({ LOCAL_CDK_OUT: BENCH_CDK_OUT, ACCOUNT_CACHE_SECONDS: '' }, 240_000);
+  const { accountCacheSeconds } = loadDispatcherConfig(stack.dispatcher.environment);
+  const clientConfig = { endpoint: local.outputs.awsEndpoint, region: local.outputs.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const eventBridge = new EventBridgeClient(clientConfig);
   try {
+    const dynamoDbWarmUpMs = await warmDynamoDbLocal(new DynamoDBClient(clientConfig), Math.floor(options.dynamoDbWarmUpRequests / 3));
     const { apiUrl, apiKey, accountId, eventBusName, eventSource } = local.outputs;
     const response = await fetch(`${apiUrl}/v1/endpoints`, {
       method: 'POST',
@@ -49,8 +79,11 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     });
     if (response.status !== 201) throw new Error(`bench e2e: endpoint registration answered ${response.status}: ${await response.text()}`);
 
+    const reports = `[${stack.dispatcher.label}] REPORT `;
+    const dispatcherReports = () => local.lines.filter((line) => line.startsWith(reports));
     const latenciesMs: number[] = [];
     for (let index = 0; index < options.warmUp + options.events; index += 1) {
+      const invocationsEnded = dispatcherReports().length;
       const detail = (JSON.parse(eventMessageBody(accountId)) as { detail: { data: { click_id: string } } }).detail;
       const clickId = detail.data.click_id;
       const arrived = new Promise<number>((resolve, reject) => {
@@ -64,10 +97,15 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
       const at = await arrived;
       arrivals.delete(clickId);
       if (index >= options.warmUp) latenciesMs.push(at - sentAt);
+      await until(() => dispatcherReports().length > invocationsEnded, `the invocation that sent ${clickId} did not end within 15 s`);
     }
     return {
       events: latenciesMs.length,
       batchingWindowSeconds: stack.eventSource.maximumBatchingWindowSeconds,
+      accountCacheSeconds,
+      dynamoDbWarmUpRequests: 3 * Math.floor(options.dynamoDbWarmUpRequests / 3),
+      dynamoDbWarmUpMs,
+      dispatcherColdStarts: dispatcherReports().filter((line) => line.includes('Init Duration')).length,
       latenciesMs,
       p50Ms: percentile(latenciesMs, 50),
       p99Ms: percentile(latenciesMs, 99),
@@ -77,5 +115,54 @@ export async function measureE2e(stack: BenchStack, options: E2eOptions): Promis
     eventBridge.destroy();
     await local.stop();
     await receiver.close();
+  }
+}
+
+async function until(done: () => boolean, failure: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`bench e2e: ${failure}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Rounds of a batch's three DynamoDB requests at once, on a table of its own; returns how long they took. */
+export async function warmDynamoDbLocal(client: DynamoDBClient, rounds: number): Promise<number> {
+  if (rounds <= 0) return 0;
+  const TableName = `bench-e2e-warm-up-${process.pid}`;
+  const started = performance.now();
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'ITEM' } });
+    for (let round = 0; round < rounds; round += 1) {
+      await Promise.all([
+        client.send(new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: Array.from({ length: 10 }, (_, index) => key(`D${round}.${index}`)) } } })),
+        client.send(new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: [key('ENDPOINT')], ConsistentRead: true } } })),
+        client.send(
+          new PutItemCommand({
+            TableName,
+            Item: { ...key(`D${round}.0`), doc: { B: new Uint8Array(400).fill(round % 256) } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      ]);
+    }
+    return performance.now() - started;
+  } finally {
+    await client.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+    client.destroy();
   }
 }

@@ -117,7 +117,9 @@ export function renderTable(report: BenchReport): string {
   if (e2e) {
     out.push(
       table(
-        `End to end through the local run (npm start), PutEvents to receiver, batching window ${e2e.batchingWindowSeconds} s, one event at a time`,
+        `End to end through the local run (npm start), PutEvents to receiver, batching window ${e2e.batchingWindowSeconds} s, account cache ${e2e.accountCacheSeconds} s, ` +
+          `one event at a time (each after the previous invocation ended), after ${e2e.dynamoDbWarmUpRequests} DynamoDB Local warm-up requests ` +
+          `(${fmt(e2e.dynamoDbWarmUpMs / 1000, 1)} s); dispatcher cold starts: ${e2e.dispatcherColdStarts}`,
         ['events', 'p50 ms', 'p99 ms', 'min ms', 'max ms'],
         [[e2e.events, fmt(e2e.p50Ms, 1), fmt(e2e.p99Ms, 1), fmt(Math.min(...e2e.latenciesMs), 1), fmt(Math.max(...e2e.latenciesMs), 1)]],
       ),

@@ -2,8 +2,9 @@
 // is next to a bare sign-and-POST loop, and the end-to-end latency of the local run. Everything
 // runs on 127.0.0.1; AWS is the in-process stub (bench/stub/) except for the end-to-end part.
 //
-//   npm run bench [-- --json] [--events 200] [--hot-key-events 1000] [--throughput-deliveries 600] [--reps 3]
-//                 [--e2e-events 60] [--no-e2e] [--cold-start-runs 9] [--no-cold-start] [--aws-latency-ms 4] [--receiver-latency-ms 50]
+//   npm run bench [-- --json] [--events 200] [--hot-key-events 1000] [--throughput-deliveries 600] [--reps 5]
+//                 [--e2e-events 60] [--e2e-dynamodb-warm-up 1500] [--no-e2e] [--cold-start-runs 9] [--no-cold-start]
+//                 [--aws-latency-ms 4] [--receiver-latency-ms 50]
 //
 // Measurement modules return plain objects; print.ts renders them (tables, or with --json one
 // JSON object as the last line of stdout). Progress goes to stderr. bench/results/latest.json keeps the last report.
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     'throughput-deliveries': { type: 'string' },
     reps: { type: 'string' },
     'e2e-events': { type: 'string' },
+    'e2e-dynamodb-warm-up': { type: 'string' },
     'no-e2e': { type: 'boolean' },
     'no-cold-start': { type: 'boolean' },
     'cold-start-runs': { type: 'string' },
@@ -62,11 +64,15 @@ async function main(): Promise<void> {
     receiverLatencyMs: whole(args['receiver-latency-ms'], 50, 0),
   });
   progress('throughput: dispatcher vs bare sign-and-POST loop...');
-  const throughput = await measureThroughput(stack, { deliveries: whole(args['throughput-deliveries'], 600), lanes: 4, reps: whole(args.reps, 3) });
+  const throughput = await measureThroughput(stack, { deliveries: whole(args['throughput-deliveries'], 600), lanes: 4, reps: whole(args.reps, 5) });
   let e2e;
   if (!args['no-e2e']) {
     progress('end to end through the local run...');
-    e2e = await measureE2e(stack, { events: whole(args['e2e-events'], 60), warmUp: 5 });
+    e2e = await measureE2e(stack, {
+      events: whole(args['e2e-events'], 60),
+      warmUp: 5,
+      dynamoDbWarmUpRequests: whole(args['e2e-dynamodb-warm-up'], 1500, 0),
+    });
   }
   let coldStart;
   if (!args['no-cold-start']) {

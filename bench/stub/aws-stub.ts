@@ -82,14 +82,14 @@ export class AwsStub {
   private async answer(service: string, request: HttpRequestLike): Promise<{ response: HttpResponseLike }> {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? UTF8.decode(request.body) : '';
-    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
     const operation = target.slice(target.indexOf('.') + 1);
     try {
       if (service === 'dynamodb') {
         this.dynamoRequests.set(operation, (this.dynamoRequests.get(operation) ?? 0) + 1);
-        return json(200, this.dynamodb.handle(operation, input), '1.0');
+        return answerText(200, this.dynamodb.handleWire(operation, body), '1.0');
       }
+      const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
       if (service === 'sqs') return json(200, this.sqs(operation, input), '1.0');
       if (service === 'events') return json(200, this.eventBridge(operation, input), '1.1');
       return json(200, this.scheduler(request, input), 'rest');
@@ -136,13 +136,21 @@ function md5(text: string): string {
 }
 
 function json(statusCode: number, body: Record<string, unknown>, protocol: '1.0' | '1.1' | 'rest', errorType?: string): { response: HttpResponseLike } {
+  return answerText(statusCode, JSON.stringify(body), protocol, errorType);
+}
+
+/** Request ids only need to be distinct; a counter costs nothing the client would not see anyway. */
+let requestCounter = 0;
+
+function answerText(statusCode: number, text: string, protocol: '1.0' | '1.1' | 'rest', errorType?: string): { response: HttpResponseLike } {
   const contentType = protocol === 'rest' ? 'application/json' : `application/x-amz-json-${protocol}`;
+  requestCounter += 1;
   return {
     response: {
       statusCode,
-      headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID(), ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
+      headers: { 'content-type': contentType, 'x-amzn-requestid': `stub-${requestCounter}`, ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
       // A stream, as the SDK's own HTTP handler answers.
-      body: Readable.from([Buffer.from(JSON.stringify(body), 'utf8')]),
+      body: Readable.from([Buffer.from(text, 'utf8')]),
     },
   };
 }

@@ -106,11 +106,37 @@ export class DynamoDbStub {
   /** The table's stream: every write that changed an item, in order. */
   readonly stream: StubStreamRecord[] = [];
   private sequence = 0;
+  /**
+   * True while answering a request whose input nobody else holds and whose answer is serialized
+   * at once (handleWire): then nothing needs copying on the way in or out.
+   */
+  private wire = false;
 
   constructor(readonly shape: TableShape) {}
 
   /** Answers one API call; throws DynamoDbError for what DynamoDB answers with an error. */
   handle(operation: string, input: Record<string, unknown>): Record<string, unknown> {
+    this.wire = false;
+    return this.dispatch(operation, input);
+  }
+
+  /**
+   * As `handle`, for a request body as it came over the wire: the answer is its JSON text. Items
+   * are stored from the parsed request and written out from the store without copies, as a
+   * server that parses and serializes does (the copies `handle` makes protect callers that keep
+   * their objects).
+   */
+  handleWire(operation: string, body: string): string {
+    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    this.wire = true;
+    try {
+      return JSON.stringify(this.dispatch(operation, input));
+    } finally {
+      this.wire = false;
+    }
+  }
+
+  private dispatch(operation: string, input: Record<string, unknown>): Record<string, unknown> {
     switch (operation) {
       case 'GetItem':
         return this.getItem(input);
@@ -146,7 +172,7 @@ export class DynamoDbStub {
     const item = this.items.get(this.keyOf(key));
     const units = readUnits(itemSize(item), input.ConsistentRead === true);
     this.book('GetItem', 'read', units, 'table', this.partitionOf(key));
-    return { ...(item ? { Item: structuredClone(item) } : {}), ...this.consumed(input, units, 'read') };
+    return { ...(item ? { Item: this.copy(item) } : {}), ...this.consumed(input, units, 'read') };
   }
 
   private batchGetItem(input: Record<string, unknown>): Record<string, unknown> {
@@ -162,7 +188,7 @@ export class DynamoDbStub {
         const units = readUnits(itemSize(item), request.ConsistentRead === true);
         total += units;
         this.book('BatchGetItem', 'read', units, 'table', this.partitionOf(key));
-        if (item) found.push(structuredClone(item));
+        if (item) found.push(this.copy(item));
       }
       responses[tableName] = found;
     }
@@ -178,7 +204,7 @@ export class DynamoDbStub {
       const units = 2 * readUnits(itemSize(item), true);
       total += units;
       this.book('TransactGetItems', 'read', units, 'table', this.partitionOf(Get.Key));
-      return item ? { Item: structuredClone(item) } : {};
+      return item ? { Item: this.copy(item) } : {};
     });
     return { Responses: responses, ...this.consumed(input, total, 'read') };
   }
@@ -223,7 +249,7 @@ export class DynamoDbStub {
     const returned = evaluated.filter((item) => conditionHolds(filter, item, context));
     const last = evaluated[evaluated.length - 1];
     return {
-      Items: returned.map((item) => structuredClone(item)),
+      Items: returned.map((item) => this.copy(item)),
       Count: returned.length,
       ScannedCount: evaluated.length,
       ...(more && last ? { LastEvaluatedKey: this.lastKey(last, index) } : {}),
@@ -297,7 +323,7 @@ export class DynamoDbStub {
     const id = this.keyOf(key);
     const before = this.items.get(id);
     let after: Item | undefined;
-    if (operation === 'PutItem') after = structuredClone(input.Item as Item);
+    if (operation === 'PutItem') after = this.copy(input.Item as Item);
     else if (operation === 'UpdateItem') {
       const expression = input.UpdateExpression as string | undefined;
       const start = before ?? structuredClone(key);
@@ -348,7 +374,8 @@ export class DynamoDbStub {
     if (!plan.before && !plan.after) return;
     if (plan.before && plan.after && canonical(plan.before) === canonical(plan.after)) return;
     this.sequence += 1;
-    const images = { ...(plan.after ? { NewImage: structuredClone(plan.after) } : {}), ...(plan.before ? { OldImage: structuredClone(plan.before) } : {}) };
+    // Stored items are never changed in place (a write stores a new object), so over the wire the images can be the stored items.
+    const images = { ...(plan.after ? { NewImage: this.copy(plan.after) } : {}), ...(plan.before ? { OldImage: this.copy(plan.before) } : {}) };
     this.stream.push({
       eventID: `stub-${this.sequence}`,
       eventName: !plan.before ? 'INSERT' : plan.after ? 'MODIFY' : 'REMOVE',
@@ -366,6 +393,10 @@ export class DynamoDbStub {
   }
 
   // --- helpers -----------------------------------------------------------------------------
+
+  private copy(item: Item): Item {
+    return this.wire ? item : structuredClone(item);
+  }
 
   /** The item as the index holds it (its projection), or undefined when it lacks the index's keys. */
   private indexEntry(item: Item, index: IndexShape): Item | undefined {

@@ -360,10 +360,19 @@ function holds(condition: Condition, item: Item | undefined, context: Expression
 
 // --- public ----------------------------------------------------------------------------------
 
+/** Parsed conditions by expression and names (a parse resolves #names, values stay placeholders). */
+const parsedConditions = new Map<string, Condition>();
+const PARSED_CONDITIONS_KEPT = 1000;
+
 export function parseCondition(expression: string, context: ExpressionContext): Condition {
+  const cacheKey = context.names ? `${expression}\u0000${JSON.stringify(context.names)}` : expression;
+  const cached = parsedConditions.get(cacheKey);
+  if (cached) return cached;
   const parser = new Parser(tokenize(expression), context, expression);
   const condition = parser.condition();
   if (!parser.done()) throw parser.error(`unexpected ${parser.peek()}`);
+  if (parsedConditions.size >= PARSED_CONDITIONS_KEPT) parsedConditions.clear();
+  parsedConditions.set(cacheKey, condition);
   return condition;
 }
 

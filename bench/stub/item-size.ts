@@ -52,7 +52,7 @@ export function numberSize(value: string): number {
 export function attributeValueSize(value: AttributeValue): number {
   if (value.S !== undefined) return utf8(value.S);
   if (value.N !== undefined) return numberSize(value.N);
-  if (value.B !== undefined) return Buffer.from(value.B, 'base64').length;
+  if (value.B !== undefined) return Buffer.byteLength(value.B, 'base64');
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + attributeValueSize(element), 0);
   if (value.M !== undefined) {
@@ -60,7 +60,7 @@ export function attributeValueSize(value: AttributeValue): number {
   }
   if (value.SS !== undefined) return value.SS.reduce((sum, element) => sum + utf8(element), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, element) => sum + numberSize(element), 0);
-  if (value.BS !== undefined) return value.BS.reduce((sum, element) => sum + Buffer.from(element, 'base64').length, 0);
+  if (value.BS !== undefined) return value.BS.reduce((sum, element) => sum + Buffer.byteLength(element, 'base64'), 0);
   throw new Error(`item size: unknown attribute value ${JSON.stringify(value)}`);
 }
 

@@ -5,6 +5,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { LogEntry } from '../delivery/delivery-store';
 import type { Attempt, Delivery } from '../domain/model';
+import type { FlatItem } from './dynamodb-table';
 import { keys, TTL } from './table-keys';
 
 /** An attempt as stored inside its delivery: without the ids it shares with it. */
@@ -21,7 +22,7 @@ export interface ClaimAttributes {
   readonly claimExpiresAt?: number;
 }
 
-export function deliveryItem(delivery: Delivery, expiresAt: number, claim: ClaimAttributes = {}): Record<string, unknown> {
+export function deliveryItem(delivery: Delivery, expiresAt: number, claim: ClaimAttributes = {}): FlatItem {
   const { body, attempts, ...attributes } = delivery;
   const document: DeliveryDocument = {
     body,
@@ -31,9 +32,22 @@ export function deliveryItem(delivery: Delivery, expiresAt: number, claim: Claim
     ...keys.delivery(delivery.deliveryId),
     ...attributes,
     ...claim,
-    doc: deflateRawSync(Buffer.from(JSON.stringify(document), 'utf8')),
+    doc: deflateDocument(Buffer.from(JSON.stringify(document), 'utf8')),
     [TTL]: expiresAt,
   };
+}
+
+/**
+ * Raw deflate at the default level with a window just large enough for the whole document (and
+ * a hash table to match): every match the default 32 KB window finds is still found, so the
+ * output is as small, but zlib sets up a few KB per call instead of about 256 KB. A document
+ * is written once per attempt, so that set-up was most of the codec's cost. inflateRaw reads
+ * any window size up to its default.
+ */
+export function deflateDocument(text: Buffer): Buffer {
+  // Matches reach back at most the window minus 262 bytes (zlib's MIN_LOOKAHEAD).
+  const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(text.length + 262))));
+  return deflateRawSync(text, { windowBits, memLevel: Math.max(1, Math.min(8, windowBits - 7)) });
 }
 
 /** A stored delivery item back as the domain record (keys, TTL and claim left behind). */

@@ -17,12 +17,7 @@ import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 export async function putLogPage(table: Table, accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
   const random = randomBytes(6);
   const position = `${at.toISOString()}#${random.toString('hex')}`;
-  await table.documents.send(
-    new PutCommand({
-      TableName: table.name,
-      Item: { ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position), entries: encodeLogEntries(entries), [TTL]: table.expiresAt(at) },
-    }),
-  );
+  await table.putFlat({ ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position), entries: encodeLogEntries(entries), [TTL]: table.expiresAt(at) });
 }
 
 export class DynamoDbDeliveryStore implements DeliveryStore {
@@ -70,14 +65,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
 
   async createDelivery(delivery: Delivery): Promise<boolean> {
     return conditionHeld(
-      this.table.documents.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: deliveryItem(delivery, this.table.expiresAt(), { claimedAttempt: delivery.attemptCount }),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      ),
+      this.table.putFlat(deliveryItem(delivery, this.table.expiresAt(), { claimedAttempt: delivery.attemptCount }), {
+        expression: 'attribute_not_exists(#pk)',
+        names: { '#pk': PK },
+      }),
     );
   }
 

@@ -1,13 +1,16 @@
 // The one table (see table-design.ts) as every store sees it: the document client, what a refused
 // write means, retention, and the plain reads all stores make. Keys are built in table-keys.ts.
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  PutItemCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -59,17 +62,83 @@ export function isTransactionConflict(error: unknown): boolean {
   return codes.includes('TransactionConflict') && codes.every((code) => code === 'TransactionConflict' || code === 'None');
 }
 
+/** What `putFlat` writes: an item of top-level strings, numbers, booleans and binary (undefined: left out). */
+export type FlatItem = Readonly<Record<string, string | number | boolean | Uint8Array | undefined>>;
+
+/** A flat item in DynamoDB's wire format, as the document client would marshal it (undefined values removed). */
+export function marshalFlat(item: FlatItem): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  for (const name in item) {
+    const value = item[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') attributes[name] = { S: value };
+    else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new Error(`marshalFlat: ${name} is ${value}, not a number DynamoDB stores`);
+      attributes[name] = { N: String(value) };
+    } else if (typeof value === 'boolean') attributes[name] = { BOOL: value };
+    else if (value instanceof Uint8Array) attributes[name] = { B: value };
+    else throw new Error(`marshalFlat: ${name} is not a string, number, boolean or binary`);
+  }
+  return attributes;
+}
+
+/** An item in plain values, as the document client unmarshalls it (util-dynamodb with its default options). */
+export function unmarshalItem(attributes: Record<string, AttributeValue>): Record<string, unknown> {
+  return unmarshall(attributes);
+}
+
+/** A raw command the table sends through a cached handler (see `send`). */
+interface RawCommand<O> {
+  readonly input: object;
+  resolveMiddleware(stack: DynamoDBClient['middlewareStack'], configuration: DynamoDBClient['config'], options: undefined): RawHandler<O>;
+}
+type RawHandler<O> = (command: never) => Promise<{ output: O }>;
+
 /** The table and how long what the dispatcher and test sends write is kept. */
 export class Table {
   readonly documents: DynamoDBDocumentClient;
+  /** Resolved middleware by raw command class (see `send`). */
+  private readonly handlers = new Map<unknown, RawHandler<unknown>>();
 
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     readonly name: string,
     /** Days that deliveries, log pages and rejected events are kept before DynamoDB's TTL removes them. */
     readonly retentionDays: number,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /**
+   * A raw command through its middleware resolved once per command class and then reused, as
+   * the SDK's `cacheMiddleware` client option does (DynamoDBDocumentClient refuses that option
+   * on its client, so the cache is kept here, for the raw commands below). Client.send copies,
+   * sorts and resolves the whole middleware stack on every call, twice for a document command
+   * (which wraps a raw one); for the calls the dispatcher makes per delivery that was a good part
+   * of their cost. Only for raw commands: a document command's handler is bound to its input.
+   */
+  private async send<O>(command: RawCommand<O>): Promise<O> {
+    let handler = this.handlers.get(command.constructor) as RawHandler<O> | undefined;
+    if (!handler) {
+      handler = command.resolveMiddleware(this.client.middlewareStack, this.client.config, undefined);
+      this.handlers.set(command.constructor, handler);
+    }
+    return (await handler(command as never)).output;
+  }
+
+  /**
+   * PutItem of a flat item: the write the dispatcher makes once per delivery. The same request
+   * the document client's PutCommand makes, marshalled directly (the item has no nested values)
+   * and sent through the cached handler.
+   */
+  async putFlat(item: FlatItem, condition?: { expression: string; names: Record<string, string> }): Promise<void> {
+    await this.send(
+      new PutItemCommand({
+        TableName: this.name,
+        Item: marshalFlat(item),
+        ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
+      }),
+    );
   }
 
   /** The TTL of an item written now. */
@@ -96,19 +165,24 @@ export class Table {
     return results;
   }
 
-  /** BatchGetItem of any number of keys (strongly consistent unless asked otherwise), unprocessed keys retried; raw items, in no order. */
+  /**
+   * BatchGetItem of any number of keys (strongly consistent unless asked otherwise), unprocessed
+   * keys retried; raw items, in no order. The dispatcher reads every batch's deliveries and
+   * endpoints with it, so it goes through the cached handler, unmarshalled as the document
+   * client would.
+   */
   async batchGet(keyList: readonly Record<string, string>[], options: { consistentRead?: boolean } = {}): Promise<Record<string, unknown>[]> {
     const consistentRead = options.consistentRead ?? true;
     const unique = [...new Map(keyList.map((key) => [`${key[PK]}|${key[SK]}`, key])).values()];
     const found: Record<string, unknown>[] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT);
+      let pending: Record<string, AttributeValue>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT).map(marshalFlat);
       for (let round = 0; pending && pending.length > 0; round += 1) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
-        const output: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistentRead ? { ConsistentRead: true } : {}) } } }),
+        const output: BatchGetItemCommandOutput = await this.send(
+          new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistentRead ? { ConsistentRead: true } : {}) } } }),
         );
-        found.push(...(output.Responses?.[this.name] ?? []));
+        for (const item of output.Responses?.[this.name] ?? []) found.push(unmarshalItem(item));
         pending = output.UnprocessedKeys?.[this.name]?.Keys;
       }
     }

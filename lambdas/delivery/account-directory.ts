@@ -34,9 +34,12 @@ export class AccountDirectory {
     return view;
   }
 
+  /**
+   * The account and its endpoint list at once: a miss waits for one read, not two in a row. An
+   * unknown account's (empty) endpoint list is read for nothing; its events are rejected anyway.
+   */
   private async load(accountId: string): Promise<AccountView> {
-    const account = await this.store.getAccount(accountId);
-    if (!account) return { endpoints: [] };
-    return { account, endpoints: await this.store.listEndpoints(accountId) };
+    const [account, endpoints] = await Promise.all([this.store.getAccount(accountId), this.store.listEndpoints(accountId)]);
+    return account ? { account, endpoints } : { endpoints: [] };
   }
 }

@@ -1,4 +1,5 @@
-import { decodeLogEntries, deliveryFromItem, deliveryItem, encodeLogEntries } from '../../../lambdas/adapters/delivery-items';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { decodeLogEntries, deflateDocument, deliveryFromItem, deliveryItem, encodeLogEntries } from '../../../lambdas/adapters/delivery-items';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Delivery } from '../../../lambdas/domain/model';
@@ -45,6 +46,20 @@ describe('delivery items', () => {
     expect(delivery.body).toHaveLength(700);
     const size = itemSize(deliveryItem(delivery, 1_800_000_000, { claimedAttempt: 1 }));
     expect(size).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('document deflate', () => {
+  it('compresses as small as the default 32 KB window, and inflates with the default settings', () => {
+    // JSON with repeats near and far, from a few hundred bytes to past the default window.
+    for (const length of [200, 700, 1_500, 4_000, 20_000, 70_000]) {
+      let text = '';
+      for (let index = 0; text.length < length; index += 1) text += `{"click_id":"c_${(index * 7919) % 1000}","url":"https://example.com/${index % 37}"},`;
+      const input = Buffer.from(text);
+      const output = deflateDocument(input);
+      expect(inflateRawSync(output).equals(input)).toBe(true);
+      expect(output.length).toBeLessThanOrEqual(deflateRawSync(input).length);
+    }
   });
 });
 
