@@ -423,21 +423,27 @@ async function readFinalStates(
 ): Promise<{ finals: Map<string, FinalStatus | 'pending' | 'missing'>; recordedSuccesses: Map<string, number> }> {
   const finals = new Map<string, FinalStatus | 'pending' | 'missing'>();
   const recordedSuccesses = new Map<string, number>();
+  const successKeys = new Set<string>();
   const latest = new Map<string, { attempt: number; outcome: string; nextRetryAt?: string }>();
   for (const endpointId of endpointIds) {
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { data: Array<{ deliveryId: string; attempt: number; outcome: string; nextRetryAt?: string }>; nextCursor: string | null } } = await api.call(
+      const page: { status: number; body: { data: Array<{ deliveryId: string; attempt: number; attemptedAt: string; outcome: string; nextRetryAt?: string }>; nextCursor: string | null } } = await api.call(
         'GET',
         `/v1/endpoints/${endpointId}/deliveries?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       for (const attempt of page.body.data ?? []) {
-        if (attempt.outcome === 'succeeded') recordedSuccesses.set(attempt.deliveryId, (recordedSuccesses.get(attempt.deliveryId) ?? 0) + 1);
+        // The log can list one attempt twice (an event redelivered after a kill logs its delivery again).
+        if (attempt.outcome === 'succeeded') successKeys.add(`${attempt.deliveryId}|${attempt.attempt}|${attempt.attemptedAt}`);
         const known = latest.get(attempt.deliveryId);
         if (!known || attempt.attempt > known.attempt) latest.set(attempt.deliveryId, attempt);
       }
       cursor = page.body.nextCursor;
     } while (cursor);
+  }
+  for (const key of successKeys) {
+    const deliveryId = key.split('|')[0]!;
+    recordedSuccesses.set(deliveryId, (recordedSuccesses.get(deliveryId) ?? 0) + 1);
   }
   const open: string[] = [];
   for (const eventId of eventIds) {

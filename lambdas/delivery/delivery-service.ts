@@ -76,6 +76,9 @@ const LAST_SUCCESS_REFRESH_MS = 60_000;
  */
 const RECORD_WAIT_LIMIT_SECONDS = 900;
 
+/** How old the batch's read of an endpoint may be when a retry is sent; older, it is read again. */
+const ENDPOINT_FRESH_MS = 500;
+
 /** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
 const PROBE_MARGIN_MS = 5_000;
 
@@ -148,15 +151,17 @@ export class DeliveryService {
     if (jobs.length === 0) return [...failed];
 
     let state: BatchState;
+    let readAt: number;
     try {
       state = await this.readAndLog(jobs);
+      readAt = this.now().getTime();
     } catch (error) {
       for (const job of jobs) fail(job.messageId, 'reading the batch')(error);
       return [...failed];
     }
 
     const outcomes = await Promise.all(
-      jobs.map((job) => this.run(job, state).catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))),
+      jobs.map((job) => this.run(job, state, readAt).catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))),
     );
     await this.updateEndpoints(outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined), state);
     return [...failed];
@@ -244,11 +249,11 @@ export class DeliveryService {
     return state;
   }
 
-  private async run(job: Job, state: BatchState): Promise<JobOutcome | undefined> {
+  private async run(job: Job, state: BatchState, readAt: number): Promise<JobOutcome | undefined> {
     const accountId = jobAccount(job);
     const endpoint = state.endpoints.get(endpointKey(accountId, job.endpointId));
     const existing = state.deliveries.get(job.deliveryId);
-    return job.kind === 'first' ? this.first(job, endpoint, existing) : this.retry(job, endpoint, existing);
+    return job.kind === 'first' ? this.first(job, endpoint, existing) : this.retry(job, endpoint, existing, readAt);
   }
 
   private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined) {
@@ -285,7 +290,7 @@ export class DeliveryService {
     return this.attempt(delivery, endpoint, 1, (next) => this.deps.store.createDelivery(next));
   }
 
-  private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined) {
+  private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {
     const { store, log } = this.deps;
     const { attempt } = job.message;
     if (delivery && delivery.accountId !== job.message.accountId) {
@@ -303,14 +308,7 @@ export class DeliveryService {
       log.info('stale or duplicate retry ignored', { ...deliveryFields(delivery), attempt });
       return undefined;
     }
-    if (!endpoint || endpoint.status !== 'active') {
-      const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
-      if (await store.closeDelivery(delivery.deliveryId, 'skipped', reason, this.now().toISOString())) {
-        this.count('DeliveriesSkipped');
-        log.info(`delivery skipped: ${reason}`, deliveryFields(delivery));
-      }
-      return undefined;
-    }
+    if (!endpoint || endpoint.status !== 'active') return this.skipRetry(delivery, endpoint);
     const now = this.now();
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
       // Held by another dispatcher, which may yet die before recording it: SQS brings this message
@@ -318,7 +316,24 @@ export class DeliveryService {
       // (and this copy ignored as stale) or the lease has run out and this copy takes it over.
       throw new ClaimedElsewhere({ ...deliveryFields(delivery), attempt });
     }
+    // A claim slowed down by throttling must not let a stale "active" through: read the endpoint again.
+    if (this.now().getTime() - readAt > ENDPOINT_FRESH_MS) {
+      const key = endpointKey(delivery.accountId, delivery.endpointId);
+      const current = (await store.readBatch({ deliveryIds: [], newDeliveryIds: [], endpoints: [{ accountId: delivery.accountId, endpointId: delivery.endpointId }] })).endpoints.get(key);
+      if (!current || current.status !== 'active') return this.skipRetry(delivery, current);
+      endpoint = current;
+    }
     return this.attempt(delivery, endpoint, attempt, (next) => store.recordAttempt(next));
+  }
+
+  /** A due retry for an endpoint disabled or deleted meanwhile: the delivery ends as skipped. */
+  private async skipRetry(delivery: Delivery, endpoint: Endpoint | undefined): Promise<undefined> {
+    const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
+    if (await this.deps.store.closeDelivery(delivery.deliveryId, 'skipped', reason, this.now().toISOString())) {
+      this.count('DeliveriesSkipped');
+      this.deps.log.info(`delivery skipped: ${reason}`, deliveryFields(delivery));
+    }
+    return undefined;
   }
 
   /**

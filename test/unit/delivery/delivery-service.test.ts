@@ -265,6 +265,22 @@ describe('retries', () => {
     expect(t.sends).toHaveLength(0);
   });
 
+  it('reads the endpoint again when a slow claim left its read stale, and skips if it was disabled meanwhile', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    const claim = t.store.claimAttempt.bind(t.store);
+    t.store.claimAttempt = async (...args) => {
+      // Throttled: the SDK's backoff takes seconds, during which the customer disables the endpoint.
+      t.clock.advance(2_000);
+      t.store.patchEndpoint(ACCOUNT, 'ep_a', { status: 'disabled' });
+      return claim(...args);
+    };
+    await t.service.handleBatch([t.due()]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1]);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'skipped', reason: 'endpoint disabled' });
+  });
+
   it('redelivers a finished delivery with the same id and the next attempt number', async () => {
     const t = setup({ schedule: [], script: () => serverError });
     t.endpoint('ep_a');
