@@ -5,6 +5,7 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from './aws-endpoint/clock';
+import { describe, sleep } from './poll-helpers';
 
 export interface SqsEventSourceMapping {
   /** Names the mapping in log lines. */
@@ -236,21 +237,4 @@ function toLambdaMessageAttributes(attributes: Message['MessageAttributes']): SQ
     };
   }
   return result;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

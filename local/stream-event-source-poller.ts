@@ -12,23 +12,26 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { compileEventPattern, type EventMatcher } from './aws-endpoint/event-pattern';
 import { type Clock, systemClock } from './aws-endpoint/clock';
 import { type StreamApiRecord, type StreamsApi, StreamsApiError } from './dynamodb-streams';
+import type { LocalStreamEventSourceMapping } from './local-stack';
+import { describe, sleep } from './poll-helpers';
 
-export interface StreamEventSourceMapping {
+/** A stream mapping as local-stack.ts reads it from the template, plus what the poller calls it by. */
+export interface StreamEventSourceMapping
+  extends Pick<
+    LocalStreamEventSourceMapping,
+    | 'eventSourceArn'
+    | 'startingPosition'
+    | 'batchSize'
+    | 'maximumBatchingWindowSeconds'
+    | 'filterPatterns'
+    | 'reportBatchItemFailures'
+    | 'bisectBatchOnFunctionError'
+    | 'maximumRetryAttempts'
+  > {
   /** Names the mapping in log lines. */
   readonly label: string;
   /** The stream as DynamoDB Local names it (what the Streams API calls take). */
   readonly streamArn: string;
-  /** The stream as the template names it: the records' eventSourceARN. */
-  readonly eventSourceArn: string;
-  readonly startingPosition: 'LATEST' | 'TRIM_HORIZON';
-  readonly batchSize: number;
-  readonly maximumBatchingWindowSeconds: number;
-  /** FilterCriteria patterns (already checked by local-stack.ts); none: every record. */
-  readonly filterPatterns: readonly Record<string, unknown>[];
-  readonly reportBatchItemFailures: boolean;
-  readonly bisectBatchOnFunctionError: boolean;
-  /** -1: retry until the record expires (Lambda's default). */
-  readonly maximumRetryAttempts: number;
 }
 
 /** What Lambda sends to a stream mapping's on-failure destination: where the batch was, not its records. */
@@ -322,21 +325,4 @@ export function toLambdaRecord(record: StreamApiRecord, eventSourceArn: string, 
 
 function sequenceNumberOf(record: DynamoDBRecord): string {
   return record.dynamodb?.SequenceNumber ?? '';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

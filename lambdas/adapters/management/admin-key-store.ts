@@ -1,9 +1,10 @@
 // Admin keys (gra_...): the operator's credential for admin routes (portal links), never a
 // customer's. Stored like API keys: a SHA-256 hash, and a visible prefix claimed as unique so
 // revoke-admin-key by prefix is unambiguous. Few of them, so all sit under one gsi1 entry.
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { cancelledConditions, stripInternalAttributes, type Table } from '../dynamodb-table';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { cancelledConditions, type Table } from '../dynamodb-table';
 import { GSI1, GSI1PK, GSI1SK, keys, PK } from '../table-keys';
+import { revokeByPrefix } from './revoke-by-prefix';
 
 export interface AdminKeyRecord {
   readonly keyPrefix: string;
@@ -60,22 +61,6 @@ export class AdminKeyStore {
 
   /** Marks the key revoked; undefined when no key has this prefix. Revoking twice keeps the first time. */
   async revokeAdminKey(keyPrefix: string, at: string): Promise<AdminKeyRecord | undefined> {
-    const { Item } = await this.table.documents.send(
-      new GetCommand({ TableName: this.table.name, Key: keys.adminKeyPrefix(keyPrefix), ConsistentRead: true }),
-    );
-    const keyHash = Item?.keyHash;
-    if (typeof keyHash !== 'string') return undefined;
-    const { Attributes } = await this.table.documents.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.adminKey(keyHash),
-        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':at': at },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return stripInternalAttributes<AdminKeyRecord>(Attributes);
+    return revokeByPrefix<AdminKeyRecord>(this.table, keys.adminKeyPrefix(keyPrefix), keys.adminKey, at);
   }
 }

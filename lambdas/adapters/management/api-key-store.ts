@@ -1,7 +1,8 @@
 // API keys: stored as a SHA-256 hash with a visible, unique prefix (for revoke-key by prefix).
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { cancelledConditions, stripInternalAttributes, type Table } from '../dynamodb-table';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { cancelledConditions, type Table } from '../dynamodb-table';
 import { GSI1, GSI1PK, GSI1SK, keys, PK } from '../table-keys';
+import { revokeByPrefix } from './revoke-by-prefix';
 
 export interface ApiKeyRecord {
   readonly keyPrefix: string;
@@ -67,22 +68,6 @@ export class ApiKeyStore {
 
   /** Marks the key revoked; undefined when no key has this prefix. Revoking twice keeps the first time. */
   async revokeApiKey(keyPrefix: string, at: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.table.documents.send(
-      new GetCommand({ TableName: this.table.name, Key: keys.apiKeyPrefix(keyPrefix), ConsistentRead: true }),
-    );
-    const keyHash = Item?.keyHash;
-    if (typeof keyHash !== 'string') return undefined;
-    const { Attributes } = await this.table.documents.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.apiKey(keyHash),
-        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':at': at },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return stripInternalAttributes<ApiKeyRecord>(Attributes);
+    return revokeByPrefix<ApiKeyRecord>(this.table, keys.apiKeyPrefix(keyPrefix), keys.apiKey, at);
   }
 }
