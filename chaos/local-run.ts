@@ -2,6 +2,7 @@
 // --persist on fixed ports, stop it with SIGTERM, find and SIGKILL the dispatcher's Lambda
 // workers, and call the AWS endpoint's local-only control routes.
 import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { descendantsOf, environmentOf, startChildRun } from '../local/child-run';
 import type { LocalOutputs } from '../local/outputs';
 
@@ -12,6 +13,8 @@ export interface LocalRunSettings {
   readonly persistDir: string;
   readonly env: Record<string, string>;
   readonly log: (line: string) => void;
+  /** Appends every line of the local run to this file. */
+  readonly logFile?: string;
 }
 
 export interface RunningLocal {
@@ -27,11 +30,13 @@ const NOTABLE = /\b(ERROR|failed|Timedout|ExitError|Uncaught|Unhandled)\b/;
 
 export async function startLocal(settings: LocalRunSettings): Promise<RunningLocal> {
   const notable: string[] = [];
+  const file = settings.logFile ? createWriteStream(settings.logFile, { flags: 'a' }) : undefined;
   const run = await startChildRun({
     args: ['--persist', settings.persistDir],
     outputDir: settings.outputDir,
     readyTimeoutMs: READY_TIMEOUT_MS,
     onLine: (line) => {
+      file?.write(`${Date.now()} ${line}\n`);
       if (NOTABLE.test(line) && notable.length < 5000) notable.push(line);
     },
     env: { PORT: String(settings.apiPort), AWS_LOCAL_PORT: String(settings.awsPort), ...settings.env },
@@ -42,6 +47,7 @@ export async function startLocal(settings: LocalRunSettings): Promise<RunningLoc
     notable,
     async stop() {
       await run.stop();
+      file?.end();
     },
   };
 }

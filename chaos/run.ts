@@ -4,7 +4,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../local/dynamodb-local';
@@ -37,6 +37,8 @@ interface Options {
   json: boolean;
   /** Stop waiting for final states after this long (the run then reports what is not final as lost). */
   maxWaitSeconds: number;
+  /** A folder to keep each run's whole local-run log and every receipt in (for tracing a figure). */
+  keepLogDir?: string;
 }
 
 const RETRY_SCHEDULE = [1, 2, 3, 4, 901];
@@ -73,7 +75,8 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--no-baseline') options.baseline = false;
     else if (arg === '--quiet-baseline') options.quietBaseline = true;
     else if (arg === '--json') options.json = true;
-    else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--quiet-baseline] [--json]`);
+    else if (arg === '--keep-log') options.keepLogDir = argv[(index += 1)] ?? '';
+    else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--quiet-baseline] [--keep-log DIR] [--json]`);
   }
   if (options.endpoints < 2) throw new Error('--endpoints must be at least 2 (one healthy, one faulty)');
   options.baselineEvents ||= Math.min(options.events, Math.max(100, Math.round(options.events / 3)));
@@ -135,6 +138,7 @@ interface RunPlan {
   /** Worker kills and the --persist restart. */
   readonly disruptions: boolean;
   readonly maxWaitSeconds: number;
+  readonly keepLogDir?: string;
 }
 
 interface RunResult {
@@ -165,6 +169,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     persistDir: join(workDir, 'persist'),
     env: { RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE.join(','), DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) },
     log: say,
+    ...(plan.keepLogDir ? { logFile: join(plan.keepLogDir, `${plan.label}-local-run.log`) } : {}),
   };
   const receivers = await Promise.all(plan.scenarios.map((scenario) => startChaosReceiver(scenario)));
   let local: RunningLocal | undefined;
@@ -407,6 +412,10 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
   } finally {
     await local?.stop();
     await Promise.all(receivers.map((receiver) => receiver.close()));
+    if (plan.keepLogDir) {
+      const receipts = receivers.flatMap((receiver) => receiver.requests.map((request) => JSON.stringify({ scenario: receiver.scenario, ...request })));
+      writeFileSync(join(plan.keepLogDir, `${plan.label}-receipts.jsonl`), receipts.join('\n') + '\n');
+    }
     rmSync(workDir, { recursive: true, force: true });
   }
 }
@@ -509,6 +518,7 @@ function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: n
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.keepLogDir) mkdirSync(options.keepLogDir, { recursive: true });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const scenarios = scenariosFor(options.endpoints);
 
@@ -525,6 +535,7 @@ async function main(): Promise<void> {
       awsFaults: !options.quietBaseline,
       disruptions: false,
       maxWaitSeconds: 120,
+      ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}),
     });
     const baselineLatencies = healthyLatencies(baseline);
     baselineP99 = baselineLatencies.p99;
@@ -532,7 +543,7 @@ async function main(): Promise<void> {
     say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${options.endpoints} endpoints`);
   }
 
-  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds });
+  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds, ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}) });
   const expected = options.events * options.endpoints;
   const statuses = [...result.finals.values()];
   const delivered = statuses.filter((status) => status === 'succeeded').length;

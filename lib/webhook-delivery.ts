@@ -394,6 +394,8 @@ export class WebhookDelivery extends Construct {
       }),
     );
     this.table.grant(this.dispatcherFunction, ...DISPATCHER_TABLE_ACTIONS);
+    // New deliveries are written as PartiQL INSERTs (one request per batch); only on the table, not its indexes.
+    this.dispatcherFunction.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PartiQLInsert'], resources: [this.table.tableArn] }));
     this.eventBus.grantPutEventsTo(this.dispatcherFunction);
     this.dispatcherFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),

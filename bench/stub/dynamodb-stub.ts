@@ -148,6 +148,8 @@ export class DynamoDbStub {
         return this.singleWrite(operation, input);
       case 'BatchWriteItem':
         return this.batchWriteItem(input);
+      case 'BatchExecuteStatement':
+        return this.batchExecuteStatement(input);
       case 'TransactWriteItems':
         return this.transactWriteItems(input);
       case 'TransactGetItems':
@@ -286,6 +288,36 @@ export class DynamoDbStub {
       }
     }
     return { UnprocessedItems: {}, ...this.consumed(input, total, 'write') };
+  }
+
+  /**
+   * PartiQL batches of INSERTs, the one statement the code sends (`INSERT INTO "table" VALUE
+   * {'name':?, ...}`): each statement is a PutItem that refuses an existing key with a
+   * DuplicateItem error of its own, at a PutItem's units.
+   */
+  private batchExecuteStatement(input: Record<string, unknown>): Record<string, unknown> {
+    const statements = input.Statements as Array<{ Statement: string; Parameters?: unknown[] }>;
+    let total = 0;
+    const responses = statements.map(({ Statement, Parameters = [] }) => {
+      const match = /^INSERT INTO "((?:[^"]|"")+)" VALUE \{(.*)\}$/s.exec(Statement);
+      if (!match) throw new DynamoDbError('ValidationException', `the stub answers only INSERT statements, not: ${Statement.slice(0, 80)}`);
+      const names = [...match[2]!.matchAll(/'((?:[^']|'')*)':\?/g)].map((name) => name[1]!.replaceAll("''", "'"));
+      if (names.length !== Parameters.length) throw new DynamoDbError('ValidationException', 'the number of parameters does not match the statement');
+      const item = Object.fromEntries(names.map((name, index) => [name, Parameters[index]])) as Item;
+      const tableName = match[1]!.replaceAll('""', '"');
+      this.checkTable(tableName);
+      const plan = this.planWrite('PutItem', { TableName: tableName, Item: item });
+      if (plan.before) {
+        // Refused, it still consumes the units of the item it checked.
+        const units = writeUnits(Math.max(itemSize(plan.before), itemSize(plan.after)));
+        total += units;
+        this.book('BatchExecuteStatement', 'write', units, 'table', plan.partition);
+        return { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } };
+      }
+      total += this.commit('BatchExecuteStatement', plan, 1);
+      return {};
+    });
+    return { Responses: responses, ...this.consumed(input, total, 'write') };
   }
 
   private transactWriteItems(input: Record<string, unknown>): Record<string, unknown> {
@@ -463,7 +495,7 @@ export class DynamoDbStub {
       CapacityUnits: units,
       ...(kind === 'read' ? { ReadCapacityUnits: units } : { WriteCapacityUnits: units }),
     };
-    const batch = input.RequestItems !== undefined || input.TransactItems !== undefined;
+    const batch = input.RequestItems !== undefined || input.TransactItems !== undefined || input.Statements !== undefined;
     return { ConsumedCapacity: batch ? [entry] : entry };
   }
 }

@@ -1,5 +1,5 @@
 // DeliveryStore on DynamoDB (see table-design.ts). A clean first attempt costs one write: the
-// delivery, after its send. The batch's log page is one more write shared by the whole batch, and
+// delivery, after its send, inserted with the batch's other new deliveries in one request. The batch's log page is one more write shared by the whole batch, and
 // the endpoint item is written only when its health changes.
 import { randomBytes } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -63,13 +63,9 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     await putLogPage(this.table, accountId, entries, at);
   }
 
-  async createDelivery(delivery: Delivery): Promise<boolean> {
-    return conditionHeld(
-      this.table.putFlat(deliveryItem(delivery, this.table.expiresAt(), { claimedAttempt: delivery.attemptCount }), {
-        expression: 'attribute_not_exists(#pk)',
-        names: { '#pk': PK },
-      }),
-    );
+  async createDeliveries(deliveries: readonly Delivery[]): Promise<Array<boolean | Error>> {
+    const expiresAt = this.table.expiresAt();
+    return this.table.insertFlat(deliveries.map((delivery) => deliveryItem(delivery, expiresAt, { claimedAttempt: delivery.attemptCount })));
   }
 
   async claimAttempt(deliveryId: string, claim: Claim, now: Date): Promise<boolean> {

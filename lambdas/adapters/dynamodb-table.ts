@@ -2,6 +2,8 @@
 // write means, retention, and the plain reads all stores make. Keys are built in table-keys.ts.
 import {
   type AttributeValue,
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandOutput,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
@@ -22,6 +24,12 @@ import { GSI1PK, GSI1SK, PK, SK, TTL } from './table-keys';
 const INTERNAL_ATTRIBUTES = new Set<string>([PK, SK, GSI1PK, GSI1SK, TTL, 'claimedAttempt', 'claimExpiresAt']);
 
 const BATCH_GET_LIMIT = 100;
+/** BatchExecuteStatement's limit. */
+const BATCH_STATEMENT_LIMIT = 25;
+/** Rounds of retrying throttled or failed statements of a batch (about 6 s in all), as the SDK does for a whole call. */
+const BATCH_STATEMENT_ROUNDS = 8;
+/** Statement errors worth another round: the same ones the SDK retries for a whole call. */
+const RETRYABLE_STATEMENT_ERRORS = new Set(['ProvisionedThroughputExceeded', 'ThrottlingError', 'RequestLimitExceeded', 'InternalServerError', 'TransactionConflict']);
 
 /** TTL attributes are epoch seconds. */
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -87,6 +95,13 @@ export function unmarshalItem(attributes: Record<string, AttributeValue>): Recor
   return unmarshall(attributes);
 }
 
+/** One PartiQL INSERT of an item, its values as parameters (names are ours; quotes doubled all the same). */
+function insertStatement(table: string, attributes: Record<string, AttributeValue>): { Statement: string; Parameters: AttributeValue[] } {
+  const names = Object.keys(attributes);
+  const tuple = names.map((name) => `'${name.replaceAll("'", "''")}':?`).join(',');
+  return { Statement: `INSERT INTO "${table.replaceAll('"', '""')}" VALUE {${tuple}}`, Parameters: names.map((name) => attributes[name]!) };
+}
+
 /** A raw command the table sends through a cached handler (see `send`). */
 interface RawCommand<O> {
   readonly input: object;
@@ -127,18 +142,47 @@ export class Table {
   }
 
   /**
-   * PutItem of a flat item: the write the dispatcher makes once per delivery. The same request
-   * the document client's PutCommand makes, marshalled directly (the item has no nested values)
-   * and sent through the cached handler.
+   * PutItem of a flat item (a batch's log page): the same request the document client's
+   * PutCommand makes, marshalled directly (the item has no nested values) and sent through the
+   * cached handler.
    */
-  async putFlat(item: FlatItem, condition?: { expression: string; names: Record<string, string> }): Promise<void> {
-    await this.send(
-      new PutItemCommand({
-        TableName: this.name,
-        Item: marshalFlat(item),
-        ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names } : {}),
-      }),
-    );
+  async putFlat(item: FlatItem): Promise<void> {
+    await this.send(new PutItemCommand({ TableName: this.name, Item: marshalFlat(item) }));
+  }
+
+  /**
+   * Inserts flat items that must not exist yet, 25 to a request: PartiQL INSERT refuses an item
+   * whose key exists (DuplicateItem), so each keeps the condition a PutItem with
+   * attribute_not_exists would have, at the same write units, in one call instead of one each.
+   * Per item: true when written, false when it existed, or the error that kept it out after
+   * retries (a statement of a batch can be throttled on its own).
+   */
+  async insertFlat(items: readonly FlatItem[]): Promise<Array<boolean | Error>> {
+    const chunks: FlatItem[][] = [];
+    for (let start = 0; start < items.length; start += BATCH_STATEMENT_LIMIT) chunks.push(items.slice(start, start + BATCH_STATEMENT_LIMIT));
+    return (await Promise.all(chunks.map((chunk) => this.insertChunk(chunk)))).flat();
+  }
+
+  private async insertChunk(items: readonly FlatItem[]): Promise<Array<boolean | Error>> {
+    const statements = items.map((item) => insertStatement(this.name, marshalFlat(item)));
+    const results: Array<boolean | Error | undefined> = items.map(() => undefined);
+    let pending = items.map((_, index) => index);
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      const output: BatchExecuteStatementCommandOutput = await this.send(
+        new BatchExecuteStatementCommand({ Statements: pending.map((index) => statements[index]!) }),
+      );
+      const retry: number[] = [];
+      pending.forEach((index, position) => {
+        const error = output.Responses?.[position]?.Error;
+        if (!error) results[index] = true;
+        else if (error.Code === 'DuplicateItem' || error.Code === 'ConditionalCheckFailed') results[index] = false;
+        else if (RETRYABLE_STATEMENT_ERRORS.has(error.Code ?? '') && round + 1 < BATCH_STATEMENT_ROUNDS) retry.push(index);
+        else results[index] = Object.assign(new Error(`INSERT refused: ${error.Code ?? 'unknown'}: ${error.Message ?? ''}`), { name: error.Code ?? 'BatchStatementError' });
+      });
+      pending = retry;
+    }
+    return results.map((result) => result ?? new Error('INSERT: no answer'));
   }
 
   /** The TTL of an item written now. */

@@ -3,7 +3,8 @@
 //
 // One batch: plan every job (event x subscribed endpoint, or a due retry) -> read each delivery
 // and endpoint once, strongly consistent, while the batch's log lines are written -> send every
-// job concurrently -> record each delivery in one write -> update each endpoint at most once.
+// job concurrently -> record each delivery in one write (new ones together, see record-batch.ts)
+// -> update each endpoint at most once.
 //
 // Delivery is at least once, with a stable delivery id. A first attempt is recorded after its
 // send (no write before it): a second copy of the event finds the delivery and sends nothing;
@@ -22,6 +23,7 @@ import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
+import { RecordBatch, type RecordSlot } from './record-batch';
 
 export interface DeliveryLog {
   info(message: string, ...fields: Record<string, unknown>[]): void;
@@ -78,6 +80,12 @@ const RECORD_WAIT_LIMIT_SECONDS = 900;
 
 /** How old the batch's read of an endpoint may be when a retry is sent; older, it is read again. */
 const ENDPOINT_FRESH_MS = 500;
+
+/**
+ * How long a first attempt's record waits for the batch's other sends, to be written with theirs
+ * (see record-batch.ts): short, since a dispatcher that dies meanwhile leaves a send unrecorded.
+ */
+const RECORD_LINGER_MS = 50;
 
 /** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
 const PROBE_MARGIN_MS = 5_000;
@@ -160,8 +168,15 @@ export class DeliveryService {
       return [...failed];
     }
 
+    // Every first attempt takes its slot before any is sent, so the batch knows how many records to wait for.
+    const records = new RecordBatch(this.deps.store, RECORD_LINGER_MS);
     const outcomes = await Promise.all(
-      jobs.map((job) => this.run(job, state, readAt).catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))),
+      jobs.map((job) => {
+        const slot = job.kind === 'first' ? records.slot() : undefined;
+        return this.run(job, state, readAt, slot)
+          .catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))
+          .finally(() => slot?.leave());
+      }),
     );
     await this.updateEndpoints(outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined), state);
     return [...failed];
@@ -249,14 +264,14 @@ export class DeliveryService {
     return state;
   }
 
-  private async run(job: Job, state: BatchState, readAt: number): Promise<JobOutcome | undefined> {
+  private async run(job: Job, state: BatchState, readAt: number, slot: RecordSlot | undefined): Promise<JobOutcome | undefined> {
     const accountId = jobAccount(job);
     const endpoint = state.endpoints.get(endpointKey(accountId, job.endpointId));
     const existing = state.deliveries.get(job.deliveryId);
-    return job.kind === 'first' ? this.first(job, endpoint, existing) : this.retry(job, endpoint, existing, readAt);
+    return job.kind === 'first' ? this.first(job, endpoint, existing, slot!) : this.retry(job, endpoint, existing, readAt);
   }
 
-  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined) {
+  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined, slot: RecordSlot) {
     const { event } = job;
     if (existing) {
       // Another copy of the event (a repeated PutEvents, an SQS redelivery) made this delivery already.
@@ -281,13 +296,13 @@ export class DeliveryService {
     };
     if (endpoint.status !== 'active') {
       const skipped: Delivery = { ...delivery, status: 'skipped', reason: 'endpoint disabled' };
-      if (await this.deps.store.createDelivery(skipped)) {
+      if (await slot.create(skipped)) {
         this.count('DeliveriesSkipped');
         this.deps.log.info('delivery skipped: endpoint disabled', deliveryFields(skipped));
       }
       return undefined;
     }
-    return this.attempt(delivery, endpoint, 1, (next) => this.deps.store.createDelivery(next));
+    return this.attempt(delivery, endpoint, 1, (next) => slot.create(next));
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {

@@ -50,8 +50,12 @@ export interface DeliveryStore {
   /** Writes the account's log lines for one batch (before its sends, so nothing sent goes unlisted). */
   appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void>;
 
-  /** Writes a new delivery; false when it exists already (another copy of the event got there first). */
-  createDelivery(delivery: Delivery): Promise<boolean>;
+  /**
+   * Writes new deliveries, each only if it does not exist yet. Per delivery: true when written,
+   * false when it existed already (another copy of the event got there first), or the error that
+   * kept it from being written.
+   */
+  createDeliveries(deliveries: readonly Delivery[]): Promise<Array<boolean | Error>>;
   /** Takes attempt `claim.attempt` of a pending delivery whose attemptCount is one less. */
   claimAttempt(deliveryId: string, claim: Claim, now: Date): Promise<boolean>;
   /**

@@ -441,6 +441,8 @@ describe('least privilege', () => {
         // BatchGetItem: one read of every delivery and endpoint a batch is about.
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
+        // PartiQLInsert: a batch's new deliveries, each only if it does not exist, in one request.
+        'dynamodb:PartiQLInsert',
         'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
@@ -457,6 +459,10 @@ describe('least privilege', () => {
         'sqs:SendMessage',
       ].sort(),
     );
+  });
+
+  test('the dispatcher inserts through PartiQL on the table only, not its indexes', () => {
+    expect(allowedOn(statementsOfRole(template, ids.dispatcherRole), 'dynamodb:PartiQLInsert')).toEqual([arnOf(ids.table)]);
   });
 
   test('the dispatcher consumes and re-sends only on the dispatch queue', () => {

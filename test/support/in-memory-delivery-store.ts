@@ -14,6 +14,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly rejected: RejectedEvent[] = [];
   /** Writes to endpoint items, to check a busy endpoint is not written per delivery. */
   endpointWrites = 0;
+  /** How many deliveries each createDeliveries call wrote, to check a batch's records go together. */
+  readonly createCalls: number[] = [];
 
   putAccount(account: Account): void {
     this.accounts.set(account.accountId, account);
@@ -58,11 +60,14 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.log.push({ accountId, entries: [...entries] });
   }
 
-  async createDelivery(delivery: Delivery) {
-    if (this.deliveries.has(delivery.deliveryId)) return false;
-    this.deliveries.set(delivery.deliveryId, delivery);
-    this.claims.set(delivery.deliveryId, { attempt: delivery.attemptCount, expiresAt: 0 });
-    return true;
+  async createDeliveries(deliveries: readonly Delivery[]) {
+    this.createCalls.push(deliveries.length);
+    return deliveries.map((delivery) => {
+      if (this.deliveries.has(delivery.deliveryId)) return false;
+      this.deliveries.set(delivery.deliveryId, delivery);
+      this.claims.set(delivery.deliveryId, { attempt: delivery.attemptCount, expiresAt: 0 });
+      return true;
+    });
   }
 
   async claimAttempt(deliveryId: string, claim: Claim, now: Date) {

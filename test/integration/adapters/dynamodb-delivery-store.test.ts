@@ -1,9 +1,10 @@
-// DynamoDbDeliveryStore's endpoint-health writes against DynamoDB Local: the shared circuit's one
-// probe (a compare-and-set on circuitOpenUntil) and its closing.
+// DynamoDbDeliveryStore against DynamoDB Local: new deliveries inserted together (PartiQL INSERT,
+// each only if new), and the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
+// and its closing.
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
-import type { Endpoint } from '../../../lambdas/domain/model';
+import type { Delivery, Endpoint } from '../../../lambdas/domain/model';
 import { createTestTable, type TestTable } from '../../support/table';
 
 let table: TestTable;
@@ -48,4 +49,34 @@ test('one probe per half-open circuit: the first compare-and-set wins, then a pr
   expect((await stored())?.circuitOpenUntil).toBeUndefined();
   // Closed: there is nothing to probe.
   expect(await store.claimProbe('acct_1', 'ep_1', openedUntil, '2026-11-28T10:02:00.000Z')).toBe(false);
+});
+
+test('inserts a batch of new deliveries in one go, each only if it does not exist yet, and reads them back whole', async () => {
+  const delivery = (id: string, status: Delivery['status']): Delivery => ({
+    deliveryId: id,
+    accountId: 'acct_1',
+    endpointId: 'ep_1',
+    eventId: `evt_${id}`,
+    eventType: 'click',
+    status,
+    attemptCount: status === 'skipped' ? 0 : 1,
+    createdAt: '2026-11-28T10:00:00.000Z',
+    updatedAt: '2026-11-28T10:00:00.040Z',
+    body: JSON.stringify({ event: 'click', timestamp: '2026-11-28T10:00:00Z', data: { click_id: id, note: "it's" } }),
+    attempts:
+      status === 'skipped'
+        ? []
+        : [{ deliveryId: id, accountId: 'acct_1', endpointId: 'ep_1', eventId: `evt_${id}`, eventType: 'click', attempt: 1, attemptedAt: '2026-11-28T10:00:00.000Z', outcome: 'succeeded', latencyMs: 40, statusCode: 200 }],
+    ...(status === 'skipped' ? { reason: 'endpoint disabled' } : {}),
+  });
+  const first = Array.from({ length: 30 }, (_, index) => delivery(`dlv_batch_${index}`, index % 10 === 9 ? 'skipped' : 'succeeded'));
+  expect(await store.createDeliveries(first)).toEqual(first.map(() => true));
+  // A second copy of some (another copy of the event got there first) is refused item by item.
+  const again = [delivery('dlv_batch_3', 'failed'), delivery('dlv_batch_new', 'succeeded'), delivery('dlv_batch_29', 'succeeded')];
+  expect(await store.createDeliveries(again)).toEqual([false, true, false]);
+
+  const { deliveries } = await store.readBatch({ deliveryIds: first.map((entry) => entry.deliveryId), newDeliveryIds: [], endpoints: [] });
+  expect(deliveries.size).toBe(30);
+  expect(deliveries.get('dlv_batch_3')).toEqual(first[3]);
+  expect(deliveries.get('dlv_batch_9')).toEqual(first[9]);
 });

@@ -5,6 +5,7 @@ import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { MAX_DELIVERIES_READ_PER_REQUEST } from '../../../lambdas/adapters/management/delivery-log-store';
 import { type Harness, type Receiver, startHarness, startReceiver } from './harness';
 import { seedDelivery, seedSkippedDelivery } from './seed';
+import { createDelivery } from '../../support/create-delivery';
 
 let h: Harness;
 let receiver: Receiver;
@@ -259,7 +260,7 @@ describe('GET /v1/deliveries work per call', () => {
         deliveries.map((delivery) => ({ deliveryId: delivery.deliveryId, endpointId: endpoint, eventType: 'click', attempt: 1, created: true })),
         pageAt,
       );
-      await Promise.all(deliveries.map((delivery) => h.dispatcherStore.createDelivery(delivery)));
+      await Promise.all(deliveries.map((delivery) => createDelivery(h.dispatcherStore, delivery)));
     }
     const firstCall = await list('?status=failed', busyKey);
     expect(firstCall.json).toEqual({ data: [], nextCursor: expect.any(String) });

@@ -6,6 +6,7 @@ import { EVENT_CATALOGUE, type EventType } from '../../../lambdas/domain/event-c
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Attempt, AttemptOutcome, Delivery } from '../../../lambdas/domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../../lambdas/domain/payload';
+import { createDelivery } from '../../support/create-delivery';
 
 export interface SeedOptions {
   accountId: string;
@@ -48,7 +49,7 @@ export async function seedSkippedDelivery(
   const { accountId, endpointId, eventId, at } = options;
   const delivery: Delivery = { ...newDelivery(accountId, endpointId, eventId, at), status: 'skipped', reason: 'endpoint disabled' };
   await store.appendLog(accountId, [{ deliveryId: delivery.deliveryId, endpointId, eventType: 'click', attempt: 1, created: true }], at);
-  if (!(await store.createDelivery(delivery))) throw new Error(`seed: delivery ${delivery.deliveryId} exists already`);
+  if (!(await createDelivery(store, delivery))) throw new Error(`seed: delivery ${delivery.deliveryId} exists already`);
   return delivery.deliveryId;
 }
 
@@ -92,7 +93,7 @@ export async function seedDelivery(store: DynamoDbDeliveryStore, options: SeedOp
       ...(status === 'failed' ? { reason: `all ${number} attempts failed` } : {}),
       ...(pending && retryAt ? { nextAttemptAt: retryAt.toISOString(), retryScheduledFor: number + 1 } : {}),
     };
-    const recorded = number === 1 ? await store.createDelivery(delivery) : await store.recordAttempt(delivery);
+    const recorded = number === 1 ? await createDelivery(store, delivery) : await store.recordAttempt(delivery);
     if (!recorded) throw new Error(`seed: attempt ${number} of ${delivery.deliveryId} was not recorded`);
   }
   return delivery.deliveryId;

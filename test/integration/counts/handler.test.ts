@@ -13,6 +13,7 @@ import { dynamoDbStreamsApi } from '../../../local/dynamodb-streams';
 import { startStreamEventSource, type StreamEventSource } from '../../../local/stream-event-source-poller';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
 import { createTestTable, type TestTable } from '../../support/table';
+import { createDelivery } from '../../support/create-delivery';
 
 type Handler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
@@ -140,31 +141,31 @@ async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promi
 
 test('counts what the stores really write, per endpoint and hour, from the stream', async () => {
   // ep_ok: three first attempts that succeeded, and a log page and endpoint item the filter keeps away.
-  for (let index = 0; index < 3; index += 1) expect(await deliveries.createDelivery(delivery('ep_ok', 'succeeded', 1))).toBe(true);
+  for (let index = 0; index < 3; index += 1) expect(await createDelivery(deliveries, delivery('ep_ok', 'succeeded', 1))).toBe(true);
   await deliveries.appendLog(ACCOUNT, [{ deliveryId: 'dlv_x', endpointId: 'ep_ok', eventType: 'click', attempt: 1, created: true }], new Date());
   await deliveries.updateEndpointHealth(ACCOUNT, 'ep_ok', { succeededAt: new Date().toISOString() }).catch(() => 0);
 
   // ep_flaky: a first attempt that failed, a retry that failed, the last retry failed: failed 1, failedAttempts 3.
   const flaky = delivery('ep_flaky', 'pending', 1, { retryScheduledFor: 2 });
-  expect(await deliveries.createDelivery(flaky)).toBe(true);
+  expect(await createDelivery(deliveries, flaky)).toBe(true);
   const second = await retry(flaky, 'pending', { retryScheduledFor: 3 });
   await retry(second, 'failed', { reason: 'all 3 attempts failed' });
 
   // ep_off: created skipped, and a pending retry closed as skipped.
-  expect(await deliveries.createDelivery(delivery('ep_off', 'skipped', 0, { reason: 'endpoint disabled' }))).toBe(true);
+  expect(await createDelivery(deliveries, delivery('ep_off', 'skipped', 0, { reason: 'endpoint disabled' }))).toBe(true);
   const waiting = delivery('ep_off', 'pending', 1, { retryScheduledFor: 2 });
-  expect(await deliveries.createDelivery(waiting)).toBe(true);
+  expect(await createDelivery(deliveries, waiting)).toBe(true);
   expect(await deliveries.closeDelivery(waiting.deliveryId, 'skipped', 'endpoint disabled', new Date().toISOString())).toBe(true);
 
   // ep_ok again: a test send counts nothing; a redelivery of a succeeded delivery counts when its attempt succeeds;
   // a redelivery undone (its message could not be queued) counts nothing.
   await management.deliveries.recordTestSend({ ...delivery('ep_ok', 'succeeded', 1), test: true }, new Date());
   const redelivered = delivery('ep_ok', 'succeeded', 1);
-  expect(await deliveries.createDelivery(redelivered)).toBe(true);
+  expect(await createDelivery(deliveries, redelivered)).toBe(true);
   expect(await management.deliveries.reopenDelivery(redelivered, new Date().toISOString())).toBe(true);
   await retry({ ...redelivered, status: 'pending' }, 'succeeded');
   const undone = delivery('ep_ok', 'succeeded', 1);
-  expect(await deliveries.createDelivery(undone)).toBe(true);
+  expect(await createDelivery(deliveries, undone)).toBe(true);
   expect(await management.deliveries.reopenDelivery(undone, new Date().toISOString())).toBe(true);
   expect(await management.deliveries.restoreDelivery(undone, new Date().toISOString())).toBe(true);
 

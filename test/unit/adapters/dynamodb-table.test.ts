@@ -1,12 +1,12 @@
-// Table.putFlat and Table.batchGet: the dispatcher's per-delivery PutItem and per-batch reads,
+// Table.putFlat, insertFlat and batchGet: the dispatcher's per-batch writes and reads,
 // marshalled directly and sent through a middleware handler resolved once. They must put on the
 // wire exactly what the document client puts there, and read back what it reads, one request per
 // call whatever runs concurrently.
 import { Readable } from 'node:stream';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { deliveryItem } from '../../../lambdas/adapters/delivery-items';
-import { conditionHeld, marshalFlat, Table, unmarshalItem } from '../../../lambdas/adapters/dynamodb-table';
+import { marshalFlat, Table, unmarshalItem } from '../../../lambdas/adapters/dynamodb-table';
 import type { Delivery } from '../../../lambdas/domain/model';
 
 interface Captured {
@@ -65,14 +65,13 @@ function delivery(id: string, extra: Partial<Delivery> = {}): Delivery {
 }
 
 describe('Table.putFlat', () => {
-  it('sends what the document client sends for the same item and condition', async () => {
+  it('sends what the document client sends for the same item', async () => {
     const { client, requests } = capturingClient();
     const table = new Table(client, 'deliveries', 30);
     const item = deliveryItem(delivery('dlv_1', { reason: undefined, retryScheduledFor: 2, test: true }), 1_800_000_000, { claimedAttempt: 1 });
-    const condition = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } };
 
-    await table.documents.send(new PutCommand({ TableName: 'deliveries', Item: item, ...condition }));
-    await table.putFlat(item, { expression: condition.ConditionExpression, names: condition.ExpressionAttributeNames });
+    await table.documents.send(new PutCommand({ TableName: 'deliveries', Item: item }));
+    await table.putFlat(item);
 
     expect(requests).toHaveLength(2);
     expect(requests[1]).toEqual(requests[0]);
@@ -92,13 +91,50 @@ describe('Table.putFlat', () => {
     client.destroy();
   });
 
-  it('raises a refused condition as the SDK exception the stores expect', async () => {
-    const { client } = capturingClient((captured) => ((captured.body.Item as { deliveryId: { S: string } }).deliveryId.S === 'dlv_taken' ? 'condition-failed' : 'ok'));
+});
+
+describe('Table.insertFlat', () => {
+  const idOf = (statement: { Parameters: Array<{ S?: string }> }, index: number) => statement.Parameters[index]?.S;
+
+  it('sends one PartiQL INSERT per item, values as parameters, 25 to a request', async () => {
+    const { client, requests } = capturingClient((captured) => ({ Responses: (captured.body.Statements as unknown[]).map(() => ({})) }));
     const table = new Table(client, 'deliveries', 30);
-    const put = (id: string) => table.putFlat(deliveryItem(delivery(id), 1_800_000_000), { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } });
-    await expect(put('dlv_taken')).rejects.toBeInstanceOf(ConditionalCheckFailedException);
-    await expect(conditionHeld(put('dlv_taken'))).resolves.toBe(false);
-    await expect(conditionHeld(put('dlv_free'))).resolves.toBe(true);
+    const items = Array.from({ length: 30 }, (_, index) => deliveryItem(delivery(`dlv_${index}`), 1_800_000_000, { claimedAttempt: 1 }));
+    expect(await table.insertFlat(items)).toEqual(items.map(() => true));
+    expect(requests.map((request) => [request.target, (request.body.Statements as unknown[]).length])).toEqual([
+      ['DynamoDB_20120810.BatchExecuteStatement', 25],
+      ['DynamoDB_20120810.BatchExecuteStatement', 5],
+    ]);
+    const first = (requests[0]!.body.Statements as Array<{ Statement: string; Parameters: Array<Record<string, unknown>> }>)[0]!;
+    const names = Object.keys(marshalFlat(items[0]!));
+    expect(first.Statement).toBe(`INSERT INTO "deliveries" VALUE {${names.map((name) => `'${name}':?`).join(',')}}`);
+    // As the wire carries them: binary in base64.
+    const wire = Object.values(marshalFlat(items[0]!)).map((value) => ('B' in value && value.B ? { B: Buffer.from(value.B).toString('base64') } : value));
+    expect(first.Parameters).toEqual(wire);
+    client.destroy();
+  });
+
+  it('answers each item: false for an existing key, retries a throttled statement alone, an error for a refused one', async () => {
+    let round = 0;
+    const { client, requests } = capturingClient((captured) => {
+      round += 1;
+      const statements = captured.body.Statements as Array<{ Parameters: Array<{ S?: string }> }>;
+      return {
+        Responses: statements.map((statement) => {
+          const pk = idOf(statement, 0) ?? '';
+          if (pk.endsWith('dlv_taken')) return { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } };
+          if (pk.endsWith('dlv_throttled') && round === 1) return { Error: { Code: 'ProvisionedThroughputExceeded', Message: 'slow down' } };
+          if (pk.endsWith('dlv_bad')) return { Error: { Code: 'ValidationError', Message: 'no' } };
+          return {};
+        }),
+      };
+    });
+    const table = new Table(client, 'deliveries', 30);
+    const results = await table.insertFlat(['dlv_new', 'dlv_taken', 'dlv_throttled', 'dlv_bad'].map((id) => deliveryItem(delivery(id), 1_800_000_000)));
+    expect(results.slice(0, 3)).toEqual([true, false, true]);
+    expect(results[3]).toBeInstanceOf(Error);
+    expect((results[3] as Error).message).toContain('ValidationError');
+    expect(requests.map((request) => (request.body.Statements as unknown[]).length)).toEqual([4, 1]);
     client.destroy();
   });
 });

@@ -43,6 +43,19 @@ describe('DynamoDbStub', () => {
     ]);
   });
 
+  it('answers a batch of PartiQL INSERTs statement by statement: DuplicateItem for an existing key, booked as a PutItem', () => {
+    const db = stub();
+    db.handle('PutItem', { TableName: 't', Item: { pk: S('A'), sk: S('1') } });
+    const insert = (pk: string) => ({ Statement: `INSERT INTO "t" VALUE {'pk':?,'sk':?,'it''s':?}`, Parameters: [S(pk), S('1'), { N: '7' }] });
+    const answer = db.handle('BatchExecuteStatement', { Statements: [insert('A'), insert('B')] });
+    expect(answer).toEqual({ Responses: [{ Error: { Code: 'DuplicateItem', Message: expect.any(String) } }, {}] });
+    expect(db.allItems()).toContainEqual({ pk: S('B'), sk: S('1'), "it's": { N: '7' } });
+    expect(db.ledger.slice(1).map((entry) => [entry.operation, entry.units, entry.partitionKey])).toEqual([
+      ['BatchExecuteStatement', 1, 'A'],
+      ['BatchExecuteStatement', 1, 'B'],
+    ]);
+  });
+
   it('applies SET, ADD and REMOVE and evaluates update conditions', () => {
     const db = stub();
     db.handle('PutItem', { TableName: 't', Item: { pk: S('A'), sk: S('1'), status: S('pending'), n: { N: '1' }, gone: S('x') } });

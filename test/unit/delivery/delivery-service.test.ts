@@ -118,6 +118,33 @@ describe('first attempt', () => {
     expect(t.store.log).toEqual([{ accountId: ACCOUNT, entries: [{ deliveryId: idOf('c1', 'ep_a'), endpointId: 'ep_a', eventType: 'click', attempt: 1, created: true }] }]);
   });
 
+  it('records the new deliveries of a batch in one write, skipped ones included', async () => {
+    const t = setup();
+    t.endpoint('ep_a');
+    t.endpoint('ep_b');
+    t.endpoint('ep_off', { status: 'disabled' });
+    await t.service.handleBatch(['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => t.click(id)));
+    expect(t.store.createCalls).toEqual([15]);
+    expect(t.sends).toHaveLength(10);
+    expect(t.store.deliveries.get(idOf('c5', 'ep_off'))).toMatchObject({ status: 'skipped' });
+  });
+
+  it('does not hold a fast delivery\'s record for a slow send in the same batch', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const t = setup({ script: async (url) => (url.includes('ep_slow') ? (await slow, ok) : ok) });
+    t.endpoint('ep_fast');
+    t.endpoint('ep_slow');
+    const batch = t.service.handleBatch([t.click('c1')]);
+    // The fast record is written after the linger, while the slow send is still out.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(t.store.deliveries.get(idOf('c1', 'ep_fast'))).toMatchObject({ status: 'succeeded' });
+    expect(t.store.deliveries.has(idOf('c1', 'ep_slow'))).toBe(false);
+    release();
+    expect(await batch).toEqual([]);
+    expect(t.store.createCalls).toEqual([1, 1]);
+  });
+
   it('does not write the endpoint item for a success while nothing about it changes', async () => {
     const t = setup();
     t.endpoint('ep_a');
@@ -158,13 +185,13 @@ describe('first attempt', () => {
   it('sends again after a dispatcher died between the send and its record (the one allowed duplicate)', async () => {
     const t = setup();
     t.endpoint('ep_a');
-    const create = t.store.createDelivery.bind(t.store);
-    t.store.createDelivery = async () => {
+    const create = t.store.createDeliveries.bind(t.store);
+    t.store.createDeliveries = async () => {
       throw new Error('died');
     };
     const message = t.click('c1');
     expect(await t.service.handleBatch([message])).toEqual([message.id]);
-    t.store.createDelivery = create;
+    t.store.createDeliveries = create;
     expect(await t.service.handleBatch([message])).toEqual([]);
     expect(t.sends.map((send) => send.attempt)).toEqual([1, 1]);
     expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 1 });
