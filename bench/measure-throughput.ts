@@ -5,6 +5,7 @@
 import { createHttpSender } from '../lambdas/adapters/http-sender';
 import { buildDeliveryHeaders } from '../lambdas/domain/signing';
 import { USER_AGENT } from '../lambdas/shared/version';
+import { measureThroughputFloor } from './measure-throughput-floor';
 import { startBenchReceiver } from './receiver';
 import { createWorld, eventMessageBody, asMessages } from './scenario';
 import type { BenchStack } from './stack';
@@ -28,6 +29,15 @@ export interface ThroughputResult {
   readonly peakRssMb: number;
   /** Dispatcher CPU per delivery (user + system), this process. */
   readonly cpuMsPerDelivery: number;
+  /** The bare loop's CPU per delivery (median of the reps), receiver included as for the dispatcher. */
+  readonly bareCpuUsPerDelivery: number;
+  /** The least AWS work of a batch per delivery (measure-throughput-floor.ts), median of the reps. */
+  readonly floorCpuUsPerDelivery: number;
+  /**
+   * The best ratio any dispatcher doing that least work could reach on this machine:
+   * bare / (bare + floor). A target above it cannot be met by tuning.
+   */
+  readonly ratioBound: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -49,6 +59,7 @@ export async function measureThroughput(stack: BenchStack, options: ThroughputOp
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   let cpuMicros = 0;
   let cpuDeliveries = 0;
+  const bareCpu: number[] = [];
 
   const dispatcherRun = async (count: number): Promise<number> => {
     const bodies = Array.from({ length: count }, () => eventMessageBody(accountId));
@@ -81,6 +92,7 @@ export async function measureThroughput(stack: BenchStack, options: ThroughputOp
       return JSON.stringify({ event: envelope['detail-type'], timestamp: envelope.detail.timestamp, data: envelope.detail.data });
     });
     let next = 0;
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrentPosts }, async () => {
@@ -101,7 +113,10 @@ export async function measureThroughput(stack: BenchStack, options: ThroughputOp
         }
       }),
     );
-    return count / ((performance.now() - started) / 1000);
+    const rate = count / ((performance.now() - started) / 1000);
+    const used = process.cpuUsage(cpu);
+    bareCpu.push((used.user + used.system) / count);
+    return rate;
   };
 
   try {
@@ -110,6 +125,7 @@ export async function measureThroughput(stack: BenchStack, options: ThroughputOp
     await bareRun(Math.min(200, options.deliveries));
     cpuMicros = 0;
     cpuDeliveries = 0;
+    bareCpu.length = 0;
     const dispatcherPerSecond: number[] = [];
     const barePerSecond: number[] = [];
     for (let rep = 0; rep < options.reps; rep += 1) {
@@ -122,9 +138,15 @@ export async function measureThroughput(stack: BenchStack, options: ThroughputOp
         dispatcherPerSecond.push(await dispatcherRun(options.deliveries));
       }
     }
+    const floor = await measureThroughputFloor({ batchSize, lanes: options.lanes, batches: Math.ceil(options.deliveries / batchSize), reps: options.reps });
+    const bareCpuUsPerDelivery = median(bareCpu);
+    const floorCpuUsPerDelivery = median(floor.cpuUsPerDelivery);
     return {
       options,
       concurrentPosts,
+      bareCpuUsPerDelivery,
+      floorCpuUsPerDelivery,
+      ratioBound: bareCpuUsPerDelivery / (bareCpuUsPerDelivery + floorCpuUsPerDelivery),
       dispatcherPerSecond,
       barePerSecond,
       ratio: median(dispatcherPerSecond) / median(barePerSecond),

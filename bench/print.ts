@@ -114,6 +114,10 @@ export function renderTable(report: BenchReport): string {
     ),
   );
   out.push(`dispatcher CPU ${fmt(throughput.cpuMsPerDelivery, 2)} ms per delivery; peak RSS of the bench process ${fmt(throughput.peakRssMb, 0)} MB`);
+  out.push(
+    `least AWS work per batch (2 reads, 1 insert of its deliveries; canned answers) ${fmt(throughput.floorCpuUsPerDelivery, 0)} us per delivery ` +
+      `on top of bare sign + POST ${fmt(throughput.bareCpuUsPerDelivery, 0)} us: no dispatcher can pass a ratio of ${fmt(throughput.ratioBound, 3)} here`,
+  );
   if (e2e) {
     out.push(
       table(

@@ -22,6 +22,8 @@ export interface Headline {
   hot_key_max_writes_per_s: number;
   hot_key_max_reads_per_s: number;
   throughput_ratio: number;
+  /** The most any dispatcher doing the least AWS work per batch could reach here (see ThroughputResult.ratioBound). */
+  throughput_ratio_bound: number;
   e2e_p50_ms: number | null;
   e2e_p99_ms: number | null;
   dispatcher_bundle_kb: number | null;
@@ -70,6 +72,7 @@ export function headlineOf(units: UnitsResult, throughput: ThroughputResult, e2e
     hot_key_max_writes_per_s: round(Math.max(...hot.map((scenario) => scenario.busiestWrites.writesPerSecond)), 1),
     hot_key_max_reads_per_s: round(Math.max(...hot.map((scenario) => scenario.busiestReads.readsPerSecond)), 1),
     throughput_ratio: round(throughput.ratio, 3),
+    throughput_ratio_bound: round(throughput.ratioBound, 3),
     e2e_p50_ms: e2e ? round(e2e.p50Ms, 1) : null,
     e2e_p99_ms: e2e ? round(e2e.p99Ms, 1) : null,
     dispatcher_bundle_kb: coldStart?.dispatcher_bundle_kb ?? null,
