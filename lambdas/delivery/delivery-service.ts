@@ -78,6 +78,9 @@ const LAST_SUCCESS_REFRESH_MS = 60_000;
  */
 const RECORD_WAIT_LIMIT_SECONDS = 900;
 
+/** For this long a retry waiting for its record checks every second (see waitForRecord). */
+const RECORD_WAIT_STEADY_SECONDS = 10;
+
 /** How old the batch's read of an endpoint may be when a retry is sent; older, it is read again. */
 const ENDPOINT_FRESH_MS = 500;
 
@@ -527,7 +530,7 @@ export class DeliveryService {
 
   /**
    * Puts a retry that arrived before the previous attempt's record back on the queue, checking
-   * again after 1, 2, 4 ... (at most 60) seconds, for as long as a dead dispatcher's message takes
+   * again every second for 10 seconds, then after 10, 20, 40, 60 ... seconds, for as long as a dead dispatcher's message takes
    * to come back; after that the delivery expired, or that message was dead-lettered.
    */
   private async waitForRecord(message: RetryMessage): Promise<void> {
@@ -537,7 +540,9 @@ export class DeliveryService {
       this.deps.log.warn('retry dropped: the attempt before it was never recorded', fields);
       return;
     }
-    const delaySeconds = Math.min(60, Math.max(1, waited));
+    // Every second at first (a record slowed by throttling lands within seconds, and the retry is due
+    // now), then with doubling pauses for a dispatcher that died.
+    const delaySeconds = waited < RECORD_WAIT_STEADY_SECONDS ? 1 : Math.min(60, waited);
     await this.deps.retries.schedule({ ...message, waitedForRecordSeconds: waited + delaySeconds }, delaySeconds, new Date(this.now().getTime() + delaySeconds * 1000));
     this.count('RetriesWaitingForRecord');
     this.deps.log.info('retry arrived before the previous attempt was recorded; checking again shortly', { ...fields, delaySeconds });
