@@ -5,20 +5,32 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 
 /**
- * Throttling and 5xx answers are retried with the SDK's backoff (standard mode) up to this many
- * attempts in all, instead of its default 3: a write that fails for good after a send makes that
- * send happen again (and a receiver see a duplicate), so it is worth a few more seconds of a
- * 60-second invocation. The 5 retries of 6 attempts wait at most about 15 s in all.
+ * Throttling and 5xx answers are retried up to this many attempts in all, instead of the SDK's
+ * default 3: a write that fails for good after a send makes that send happen again (and a
+ * receiver see a duplicate), so it is worth a few more tries.
  */
-const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 6;
+
+/**
+ * The wait before retry `attempt` (2 for the first retry) on the data path's clients: full jitter
+ * up to 50 ms x 2^attempt, at most 2 s. DynamoDB and SQS throttles pass in milliseconds, and these
+ * calls sit between a batch's queue message and its sends or records: the SDK's own backoff for
+ * throttling (up to 1, 2, 4, 8, 16 s) held whole batches, and the retries in them, for seconds.
+ */
+export function dataPathBackoffMs(attempt: number, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(2_000, 50 * 2 ** attempt));
+}
 
 export function createAwsClients() {
+  const dataPath = { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) };
+  // Scheduler (retries after 15 minutes) and EventBridge (operational events) keep the SDK's longer backoff.
   const config = { maxAttempts: MAX_ATTEMPTS };
   return {
-    dynamodb: new DynamoDBClient(config),
-    sqs: new SQSClient(config),
+    dynamodb: new DynamoDBClient(dataPath),
+    sqs: new SQSClient(dataPath),
     scheduler: new SchedulerClient(config),
     eventBridge: new EventBridgeClient(config),
   };
