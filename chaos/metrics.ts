@@ -88,6 +88,24 @@ export function offsetAt(time: number, advances: readonly ClockAdvance[]): numbe
 }
 
 /**
+ * When a retry due at `due` is let go at the latest, if a dead worker held it: the release of the
+ * disruption whose window (from `slackMs` before it until its release) holds `due`, and, when the
+ * message, released, can be caught by the next one before it is handed over (that one starts
+ * before the release plus `slackMs`), that one's release, and so on. Undefined when no
+ * disruption's window holds `due`.
+ */
+export function heldUntil(due: number, disruptions: readonly Disruption[], slackMs: number): number | undefined {
+  const ordered = [...disruptions].sort((a, b) => a.at - b.at);
+  const first = ordered.find((disruption) => due >= disruption.at - slackMs && due <= disruption.until);
+  if (!first) return undefined;
+  let until = first.until;
+  for (const next of ordered) {
+    if (next.at > first.at && next.at <= until + slackMs) until = Math.max(until, next.until);
+  }
+  return until;
+}
+
+/**
  * Each retry (attempt k+1) against the end of attempt k as the receiver saw it: it is due
  * `scheduledDelaySeconds` later on the AWS endpoint's clock (SQS DelaySeconds counts from the
  * send on that clock; a Scheduler at() time is the dispatcher's wall clock plus the delay).
@@ -123,10 +141,8 @@ export function checkRetrySchedule(endpoints: readonly EndpointRecord[], rules: 
           early += 1;
           if (examples.length < 5) examples.push(`${endpoint.scenario} ${request.deliveryId} attempt ${request.attempt} ${-difference} ms early`);
         } else if (difference > rules.slackMs) {
-          const held = disruptions.some(
-            (disruption) => due >= disruption.at - rules.slackMs && due <= disruption.until && request.receivedAt <= disruption.until + rules.slackMs,
-          );
-          if (held) {
+          const releasedBy = heldUntil(due, disruptions, rules.slackMs);
+          if (releasedBy !== undefined && request.receivedAt <= releasedBy + rules.slackMs) {
             heldByKilledWorker += 1;
             continue;
           }

@@ -1,5 +1,6 @@
 import {
   checkRetrySchedule,
+  heldUntil,
   countDuplicates,
   type EndpointRecord,
   realTimeWhenClockReaches,
@@ -60,6 +61,20 @@ describe('chaos metrics', () => {
     expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 18_000 }], [])).toMatchObject({ late: 0, heldByKilledWorker: 1 });
     // Held, but later than the slack after the release: late.
     expect(checkRetrySchedule([endpoint], rules, [{ kind: 'kill', at: 900, until: 10_000 }], [])).toMatchObject({ late: 1, heldByKilledWorker: 0 });
+    // Released by the kill, then caught by the restart that came within the slack of that release: held by both, excused.
+    const chained = [{ kind: 'kill' as const, at: 900, until: 10_000 }, { kind: 'restart' as const, at: 12_000, until: 16_000 }];
+    expect(checkRetrySchedule([endpoint], rules, chained, [])).toMatchObject({ late: 0, heldByKilledWorker: 1 });
+    // A later restart, well after the release, does not excuse it.
+    expect(checkRetrySchedule([endpoint], rules, [chained[0]!, { kind: 'restart', at: 16_000, until: 19_000 }], [])).toMatchObject({ late: 1 });
+  });
+
+  it('follows a held message from one disruption to the next that catches it', () => {
+    const kill = { kind: 'kill' as const, at: 1000, until: 35_000 };
+    const restart = { kind: 'restart' as const, at: 38_000, until: 72_000 };
+    expect(heldUntil(2000, [restart, kill], 5000)).toBe(72_000);
+    expect(heldUntil(2000, [kill], 5000)).toBe(35_000);
+    expect(heldUntil(-5000, [kill, restart], 5000)).toBeUndefined();
+    expect(heldUntil(2000, [kill, { kind: 'restart', at: 41_000, until: 80_000 }], 5000)).toBe(35_000);
   });
 
   it('counts 2xx answered twice, and attempts after disabledAt plus slack', () => {
