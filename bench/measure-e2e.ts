@@ -12,17 +12,12 @@
 // twice as long as later ones (three at once: p50 12 ms over requests 60-300, 7 ms over 900-3,000
 // on 2 cores), which DynamoDB itself never does. Before the warm-up events the bench therefore
 // sends it `dynamoDbWarmUpRequests` requests of the kinds a batch makes (BatchGetItem eventually
-// and strongly consistent, a conditional PutItem, three at once), through the local AWS endpoint,
-// on a table of its own that it deletes afterwards.
-import {
-  BatchGetItemCommand,
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+// and strongly consistent, an INSERT of ten deliveries, three at once: local/dynamodb-warm-up.ts),
+// through the local AWS endpoint, on a table of its own that it deletes afterwards.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { loadDispatcherConfig } from '../lambdas/dispatcher/config';
+import { warmDynamoDbLocal } from '../local/dynamodb-warm-up';
 import { startLocalRunProcess } from '../test/e2e/support/local-run-process';
 import { startBenchReceiver } from './receiver';
 import { eventMessageBody } from './scenario';
@@ -126,43 +121,3 @@ async function until(done: () => boolean, failure: string, timeoutMs = 15_000): 
   }
 }
 
-/** Rounds of a batch's three DynamoDB requests at once, on a table of its own; returns how long they took. */
-export async function warmDynamoDbLocal(client: DynamoDBClient, rounds: number): Promise<number> {
-  if (rounds <= 0) return 0;
-  const TableName = `bench-e2e-warm-up-${process.pid}`;
-  const started = performance.now();
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'ITEM' } });
-    for (let round = 0; round < rounds; round += 1) {
-      await Promise.all([
-        client.send(new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: Array.from({ length: 10 }, (_, index) => key(`D${round}.${index}`)) } } })),
-        client.send(new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: [key('ENDPOINT')], ConsistentRead: true } } })),
-        client.send(
-          new PutItemCommand({
-            TableName,
-            Item: { ...key(`D${round}.0`), doc: { B: new Uint8Array(400).fill(round % 256) } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      ]);
-    }
-    return performance.now() - started;
-  } finally {
-    await client.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
-    client.destroy();
-  }
-}

@@ -1,6 +1,7 @@
 // `npm run chaos [-- --events 3000 --endpoints 10 --rate 8 --json]`: the local run (real bundles,
 // queues, schedules, DynamoDB Local) under faults, and what survived them. See chaos/README.md
 // for every fault and every figure. The last line of stdout is one JSON object.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -8,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../local/dynamodb-local';
+import { warmDynamoDbLocal } from '../local/dynamodb-warm-up';
 import type { LocalOutputs } from '../local/outputs';
 import { deliveryIdFor } from '../lambdas/domain/ids';
 import { SQS_MAX_DELAY_SECONDS } from '../lambdas/adapters/retry-scheduler';
@@ -39,6 +41,8 @@ interface Options {
   maxWaitSeconds: number;
   /** A folder to keep each run's whole local-run log and every receipt in (for tracing a figure). */
   keepLogDir?: string;
+  /** Requests sent to DynamoDB Local before each run publishes (0: none). */
+  dynamoDbWarmUpRequests: number;
 }
 
 const RETRY_SCHEDULE = [1, 2, 3, 4, 901];
@@ -59,7 +63,7 @@ const say = (line: string) => process.stdout.write(`[chaos ${((Date.now() - star
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { events: 3000, endpoints: 10, rate: 8, baselineEvents: 0, baseline: true, quietBaseline: false, json: false, maxWaitSeconds: 240 };
+  const options: Options = { events: 3000, endpoints: 10, rate: 8, baselineEvents: 0, baseline: true, quietBaseline: false, json: false, maxWaitSeconds: 240, dynamoDbWarmUpRequests: 1500 };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index]!;
     const value = () => {
@@ -76,7 +80,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--quiet-baseline') options.quietBaseline = true;
     else if (arg === '--json') options.json = true;
     else if (arg === '--keep-log') options.keepLogDir = argv[(index += 1)] ?? '';
-    else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--quiet-baseline] [--keep-log DIR] [--json]`);
+    else if (arg === '--dynamodb-warm-up') options.dynamoDbWarmUpRequests = Math.round(value());
+    else if (arg === '--no-dynamodb-warm-up') options.dynamoDbWarmUpRequests = 0;
+    else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--quiet-baseline] [--dynamodb-warm-up N | --no-dynamodb-warm-up] [--keep-log DIR] [--json]`);
   }
   if (options.endpoints < 2) throw new Error('--endpoints must be at least 2 (one healthy, one faulty)');
   options.baselineEvents ||= Math.min(options.events, Math.max(100, Math.round(options.events / 3)));
@@ -139,6 +145,7 @@ interface RunPlan {
   readonly disruptions: boolean;
   readonly maxWaitSeconds: number;
   readonly keepLogDir?: string;
+  readonly dynamoDbWarmUpRequests: number;
 }
 
 interface RunResult {
@@ -178,6 +185,14 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     say(`${plan.label}: starting the local run (--persist ${settings.persistDir})`);
     local = await startLocal(settings);
     const outputs: LocalOutputs = local.outputs;
+    // Both runs start with a warm DynamoDB Local: its JIT is the emulator's, not something the faulty endpoints do.
+    if (plan.dynamoDbWarmUpRequests > 0) {
+      const warmUpMs = await warmDynamoDbLocal(
+        new DynamoDBClient({ endpoint: outputs.awsEndpoint, region: outputs.region, credentials: LOCAL_CREDENTIALS }),
+        Math.floor(plan.dynamoDbWarmUpRequests / 3),
+      );
+      say(`${plan.label}: DynamoDB Local warmed up with ${plan.dynamoDbWarmUpRequests} requests in ${(warmUpMs / 1000).toFixed(1)} s`);
+    }
     const api = new Api(outputs.apiUrl, outputs.apiKey);
     const endpointIds: string[] = [];
     for (const receiver of receivers) {
@@ -489,9 +504,18 @@ function clickData(index: number): Record<string, unknown> {
 }
 
 /** PutEvents-to-first-receipt on the healthy endpoints, leaving out events published near a kill or restart. */
-function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: number; samples: number; samplesAwayFromKills: number; excluded: number } {
+interface EventLatencies {
+  readonly eventId: string;
+  readonly putAt: number;
+  readonly nearKill: boolean;
+  /** PutEvents to the first request, per healthy endpoint that got the event. */
+  readonly latencies: number[];
+}
+
+function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: number; samples: number; samplesAwayFromKills: number; excluded: number; events: EventLatencies[] } {
   const latencies: number[] = [];
   const awayFromKills: number[] = [];
+  const events: EventLatencies[] = [];
   let excluded = 0;
   const healthy = result.endpoints.filter((endpoint) => endpoint.scenario === 'healthy');
   const firstReceipt = new Map<string, number>();
@@ -506,14 +530,23 @@ function healthyLatencies(result: RunResult): { p99: number; p99AwayFromKills: n
     if (putAt === undefined) continue;
     const nearKill = result.disruptions.some((disruption) => putAt >= disruption.at - 10_000 && putAt <= disruption.until);
     if (nearKill) excluded += healthy.length;
+    const own: number[] = [];
     for (const endpoint of healthy) {
       const received = firstReceipt.get(deliveryIdFor(result.accountId, eventId, endpoint.endpointId));
       if (received === undefined) continue;
+      own.push(received - putAt);
       latencies.push(received - putAt);
       if (!nearKill) awayFromKills.push(received - putAt);
     }
+    events.push({ eventId, putAt, nearKill, latencies: own });
   }
-  return { p99: percentile(latencies, 99), p99AwayFromKills: percentile(awayFromKills, 99), samples: latencies.length, samplesAwayFromKills: awayFromKills.length, excluded };
+  return { p99: percentile(latencies, 99), p99AwayFromKills: percentile(awayFromKills, 99), samples: latencies.length, samplesAwayFromKills: awayFromKills.length, excluded, events };
+}
+
+/** With --keep-log: every event's healthy latencies, to see when the slow ones were published. */
+function keepLatencies(options: Options, label: string, events: readonly EventLatencies[]): void {
+  if (!options.keepLogDir) return;
+  writeFileSync(join(options.keepLogDir, `${label}-healthy-latencies.jsonl`), events.map((event) => JSON.stringify(event)).join('\n') + '\n');
 }
 
 async function main(): Promise<void> {
@@ -535,15 +568,17 @@ async function main(): Promise<void> {
       awsFaults: !options.quietBaseline,
       disruptions: false,
       maxWaitSeconds: 120,
+      dynamoDbWarmUpRequests: options.dynamoDbWarmUpRequests,
       ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}),
     });
     const baselineLatencies = healthyLatencies(baseline);
+    keepLatencies(options, 'baseline', baselineLatencies.events);
     baselineP99 = baselineLatencies.p99;
     baselineSamples = baselineLatencies.samples;
     say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${options.endpoints} endpoints`);
   }
 
-  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds, ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}) });
+  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds, dynamoDbWarmUpRequests: options.dynamoDbWarmUpRequests, ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}) });
   const expected = options.events * options.endpoints;
   const statuses = [...result.finals.values()];
   const delivered = statuses.filter((status) => status === 'succeeded').length;
@@ -558,6 +593,7 @@ async function main(): Promise<void> {
     result.advances,
   );
   const healthy = healthyLatencies(result);
+  keepLatencies(options, 'chaos', healthy.events);
   const unverified = result.endpoints.reduce((sum, endpoint) => sum + endpoint.requests.filter((request) => !request.verified).length, 0);
 
   const report = {
