@@ -186,6 +186,8 @@ class ExecutionEnvironment {
       if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => config.log(line));
     }
     track(this.child);
+    // A failed send or kill is reported where it happens; without a listener Node would end the whole local run.
+    this.child.on('error', (error) => config.log(`runtime process: ${error.message}`));
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.alive = false;
@@ -232,12 +234,12 @@ class ExecutionEnvironment {
         this.config.log(`${new Date().toISOString()} ${id} Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`);
         void this.kill();
       }, timeoutMs);
-      this.child.send({
-        type: 'invoke',
-        id,
-        event: JSON.stringify(event ?? null),
-        deadlineMs: Date.now() + timeoutMs,
-        invokedFunctionArn: this.config.arn,
+      const message = { type: 'invoke', id, event: JSON.stringify(event ?? null), deadlineMs: Date.now() + timeoutMs, invokedFunctionArn: this.config.arn };
+      this.child.send(message, (error) => {
+        // The runtime died before its exit was noticed (killed from outside): the invocation fails as Lambda's would.
+        if (!error) return;
+        this.alive = false;
+        this.fail(new LambdaInvokeError('Runtime.ExitError', `Runtime exited: ${error.message}`, id));
       });
     }).finally(() => {
       const duration = performance.now() - started;

@@ -171,6 +171,20 @@ describe('lambda runner', () => {
     expect(after.pid).not.toBe(first.pid);
   });
 
+  it('fails the invocation of an environment killed from outside before its exit was noticed, and starts a fresh one', async () => {
+    const lambda = start();
+    const first = (await lambda.invoke({})) as Answer;
+    process.kill(first.pid, 'SIGKILL');
+    // Hold the event loop until the process is gone, so the runner has not seen its exit when it hands over the next invocation.
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // busy wait
+    }
+    await expect(lambda.invoke({})).rejects.toMatchObject({ errorType: 'Runtime.ExitError' });
+    const after = (await lambda.invoke({})) as Answer;
+    expect(after.pid).not.toBe(first.pid);
+  });
+
   it('supports callback-style handlers', async () => {
     await expect(start({ handler: 'index.callbackHandler' }).invoke({ a: 1 })).resolves.toEqual({ echoed: { a: 1 } });
   });
