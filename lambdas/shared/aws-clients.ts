@@ -15,24 +15,27 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 export const MAX_ATTEMPTS = 6;
 
 /**
- * The wait before retry `attempt` (2 for the first retry) on the data path's clients: full jitter
- * up to 50 ms x 2^attempt, at most 2 s. DynamoDB and SQS throttles pass in milliseconds, and these
- * calls sit between a batch's queue message and its sends or records: the SDK's own backoff for
- * throttling (up to 1, 2, 4, 8, 16 s) held whole batches, and the retries in them, for seconds.
+ * The wait before retry `attempt` (2 for the first retry) on the data path's clients (DynamoDB,
+ * SQS, Scheduler): full jitter up to 50 ms x 2^attempt, at most 2 s. Their throttles pass in
+ * milliseconds, and these calls sit between a batch's queue message and its sends or records: the
+ * SDK's own backoff for throttling (up to 1, 2, 4, 8, 16 s) held whole batches, and the retries in
+ * them, for seconds, and with them the concurrency other endpoints' deliveries wait for.
  */
 export function dataPathBackoffMs(attempt: number, random: () => number = Math.random): number {
   return Math.round(random() * Math.min(2_000, 50 * 2 ** attempt));
 }
 
 export function createAwsClients() {
-  const dataPath = { retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) };
-  // Scheduler (retries after 15 minutes) and EventBridge (operational events) keep the SDK's longer backoff.
-  const config = { maxAttempts: MAX_ATTEMPTS };
+  const dataPath = () => ({ retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) });
   return {
-    dynamodb: new DynamoDBClient(dataPath),
-    sqs: new SQSClient(dataPath),
-    scheduler: new SchedulerClient(config),
-    eventBridge: new EventBridgeClient(config),
+    dynamodb: new DynamoDBClient(dataPath()),
+    sqs: new SQSClient(dataPath()),
+    // Scheduler takes the retries after 15 minutes, handed over before the attempt is recorded: a
+    // throttled CreateSchedule held its batch for seconds too (a failure that outlasts the 6
+    // attempts returns the message to the queue, and the attempt is made again).
+    scheduler: new SchedulerClient(dataPath()),
+    // Operational events (an endpoint disabled) are sent once per disable, after the batch's work.
+    eventBridge: new EventBridgeClient({ maxAttempts: MAX_ATTEMPTS }),
   };
 }
 
