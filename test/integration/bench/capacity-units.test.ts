@@ -1,7 +1,8 @@
 // The bench's unit counting (bench/stub) against DynamoDB Local's ReturnConsumedCapacity, for the
-// plain single-item operations DynamoDB Local counts right: PutItem, UpdateItem, GetItem. Items of
+// plain single-item operations DynamoDB Local counts right: PutItem, UpdateItem, GetItem, and the
+// PartiQL INSERTs the dispatcher batches its new deliveries in. Items of
 // every attribute type, sized on both sides of the 1 KB write and 4 KB read boundaries.
-import { type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchExecuteStatementCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AwsStub } from '../../../bench/stub/aws-stub';
 import { itemSize } from '../../../bench/stub/item-size';
 import { TABLE_KEYS } from '../../../lambdas/adapters/table-design';
@@ -69,6 +70,28 @@ describe.each(sizes)('an item of about %i bytes', (bytes) => {
     const bigger = { ...item, extra: { S: 'e'.repeat(700) } };
     const [localBigger, stubbedBigger] = await bothSides(put(bigger));
     expect(stubbedBigger).toBe(localBigger);
+  });
+
+  it('a PartiQL INSERT (new, then refused as a duplicate) is booked as the PutItem of its item that DynamoDB Local counts', async () => {
+    // DynamoDB Local reports no consumed capacity for PartiQL; DynamoDB bills an INSERT as the
+    // PutItem it stands for, so the stub's figure is checked against DynamoDB Local's PutItem.
+    const inserted: Record<string, AttributeValue> = { ...item, pk: { S: `INSERT#${id}` } };
+    const names = Object.keys(inserted);
+    const insert = async (client: DynamoDBClient) => {
+      const output = await client.send(
+        new BatchExecuteStatementCommand({
+          Statements: [{ Statement: `INSERT INTO "${table.tableName}" VALUE {${names.map((name) => `'${name}':?`).join(',')}}`, Parameters: names.map((name) => inserted[name]!) }],
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return { units: (output.ConsumedCapacity ?? []).reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0), code: output.Responses?.[0]?.Error?.Code };
+    };
+    const localCodes = [(await insert(table.client)).code, (await insert(table.client)).code];
+    const stubbed = [await insert(stubClient), await insert(stubClient)];
+    expect(stubbed.map((answer) => answer.code)).toEqual(localCodes);
+    expect(localCodes).toEqual([undefined, 'DuplicateItem']);
+    const put = await table.client.send(new PutItemCommand({ TableName: table.tableName, Item: inserted, ReturnConsumedCapacity: 'TOTAL' }));
+    expect(stubbed.map((answer) => answer.units)).toEqual([put.ConsumedCapacity?.CapacityUnits, put.ConsumedCapacity?.CapacityUnits]);
   });
 
   it('UpdateItem (SET, ADD, REMOVE, list_append) costs what DynamoDB Local reports', async () => {
