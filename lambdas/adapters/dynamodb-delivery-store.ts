@@ -1,6 +1,7 @@
 // DeliveryStore on DynamoDB (see table-design.ts). A clean first attempt costs one write: the
-// delivery, after its send, inserted with the batch's other new deliveries in one request. The batch's log page is one more write shared by the whole batch, and
-// the endpoint item is written only when its health changes.
+// delivery, after its send, inserted with the batch's other new deliveries in one request. The
+// batch's log page is one more write shared by the whole batch, and the endpoint item is written
+// only when its health changes.
 import { randomBytes } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
