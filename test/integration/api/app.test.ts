@@ -8,6 +8,7 @@ import type { RetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
 import type { ResolvedAddress } from '../../../lambdas/domain/url-policy';
 import { type Harness, startHarness } from './harness';
 import { seedDelivery } from './seed';
+import { testApiDependencies } from '../../support/api-dependencies';
 
 const DNS: Record<string, ResolvedAddress[]> = {
   'hooks.example.com': [{ address: '93.184.216.34', family: 4 }],
@@ -33,15 +34,8 @@ beforeAll(async () => {
         },
         cancel: async () => undefined,
       };
-      return createManagementApi({
-        config: {
-          allowPrivateEndpoints: false,
-          retrySchedule: [60, 300],
-          attemptRetentionDays: 1,
-          secretRotationGraceHours: 24,
-          testSendTimeoutMs: 2000,
-          testSendsPerMinute: 10,
-        },
+      return createManagementApi(testApiDependencies({
+        config: { retrySchedule: [60, 300], testSendTimeoutMs: 2000, testSendsPerMinute: 10 },
         store: new ManagementStore(table.client, table.tableName, 1),
         sender: createHttpSender({ allowPrivate: false, timeoutMs: 2000 }),
         retries,
@@ -52,7 +46,7 @@ beforeAll(async () => {
           if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
           return addresses;
         },
-      });
+      }));
     },
   });
 });

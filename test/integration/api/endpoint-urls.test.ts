@@ -5,31 +5,24 @@ import { createHttpSender } from '../../../lambdas/adapters/http-sender';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { createManagementApi } from '../../../lambdas/api/app';
 import { type Harness, startHarness } from './harness';
+import { testApiDependencies } from '../../support/api-dependencies';
 
 let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({
     app: ({ table }) =>
-      createManagementApi({
-        config: {
-          allowPrivateEndpoints: false,
-          retrySchedule: [60],
-          attemptRetentionDays: 1,
-          secretRotationGraceHours: 24,
-          testSendTimeoutMs: 2000,
-          testSendsPerMinute: 10,
-        },
+      createManagementApi(testApiDependencies({
+        config: { testSendTimeoutMs: 2000, testSendsPerMinute: 10 },
         store: new ManagementStore(table.client, table.tableName, 1),
         sender: createHttpSender({ allowPrivate: false, timeoutMs: 2000 }),
         retries: { sendNow: async (messages) => messages.map((message) => message.deliveryId), cancel: async () => undefined },
         userAgent: 'GeoRedir-Webhooks/test',
-        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
         lookup: async (hostname) => {
           if (hostname === 'hooks.example.com' || hostname === 'xn--bcher-kva.example') return [{ address: '93.184.216.34', family: 4 }];
           throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
         },
-      }),
+      })),
   });
 });
 afterAll(() => h.close());

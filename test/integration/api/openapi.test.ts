@@ -10,6 +10,7 @@ import { EVENT_TYPES } from '../../../lambdas/domain/event-catalogue';
 import { compileRoute, selectRoute } from '../../../local/http-api';
 import { API_ROUTE_KEYS, type Harness, startHarness, startReceiver } from './harness';
 import { seedDelivery } from './seed';
+import { testApiDependencies } from '../../support/api-dependencies';
 
 type Document = {
   openapi: string;
@@ -33,22 +34,7 @@ const documentedOperations = () =>
 
 /** The route table the app serves, built with dependencies it never calls here. */
 function servedRoutes() {
-  const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used')) });
-  return buildRoutes({
-    config: {
-      allowPrivateEndpoints: false,
-      retrySchedule: [60],
-      attemptRetentionDays: 1,
-      secretRotationGraceHours: 24,
-      testSendTimeoutMs: 1000,
-      testSendsPerMinute: 1,
-    },
-    store: unused as never,
-    sender: unused as never,
-    retries: unused as never,
-    userAgent: 'test',
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
+  return buildRoutes(testApiDependencies());
 }
 
 /** @seriousme/openapi-schema-validator's verdict, from a child process (see validate-openapi.mjs). */

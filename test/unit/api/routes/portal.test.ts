@@ -1,8 +1,9 @@
 // The portal's routes through the whole app (route table, app, error mapping), with its files given.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createManagementApi, type ApiDependencies } from '../../../../lambdas/api/app';
+import { createManagementApi } from '../../../../lambdas/api/app';
 import { assetVersion, type PortalAsset, type PortalAssets, PORTAL_FILES } from '../../../../lambdas/api/portal-assets';
+import { testApiDependencies } from '../../../support/api-dependencies';
 
 const FILES: Record<string, string> = { 'index.html': '<!doctype html><title>portal</title>', 'app.js': 'console.log(1)', 'app.css': 'body{}' };
 const asset = (file: keyof typeof PORTAL_FILES): PortalAsset => {
@@ -11,25 +12,12 @@ const asset = (file: keyof typeof PORTAL_FILES): PortalAsset => {
 };
 
 function app(options: { assets?: PortalAssets; frameAncestors?: string } = {}) {
-  const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used')) });
-  const deps: ApiDependencies = {
-    config: {
-      allowPrivateEndpoints: false,
-      retrySchedule: [60],
-      attemptRetentionDays: 1,
-      secretRotationGraceHours: 24,
-      testSendTimeoutMs: 1000,
-      testSendsPerMinute: 1,
-      ...(options.frameAncestors ? { portalFrameAncestors: options.frameAncestors } : {}),
-    },
-    store: unused as never,
-    sender: unused as never,
-    retries: unused as never,
-    userAgent: 'test',
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    ...(options.assets ? { portalAssets: options.assets } : {}),
-  };
-  return createManagementApi(deps);
+  return createManagementApi(
+    testApiDependencies({
+      ...(options.frameAncestors ? { config: { portalFrameAncestors: options.frameAncestors } } : {}),
+      ...(options.assets ? { portalAssets: options.assets } : {}),
+    }),
+  );
 }
 
 const request = (path: string, headers: Record<string, string> = {}, method = 'GET') => {
