@@ -79,7 +79,11 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--no-baseline') options.baseline = false;
     else if (arg === '--quiet-baseline') options.quietBaseline = true;
     else if (arg === '--json') options.json = true;
-    else if (arg === '--keep-log') options.keepLogDir = argv[(index += 1)] ?? '';
+    else if (arg === '--keep-log') {
+      const folder = argv[(index += 1)];
+      if (!folder) throw new Error('--keep-log needs a folder');
+      options.keepLogDir = folder;
+    }
     else if (arg === '--dynamodb-warm-up') options.dynamoDbWarmUpRequests = Math.round(value());
     else if (arg === '--no-dynamodb-warm-up') options.dynamoDbWarmUpRequests = 0;
     else throw new Error(`unknown argument ${arg}\nusage: npm run chaos -- [--events N] [--endpoints N] [--rate EVENTS_PER_S] [--baseline-events N] [--max-wait S] [--no-baseline] [--quiet-baseline] [--dynamodb-warm-up N | --no-dynamodb-warm-up] [--keep-log DIR] [--json]`);
@@ -557,8 +561,11 @@ async function main(): Promise<void> {
 
   let baselineP99: number | undefined;
   let baselineSamples = 0;
+  // What both runs share besides the load: the warm-up, and where their logs are kept.
+  const common = { dynamoDbWarmUpRequests: options.dynamoDbWarmUpRequests, ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}) };
   if (options.baseline) {
     const baseline = await runOnce({
+      ...common,
       label: 'baseline',
       // As many endpoints as the chaos run, all healthy: the same load, without the faulty ones.
       scenarios: Array.from({ length: options.endpoints }, () => 'healthy' as const),
@@ -568,8 +575,6 @@ async function main(): Promise<void> {
       awsFaults: !options.quietBaseline,
       disruptions: false,
       maxWaitSeconds: 120,
-      dynamoDbWarmUpRequests: options.dynamoDbWarmUpRequests,
-      ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}),
     });
     const baselineLatencies = healthyLatencies(baseline);
     keepLatencies(options, 'baseline', baselineLatencies.events);
@@ -578,7 +583,7 @@ async function main(): Promise<void> {
     say(`baseline: healthy p99 ${baselineP99} ms over ${options.baselineEvents} events x ${options.endpoints} endpoints`);
   }
 
-  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds, dynamoDbWarmUpRequests: options.dynamoDbWarmUpRequests, ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}) });
+  const result = await runOnce({ label: 'chaos', scenarios, events: options.events, rate: options.rate, awsFaults: true, disruptions: true, maxWaitSeconds: options.maxWaitSeconds, ...common });
   const expected = options.events * options.endpoints;
   const statuses = [...result.finals.values()];
   const delivered = statuses.filter((status) => status === 'succeeded').length;
