@@ -216,7 +216,16 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       if (receiver.scenario === 'hanging') receiver.window = { from: at(0.35), until: at(0.35) + 15_000 };
       if (receiver.scenario === 'gone-410') receiver.window = { from: at(0.3), until: Number.POSITIVE_INFINITY };
     }
-    const dispatchQueueName = outputs.dispatchQueueUrl.split('/').at(-1)!;
+    // Producer events and retries: the dispatcher consumes both queues.
+    const queueUrls = [outputs.dispatchQueueUrl, outputs.retryQueueUrl];
+    const expireInFlight = async (receivedBefore: number): Promise<number> => {
+      let released = 0;
+      for (const url of queueUrls) {
+        const result = await control(local!.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: url.split('/').at(-1)!, receivedBefore: new Date(receivedBefore).toISOString() });
+        released += Number(result.released);
+      }
+      return released;
+    };
     const faultRules: Array<Record<string, unknown>> = [];
     const injected: Record<string, number> = {};
     const collectInjected = async (endpoint: string) => {
@@ -289,8 +298,8 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
         (async () => {
           // As in AWS, the message comes back only after the dead holder's claim has lapsed.
           await sleep(Math.max(0, receivedBefore + LEASE_MS + 2000 - Date.now()));
-          const result = await control(local!.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(receivedBefore).toISOString() });
-          say(`${label}: ${String(result.released)} in-flight messages released (their visibility timeout fast-forwarded)`);
+          const released = await expireInFlight(receivedBefore);
+          say(`${label}: ${released} in-flight messages released (their visibility timeout fast-forwarded)`);
         })(),
       );
     const timeline = plan.disruptions
@@ -354,19 +363,19 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     try {
       while (Date.now() - waitStart < plan.maxWaitSeconds * 1000) {
         await sleep(5000);
-        const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: local.outputs.dispatchQueueUrl, AttributeNames: ['All'] }))).Attributes ?? {};
-        const visible = Number(attributes.ApproximateNumberOfMessages ?? 0);
-        const inFlight = Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-        const delayed = Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+        const queues = await Promise.all(queueUrls.map(async (url) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {}));
+        const total = (name: 'ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible' | 'ApproximateNumberOfMessagesDelayed') => queues.reduce((sum, attributes) => sum + Number(attributes[name] ?? 0), 0);
+        const visible = total('ApproximateNumberOfMessages');
+        const inFlight = total('ApproximateNumberOfMessagesNotVisible');
+        const delayed = total('ApproximateNumberOfMessagesDelayed');
         const schedules = (await scheduler.send(new ListSchedulesCommand({ GroupName: local.outputs.scheduleGroupName, MaxResults: 100 }))).Schedules?.length ?? 0;
         const received = receivers.reduce((sum, receiver) => sum + receiver.requests.length, 0);
         if (received !== lastReceived) lastActivity = Date.now();
         lastReceived = received;
-        progress(`${plan.label}: waiting: queue ${visible} visible, ${delayed} delayed, ${inFlight} in flight, ${schedules} retry schedules`);
+        progress(`${plan.label}: waiting: queues ${visible} visible, ${delayed} delayed, ${inFlight} in flight, ${schedules} retry schedules`);
         if (visible + delayed === 0 && inFlight > 0 && Date.now() - lastActivity > 15_000) {
           // Left in flight by a failed DeleteMessageBatch (injected SQS faults) or a kill: no live batch is that old.
-          const result = await control(local.outputs.awsEndpoint, 'POST', '/_local/sqs/expire-in-flight', { queue: dispatchQueueName, receivedBefore: new Date(Date.now() - STALE_BATCH_MS).toISOString() });
-          say(`${plan.label}: released ${String(result.released)} messages left in flight`);
+          say(`${plan.label}: released ${await expireInFlight(Date.now() - STALE_BATCH_MS)} messages left in flight`);
         }
         if (visible + delayed + inFlight === 0 && schedules > 0 && Date.now() - lastActivity > 5000) {
           const ms = (Math.max(...RETRY_SCHEDULE) + 5) * 1000;

@@ -35,6 +35,8 @@ export const OPERATIONAL_EVENT_SOURCE = 'georedir.webhooks';
 const DISPATCHER_HEADROOM_SECONDS = 30;
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Lambda's limit on an SQS event source's batch without a batching window. */
+const SQS_MAX_BATCH_WITHOUT_WINDOW = 10;
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const DLQ_RETENTION = Duration.days(14);
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
@@ -116,7 +118,7 @@ export interface WebhookDeliveryProps {
   readonly allowPrivateEndpoints?: boolean;
   /**
    * How long one delivery waits for the endpoint's response, in milliseconds. The dispatcher's
-   * timeout is this plus 30 s, and the dispatch queue's visibility timeout six times that.
+   * timeout is this plus 30 s, and the queues' visibility timeout six times that.
    * @default 30000
    */
   readonly deliveryTimeoutMs?: number;
@@ -127,7 +129,7 @@ export interface WebhookDeliveryProps {
    */
   readonly attemptRetentionDays?: number;
   /**
-   * Receives of one dispatch message before it moves to the dead-letter queue.
+   * Receives of one dispatch or retry message before it moves to the dead-letter queue.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -146,6 +148,13 @@ export interface WebhookDeliveryProps {
    * @default - no limit besides the account's concurrency
    */
   readonly maxConcurrency?: number;
+  /**
+   * Upper bound of concurrent dispatcher invocations on the retry queue (2-1000): the share of
+   * concurrency that retries, redeliveries and circuit-breaker probes (all the sends to endpoints
+   * that failed or hung before) can take, so a failing endpoint cannot starve first attempts.
+   * @default 10
+   */
+  readonly retryMaxConcurrency?: number;
   /**
    * Reserved concurrency of the dispatcher.
    * @default - none (uses the account's unreserved pool)
@@ -226,24 +235,29 @@ export interface WebhookDeliveryProps {
 
 /**
  * Signed, retried webhook delivery: an EventBridge bus whose rule feeds an SQS dispatch queue, a
- * dispatcher function that POSTs to customers' endpoints and retries through SQS and EventBridge
- * Scheduler, one DynamoDB table, and a management HTTP API.
+ * dispatcher function that POSTs to customers' endpoints and retries through a retry queue of its
+ * own (delayed SQS messages, EventBridge Scheduler beyond 15 minutes), one DynamoDB table, and a
+ * management HTTP API.
  */
 export class WebhookDelivery extends Construct {
   public readonly eventBus: EventBus;
   public readonly eventSource: string;
   public readonly rule: Rule;
+  /** Producer events, from the rule: first attempts. */
   public readonly dispatchQueue: Queue;
+  /** The retry lane: retries, redeliveries and waits for a record, consumed with bounded concurrency. */
+  public readonly retryQueue: Queue;
+  /** Where both queues redrive a message the dispatcher failed on `maxReceiveCount` times. */
   public readonly dispatchDeadLetterQueue: Queue;
   /** Events EventBridge failed to put on the dispatch queue. */
   public readonly ruleDeadLetterQueue: Queue;
-  /** Retries EventBridge Scheduler failed to put on the dispatch queue. */
+  /** Retries EventBridge Scheduler failed to put on the retry queue. */
   public readonly schedulerDeadLetterQueue: Queue;
   public readonly table: Table;
   public readonly scheduleGroup: ScheduleGroup;
   /** The group's name, as the functions receive it. */
   public readonly scheduleGroupName: string;
-  /** Assumed by EventBridge Scheduler to put retry messages on the dispatch queue. */
+  /** Assumed by EventBridge Scheduler to put retry messages on the retry queue. */
   public readonly schedulerRole: Role;
   public readonly dispatcherFunction: WebhookFunction;
   public readonly managementFunction: WebhookFunction;
@@ -295,6 +309,14 @@ export class WebhookDelivery extends Construct {
       visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
+    // Retries apart from producer events: a failing endpoint's retries never split the event
+    // batches (each part waiting out the batching window) and take at most retryMaxConcurrency.
+    this.retryQueue = new Queue(this, 'RetryQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
     this.ruleDeadLetterQueue = new Queue(this, 'RuleDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -337,7 +359,7 @@ export class WebhookDelivery extends Construct {
     this.scheduleGroupName = this.scheduleGroup.scheduleGroupName;
     const stack = Stack.of(this);
     this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'Lets EventBridge Scheduler put webhook retry messages on the dispatch queue',
+      description: 'Lets EventBridge Scheduler put webhook retry messages on the retry queue',
       // Confused-deputy guard: only schedules of this account's retry group may use the role.
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -350,7 +372,7 @@ export class WebhookDelivery extends Construct {
     this.schedulerRole.addToPolicy(
       new PolicyStatement({
         actions: ['sqs:SendMessage'],
-        resources: [this.dispatchQueue.queueArn, this.schedulerDeadLetterQueue.queueArn],
+        resources: [this.retryQueue.queueArn, this.schedulerDeadLetterQueue.queueArn],
       }),
     );
     const scheduleArnsInGroup = stack.formatArn({
@@ -361,8 +383,8 @@ export class WebhookDelivery extends Construct {
 
     const sharedEnvironment: Record<string, string> = {
       [ENV.tableName]: this.table.tableName,
-      [ENV.dispatchQueueUrl]: this.dispatchQueue.queueUrl,
-      [ENV.dispatchQueueArn]: this.dispatchQueue.queueArn,
+      [ENV.retryQueueUrl]: this.retryQueue.queueUrl,
+      [ENV.retryQueueArn]: this.retryQueue.queueArn,
       [ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
       [ENV.scheduleGroupName]: this.scheduleGroupName,
       [ENV.eventSource]: settings.eventSource,
@@ -373,7 +395,7 @@ export class WebhookDelivery extends Construct {
     };
 
     this.dispatcherFunction = new WebhookFunction(this, 'DispatcherFunction', {
-      description: 'Signs and POSTs webhook deliveries from the dispatch queue, and schedules retries',
+      description: 'Signs and POSTs webhook deliveries from the dispatch and retry queues, and schedules retries',
       entry: path.join(__dirname, '..', 'lambdas', 'dispatcher', 'handler.ts'),
       serviceName: DISPATCHER_SERVICE_NAME,
       memorySize: props.dispatcherMemorySize ?? 256,
@@ -393,12 +415,21 @@ export class WebhookDelivery extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    // No batching window: a retry is sent when it is due, not up to a window later (and without a
+    // window SQS batches hold at most 10).
+    this.dispatcherFunction.addEventSource(
+      new SqsEventSource(this.retryQueue, {
+        batchSize: Math.min(settings.batchSize, SQS_MAX_BATCH_WITHOUT_WINDOW),
+        maxConcurrency: settings.retryMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
     this.table.grant(this.dispatcherFunction, ...DISPATCHER_TABLE_ACTIONS);
     // New deliveries are written as PartiQL INSERTs (one request per batch); only on the table, not its indexes.
     this.dispatcherFunction.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PartiQLInsert'], resources: [this.table.tableArn] }));
     this.eventBus.grantPutEventsTo(this.dispatcherFunction);
     this.dispatcherFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }),
     );
     this.dispatcherFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [scheduleArnsInGroup] }),
@@ -423,7 +454,7 @@ export class WebhookDelivery extends Construct {
     });
     this.table.grant(this.managementFunction, ...MANAGEMENT_TABLE_ACTIONS);
     this.managementFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dispatchQueue.queueArn] }),
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }),
     );
     this.managementFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduleArnsInGroup] }),
@@ -602,6 +633,7 @@ interface Settings {
   readonly attemptRetentionDays: number;
   readonly maxReceiveCount: number;
   readonly batchSize: number;
+  readonly retryMaxConcurrency: number;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly dispatcherTimeout: Duration;
@@ -640,6 +672,11 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
   if (!Number.isSafeInteger(countsRetryAttempts) || countsRetryAttempts < 0 || countsRetryAttempts > 10_000) {
     throw new Error(`countsRetryAttempts must be a whole number from 0 to 10000, got ${countsRetryAttempts}`);
   }
+  const retryMaxConcurrency = props.retryMaxConcurrency ?? 10;
+  // Lambda's own limits for an SQS event source's MaximumConcurrency.
+  if (!Number.isSafeInteger(retryMaxConcurrency) || retryMaxConcurrency < 2 || retryMaxConcurrency > 1000) {
+    throw new Error(`retryMaxConcurrency must be a whole number from 2 to 1000, got ${retryMaxConcurrency}`);
+  }
   const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
   if (eventSource.trim() === '' || eventSource === OPERATIONAL_EVENT_SOURCE) {
     throw new Error(`eventSource must be a non-empty string other than "${OPERATIONAL_EVENT_SOURCE}"`);
@@ -653,6 +690,7 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
     attemptRetentionDays,
     maxReceiveCount: requirePositiveInteger('maxReceiveCount', props.maxReceiveCount ?? 5),
     batchSize: requirePositiveInteger('batchSize', props.batchSize ?? 10),
+    retryMaxConcurrency,
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),
     dispatcherTimeout: Duration.seconds(dispatcherTimeoutSeconds),

@@ -17,15 +17,17 @@ export class WebhooksStack extends Stack {
       EventSource: [this.webhooks.eventSource, 'Source producers publish with'],
       ApiUrl: [this.webhooks.apiUrl, 'Base URL of the management API'],
       TableName: [this.webhooks.table.tableName, 'DynamoDB table of accounts, endpoints and delivery logs'],
-      DispatchQueueUrl: [this.webhooks.dispatchQueue.queueUrl, 'Queue the dispatcher consumes'],
-      DispatchQueueName: [this.webhooks.dispatchQueue.queueName, 'Queue the dispatcher consumes'],
+      DispatchQueueUrl: [this.webhooks.dispatchQueue.queueUrl, 'Queue of producer events the dispatcher consumes'],
+      DispatchQueueName: [this.webhooks.dispatchQueue.queueName, 'Queue of producer events the dispatcher consumes'],
+      RetryQueueUrl: [this.webhooks.retryQueue.queueUrl, 'Queue of retries and redeliveries the dispatcher consumes'],
+      RetryQueueName: [this.webhooks.retryQueue.queueName, 'Queue of retries and redeliveries the dispatcher consumes'],
       DispatchDeadLetterQueueName: [
         this.webhooks.dispatchDeadLetterQueue.queueName,
-        'Dispatch messages that failed every receive',
+        'Dispatch and retry messages that failed every receive',
       ],
       SchedulerDeadLetterQueueName: [
         this.webhooks.schedulerDeadLetterQueue.queueName,
-        'Long-delay retries EventBridge Scheduler could not put on the dispatch queue',
+        'Long-delay retries EventBridge Scheduler could not put on the retry queue',
       ],
       ScheduleGroupName: [this.webhooks.scheduleGroupName, 'EventBridge Scheduler group of long-delay retries'],
       CountsDeadLetterQueueName: [

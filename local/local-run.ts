@@ -13,10 +13,10 @@ import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
 import { provisionDevAccount } from './dev-account';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { dynamoDbStreamsApi } from './dynamodb-streams';
-import { startSqsEventSource } from './event-source-poller';
+import { DEFAULT_CONCURRENCY, startSqsEventSource } from './event-source-poller';
 import { type HttpApi, startHttpApi } from './http-api';
 import { createLocalLambda, type LocalLambda } from './lambda-runner';
-import { describeLocalStack, type LocalStack } from './local-stack';
+import { describeLocalStack, type LocalFunction, type LocalStack } from './local-stack';
 import { type LocalOutputs, writeLocalOutputs } from './outputs';
 import { ensureSynthesized } from './synth';
 import { startStreamEventSource } from './stream-event-source-poller';
@@ -136,7 +136,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
         timeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
         logGroupName: fn.logGroupName,
-        ...(fn.reservedConcurrency !== undefined ? { maxConcurrency: fn.reservedConcurrency } : {}),
+        ...maxConcurrencyOf(fn, stack),
         environment: {
           ...fn.environment,
           ...options.functionOverrides,
@@ -254,6 +254,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       apiKey: devAccount.apiKey,
       tableName: tableOutput(stack),
       dispatchQueueUrl: requiredOutput(stack, 'DispatchQueueUrl'),
+      retryQueueUrl: requiredOutput(stack, 'RetryQueueUrl'),
       ...(stack.outputs.DispatchDeadLetterQueueName ? { dispatchDeadLetterQueueUrl: queueUrl(stack.outputs.DispatchDeadLetterQueueName) } : {}),
       ...(stack.outputs.ScheduleGroupName ? { scheduleGroupName: stack.outputs.ScheduleGroupName } : {}),
       stackName: stack.stackName,
@@ -303,6 +304,18 @@ async function stopAll(running: Running, say: (line: string) => void): Promise<v
   const dynamo = running.dynamo;
   running.dynamo = undefined;
   await step('DynamoDB Local', async () => (await dynamo?.catch(() => undefined))?.stop());
+}
+
+/**
+ * Reserved concurrency caps a function, as on AWS. Without it Lambda scales each SQS event source
+ * on its own, so the local pool holds what all of the function's sources may run at once (the
+ * dispatcher's retry lane must not take the event lane's environments).
+ */
+function maxConcurrencyOf(fn: LocalFunction, stack: LocalStack): { maxConcurrency?: number } {
+  if (fn.reservedConcurrency !== undefined) return { maxConcurrency: fn.reservedConcurrency };
+  const sources = stack.eventSourceMappings.filter((mapping) => mapping.enabled && mapping.functionLogicalId === fn.logicalId);
+  if (sources.length === 0) return {};
+  return { maxConcurrency: sources.reduce((total, mapping) => total + Math.max(1, mapping.maximumConcurrency ?? DEFAULT_CONCURRENCY), 0) };
 }
 
 function requiredOutput(stack: LocalStack, name: string): string {

@@ -15,7 +15,10 @@ export interface LocalOutputs {
   readonly accountId: string;
   readonly apiKey: string;
   readonly tableName: string;
+  /** Producer events, from the rule. */
   readonly dispatchQueueUrl: string;
+  /** Retries and redeliveries (the dispatcher's retry lane). */
+  readonly retryQueueUrl: string;
   readonly dispatchDeadLetterQueueUrl?: string;
   readonly scheduleGroupName?: string;
   readonly stackName: string;

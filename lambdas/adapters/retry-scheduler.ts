@@ -1,4 +1,5 @@
-// Hands a retry back to the dispatch queue: as a delayed SQS message when the wait fits SQS's
+// Hands a retry to the retry queue (the dispatcher's retry lane, apart from producer events, see
+// docs/architecture.md): as a delayed SQS message when the wait fits SQS's
 // 15-minute DelaySeconds, otherwise as a one-shot EventBridge Scheduler at() schedule whose
 // target is the same queue (it deletes itself after firing). This is the one place that makes
 // that choice, and so also the one place that knows which waiting retries have a schedule to
@@ -8,7 +9,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { retryScheduleName } from '../domain/ids';
 
-/** The JSON body the dispatcher receives on the dispatch queue for a retry. Ids only, so it stays tiny. */
+/** The JSON body the dispatcher receives on the retry queue for a retry. Ids only, so it stays tiny. */
 export interface RetryMessage {
   kind: 'retry';
   deliveryId: string;
@@ -30,7 +31,7 @@ export interface WaitingRetry {
 }
 
 export interface RetryScheduler {
-  /** Hands `message` back to the dispatch queue, due at `at` (`delaySeconds` from now). */
+  /** Hands `message` to the retry queue, due at `at` (`delaySeconds` from now). */
   schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void>;
   /** Sends the messages now (redeliveries); returns the delivery ids whose message SQS did not take. */
   sendNow(messages: readonly RetryMessage[]): Promise<string[]>;
@@ -61,7 +62,7 @@ const SQS_BATCH_SIZE = 10;
  */
 export const SCHEDULER_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
-/** The dispatch queue's retry message body, rebuilt from its fields so nothing else rides along. */
+/** The retry queue's message body, rebuilt from its fields so nothing else rides along. */
 export function retryMessageBody(message: RetryMessage): string {
   const { deliveryId, accountId, endpointId, attempt, waitedForRecordSeconds } = message;
   return JSON.stringify({ kind: 'retry', deliveryId, accountId, endpointId, attempt, ...(waitedForRecordSeconds ? { waitedForRecordSeconds } : {}) });

@@ -37,10 +37,10 @@ export interface ApiLog {
 }
 
 export interface ApiDependencies {
-  readonly config: Omit<ApiConfig, 'tableName' | 'dispatchQueueUrl' | 'scheduleGroupName'>;
+  readonly config: Omit<ApiConfig, 'tableName' | 'retryQueueUrl' | 'scheduleGroupName'>;
   readonly store: ManagementStore;
   readonly sender: HttpSender;
-  /** Redeliveries go on the dispatch queue; a deleted endpoint's waiting retries are cancelled. */
+  /** Redeliveries go on the retry queue; a deleted endpoint's waiting retries are cancelled. */
   readonly retries: Pick<RetryScheduler, 'sendNow' | 'cancel'>;
   readonly userAgent: string;
   readonly log: ApiLog;

@@ -30,7 +30,7 @@ export function createApi(parts: ApiParts): ApiHandler {
     retries: createRetryScheduler({
       sqs: clients.sqs,
       scheduler: clients.scheduler,
-      queueUrl: config.dispatchQueueUrl,
+      queueUrl: config.retryQueueUrl,
       scheduleGroupName: config.scheduleGroupName,
     }),
     userAgent: USER_AGENT,

@@ -73,7 +73,7 @@ export interface QueueMessage {
 const LAST_SUCCESS_REFRESH_MS = 60_000;
 
 /**
- * How long a retry waits for the previous attempt's record: longer than the dispatch queue's
+ * How long a retry waits for the previous attempt's record: longer than the queues'
  * visibility timeout (6 x the 60 s function timeout), after which a dead dispatcher's message is back.
  */
 const RECORD_WAIT_LIMIT_SECONDS = 900;
@@ -305,7 +305,9 @@ export class DeliveryService {
       }
       return undefined;
     }
-    return this.attempt(delivery, endpoint, 1, (next) => slot.create(next));
+    // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
+    // and holding a batch of producer events for it is what the breaker is there to prevent.
+    return this.attempt(delivery, endpoint, 1, { mayProbe: false }, (next) => slot.create(next));
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {
@@ -341,7 +343,7 @@ export class DeliveryService {
       if (!current || current.status !== 'active') return this.skipRetry(delivery, current);
       endpoint = current;
     }
-    return this.attempt(delivery, endpoint, attempt, (next) => store.recordAttempt(next));
+    return this.attempt(delivery, endpoint, attempt, { mayProbe: true }, (next) => store.recordAttempt(next));
   }
 
   /** A due retry for an endpoint disabled or deleted meanwhile: the delivery ends as skipped. */
@@ -355,18 +357,20 @@ export class DeliveryService {
   }
 
   /**
-   * Makes attempt `number` (unless the endpoint's circuit is open), hands over the next retry if
-   * it failed, then records it with `write`; the outcome feeds the endpoint's health.
+   * Makes attempt `number` (unless the endpoint's circuit is open, or half-open and this attempt
+   * may not be its probe), hands over the next retry if it failed, then records it with `write`;
+   * the outcome feeds the endpoint's health.
    */
   private async attempt(
     delivery: Delivery,
     endpoint: Endpoint,
     number: number,
+    { mayProbe }: { readonly mayProbe: boolean },
     write: (next: Delivery) => Promise<boolean>,
   ): Promise<JobOutcome | undefined> {
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     const startedAt = this.now();
-    let permit = this.breakers.permit(key, endpoint.circuitOpenUntil);
+    let permit = this.breakers.permit(key, endpoint.circuitOpenUntil, mayProbe);
     if (permit === 'probe' && endpoint.circuitOpenUntil !== undefined && !(await this.claimProbe(endpoint, startedAt))) {
       this.breakers.probeTakenElsewhere(key);
       permit = 'refuse';

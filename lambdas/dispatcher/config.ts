@@ -2,9 +2,10 @@
 import { ENV, loadSharedConfig, nonNegativeIntegerEnv, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
 
 export interface DispatcherConfig extends SharedConfig {
-  readonly dispatchQueueArn: string;
+  /** Where Scheduler sends a long-delay retry: the retry lane. */
+  readonly retryQueueArn: string;
   readonly schedulerRoleArn: string;
-  /** Where Scheduler puts a retry it could not hand to the dispatch queue. */
+  /** Where Scheduler puts a retry it could not hand to the retry queue. */
   readonly schedulerDeadLetterQueueArn: string;
   readonly eventBusName: string;
   readonly eventSource: string;
@@ -16,7 +17,7 @@ export interface DispatcherConfig extends SharedConfig {
 export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): DispatcherConfig {
   return {
     ...loadSharedConfig(env),
-    dispatchQueueArn: requireEnv(ENV.dispatchQueueArn, env),
+    retryQueueArn: requireEnv(ENV.retryQueueArn, env),
     schedulerRoleArn: requireEnv(ENV.schedulerRoleArn, env),
     schedulerDeadLetterQueueArn: requireEnv(ENV.schedulerDeadLetterQueueArn, env),
     eventBusName: requireEnv(ENV.eventBusName, env),

@@ -31,10 +31,10 @@ export function createDeliveryService(parts: DispatcherParts): DeliveryService {
     retries: createRetryScheduler({
       sqs: clients.sqs,
       scheduler: clients.scheduler,
-      queueUrl: config.dispatchQueueUrl,
+      queueUrl: config.retryQueueUrl,
       scheduleGroupName: config.scheduleGroupName,
       schedules: {
-        queueArn: config.dispatchQueueArn,
+        queueArn: config.retryQueueArn,
         schedulerRoleArn: config.schedulerRoleArn,
         deadLetterQueueArn: config.schedulerDeadLetterQueueArn,
       },

@@ -10,7 +10,9 @@
 // the instance that opens it stores when it reopens (`circuitOpenUntil`), and the value stays
 // until a probe closes it. So after a cool-down every instance is half-open, and the caller
 // claims the one probe on the endpoint item (see DeliveryService): one invocation waits on a
-// hanging endpoint per cool-down, however many instances there are.
+// hanging endpoint per cool-down, however many instances there are. Only retries probe (the
+// caller says which attempts may), so that invocation is in the retry lane, never holding a
+// batch of producer events.
 export interface BreakerSettings {
   /** Consecutive timed-out attempts that open the circuit. */
   readonly timeoutThreshold: number;
@@ -51,15 +53,17 @@ export class CircuitBreakers {
   /**
    * Decides one attempt. `sharedOpenUntil` is what the endpoint item holds: present while the
    * circuit is open or half-open anywhere. In a cool-down every attempt is refused; after it, one
-   * probe at a time per instance is let through (the caller makes it the only one overall).
+   * probe at a time per instance is let through (the caller makes it the only one overall), if
+   * the attempt `mayProbe`; others are refused until a probe closes the circuit.
    */
-  permit(endpointKey: string, sharedOpenUntil?: string): BreakerPermit {
+  permit(endpointKey: string, sharedOpenUntil?: string, mayProbe = true): BreakerPermit {
     const shared = sharedOpenUntil === undefined ? Number.NaN : Date.parse(sharedOpenUntil);
     const circuit = this.circuits.get(endpointKey);
     const openUntil = Math.max(circuit?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared);
     if (openUntil > this.now()) return 'refuse';
     const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || !Number.isNaN(shared);
     if (!halfOpen) return 'send';
+    if (!mayProbe) return 'refuse';
     const state = circuit ?? { timeouts: 0, openUntil, probing: false };
     this.circuits.set(endpointKey, state);
     if (state.probing) return 'refuse';

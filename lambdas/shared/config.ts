@@ -49,8 +49,8 @@ export function nonNegativeIntegerEnv(name: string, fallback: number, env: Env =
 /** The names every function's environment uses; the CDK construct sets them from these. */
 export const ENV = {
   tableName: 'TABLE_NAME',
-  dispatchQueueUrl: 'DISPATCH_QUEUE_URL',
-  dispatchQueueArn: 'DISPATCH_QUEUE_ARN',
+  retryQueueUrl: 'RETRY_QUEUE_URL',
+  retryQueueArn: 'RETRY_QUEUE_ARN',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
   schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
@@ -69,8 +69,8 @@ export const ENV = {
  */
 export interface SharedConfig {
   readonly tableName: string;
-  /** The dispatcher's retries and the API's redeliveries go on this queue as retry messages. */
-  readonly dispatchQueueUrl: string;
+  /** The retry lane: the dispatcher's retries and the API's redeliveries go on this queue as retry messages. */
+  readonly retryQueueUrl: string;
   /** Where long-delay retries wait; deleting an endpoint removes its schedules there. */
   readonly scheduleGroupName: string;
   /** The API's URL checks and the dispatcher's send-time checks must agree. */
@@ -84,7 +84,7 @@ export interface SharedConfig {
 export function loadSharedConfig(env: NodeJS.ProcessEnv = process.env): SharedConfig {
   return {
     tableName: requireEnv(ENV.tableName, env),
-    dispatchQueueUrl: requireEnv(ENV.dispatchQueueUrl, env),
+    retryQueueUrl: requireEnv(ENV.retryQueueUrl, env),
     scheduleGroupName: requireEnv(ENV.scheduleGroupName, env),
     allowPrivateEndpoints: booleanEnv(ENV.allowPrivateEndpoints, false, env),
     retrySchedule: parseRetrySchedule(env[ENV.retryScheduleSeconds]),

@@ -12,11 +12,11 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface WebhookAlarmsProps {
-  /** Messages the dispatcher gave up on after the redrive limit. */
+  /** Messages (events or retries) the dispatcher gave up on after the redrive limit. */
   readonly dispatchDeadLetterQueue: IQueue;
   /** Events EventBridge could not hand to the dispatch queue. */
   readonly ruleDeadLetterQueue: IQueue;
-  /** Long-delay retries EventBridge Scheduler could not hand to the dispatch queue. */
+  /** Long-delay retries EventBridge Scheduler could not hand to the retry queue. */
   readonly schedulerDeadLetterQueue: IQueue;
   /** Stream batches the counts aggregator failed on after its retries (the portal chart misses them). */
   readonly countsDeadLetterQueue: IQueue;
@@ -67,7 +67,7 @@ export class WebhookAlarms extends Construct {
     this.schedulerDeadLetterAlarm = this.atLeastOne(
       'SchedulerDeadLetterAlarm',
       props.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      'Retries in the Scheduler dead-letter queue: a scheduled retry could not be put on the dispatch queue',
+      'Retries in the Scheduler dead-letter queue: a scheduled retry could not be put on the retry queue',
     );
     this.countsDeadLetterAlarm = this.atLeastOne(
       'CountsDeadLetterAlarm',

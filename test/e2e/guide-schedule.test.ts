@@ -27,18 +27,28 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
     await run?.stop();
   });
 
+  /** Both queues the dispatcher consumes: producer events and (where every retry waits) retries. */
   const queueCounts = async () => {
-    const { Attributes } = await run.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: run.process.outputs.dispatchQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'QueueArn'],
-      }),
+    const [events, retries] = await Promise.all(
+      [run.process.outputs.dispatchQueueUrl, run.process.outputs.retryQueueUrl].map(
+        async (QueueUrl) =>
+          (
+            await run.sqs.send(
+              new GetQueueAttributesCommand({
+                QueueUrl,
+                AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'QueueArn'],
+              }),
+            )
+          ).Attributes ?? {},
+      ),
     );
+    const total = (name: 'ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible' | 'ApproximateNumberOfMessagesDelayed') =>
+      Number(events?.[name]) + Number(retries?.[name]);
     return {
-      visible: Number(Attributes?.ApproximateNumberOfMessages),
-      inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
-      delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed),
-      arn: Attributes?.QueueArn,
+      visible: total('ApproximateNumberOfMessages'),
+      inFlight: total('ApproximateNumberOfMessagesNotVisible'),
+      delayed: Number(retries?.ApproximateNumberOfMessagesDelayed),
+      retryQueueArn: retries?.QueueArn,
     };
   };
 
@@ -51,7 +61,7 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
       const log = await attemptLog(run, run.devAccount, endpointId);
       return log.length >= n ? log.find((entry) => entry.attempt === n) : undefined;
     }, ARRIVAL_MS);
-    await waitFor('the dispatch queue to settle', async () => {
+    await waitFor('the queues to settle', async () => {
       const counts = await queueCounts();
       return counts.visible === 0 && counts.inFlight === 0 && counts.delayed === expectedDelayed ? true : undefined;
     }, ARRIVAL_MS);
@@ -67,7 +77,7 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
     await run.publish({ type: 'click', account: run.devAccount, data: clickData('schedule-default') });
     await receiver.waitForCount(1, ARRIVAL_MS);
     const deliveryId = receiver.received[0]!.headers['x-georedir-delivery'] as string;
-    const { arn: queueArn } = await queueCounts();
+    const { retryQueueArn: queueArn } = await queueCounts();
 
     for (const [index, delay] of GUIDE_SCHEDULE.entries()) {
       const failed = index + 1;
@@ -79,7 +89,7 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
       let dueAt: number;
       let scheduleName: string | undefined;
       if (viaSqs) {
-        // A delayed message on the dispatch queue, no schedule.
+        // A delayed message on the retry queue, no schedule.
         expect(schedules).toEqual([]);
         dueAt = Date.parse((await run.clock()).now) + delay * 1000;
       } else {

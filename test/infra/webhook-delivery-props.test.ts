@@ -38,6 +38,7 @@ describe('props override the defaults', () => {
       batchSize: 25,
       maxBatchingWindow: Duration.seconds(5),
       maxConcurrency: 4,
+      retryMaxConcurrency: 3,
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
@@ -122,6 +123,12 @@ describe('props override the defaults', () => {
       ScalingConfig: { MaximumConcurrency: 4 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    // The retry lane: its own bound, no batching window, so at most 10 per batch.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
   });
 
   test('API throttling', () => {
@@ -188,6 +195,8 @@ describe('bad configuration fails the synth', () => {
     [{ countsMaxBatchingWindow: Duration.seconds(301) }, /countsMaxBatchingWindow must be at most 300 s/],
     [{ countsRetryAttempts: -1 }, /countsRetryAttempts must be a whole number from 0 to 10000/],
     [{ countsRetryAttempts: 2.5 }, /countsRetryAttempts must be a whole number/],
+    [{ retryMaxConcurrency: 1 }, /retryMaxConcurrency must be a whole number from 2 to 1000/],
+    [{ retryMaxConcurrency: 1001 }, /retryMaxConcurrency must be a whole number from 2 to 1000/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

@@ -25,6 +25,7 @@ let template: Template;
 let assemblyDirectory: string;
 let ids: {
   dispatchQueue: string;
+  retryQueue: string;
   dispatchDlq: string;
   ruleDlq: string;
   schedulerDlq: string;
@@ -59,6 +60,7 @@ beforeAll(() => {
   const id = (type: string, prefix: string) => logicalIdOf(template, type, prefix);
   ids = {
     dispatchQueue: id('AWS::SQS::Queue', 'WebhooksDispatchQueue'),
+    retryQueue: id('AWS::SQS::Queue', 'WebhooksRetryQueue'),
     dispatchDlq: id('AWS::SQS::Queue', 'WebhooksDispatchDeadLetterQueue'),
     ruleDlq: id('AWS::SQS::Queue', 'WebhooksRuleDeadLetterQueue'),
     schedulerDlq: id('AWS::SQS::Queue', 'WebhooksSchedulerDeadLetterQueue'),
@@ -139,8 +141,8 @@ describe('event ingress', () => {
 });
 
 describe('queues', () => {
-  test('there are exactly five: dispatch, its DLQ, the rule target DLQ, the Scheduler target DLQ and the counts DLQ', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 5);
+  test('there are exactly six: dispatch, retry, their DLQ, the rule target DLQ, the Scheduler target DLQ and the counts DLQ', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 6);
   });
 
   test('every queue uses SQS-managed encryption (no KMS key to grant) and refuses plain HTTP', () => {
@@ -149,7 +151,7 @@ describe('queues', () => {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
     }
-    for (const queueId of [ids.dispatchQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq, ids.countsDlq]) {
+    for (const queueId of [ids.dispatchQueue, ids.retryQueue, ids.dispatchDlq, ids.ruleDlq, ids.schedulerDlq, ids.countsDlq]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
@@ -165,10 +167,11 @@ describe('queues', () => {
     }
   });
 
-  test('the dispatch queue redrives to its DLQ after 5 receives', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dispatchDlq), maxReceiveCount: 5 },
-    });
+  test('the dispatch and retry queues redrive to their DLQ after 5 receives', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const queueId of [ids.dispatchQueue, ids.retryQueue]) {
+      expect(queues[queueId]?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(ids.dispatchDlq), maxReceiveCount: 5 });
+    }
   });
 
   test('dead-letter queues keep messages for 14 days', () => {
@@ -179,11 +182,12 @@ describe('queues', () => {
     expect(queues[ids.countsDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
-  test('the visibility timeout is at least six times the dispatcher timeout', () => {
-    const visibility = template.findResources('AWS::SQS::Queue')[ids.dispatchQueue]?.Properties.VisibilityTimeout;
+  test('the visibility timeout of both queues is at least six times the dispatcher timeout', () => {
     const timeout = fn(ids.dispatcher).Properties.Timeout;
     expect(timeout).toBe(60);
-    expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+    for (const queueId of [ids.dispatchQueue, ids.retryQueue]) {
+      expect(template.findResources('AWS::SQS::Queue')[queueId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    }
   });
 });
 
@@ -220,8 +224,8 @@ describe('functions', () => {
     expect(Object.keys(variables).sort()).toEqual(
       [
         ENV.tableName,
-        ENV.dispatchQueueUrl,
-        ENV.dispatchQueueArn,
+        ENV.retryQueueUrl,
+        ENV.retryQueueArn,
         ENV.schedulerRoleArn,
         ENV.schedulerDeadLetterQueueArn,
         ENV.scheduleGroupName,
@@ -238,8 +242,8 @@ describe('functions', () => {
     );
     expect(variables).toMatchObject({
       [ENV.tableName]: { Ref: ids.table },
-      [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
-      [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
+      [ENV.retryQueueUrl]: { Ref: ids.retryQueue },
+      [ENV.retryQueueArn]: arnOf(ids.retryQueue),
       [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
       [ENV.schedulerDeadLetterQueueArn]: arnOf(ids.schedulerDlq),
       [ENV.scheduleGroupName]: scheduleGroupName(),
@@ -261,8 +265,8 @@ describe('functions', () => {
     expect(variables[ENV.schedulerDeadLetterQueueArn]).toBeUndefined();
     expect(variables).toMatchObject({
       [ENV.tableName]: { Ref: ids.table },
-      [ENV.dispatchQueueUrl]: { Ref: ids.dispatchQueue },
-      [ENV.dispatchQueueArn]: arnOf(ids.dispatchQueue),
+      [ENV.retryQueueUrl]: { Ref: ids.retryQueue },
+      [ENV.retryQueueArn]: arnOf(ids.retryQueue),
       [ENV.schedulerRoleArn]: arnOf(ids.schedulerRole),
       [ENV.scheduleGroupName]: scheduleGroupName(),
       [ENV.eventSource]: 'georedir',
@@ -304,7 +308,7 @@ describe('functions', () => {
   });
 
   test('the dispatcher consumes the dispatch queue with partial batch responses', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ids.dispatcher },
       EventSourceArn: arnOf(ids.dispatchQueue),
@@ -312,6 +316,17 @@ describe('functions', () => {
       MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: Match.absent(),
+    });
+  });
+
+  test('the dispatcher consumes the retry queue with no batching window and at most 10 invocations at once', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.dispatcher },
+      EventSourceArn: arnOf(ids.retryQueue),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
 
@@ -412,12 +427,12 @@ describe('retry scheduling', () => {
     });
   });
 
-  test('the scheduler role may only send to the dispatch queue and its own dead-letter queue', () => {
+  test('the scheduler role may only send to the retry queue and its own dead-letter queue', () => {
     const role = template.findResources('AWS::IAM::Role')[ids.schedulerRole];
     expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role?.Properties.Policies).toBeUndefined();
     expect(statementsOfRole(template, ids.schedulerRole)).toEqual([
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [arnOf(ids.dispatchQueue), arnOf(ids.schedulerDlq)] },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [arnOf(ids.retryQueue), arnOf(ids.schedulerDlq)] },
     ]);
   });
 });
@@ -465,11 +480,12 @@ describe('least privilege', () => {
     expect(allowedOn(statementsOfRole(template, ids.dispatcherRole), 'dynamodb:PartiQLInsert')).toEqual([arnOf(ids.table)]);
   });
 
-  test('the dispatcher consumes and re-sends only on the dispatch queue', () => {
+  test('the dispatcher consumes the dispatch and retry queues, and sends only to the retry queue', () => {
     const statements = statementsOfRole(template, ids.dispatcherRole);
-    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) {
-      expect(allowedOn(statements, action)).toEqual([arnOf(ids.dispatchQueue)]);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+      expect(new Set(allowedOn(statements, action))).toEqual(new Set([arnOf(ids.dispatchQueue), arnOf(ids.retryQueue)]));
     }
+    expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.retryQueue)]);
   });
 
   test('the dispatcher creates schedules only in its group and passes only the scheduler role, only to Scheduler', () => {
@@ -494,7 +510,7 @@ describe('least privilege', () => {
     expect(allowedOn(statements, 'events:PutEvents')).toEqual([arnOf(ids.bus)]);
   });
 
-  test('the management function can use the table, re-send to the dispatch queue and delete schedules in the group', () => {
+  test('the management function can use the table, send redeliveries to the retry queue and delete schedules in the group', () => {
     const statements = statementsOfRole(template, ids.managementRole);
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual([
@@ -514,7 +530,7 @@ describe('least privilege', () => {
       expect(allowedOn(statements, action)).toEqual(tableAndIndexes());
     }
     expect(allowedOn(statements, 'dynamodb:PutItem')).toEqual(tableAndIndexes());
-    expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.dispatchQueue)]);
+    expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.retryQueue)]);
     expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
   });
 
@@ -700,6 +716,8 @@ describe('outputs', () => {
         'DispatchQueueUrl',
         'EventBusName',
         'EventSource',
+        'RetryQueueName',
+        'RetryQueueUrl',
         'ScheduleGroupName',
         'SchedulerDeadLetterQueueName',
         'TableName',
@@ -710,6 +728,8 @@ describe('outputs', () => {
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('DispatchQueueUrl', { Value: { Ref: ids.dispatchQueue } });
     template.hasOutput('DispatchQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchQueue, 'QueueName'] } });
+    template.hasOutput('RetryQueueUrl', { Value: { Ref: ids.retryQueue } });
+    template.hasOutput('RetryQueueName', { Value: { 'Fn::GetAtt': [ids.retryQueue, 'QueueName'] } });
     template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
     template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
     template.hasOutput('SchedulerDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.schedulerDlq, 'QueueName'] } });

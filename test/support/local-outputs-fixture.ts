@@ -15,6 +15,7 @@ export const SAMPLE_LOCAL_OUTPUTS: LocalOutputs = Object.freeze({
   apiKey: 'grw_x',
   tableName: 'table',
   dispatchQueueUrl: 'http://127.0.0.1:4566/000000000000/q',
+  retryQueueUrl: 'http://127.0.0.1:4566/000000000000/r',
   stackName: 'Stack',
   awsAccountId: '000000000000',
   pid: 1,

@@ -1,5 +1,5 @@
 // Delivery logs and redelivery. A redelivery keeps the delivery id: the finished delivery is
-// reopened as pending and a retry message for attempt attemptCount+1 goes on the dispatch queue,
+// reopened as pending and a retry message for attempt attemptCount+1 goes on the retry queue,
 // so the dispatcher's own claim-and-record path makes the attempt (and retries it if it fails).
 import {
   type DeliveryFilters,

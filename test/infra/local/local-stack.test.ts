@@ -64,18 +64,27 @@ describe('describeLocalStack on the synthesized template', () => {
     const [rule] = bus!.rules;
     // The source only: events of unknown types reach the dispatcher, which records them as rejected.
     expect(rule!.eventPattern).toEqual({ source: [stack.outputs.EventSource] });
-    const [mapping] = stack.eventSourceMappings;
+    const mapping = stack.eventSourceMappings.find((candidate) => candidate.queue.url === stack.outputs.DispatchQueueUrl);
+    expect(mapping?.maximumBatchingWindowSeconds).toBe(1);
     expect(rule!.targets.map((target) => target.queueName)).toEqual([mapping!.queue.name]);
+  });
+
+  it('has the dispatcher consume a retry queue too, with no batching window and its own concurrency bound', () => {
+    const dispatcher = stack.functions.find((fn) => fn.label === 'DispatcherFunction')!;
+    const mappings = stack.eventSourceMappings.filter((mapping) => mapping.functionLogicalId === dispatcher.logicalId);
+    expect(mappings.map((mapping) => mapping.queue.url).sort()).toEqual([stack.outputs.DispatchQueueUrl, stack.outputs.RetryQueueUrl].sort());
+    const retry = mappings.find((mapping) => mapping.queue.url === stack.outputs.RetryQueueUrl)!;
+    expect(retry).toMatchObject({ maximumBatchingWindowSeconds: 0, maximumConcurrency: 10, reportBatchItemFailures: true });
   });
 
   it('resolves every function variable to the local resources', () => {
     const dispatcher = stack.functions.find((fn) => fn.label === 'DispatcherFunction')!;
     const table = stack.tables[0]!;
-    const dispatchQueue = stack.eventSourceMappings[0]!.queue;
+    const retryQueue = stack.eventSourceMappings.find((mapping) => mapping.queue.url === stack.outputs.RetryQueueUrl)!.queue;
     expect(dispatcher.environment).toMatchObject({
       TABLE_NAME: table.tableName,
-      DISPATCH_QUEUE_URL: dispatchQueue.url,
-      DISPATCH_QUEUE_ARN: dispatchQueue.arn,
+      RETRY_QUEUE_URL: retryQueue.url,
+      RETRY_QUEUE_ARN: retryQueue.arn,
       SCHEDULE_GROUP_NAME: stack.scheduleGroups[0],
       EVENT_BUS_NAME: stack.buses[0]!.busName,
       SCHEDULER_ROLE_ARN: expect.stringMatching(/^arn:aws:iam::000000000000:role\/GeoRedirWebhooks-\w+$/),
@@ -117,7 +126,7 @@ describe('describeLocalStack on the synthesized template', () => {
 
   it('reads the stream event source mapping as Lambda polls it: batch, window, filter, retries and its DLQ', () => {
     const { template } = synthesized();
-    expect(stack.eventSourceMappings).toHaveLength(1);
+    expect(stack.eventSourceMappings).toHaveLength(2);
     expect(stack.streamEventSourceMappings).toHaveLength(1);
     const [mapping] = stack.streamEventSourceMappings;
     const properties = template.Resources[mapping!.logicalId]!.Properties!;
@@ -150,7 +159,8 @@ describe('describeLocalStack on the synthesized template', () => {
       EventBusName: stack.buses[0]!.busName,
       EventSource: expect.any(String),
       TableName: stack.tables[0]!.tableName,
-      DispatchQueueUrl: stack.eventSourceMappings[0]!.queue.url,
+      DispatchQueueUrl: expect.stringMatching(/^http:\/\/.*DispatchQueue/),
+      RetryQueueUrl: expect.stringMatching(/^http:\/\/.*RetryQueue/),
     });
   });
 });

@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { retryScheduleName } from '../../../lambdas/domain/ids';
 import { USER_AGENT } from '../../../lambdas/shared/version';
-import { type Harness, type Receiver, SCHEDULE_GROUP, DISPATCH_QUEUE, startHarness, startReceiver } from './harness';
+import { type Harness, type Receiver, RETRY_QUEUE, SCHEDULE_GROUP, startHarness, startReceiver } from './harness';
 import { seedDelivery, seedSkippedDelivery } from './seed';
 
 let h: Harness;
@@ -286,7 +286,7 @@ describe('GET /v1/deliveries/{id}', () => {
 
 describe('POST /v1/deliveries/{id}/redeliver', () => {
   const retryMessagesFor = (deliveryId: string) =>
-    h.dispatchMessages().filter((message) => (message as { deliveryId?: string }).deliveryId === deliveryId);
+    h.retryMessages().filter((message) => (message as { deliveryId?: string }).deliveryId === deliveryId);
 
   it('reopens a failed delivery under the same id and queues the next attempt for the dispatcher', async () => {
     const { id: endpointId } = await createEndpoint('http://127.0.0.1:9/re');
@@ -371,7 +371,7 @@ describe('POST /v1/endpoints/{id}/recover', () => {
     expect(answer.json.truncated).toBe(false);
     expect([...answer.json.redelivered].sort()).toEqual([...recentFailures].sort());
 
-    const queued = h.dispatchMessages().filter((message) => [oldFailure, ...recentFailures, succeeded, pending].includes((message as { deliveryId: string }).deliveryId));
+    const queued = h.retryMessages().filter((message) => [oldFailure, ...recentFailures, succeeded, pending].includes((message as { deliveryId: string }).deliveryId));
     expect(queued).toEqual(
       expect.arrayContaining([
         { kind: 'retry', deliveryId: recentFailures[0], accountId, endpointId, attempt: 3 },
@@ -399,7 +399,7 @@ describe('POST /v1/endpoints/{id}/recover', () => {
     expect(answer.status).toBe(202);
     // Oldest first.
     expect(answer.json).toEqual({ since, redelivered: recentSkipped, truncated: false });
-    const queued = h.dispatchMessages().filter((message) =>
+    const queued = h.retryMessages().filter((message) =>
       [oldSkipped, ...recentSkipped, otherEndpoints].includes((message as { deliveryId: string }).deliveryId),
     );
     expect(queued).toEqual(recentSkipped.map((deliveryId) => ({ kind: 'retry', deliveryId, accountId, endpointId, attempt: 1 })));
@@ -438,7 +438,7 @@ describe('DELETE /v1/endpoints/{id} and waiting retries', () => {
       nextRetryAt: retryAt,
     });
     const at = `at(${retryAt.toISOString().slice(0, 19)})`;
-    const target = { Arn: h.aws.sqs.queueArn(DISPATCH_QUEUE), RoleArn: 'arn:aws:iam::000000000000:role/scheduler', Input: '{}' };
+    const target = { Arn: h.aws.sqs.queueArn(RETRY_QUEUE), RoleArn: 'arn:aws:iam::000000000000:role/scheduler', Input: '{}' };
     const ours = retryScheduleName(deliveryId, 5);
     const unrelated = retryScheduleName('dlv_0123456789abcdef0123456789abcdef', 5);
     for (const name of [ours, unrelated]) {

@@ -21,7 +21,7 @@ export const API_ROUTE_KEYS = [
   { routeKey: 'GET /portal' },
   { routeKey: 'GET /portal/{file}' },
 ];
-export const DISPATCH_QUEUE = 'dispatch';
+export const RETRY_QUEUE = 'retry';
 export const SCHEDULE_GROUP = 'webhook-retries';
 
 export interface Harness {
@@ -36,7 +36,7 @@ export interface Harness {
   /** JSON request with `Authorization: Bearer <apiKey>` when given. */
   request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
   /** Retry messages waiting on the dispatch queue. */
-  dispatchMessages(): unknown[];
+  retryMessages(): unknown[];
   close(): Promise<void>;
 }
 
@@ -78,15 +78,15 @@ export async function startHarness(options: { env?: Record<string, string>; app?
   const table = await createTestTable();
   const aws = await startAwsEndpoint({
     port: 0,
-    queues: [{ name: DISPATCH_QUEUE }],
+    queues: [{ name: RETRY_QUEUE }],
     buses: [],
     scheduleGroups: [SCHEDULE_GROUP],
     dynamoDbEndpoint: dynamoDbEndpoint(),
   });
-  const queueUrl = aws.sqs.queueUrl(DISPATCH_QUEUE);
+  const queueUrl = aws.sqs.queueUrl(RETRY_QUEUE);
   Object.assign(process.env, {
     TABLE_NAME: table.tableName,
-    DISPATCH_QUEUE_URL: queueUrl,
+    RETRY_QUEUE_URL: queueUrl,
     SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
     ALLOW_PRIVATE_ENDPOINTS: 'true',
     AWS_ENDPOINT_URL: aws.url,
@@ -129,7 +129,7 @@ export async function startHarness(options: { env?: Record<string, string>; app?
       }
       return { status: response.status, headers: response.headers, text, json };
     },
-    dispatchMessages: () => aws.sqs.peekMessages(DISPATCH_QUEUE).map((message) => JSON.parse(message.body) as unknown),
+    retryMessages: () => aws.sqs.peekMessages(RETRY_QUEUE).map((message) => JSON.parse(message.body) as unknown),
     async close() {
       await api.close();
       await aws.close();

@@ -14,7 +14,7 @@ import { USER_AGENT } from '../../../lambdas/shared/version';
 import { startReceiver, type Receiver } from '../../support/receiver';
 import { localClientConfig } from '../../support/sdk-clients';
 import { eventBridgeEnvelope } from '../../support/sqs-event';
-import { DISPATCH_QUEUE, type Harness, SCHEDULE_GROUP, startHarness } from './harness';
+import { type Harness, RETRY_QUEUE, SCHEDULE_GROUP, startHarness } from './harness';
 
 const EVENT_SOURCE = 'georedir';
 
@@ -29,7 +29,7 @@ const disabledEvents: EndpointDisabledEvent[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
-  queueUrl = h.aws.sqs.queueUrl(DISPATCH_QUEUE);
+  queueUrl = h.aws.sqs.queueUrl(RETRY_QUEUE);
   sqs = new SQSClient(localClientConfig(h.aws.url));
   scheduler = new SchedulerClient(localClientConfig(h.aws.url));
   service = new DeliveryService({
@@ -40,7 +40,7 @@ beforeAll(async () => {
       scheduler,
       queueUrl,
       scheduleGroupName: SCHEDULE_GROUP,
-      schedules: { queueArn: h.aws.sqs.queueArn(DISPATCH_QUEUE), schedulerRoleArn: 'arn:aws:iam::000000000000:role/webhook-retry-scheduler' },
+      schedules: { queueArn: h.aws.sqs.queueArn(RETRY_QUEUE), schedulerRoleArn: 'arn:aws:iam::000000000000:role/webhook-retry-scheduler' },
     }),
     operationalEvents: { endpointDisabled: async (event) => void disabledEvents.push(event) },
     // One retry, a second after the first failure: a failing delivery is exhausted after two attempts.

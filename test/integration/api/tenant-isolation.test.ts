@@ -97,7 +97,7 @@ describe("account A with account B's ids", () => {
     ['portal token', () => portalTokenOfA],
   ])('answers A\'s %s exactly as for an id that never existed, and changes nothing of B', async (_kind, credentialOfA) => {
     const before = await snapshotOfB();
-    const messagesBefore = h.dispatchMessages().length;
+    const messagesBefore = h.retryMessages().length;
 
     for (const operation of operations) {
       const isDelivery = operation.path.startsWith('/v1/deliveries/');
@@ -119,7 +119,7 @@ describe("account A with account B's ids", () => {
     }
 
     expect(await snapshotOfB()).toEqual(before);
-    expect(h.dispatchMessages()).toHaveLength(messagesBefore);
+    expect(h.retryMessages()).toHaveLength(messagesBefore);
     expect(receiverOfB.requests).toHaveLength(0);
   });
 

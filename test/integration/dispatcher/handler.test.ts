@@ -18,7 +18,7 @@ import { localClientConfig } from '../../support/sdk-clients';
 import { eventBridgeEnvelope, sqsEvent } from '../../support/sqs-event';
 import { createTestTable, type TestTable } from '../../support/table';
 
-const DISPATCH_QUEUE = 'dispatch';
+const RETRY_QUEUE = 'retry';
 const SCHEDULE_GROUP = 'webhook-retries';
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/webhook-retry-scheduler';
 const CLICK = EVENT_CATALOGUE.click.example;
@@ -39,16 +39,16 @@ beforeAll(async () => {
   aws = await startAwsEndpoint({
     port: 0,
     dynamoDbEndpoint: dynamoDbEndpoint(),
-    queues: [{ name: DISPATCH_QUEUE, visibilityTimeout: 360 }],
+    queues: [{ name: RETRY_QUEUE, visibilityTimeout: 360 }],
     buses: [{ busName: 'georedir-webhooks', rules: [] }],
     scheduleGroups: [SCHEDULE_GROUP],
   });
-  queueArn = aws.sqs.queueArn(DISPATCH_QUEUE);
+  queueArn = aws.sqs.queueArn(RETRY_QUEUE);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: aws.url,
     TABLE_NAME: table.tableName,
-    DISPATCH_QUEUE_URL: aws.sqs.queueUrl(DISPATCH_QUEUE),
-    DISPATCH_QUEUE_ARN: queueArn,
+    RETRY_QUEUE_URL: aws.sqs.queueUrl(RETRY_QUEUE),
+    RETRY_QUEUE_ARN: queueArn,
     SCHEDULER_ROLE_ARN,
     SCHEDULER_DEAD_LETTER_QUEUE_ARN: aws.sqs.queueArn('scheduler-dlq'),
     SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
@@ -209,7 +209,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   await receiver.waitForCount(1);
 
   // First retry: 60 s, through the dispatch queue's DelaySeconds.
-  const delayed = aws.sqs.peekMessages(DISPATCH_QUEUE).filter((message) => message.body.includes(deliveryId));
+  const delayed = aws.sqs.peekMessages(RETRY_QUEUE).filter((message) => message.body.includes(deliveryId));
   expect(delayed).toHaveLength(1);
   const retryMessage = JSON.parse(delayed[0]!.body);
   expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 2 });

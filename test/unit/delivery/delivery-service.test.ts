@@ -426,19 +426,26 @@ describe('circuit breaker', () => {
     expect(t.scheduled.map((entry) => entry.delaySeconds)).toEqual([60, 60, 60, 60]);
   });
 
-  it('lets one probe through after the cool-down and closes on its success', async () => {
+  it('probes a half-open circuit with a retry only, never with a first attempt, and closes on its success', async () => {
     const t = setup({ script: () => timeout });
     t.endpoint('ep_a');
     await t.service.handleBatch([t.click('c1')]);
     await t.service.handleBatch([t.click('c2')]);
     t.clock.advance(31_000);
     t.setScript(() => ok);
-    await t.service.handleBatch([t.click('c3'), t.click('c4')]);
-    // c3 is the probe; c4, in the same batch, waits for it (not sent)
-    expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a'), idOf('c2', 'ep_a'), idOf('c3', 'ep_a')]);
+    // Half-open: a first attempt is not the probe (it would hold a batch of producer events for the
+    // whole timeout); it is recorded not sent, and its retry goes on the retry lane.
+    await t.service.handleBatch([t.click('c3')]);
+    expect(t.sends).toHaveLength(2);
+    expect(t.store.probeClaims).toBe(0);
+    expect(t.store.deliveries.get(idOf('c3', 'ep_a'))?.attempts[0]).toMatchObject({ attempt: 1, errorClass: 'circuit_open' });
+    // c1's retry is the probe; c2's, in the same batch, waits for it (not sent).
+    await t.service.handleBatch([t.due(0), t.due(1)]);
+    expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a'), idOf('c2', 'ep_a'), idOf('c1', 'ep_a')]);
+    expect(t.store.probeClaims).toBe(1);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil).toBeUndefined(); // closed for every instance
     await t.service.handleBatch([t.click('c5')]);
     expect(t.sends).toHaveLength(4);
-    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil).toBeUndefined(); // closed for every instance
   });
 
   it('lets one instance probe a half-open circuit, however many there are', async () => {
@@ -446,10 +453,12 @@ describe('circuit breaker', () => {
     t.endpoint('ep_a');
     await t.service.handleBatch([t.click('c1')]);
     await t.service.handleBatch([t.click('c2')]);
+    await t.service.handleBatch([t.click('c3'), t.click('c4')]); // open: refused, retries scheduled
+    expect(t.scheduled).toHaveLength(4);
     t.clock.advance(31_000);
     const others = [t.build(), t.build(), t.build()];
     // Instances that never saw the circuit open read it from the endpoint: half-open for them too.
-    await Promise.all([t.service.handleBatch([t.click('c3')]), ...others.map((other, index) => other.handleBatch([t.click(`d${index}`)]))]);
+    await Promise.all([t.service.handleBatch([t.due(0)]), ...others.map((other, index) => other.handleBatch([t.due(index + 1)]))]);
     expect(t.sends).toHaveLength(3);
     expect(t.store.probeClaims).toBe(1);
     // The probe timed out: open again for everyone.

@@ -51,6 +51,15 @@ describe('CircuitBreakers', () => {
     expect(circuits.permit('other')).toBe('send');
   });
 
+  it('refuses a half-open attempt that may not probe, and leaves the probe to one that may', () => {
+    const { circuits, at } = breakers();
+    expect(circuits.permit('e', at(-1).toISOString(), false)).toBe('refuse');
+    expect(circuits.permit('e', at(-1).toISOString(), true)).toBe('probe');
+    expect(circuits.record('e', 'success')).toEqual({ kind: 'closed' });
+    // Closed: every attempt is sent again, first attempts included.
+    expect(circuits.permit('e', undefined, false)).toBe('send');
+  });
+
   it('gives the probe back when another instance took it', () => {
     const { circuits, at } = breakers();
     expect(circuits.permit('e', at(-1).toISOString())).toBe('probe');
