@@ -35,8 +35,6 @@ export const OPERATIONAL_EVENT_SOURCE = 'georedir.webhooks';
 const DISPATCHER_HEADROOM_SECONDS = 30;
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** Lambda's limit on an SQS event source's batch without a batching window. */
-const SQS_MAX_BATCH_WITHOUT_WINDOW = 10;
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const DLQ_RETENTION = Duration.days(14);
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
@@ -134,12 +132,12 @@ export interface WebhookDeliveryProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * Messages per dispatcher invocation.
+   * Messages per dispatcher invocation (on both queues).
    * @default 10
    */
   readonly batchSize?: number;
   /**
-   * How long the event source gathers messages before invoking the dispatcher.
+   * How long each event source (dispatch and retry queue) gathers messages before invoking the dispatcher.
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
@@ -407,19 +405,21 @@ export class WebhookDelivery extends Construct {
         [ENV.schedulerDeadLetterQueueArn]: this.schedulerDeadLetterQueue.queueArn,
       },
     });
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.dispatchQueue, {
         batchSize: settings.batchSize,
-        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+        maxBatchingWindow,
         maxConcurrency: props.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );
-    // No batching window: a retry is sent when it is due, not up to a window later (and without a
-    // window SQS batches hold at most 10).
+    // The same batches as the event lane: without a window every due retry would be an invocation
+    // of its own, with its own reads and log page (a second on a schedule of minutes is nothing).
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.retryQueue, {
-        batchSize: Math.min(settings.batchSize, SQS_MAX_BATCH_WITHOUT_WINDOW),
+        batchSize: settings.batchSize,
+        maxBatchingWindow,
         maxConcurrency: settings.retryMaxConcurrency,
         reportBatchItemFailures: true,
       }),

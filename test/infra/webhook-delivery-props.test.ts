@@ -123,10 +123,10 @@ describe('props override the defaults', () => {
       ScalingConfig: { MaximumConcurrency: 4 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    // The retry lane: its own bound, no batching window, so at most 10 per batch.
+    // The retry lane: the same batches, its own bound.
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
-      MaximumBatchingWindowInSeconds: Match.absent(),
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 5,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
   });

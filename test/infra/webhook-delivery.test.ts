@@ -319,12 +319,12 @@ describe('functions', () => {
     });
   });
 
-  test('the dispatcher consumes the retry queue with no batching window and at most 10 invocations at once', () => {
+  test('the dispatcher consumes the retry queue in the same batches, at most 10 invocations at once', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ids.dispatcher },
       EventSourceArn: arnOf(ids.retryQueue),
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: Match.absent(),
+      MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 10 },
     });
