@@ -1,13 +1,14 @@
 // Hands a retry to the retry queue (the dispatcher's retry lane, apart from producer events, see
 // docs/architecture.md): as a delayed SQS message when the wait fits SQS's
-// 15-minute DelaySeconds, otherwise as a one-shot EventBridge Scheduler at() schedule whose
+// 15-minute DelaySeconds (handovers made together share one SendMessageBatch), otherwise as a one-shot EventBridge Scheduler at() schedule whose
 // target is the same queue (it deletes itself after firing). This is the one place that makes
 // that choice, and so also the one place that knows which waiting retries have a schedule to
 // delete. Redeliveries go on the same queue at once, in the same message shape.
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { retryScheduleName } from '../domain/ids';
+import { SQS_BATCH_SIZE, SqsSendBatcher } from './sqs-send-batcher';
 
 /** The JSON body the dispatcher receives on the retry queue for a retry. Ids only, so it stays tiny. */
 export interface RetryMessage {
@@ -53,8 +54,6 @@ export interface RetrySchedulerDeps {
 
 /** SQS DelaySeconds is exact up to 15 minutes; longer waits go through EventBridge Scheduler. */
 export const SQS_MAX_DELAY_SECONDS = 900;
-/** SendMessageBatch's limit. */
-const SQS_BATCH_SIZE = 10;
 
 /**
  * If the queue is briefly unreachable when the schedule fires, Scheduler keeps retrying (with
@@ -83,11 +82,16 @@ export function isRetryMessage(message: unknown): message is RetryMessage {
   );
 }
 
+/** Handovers this close together share one SendMessageBatch (see sqs-send-batcher.ts). */
+const HANDOVER_LINGER_MS = 5;
+
 export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
+  const handovers = new SqsSendBatcher(deps.sqs, deps.queueUrl, HANDOVER_LINGER_MS);
+
   async function schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void> {
     const body = retryMessageBody(message);
     if (delaySeconds <= SQS_MAX_DELAY_SECONDS) {
-      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, DelaySeconds: sqsDelaySeconds(delaySeconds) }));
+      await handovers.send({ body, delaySeconds: sqsDelaySeconds(delaySeconds) });
       return;
     }
     if (!deps.schedules) throw new Error(`a ${delaySeconds} s retry needs Scheduler, which this function is not set up for`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -56,17 +56,29 @@ function only<T>(commands: unknown[], type: new (...args: never[]) => T): T {
 
 describe('createRetryScheduler', () => {
   describe("via 'sqs-delay'", () => {
-    it('sends the retry message to the dispatch queue with the delay in whole seconds', async () => {
+    it('sends the retry message to the retry queue with the delay in whole seconds', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
       await retryScheduler.schedule(MESSAGE, 59.2, new Date('2026-02-25T14:31:00Z'));
-      expect(only(sqs.commands, SendMessageCommand).input).toEqual({ QueueUrl: QUEUE_URL, MessageBody: MESSAGE_JSON, DelaySeconds: 60 });
+      expect(only(sqs.commands, SendMessageBatchCommand).input).toEqual({
+        QueueUrl: QUEUE_URL,
+        Entries: [{ Id: '0', MessageBody: MESSAGE_JSON, DelaySeconds: 60 }],
+      });
       expect(scheduler.commands).toHaveLength(0);
+    });
+
+    it('sends handovers made together in one SendMessageBatch, ten at most, each with its own delay', async () => {
+      const { sqs, retryScheduler } = setup();
+      const messages = Array.from({ length: 12 }, (_, index) => ({ ...MESSAGE, attempt: index + 2 }));
+      await Promise.all(messages.map((message, index) => retryScheduler.schedule(message, index + 1, new Date())));
+      const batches = sqs.commands.map((command) => (command as SendMessageBatchCommand).input.Entries ?? []);
+      expect(batches.map((entries) => entries.length)).toEqual([10, 2]);
+      expect(batches.flat().map((entry) => [JSON.parse(entry.MessageBody!).attempt, entry.DelaySeconds])).toEqual(messages.map((message, index) => [message.attempt, index + 1]));
     });
 
     it('keeps waits up to 900 seconds in SQS and hands longer ones to Scheduler', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
       await retryScheduler.schedule(MESSAGE, 900, new Date('2026-02-25T14:45:00Z'));
-      expect(only(sqs.commands, SendMessageCommand).input.DelaySeconds).toBe(900);
+      expect(only(sqs.commands, SendMessageBatchCommand).input.Entries?.[0]?.DelaySeconds).toBe(900);
       await retryScheduler.schedule(MESSAGE, 901, new Date('2026-02-25T14:45:01Z'));
       expect(only(scheduler.commands, CreateScheduleCommand).input.ScheduleExpression).toBe('at(2026-02-25T14:45:01)');
     });
@@ -85,7 +97,7 @@ describe('createRetryScheduler', () => {
       const { sqs, retryScheduler } = setup();
       const withExtra = { ...MESSAGE, secret: 'whsec_must-not-travel' } as RetryMessage;
       await retryScheduler.schedule(withExtra, 5, new Date());
-      expect(only(sqs.commands, SendMessageCommand).input.MessageBody).toBe(MESSAGE_JSON);
+      expect(only(sqs.commands, SendMessageBatchCommand).input.Entries?.[0]?.MessageBody).toBe(MESSAGE_JSON);
     });
 
     it('propagates an SQS failure', async () => {
@@ -96,7 +108,7 @@ describe('createRetryScheduler', () => {
   });
 
   describe("via 'scheduler'", () => {
-    it('creates a self-deleting one-shot schedule targeting the dispatch queue', async () => {
+    it('creates a self-deleting one-shot schedule targeting the retry queue', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
       await retryScheduler.schedule(MESSAGE, 1800, new Date('2026-02-25T15:00:00.000Z'));
       expect(only(scheduler.commands, CreateScheduleCommand).input).toEqual({
