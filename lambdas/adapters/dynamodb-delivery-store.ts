@@ -106,6 +106,23 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     );
   }
 
+  async recordRefusal(next: Delivery, now: Date): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: deliveryItem(next, this.table.expiresAt(), { claimedAttempt: next.attemptCount }),
+          // The claim's own condition: a live claim means another dispatcher may be sending this attempt.
+          ConditionExpression:
+            '#status = :pending AND attemptCount = :previous AND ' +
+            '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':previous': next.attemptCount - 1, ':attempt': next.attemptCount, ':now': now.getTime() },
+        }),
+      ),
+    );
+  }
+
   async closeDelivery(deliveryId: string, status: Extract<DeliveryStatus, 'skipped' | 'failed'>, reason: string, at: string): Promise<boolean> {
     return conditionHeld(
       this.table.documents.send(

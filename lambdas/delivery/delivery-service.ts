@@ -307,7 +307,7 @@ export class DeliveryService {
     }
     // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
     // and holding a batch of producer events for it is what the breaker is there to prevent.
-    return this.attempt(delivery, endpoint, 1, { mayProbe: false }, (next) => slot.create(next));
+    return this.attempt(delivery, endpoint, 1, { mayProbe: false, refuse: false }, (next) => slot.create(next));
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {
@@ -330,6 +330,12 @@ export class DeliveryService {
     }
     if (!endpoint || endpoint.status !== 'active') return this.skipRetry(delivery, endpoint);
     const now = this.now();
+    if (this.breakers.coolingDown(endpointKey(delivery.accountId, delivery.endpointId), endpoint.circuitOpenUntil)) {
+      // Refused, not sent: no claim is needed to keep another dispatcher from sending it too, nor a
+      // fresh read of the endpoint. A hanging endpoint's retries pile up in the cool-downs; each
+      // costs two writes fewer this way.
+      return this.attempt(delivery, endpoint, attempt, { mayProbe: false, refuse: true }, (next) => store.recordRefusal(next, now));
+    }
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
       // Held by another dispatcher, which may yet die before recording it: SQS brings this message
       // back after its visibility timeout (longer than the lease); by then the attempt is recorded
@@ -343,7 +349,7 @@ export class DeliveryService {
       if (!current || current.status !== 'active') return this.skipRetry(delivery, current);
       endpoint = current;
     }
-    return this.attempt(delivery, endpoint, attempt, { mayProbe: true }, (next) => store.recordAttempt(next));
+    return this.attempt(delivery, endpoint, attempt, { mayProbe: true, refuse: false }, (next) => store.recordAttempt(next));
   }
 
   /** A due retry for an endpoint disabled or deleted meanwhile: the delivery ends as skipped. */
@@ -358,19 +364,19 @@ export class DeliveryService {
 
   /**
    * Makes attempt `number` (unless the endpoint's circuit is open, or half-open and this attempt
-   * may not be its probe), hands over the next retry if it failed, then records it with `write`;
-   * the outcome feeds the endpoint's health.
+   * may not be its probe, or the caller already decided to `refuse` it), hands over the next retry
+   * if it failed, then records it with `write`; the outcome feeds the endpoint's health.
    */
   private async attempt(
     delivery: Delivery,
     endpoint: Endpoint,
     number: number,
-    { mayProbe }: { readonly mayProbe: boolean },
+    { mayProbe, refuse }: { readonly mayProbe: boolean; readonly refuse: boolean },
     write: (next: Delivery) => Promise<boolean>,
   ): Promise<JobOutcome | undefined> {
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     const startedAt = this.now();
-    let permit = this.breakers.permit(key, endpoint.circuitOpenUntil, mayProbe);
+    let permit = refuse ? 'refuse' : this.breakers.permit(key, endpoint.circuitOpenUntil, mayProbe);
     if (permit === 'probe' && endpoint.circuitOpenUntil !== undefined && !(await this.claimProbe(endpoint, startedAt))) {
       this.breakers.probeTakenElsewhere(key);
       permit = 'refuse';
@@ -400,6 +406,11 @@ export class DeliveryService {
     });
     const recorded = async (next: Delivery): Promise<boolean> => {
       if (await write(next)) return true;
+      if (permit === 'refuse') {
+        // Nothing was sent: another dispatcher holds this attempt or recorded it, and its retry decides.
+        this.deps.log.info('refused attempt not recorded: another dispatcher holds or recorded it', { ...deliveryFields(delivery), attempt: number });
+        return false;
+      }
       this.count('DuplicateSends');
       this.deps.log.warn('attempt recorded by another dispatcher first (a duplicate send)', { ...deliveryFields(delivery), attempt: number });
       return false;

@@ -63,6 +63,11 @@ export interface DeliveryStore {
    * the claim for that attempt; false when someone else recorded it first.
    */
   recordAttempt(next: Delivery): Promise<boolean>;
+  /**
+   * Records an attempt that was refused, not sent (its endpoint's circuit was open), without a
+   * claim: only while nobody holds a live claim on that attempt and it is not recorded yet.
+   */
+  recordRefusal(next: Delivery, now: Date): Promise<boolean>;
   /** Ends a pending delivery without an attempt; false when it was no longer pending. */
   closeDelivery(deliveryId: string, status: Extract<DeliveryStatus, 'skipped' | 'failed'>, reason: string, at: string): Promise<boolean>;
 

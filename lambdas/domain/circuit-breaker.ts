@@ -71,6 +71,12 @@ export class CircuitBreakers {
     return 'probe';
   }
 
+  /** True while the endpoint is in a cool-down (here or, as stored, anywhere): every attempt is refused. */
+  coolingDown(endpointKey: string, sharedOpenUntil?: string): boolean {
+    const shared = sharedOpenUntil === undefined ? 0 : Date.parse(sharedOpenUntil);
+    return Math.max(this.circuits.get(endpointKey)?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared) > this.now();
+  }
+
   /** Another instance holds the probe: this one's attempt is refused like any in a cool-down. */
   probeTakenElsewhere(endpointKey: string): void {
     const circuit = this.circuits.get(endpointKey);

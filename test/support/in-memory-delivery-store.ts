@@ -16,6 +16,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   endpointWrites = 0;
   /** How many deliveries each createDeliveries call wrote, to check a batch's records go together. */
   readonly createCalls: number[] = [];
+  /** Refused attempts recorded without a claim (recordRefusal). */
+  refusalsRecorded = 0;
 
   putAccount(account: Account): void {
     this.accounts.set(account.accountId, account);
@@ -83,6 +85,17 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     const current = this.deliveries.get(next.deliveryId);
     const held = this.claims.get(next.deliveryId);
     if (!current || current.status !== 'pending' || current.attemptCount !== next.attemptCount - 1 || held?.attempt !== next.attemptCount) return false;
+    this.deliveries.set(next.deliveryId, next);
+    return true;
+  }
+
+  async recordRefusal(next: Delivery, now: Date) {
+    const current = this.deliveries.get(next.deliveryId);
+    const held = this.claims.get(next.deliveryId);
+    if (!current || current.status !== 'pending' || current.attemptCount !== next.attemptCount - 1) return false;
+    if (held && held.attempt >= next.attemptCount && held.expiresAt >= now.getTime()) return false;
+    this.refusalsRecorded += 1;
+    this.claims.set(next.deliveryId, { attempt: next.attemptCount, expiresAt: 0 });
     this.deliveries.set(next.deliveryId, next);
     return true;
   }

@@ -1,6 +1,6 @@
 // DynamoDbDeliveryStore against DynamoDB Local: new deliveries inserted together (PartiQL INSERT,
-// each only if new), and the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
-// and its closing.
+// each only if new), the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
+// and its closing, and a refused attempt recorded without a claim only while nobody holds one.
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
@@ -79,4 +79,34 @@ test('inserts a batch of new deliveries in one go, each only if it does not exis
   expect(deliveries.size).toBe(30);
   expect(deliveries.get('dlv_batch_3')).toEqual(first[3]);
   expect(deliveries.get('dlv_batch_9')).toEqual(first[9]);
+});
+
+test('records a refused attempt without a claim, unless another dispatcher holds a live claim on it', async () => {
+  const at = '2026-11-28T10:00:00.000Z';
+  const created: Delivery = {
+    deliveryId: 'dlv_refusal',
+    accountId: 'acct_1',
+    endpointId: 'ep_1',
+    eventId: 'evt_refusal',
+    eventType: 'click',
+    status: 'pending',
+    attemptCount: 1,
+    createdAt: at,
+    updatedAt: at,
+    body: '{}',
+    attempts: [],
+  };
+  expect(await store.createDeliveries([created])).toEqual([true]);
+  const now = new Date('2026-11-28T10:01:00.000Z');
+  const refusal = (attempt: number): Delivery => ({ ...created, attemptCount: attempt, updatedAt: now.toISOString() });
+  // Another dispatcher claimed attempt 2 and may be sending it: the refusal must not overwrite it.
+  expect(await store.claimAttempt('dlv_refusal', { attempt: 2, leaseUntil: new Date(now.getTime() + 60_000) }, now)).toBe(true);
+  expect(await store.recordRefusal(refusal(2), now)).toBe(false);
+  // Its lease ran out (it died): the refusal goes through, once.
+  const later = new Date(now.getTime() + 61_000);
+  expect(await store.recordRefusal(refusal(2), later)).toBe(true);
+  expect(await store.recordRefusal(refusal(2), later)).toBe(false);
+  expect((await store.readBatch({ deliveryIds: ['dlv_refusal'], newDeliveryIds: [], endpoints: [] })).deliveries.get('dlv_refusal')).toMatchObject({ attemptCount: 2, status: 'pending' });
+  // The next attempt can be claimed as usual.
+  expect(await store.claimAttempt('dlv_refusal', { attempt: 3, leaseUntil: new Date(later.getTime() + 60_000) }, later)).toBe(true);
 });

@@ -426,6 +426,37 @@ describe('circuit breaker', () => {
     expect(t.scheduled.map((entry) => entry.delaySeconds)).toEqual([60, 60, 60, 60]);
   });
 
+  it('refuses a retry due in a cool-down without claiming it, and keeps the retry schedule', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]); // open for 30 s
+    let claims = 0;
+    const claim = t.store.claimAttempt.bind(t.store);
+    t.store.claimAttempt = async (...args) => ((claims += 1), claim(...args));
+    await t.service.handleBatch([t.due(0), t.due(1)]);
+    expect(claims).toBe(0);
+    expect(t.store.refusalsRecorded).toBe(2);
+    expect(t.sends).toHaveLength(2);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'pending', attemptCount: 2 });
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))?.attempts[1]).toMatchObject({ attempt: 2, outcome: 'failed', errorClass: 'circuit_open' });
+    expect(t.scheduled.slice(2).map((entry) => [entry.message.attempt, entry.delaySeconds])).toEqual([[3, 300], [3, 300]]);
+  });
+
+  it('leaves an attempt another dispatcher holds to that dispatcher, even in a cool-down', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]); // open for 30 s
+    const deliveryId = idOf('c1', 'ep_a');
+    // Another dispatcher claimed attempt 2 before the circuit opened and is still sending it.
+    expect(await t.store.claimAttempt(deliveryId, { attempt: 2, leaseUntil: new Date(t.clock.now().getTime() + 60_000) }, t.clock.now())).toBe(true);
+    await t.service.handleBatch([t.due(0)]);
+    expect(t.store.refusalsRecorded).toBe(0);
+    expect(t.store.deliveries.get(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1 });
+    expect(t.metrics).not.toContain('DuplicateSends');
+  });
+
   it('probes a half-open circuit with a retry only, never with a first attempt, and closes on its success', async () => {
     const t = setup({ script: () => timeout });
     t.endpoint('ep_a');

@@ -60,6 +60,19 @@ describe('CircuitBreakers', () => {
     expect(circuits.permit('e', undefined, false)).toBe('send');
   });
 
+  it('tells a cool-down apart from half-open, from its own view or the stored one, without taking the probe', () => {
+    const { circuits, advance, at } = breakers();
+    expect(circuits.coolingDown('e')).toBe(false);
+    expect(circuits.coolingDown('e', at(5_000).toISOString())).toBe(true);
+    expect(circuits.coolingDown('e', at(-1).toISOString())).toBe(false);
+    circuits.record('e', 'timeout');
+    circuits.record('e', 'timeout');
+    expect(circuits.coolingDown('e')).toBe(true);
+    advance(30_000);
+    expect(circuits.coolingDown('e')).toBe(false);
+    expect(circuits.permit('e')).toBe('probe');
+  });
+
   it('gives the probe back when another instance took it', () => {
     const { circuits, at } = breakers();
     expect(circuits.permit('e', at(-1).toISOString())).toBe('probe');
