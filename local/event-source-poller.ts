@@ -34,7 +34,12 @@ export interface SqsEventSource {
 }
 
 /** Without MaximumConcurrency Lambda scales out with the backlog; locally ten batches at a time is plenty. */
-export const DEFAULT_CONCURRENCY = 10;
+const DEFAULT_CONCURRENCY = 10;
+
+/** How many batches of a mapping may be in flight at once. */
+export function concurrencyLimit(mapping: Pick<SqsEventSourceMapping, 'maximumConcurrency'>): number {
+  return Math.max(1, mapping.maximumConcurrency ?? DEFAULT_CONCURRENCY);
+}
 const LONG_POLL_SECONDS = 20;
 const MAX_RECEIVE = 10;
 /** Lambda's synchronous invocation payload limit. */
@@ -51,7 +56,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   const { mapping } = options;
   const abort = new AbortController();
   const signal = abort.signal;
-  const limit = Math.max(1, mapping.maximumConcurrency ?? DEFAULT_CONCURRENCY);
+  const limit = concurrencyLimit(mapping);
   const inFlight = new Set<Promise<void>>();
   let slotFreed: (() => void) | undefined;
   signal.addEventListener('abort', () => slotFreed?.(), { once: true });

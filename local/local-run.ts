@@ -13,7 +13,7 @@ import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
 import { provisionDevAccount } from './dev-account';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { dynamoDbStreamsApi } from './dynamodb-streams';
-import { DEFAULT_CONCURRENCY, startSqsEventSource } from './event-source-poller';
+import { concurrencyLimit, startSqsEventSource } from './event-source-poller';
 import { type HttpApi, startHttpApi } from './http-api';
 import { createLocalLambda, type LocalLambda } from './lambda-runner';
 import { describeLocalStack, type LocalFunction, type LocalStack } from './local-stack';
@@ -315,7 +315,7 @@ function maxConcurrencyOf(fn: LocalFunction, stack: LocalStack): { maxConcurrenc
   if (fn.reservedConcurrency !== undefined) return { maxConcurrency: fn.reservedConcurrency };
   const sources = stack.eventSourceMappings.filter((mapping) => mapping.enabled && mapping.functionLogicalId === fn.logicalId);
   if (sources.length === 0) return {};
-  return { maxConcurrency: sources.reduce((total, mapping) => total + Math.max(1, mapping.maximumConcurrency ?? DEFAULT_CONCURRENCY), 0) };
+  return { maxConcurrency: sources.reduce((total, mapping) => total + concurrencyLimit(mapping), 0) };
 }
 
 function requiredOutput(stack: LocalStack, name: string): string {

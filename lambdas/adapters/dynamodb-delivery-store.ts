@@ -21,6 +21,14 @@ export async function putLogPage(table: Table, accountId: string, entries: reado
   await table.putFlat({ ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position), entries: encodeLogEntries(entries), [TTL]: table.expiresAt(at) });
 }
 
+/**
+ * Attempt :attempt of a pending delivery at attempt :previous that nobody holds: never claimed,
+ * claimed only for an earlier attempt, or claimed by a dispatcher whose lease ran out before :now.
+ */
+const ATTEMPT_UNCLAIMED =
+  '#status = :pending AND attemptCount = :previous AND ' +
+  '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)';
+
 export class DynamoDbDeliveryStore implements DeliveryStore {
   constructor(private readonly table: Table) {}
 
@@ -76,9 +84,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.table.name,
           Key: keys.delivery(deliveryId),
           UpdateExpression: 'SET claimedAttempt = :attempt, claimExpiresAt = :lease',
-          ConditionExpression:
-            '#status = :pending AND attemptCount = :previous AND ' +
-            '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)',
+          ConditionExpression: ATTEMPT_UNCLAIMED,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':pending': 'pending',
@@ -113,9 +119,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.table.name,
           Item: deliveryItem(next, this.table.expiresAt(), { claimedAttempt: next.attemptCount }),
           // The claim's own condition: a live claim means another dispatcher may be sending this attempt.
-          ConditionExpression:
-            '#status = :pending AND attemptCount = :previous AND ' +
-            '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)',
+          ConditionExpression: ATTEMPT_UNCLAIMED,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'pending', ':previous': next.attemptCount - 1, ':attempt': next.attemptCount, ':now': now.getTime() },
         }),

@@ -42,6 +42,11 @@ interface EndpointCircuit {
   probing: boolean;
 }
 
+/** The stored circuitOpenUntil as epoch ms; NaN when absent (or unreadable). */
+function sharedTime(sharedOpenUntil: string | undefined): number {
+  return sharedOpenUntil === undefined ? Number.NaN : Date.parse(sharedOpenUntil);
+}
+
 export class CircuitBreakers {
   private readonly circuits = new Map<string, EndpointCircuit>();
 
@@ -57,11 +62,10 @@ export class CircuitBreakers {
    * the attempt `mayProbe`; others are refused until a probe closes the circuit.
    */
   permit(endpointKey: string, sharedOpenUntil?: string, mayProbe = true): BreakerPermit {
-    const shared = sharedOpenUntil === undefined ? Number.NaN : Date.parse(sharedOpenUntil);
-    const circuit = this.circuits.get(endpointKey);
-    const openUntil = Math.max(circuit?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared);
+    const openUntil = this.openUntil(endpointKey, sharedOpenUntil);
     if (openUntil > this.now()) return 'refuse';
-    const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || !Number.isNaN(shared);
+    const circuit = this.circuits.get(endpointKey);
+    const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || !Number.isNaN(sharedTime(sharedOpenUntil));
     if (!halfOpen) return 'send';
     if (!mayProbe) return 'refuse';
     const state = circuit ?? { timeouts: 0, openUntil, probing: false };
@@ -73,8 +77,13 @@ export class CircuitBreakers {
 
   /** True while the endpoint is in a cool-down (here or, as stored, anywhere): every attempt is refused. */
   coolingDown(endpointKey: string, sharedOpenUntil?: string): boolean {
-    const shared = sharedOpenUntil === undefined ? 0 : Date.parse(sharedOpenUntil);
-    return Math.max(this.circuits.get(endpointKey)?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared) > this.now();
+    return this.openUntil(endpointKey, sharedOpenUntil) > this.now();
+  }
+
+  /** Epoch ms until which the circuit is open: this instance's view or the stored one, the later. */
+  private openUntil(endpointKey: string, sharedOpenUntil: string | undefined): number {
+    const shared = sharedTime(sharedOpenUntil);
+    return Math.max(this.circuits.get(endpointKey)?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared);
   }
 
   /** Another instance holds the probe: this one's attempt is refused like any in a cool-down. */

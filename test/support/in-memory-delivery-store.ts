@@ -72,11 +72,16 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     });
   }
 
-  async claimAttempt(deliveryId: string, claim: Claim, now: Date) {
+  /** The DynamoDB store's claim condition: attempt `attempt` of a pending delivery that nobody holds. */
+  private unclaimed(deliveryId: string, attempt: number, now: Date): boolean {
     const delivery = this.deliveries.get(deliveryId);
     const held = this.claims.get(deliveryId);
-    if (!delivery || delivery.status !== 'pending' || delivery.attemptCount !== claim.attempt - 1) return false;
-    if (held && held.attempt >= claim.attempt && held.expiresAt >= now.getTime()) return false;
+    if (!delivery || delivery.status !== 'pending' || delivery.attemptCount !== attempt - 1) return false;
+    return !(held && held.attempt >= attempt && held.expiresAt >= now.getTime());
+  }
+
+  async claimAttempt(deliveryId: string, claim: Claim, now: Date) {
+    if (!this.unclaimed(deliveryId, claim.attempt, now)) return false;
     this.claims.set(deliveryId, { attempt: claim.attempt, expiresAt: claim.leaseUntil.getTime() });
     return true;
   }
@@ -90,10 +95,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   }
 
   async recordRefusal(next: Delivery, now: Date) {
-    const current = this.deliveries.get(next.deliveryId);
-    const held = this.claims.get(next.deliveryId);
-    if (!current || current.status !== 'pending' || current.attemptCount !== next.attemptCount - 1) return false;
-    if (held && held.attempt >= next.attemptCount && held.expiresAt >= now.getTime()) return false;
+    if (!this.unclaimed(next.deliveryId, next.attemptCount, now)) return false;
     this.refusalsRecorded += 1;
     this.claims.set(next.deliveryId, { attempt: next.attemptCount, expiresAt: 0 });
     this.deliveries.set(next.deliveryId, next);
