@@ -173,6 +173,8 @@ interface RunResult {
 
 async function runOnce(plan: RunPlan): Promise<RunResult> {
   const workDir = mkdtempSync(join(tmpdir(), `georedir-chaos-${plan.label}-`));
+  // Receivers listen first: a port picked for the local run, then taken by a receiver, fails its start.
+  const receivers = await Promise.all(plan.scenarios.map((scenario) => startChaosReceiver(scenario)));
   const settings = {
     apiPort: await findFreePort(),
     awsPort: await findFreePort(),
@@ -182,7 +184,6 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     log: say,
     ...(plan.keepLogDir ? { logFile: join(plan.keepLogDir, `${plan.label}-local-run.log`) } : {}),
   };
-  const receivers = await Promise.all(plan.scenarios.map((scenario) => startChaosReceiver(scenario)));
   let local: RunningLocal | undefined;
   const notable: string[] = [];
   try {
