@@ -111,7 +111,15 @@ async function collectBatch(options: SqsEventSourceOptions, signal: AbortSignal)
     const remaining = deadline - clock.now();
     if (remaining <= 0) break;
     // Short polls: aborting a long poll mid-way could strand a message in flight.
-    const more = await receive(options, Math.min(MAX_RECEIVE, mapping.batchSize - batch.length), 0, signal);
+    let more: Message[];
+    try {
+      more = await receive(options, Math.min(MAX_RECEIVE, mapping.batchSize - batch.length), 0, signal);
+    } catch (error) {
+      // The messages already received are in flight: invoke with them rather than strand them
+      // until their visibility timeout (minutes) runs out.
+      if (!signal.aborted) options.log(`${mapping.label}: topping up a batch from ${mapping.queueUrl} failed, invoking with ${batch.length}: ${describe(error)}`);
+      break;
+    }
     batch.push(...more);
     bytes += more.reduce((total, message) => total + Buffer.byteLength(message.Body ?? ''), 0);
     if (more.length === 0) await sleep(Math.min(remaining, WINDOW_POLL_INTERVAL_MS), signal);

@@ -173,6 +173,23 @@ describe('SQS event source against the local endpoint', () => {
     expect(await depth('batch')).toBe(0);
   });
 
+  it('invokes with what it has when topping up a batch fails, instead of stranding those messages in flight', async () => {
+    const invocations: string[][] = [];
+    await send('one', 'batch');
+    poll({
+      mapping: mapping({ maximumBatchingWindowSeconds: 1 }, 'batch'),
+      invoke: async (event) => void invocations.push(event.Records.map((record) => record.body)),
+    });
+    await until(() => receivedCount('batch') === 1);
+    // The window stays open on the manual clock: only the failed top-up can end it.
+    endpoint.faults.add({ service: 'sqs', operation: 'ReceiveMessage', rate: 1, code: '500' });
+    await until(() => invocations.length === 1);
+    expect(invocations).toEqual([['one']]);
+    expect(logs.join('\n')).toMatch(/topping up a batch from .* failed, invoking with 1: .*InternalError/);
+    // Handled and deleted, not left in flight for the queue's 30 s visibility timeout.
+    await until(() => endpoint.sqs.peekMessages('batch').length === 0);
+  });
+
   it('deletes only the successes of a partial batch; failures return and are redriven after maxReceiveCount', async () => {
     await send('good');
     await send('bad');
