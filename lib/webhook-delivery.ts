@@ -132,7 +132,7 @@ export interface WebhookDeliveryProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * Messages per dispatcher invocation (on both queues).
+   * Messages per dispatcher invocation on the dispatch queue (producer events).
    * @default 10
    */
   readonly batchSize?: number;
@@ -146,6 +146,14 @@ export interface WebhookDeliveryProps {
    * @default - no limit besides the account's concurrency
    */
   readonly maxConcurrency?: number;
+  /**
+   * Messages per dispatcher invocation on the retry queue (1-10,000; above 10 the batching window
+   * must be at least 1 s, as Lambda requires). Retries are not latency-bound the way producer
+   * events are, and a batch's reads, log page and hand-overs are shared by all its messages, so
+   * the retry lane takes bigger batches: a failing endpoint's retries cost fewer invocations.
+   * @default 100
+   */
+  readonly retryBatchSize?: number;
   /**
    * Upper bound of concurrent dispatcher invocations on the retry queue (2-1000): the share of
    * concurrency that retries, redeliveries and circuit-breaker probes (all the sends to endpoints
@@ -414,11 +422,11 @@ export class WebhookDelivery extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    // The same batches as the event lane: without a window every due retry would be an invocation
-    // of its own, with its own reads and log page (a second on a schedule of minutes is nothing).
+    // The event lane's batching window, and bigger batches: without them every due retry would be
+    // an invocation of its own, with its own reads and log page (a second on a schedule of minutes is nothing).
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.retryQueue, {
-        batchSize: settings.batchSize,
+        batchSize: settings.retryBatchSize,
         maxBatchingWindow,
         maxConcurrency: settings.retryMaxConcurrency,
         reportBatchItemFailures: true,
@@ -633,6 +641,7 @@ interface Settings {
   readonly attemptRetentionDays: number;
   readonly maxReceiveCount: number;
   readonly batchSize: number;
+  readonly retryBatchSize: number;
   readonly retryMaxConcurrency: number;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -677,6 +686,15 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
   if (!Number.isSafeInteger(retryMaxConcurrency) || retryMaxConcurrency < 2 || retryMaxConcurrency > 1000) {
     throw new Error(`retryMaxConcurrency must be a whole number from 2 to 1000, got ${retryMaxConcurrency}`);
   }
+  const retryBatchSize = props.retryBatchSize ?? 100;
+  // Lambda's own limits for an SQS event source's batch size (standard queues).
+  if (!Number.isSafeInteger(retryBatchSize) || retryBatchSize < 1 || retryBatchSize > 10_000) {
+    throw new Error(`retryBatchSize must be a whole number from 1 to 10000, got ${retryBatchSize}`);
+  }
+  const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
+  if (retryBatchSize > 10 && batchingWindow.toMilliseconds() < 1000) {
+    throw new Error(`retryBatchSize above 10 needs a maxBatchingWindow of at least 1 s, got ${batchingWindow.toHumanString()}`);
+  }
   const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
   if (eventSource.trim() === '' || eventSource === OPERATIONAL_EVENT_SOURCE) {
     throw new Error(`eventSource must be a non-empty string other than "${OPERATIONAL_EVENT_SOURCE}"`);
@@ -690,6 +708,7 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
     attemptRetentionDays,
     maxReceiveCount: requirePositiveInteger('maxReceiveCount', props.maxReceiveCount ?? 5),
     batchSize: requirePositiveInteger('batchSize', props.batchSize ?? 10),
+    retryBatchSize,
     retryMaxConcurrency,
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),

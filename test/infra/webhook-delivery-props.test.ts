@@ -39,6 +39,7 @@ describe('props override the defaults', () => {
       maxBatchingWindow: Duration.seconds(5),
       maxConcurrency: 4,
       retryMaxConcurrency: 3,
+      retryBatchSize: 40,
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
@@ -123,9 +124,9 @@ describe('props override the defaults', () => {
       ScalingConfig: { MaximumConcurrency: 4 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    // The retry lane: the same batches, its own bound.
+    // The retry lane: its own batch size and bound, the same window.
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 25,
+      BatchSize: 40,
       MaximumBatchingWindowInSeconds: 5,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
@@ -197,6 +198,9 @@ describe('bad configuration fails the synth', () => {
     [{ countsRetryAttempts: 2.5 }, /countsRetryAttempts must be a whole number/],
     [{ retryMaxConcurrency: 1 }, /retryMaxConcurrency must be a whole number from 2 to 1000/],
     [{ retryMaxConcurrency: 1001 }, /retryMaxConcurrency must be a whole number from 2 to 1000/],
+    [{ retryBatchSize: 0 }, /retryBatchSize must be a whole number from 1 to 10000/],
+    [{ retryBatchSize: 10_001 }, /retryBatchSize must be a whole number from 1 to 10000/],
+    [{ retryBatchSize: 11, maxBatchingWindow: Duration.seconds(0) }, /retryBatchSize above 10 needs a maxBatchingWindow of at least 1 s/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

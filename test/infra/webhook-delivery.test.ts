@@ -319,11 +319,11 @@ describe('functions', () => {
     });
   });
 
-  test('the dispatcher consumes the retry queue in the same batches, at most 10 invocations at once', () => {
+  test('the dispatcher consumes the retry queue in batches of 100 with the same window, at most 10 invocations at once', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ids.dispatcher },
       EventSourceArn: arnOf(ids.retryQueue),
-      BatchSize: 10,
+      BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 10 },

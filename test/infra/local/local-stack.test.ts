@@ -69,12 +69,12 @@ describe('describeLocalStack on the synthesized template', () => {
     expect(rule!.targets.map((target) => target.queueName)).toEqual([mapping!.queue.name]);
   });
 
-  it('has the dispatcher consume a retry queue too, in the same batches, with its own concurrency bound', () => {
+  it('has the dispatcher consume a retry queue too, in batches of 100 with the same window, with its own concurrency bound', () => {
     const dispatcher = stack.functions.find((fn) => fn.label === 'DispatcherFunction')!;
     const mappings = stack.eventSourceMappings.filter((mapping) => mapping.functionLogicalId === dispatcher.logicalId);
     expect(mappings.map((mapping) => mapping.queue.url).sort()).toEqual([stack.outputs.DispatchQueueUrl, stack.outputs.RetryQueueUrl].sort());
     const retry = mappings.find((mapping) => mapping.queue.url === stack.outputs.RetryQueueUrl)!;
-    expect(retry).toMatchObject({ batchSize: 10, maximumBatchingWindowSeconds: 1, maximumConcurrency: 10, reportBatchItemFailures: true });
+    expect(retry).toMatchObject({ batchSize: 100, maximumBatchingWindowSeconds: 1, maximumConcurrency: 10, reportBatchItemFailures: true });
   });
 
   it('resolves every function variable to the local resources', () => {
