@@ -113,6 +113,7 @@ const sum = (values: readonly number[]): number => values.reduce((total, value) 
 
 export async function measureUnits(stack: BenchStack, options: UnitsOptions): Promise<UnitsResult> {
   const batchSize = stack.eventSource.batchSize;
+  const batchSizes = { events: batchSize, retries: stack.retrySource.batchSize };
   const memoryMb = stack.dispatcher.memoryMb;
   const receivers: BenchReceiver[] = [];
   const receiver = async (failAttempts = 0) => {
@@ -134,7 +135,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
         // Each account's events next to each other in the queue, as one busy producer would put them.
         const perAccount = Math.ceil(events / accounts);
         const bodies = Array.from({ length: events }, (_, index) => eventMessageBody(accountIds[Math.floor(index / perAccount)]!));
-        const run = await runUntilDone(world, bodies, batchSize);
+        const run = await runUntilDone(world, bodies, batchSizes);
         const usage = usageOf(label, world, run, events, memoryMb);
         return withCounts(usage, await countsOf(stack, world, usage.deliveries));
       } finally {
@@ -177,7 +178,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       options,
       assumptions: [
         'The retried path spreads its events over accounts of one endpoint each, 5 consecutive events per account (a batch of 10 holds two accounts), so that no endpoint reaches the 10 failures in a row that disable it; a batch then writes two log pages and reads two endpoints, slightly more than a one-account batch.',
-        `Batches of ${batchSize} messages (the event source's batch size in the template), fed in one after another to one warm dispatcher; its caches are warm after the first batch.`,
+        `Batches of ${batchSize} producer events and of up to ${stack.retrySource.batchSize} retries (the two event sources' batch sizes in the template), fed in one after another to one warm dispatcher; its caches are warm after the first batch.`,
         'DynamoDB units: DynamoDB\'s item-size rules on the items the code writes and reads; a write costs the larger of the item before and after; transactions 2x (their index writes too); a GSI write costs the projected index entry (a moved entry: delete + put); queries are billed on the items read, rounded up once; refused conditional writes still cost their units.',
         `SQS requests: one SendMessage per queued message for the EventBridge rule's and a fired schedule's, one per SendMessageBatch the dispatcher makes (retries handed over together, per ${BILLING_CHUNK_BYTES / 1024} KB), one ReceiveMessage per batch (per ${BILLING_CHUNK_BYTES / 1024} KB of its bodies) and one DeleteMessageBatch per batch; the event source's empty long polls are left out.`,
         'EventBridge: one PutEvents entry per producer event (plus any the dispatcher puts); Scheduler: one invocation per schedule created.',
@@ -339,7 +340,7 @@ async function hotKeyRun(
     world.stub.resetCounts();
     // Round-robin over the types, so every batch mixes them as an even spread would.
     const bodies = Array.from({ length: options.hotKeyEvents }, (_, index) => eventMessageBody(accountId, scenario.types[index % scenario.types.length]));
-    await runUntilDone(world, bodies, stack.eventSource.batchSize);
+    await runUntilDone(world, bodies, { events: stack.eventSource.batchSize, retries: stack.retrySource.batchSize });
     const deliveries = world.metrics.get('DeliveriesSucceeded') ?? 0;
     const per = scenario.rateUnit === 'deliveries' ? deliveries : bodies.length;
     const loads = new Map<string, { target: string; partitionKey: string; write: number; read: number }>();

@@ -108,17 +108,25 @@ export interface BatchRun {
   wallMs: number[];
 }
 
+/** Messages per invocation in each lane, as the template's two event sources take them. */
+export interface LaneBatchSizes {
+  readonly events: number;
+  readonly retries: number;
+}
+
 /**
- * Feeds `bodies` to the dispatcher in batches of `batchSize`, then whatever retry messages it
- * handed to SQS or Scheduler (as the queue would, once due), until nothing is left. A failed
- * message fails the run: the scenarios are meant to complete.
+ * Feeds `bodies` to the dispatcher in batches of `batchSizes.events`, then whatever retry messages
+ * it handed to SQS or Scheduler (as the retry queue would, once due) in batches of
+ * `batchSizes.retries`, until nothing is left. A failed message fails the run: the scenarios are
+ * meant to complete.
  */
-export async function runUntilDone(world: World, bodies: readonly string[], batchSize: number, maxRounds = 10): Promise<BatchRun> {
+export async function runUntilDone(world: World, bodies: readonly string[], batchSizes: LaneBatchSizes, maxRounds = 10): Promise<BatchRun> {
   const run: BatchRun = { invocations: 0, messages: 0, messageBytes: [], batchBytes: [], wallMs: [] };
   let pending = [...bodies];
   for (let round = 0; pending.length > 0; round += 1) {
     if (round >= maxRounds) throw new Error(`bench: ${pending.length} messages still pending after ${maxRounds} rounds`);
     const seen = world.stub.calls.length;
+    const batchSize = round === 0 ? batchSizes.events : batchSizes.retries;
     for (let start = 0; start < pending.length; start += batchSize) {
       const batch = pending.slice(start, start + batchSize);
       const started = performance.now();

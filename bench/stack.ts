@@ -24,7 +24,10 @@ export const BATCHING_WINDOW_CONTEXT = 'georedir-webhooks:dispatcherBatchingWind
 export interface BenchStack {
   readonly table: LocalTable;
   readonly dispatcher: LocalFunction;
+  /** The dispatch queue's event source (producer events). */
   readonly eventSource: LocalEventSourceMapping;
+  /** The retry queue's event source (retries, redeliveries, recovers). */
+  readonly retrySource: LocalEventSourceMapping;
   readonly counts: LocalFunction;
   /** The table's stream as the counts aggregator reads it. */
   readonly countsSource: LocalStreamEventSourceMapping;
@@ -45,18 +48,20 @@ export async function loadBenchStack(): Promise<BenchStack> {
     awsEndpointUrl: 'http://127.0.0.1:4566',
     apiUrl: 'http://127.0.0.1:3000',
   });
-  const eventSource = stack.eventSourceMappings[0];
+  const mappingOf = (output: string) => stack.eventSourceMappings.find((mapping) => mapping.queue.url === stack.outputs[output]);
+  const eventSource = mappingOf('DispatchQueueUrl');
+  const retrySource = mappingOf('RetryQueueUrl');
   const dispatcher = stack.functions.find((fn) => fn.logicalId === eventSource?.functionLogicalId);
   const table = stack.tables[0];
-  if (!eventSource || !dispatcher || !table || stack.tables.length !== 1) {
-    throw new Error('bench: expected one table and one SQS event source mapping to the dispatcher in the template');
+  if (!eventSource || !retrySource || retrySource.functionLogicalId !== dispatcher?.logicalId || !table || stack.tables.length !== 1) {
+    throw new Error('bench: expected one table and the dispatcher consuming the dispatch and the retry queue in the template');
   }
   const countsSource = stack.streamEventSourceMappings[0];
   const counts = stack.functions.find((fn) => fn.logicalId === countsSource?.functionLogicalId);
   if (!countsSource || !counts || stack.streamEventSourceMappings.length !== 1) {
     throw new Error('bench: expected one stream event source mapping (the counts aggregator) in the template');
   }
-  return { table, dispatcher, eventSource, counts, countsSource, synthesizedMs };
+  return { table, dispatcher, eventSource, retrySource, counts, countsSource, synthesizedMs };
 }
 
 function run(command: string, args: string[]): Promise<void> {

@@ -137,7 +137,7 @@ export interface WebhookDeliveryProps {
    */
   readonly batchSize?: number;
   /**
-   * How long each event source (dispatch and retry queue) gathers messages before invoking the dispatcher.
+   * How long the dispatch queue's event source gathers producer events before invoking the dispatcher.
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
@@ -147,13 +147,19 @@ export interface WebhookDeliveryProps {
    */
   readonly maxConcurrency?: number;
   /**
-   * Messages per dispatcher invocation on the retry queue (1-10,000; above 10 the batching window
-   * must be at least 1 s, as Lambda requires). Retries are not latency-bound the way producer
-   * events are, and a batch's reads, log page and hand-overs are shared by all its messages, so
-   * the retry lane takes bigger batches: a failing endpoint's retries cost fewer invocations.
+   * Messages per dispatcher invocation on the retry queue (1-10,000; above 10 the retry lane's
+   * batching window must be at least 1 s, as Lambda requires). Retries are not latency-bound the
+   * way producer events are, and a batch's reads, log page and hand-overs serve all its messages,
+   * so the retry lane takes bigger batches: a failing endpoint's retries cost fewer invocations.
    * @default 100
    */
   readonly retryBatchSize?: number;
+  /**
+   * How long the retry queue's event source gathers messages before invoking the dispatcher
+   * (without a window every due retry would be an invocation of its own).
+   * @default Duration.seconds(1)
+   */
+  readonly retryMaxBatchingWindow?: Duration;
   /**
    * Upper bound of concurrent dispatcher invocations on the retry queue (2-1000): the share of
    * concurrency that retries, redeliveries and circuit-breaker probes (all the sends to endpoints
@@ -413,21 +419,20 @@ export class WebhookDelivery extends Construct {
         [ENV.schedulerDeadLetterQueueArn]: this.schedulerDeadLetterQueue.queueArn,
       },
     });
-    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.dispatchQueue, {
         batchSize: settings.batchSize,
-        maxBatchingWindow,
+        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
         maxConcurrency: props.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );
-    // The event lane's batching window, and bigger batches: without them every due retry would be
-    // an invocation of its own, with its own reads and log page (a second on a schedule of minutes is nothing).
+    // A batching window and big batches: without them every due retry would be an invocation of its
+    // own, with its own reads and log page (a second on a schedule of minutes is nothing).
     this.dispatcherFunction.addEventSource(
       new SqsEventSource(this.retryQueue, {
         batchSize: settings.retryBatchSize,
-        maxBatchingWindow,
+        maxBatchingWindow: settings.retryMaxBatchingWindow,
         maxConcurrency: settings.retryMaxConcurrency,
         reportBatchItemFailures: true,
       }),
@@ -642,6 +647,7 @@ interface Settings {
   readonly maxReceiveCount: number;
   readonly batchSize: number;
   readonly retryBatchSize: number;
+  readonly retryMaxBatchingWindow: Duration;
   readonly retryMaxConcurrency: number;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -691,9 +697,12 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
   if (!Number.isSafeInteger(retryBatchSize) || retryBatchSize < 1 || retryBatchSize > 10_000) {
     throw new Error(`retryBatchSize must be a whole number from 1 to 10000, got ${retryBatchSize}`);
   }
-  const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
-  if (retryBatchSize > 10 && batchingWindow.toMilliseconds() < 1000) {
-    throw new Error(`retryBatchSize above 10 needs a maxBatchingWindow of at least 1 s, got ${batchingWindow.toHumanString()}`);
+  const retryMaxBatchingWindow = props.retryMaxBatchingWindow ?? Duration.seconds(1);
+  if (retryMaxBatchingWindow.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
+    throw new Error(`retryMaxBatchingWindow must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${retryMaxBatchingWindow.toHumanString()}`);
+  }
+  if (retryBatchSize > 10 && retryMaxBatchingWindow.toMilliseconds() < 1000) {
+    throw new Error(`retryBatchSize above 10 needs a retryMaxBatchingWindow of at least 1 s, got ${retryMaxBatchingWindow.toHumanString()}`);
   }
   const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
   if (eventSource.trim() === '' || eventSource === OPERATIONAL_EVENT_SOURCE) {
@@ -709,6 +718,7 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
     maxReceiveCount: requirePositiveInteger('maxReceiveCount', props.maxReceiveCount ?? 5),
     batchSize: requirePositiveInteger('batchSize', props.batchSize ?? 10),
     retryBatchSize,
+    retryMaxBatchingWindow,
     retryMaxConcurrency,
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),

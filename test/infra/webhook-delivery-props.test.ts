@@ -40,6 +40,7 @@ describe('props override the defaults', () => {
       maxConcurrency: 4,
       retryMaxConcurrency: 3,
       retryBatchSize: 40,
+      retryMaxBatchingWindow: Duration.seconds(2),
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
@@ -124,10 +125,10 @@ describe('props override the defaults', () => {
       ScalingConfig: { MaximumConcurrency: 4 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    // The retry lane: its own batch size and bound, the same window.
+    // The retry lane: its own batch size, window and bound.
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 40,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 2,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
   });
@@ -200,9 +201,20 @@ describe('bad configuration fails the synth', () => {
     [{ retryMaxConcurrency: 1001 }, /retryMaxConcurrency must be a whole number from 2 to 1000/],
     [{ retryBatchSize: 0 }, /retryBatchSize must be a whole number from 1 to 10000/],
     [{ retryBatchSize: 10_001 }, /retryBatchSize must be a whole number from 1 to 10000/],
-    [{ retryBatchSize: 11, maxBatchingWindow: Duration.seconds(0) }, /retryBatchSize above 10 needs a maxBatchingWindow of at least 1 s/],
+    [{ retryBatchSize: 11, retryMaxBatchingWindow: Duration.seconds(0) }, /retryBatchSize above 10 needs a retryMaxBatchingWindow of at least 1 s/],
+    [{ retryMaxBatchingWindow: Duration.seconds(301) }, /retryMaxBatchingWindow must be at most 300 s/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('the two lanes\' batching windows', () => {
+  test('no window on the event lane (as the bench measures latency) leaves the retry lane its 1 s window and batches of 100', () => {
+    const { stack, webhooks } = build({ maxBatchingWindow: Duration.seconds(0) });
+    const template = Template.fromStack(stack);
+    const queueArn = (queue: typeof webhooks.dispatchQueue) => ({ 'Fn::GetAtt': [stack.getLogicalId(queue.node.defaultChild as never), 'Arn'] });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: queueArn(webhooks.dispatchQueue), BatchSize: 10, MaximumBatchingWindowInSeconds: 0 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: queueArn(webhooks.retryQueue), BatchSize: 100, MaximumBatchingWindowInSeconds: 1 });
   });
 });
 
