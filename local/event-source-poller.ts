@@ -2,7 +2,9 @@
 // API, a batching window, records shaped exactly like Lambda's SQS event, partial batch responses,
 // and at most MaximumConcurrency invocations in flight. Failed messages are not deleted; they come
 // back after the queue's visibility timeout and are redriven to the DLQ by SQS itself.
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { dataPathBackoffMs, MAX_ATTEMPTS } from '../lambdas/shared/aws-clients';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from './aws-endpoint/clock';
 import { describe, sleep } from './poll-helpers';
@@ -31,6 +33,16 @@ export interface SqsEventSourceOptions {
 export interface SqsEventSource {
   /** Stops polling; resolves when in-flight batches have finished (or failed). */
   stop(): Promise<void>;
+}
+
+/**
+ * The pollers' SQS client. Lambda polls a queue with a fleet of pollers, so one throttled or failed
+ * receive does not hold the queue's messages back; here one collector per mapping receives, so a
+ * throttled receive is retried within milliseconds (the data path's backoff, up to 6 attempts)
+ * instead of after the SDK's seconds for throttling, which held whole batches of events.
+ */
+export function createPollerSqsClient(config: { readonly endpoint: string; readonly region: string; readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } }): SQSClient {
+  return new SQSClient({ ...config, retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) });
 }
 
 /** Without MaximumConcurrency Lambda scales out with the backlog; locally ten batches at a time is plenty. */

@@ -6,14 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ManagementStore } from '../lambdas/adapters/management-store';
 import { OffsetClock } from './aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
 import { provisionDevAccount } from './dev-account';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { dynamoDbStreamsApi } from './dynamodb-streams';
-import { concurrencyLimit, startSqsEventSource } from './event-source-poller';
+import { concurrencyLimit, createPollerSqsClient, startSqsEventSource } from './event-source-poller';
 import { type HttpApi, startHttpApi } from './http-api';
 import { createLocalLambda, type LocalLambda } from './lambda-runner';
 import { describeLocalStack, type LocalFunction, type LocalStack } from './local-stack';
@@ -170,7 +170,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     checkpoint();
     say(`dev account ${devAccount.accountId} ${devAccount.reused ? '(kept from --persist)' : 'created'}`);
 
-    const sqsClient = new SQSClient({ endpoint: aws.url, region, credentials: LOCAL_CREDENTIALS });
+    const sqsClient = createPollerSqsClient({ endpoint: aws.url, region, credentials: LOCAL_CREDENTIALS });
     running.clients.push(sqsClient);
     for (const mapping of stack.eventSourceMappings.filter((candidate) => candidate.enabled)) {
       const fn = stack.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId)!;
