@@ -60,6 +60,7 @@ interface ErrorPayload {
 type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; error: ErrorPayload }
+  | { type: 'started'; id: string }
   | { type: 'result'; id: string; payload: string }
   | { type: 'error'; id?: string; error: ErrorPayload };
 
@@ -79,6 +80,11 @@ function track(child: ChildProcess): void {
   child.once('exit', () => liveChildren.delete(child));
 }
 const DEFAULT_MAX_CONCURRENCY = 10;
+/** Environments an invocation may find dead before it fails. */
+const MAX_UNDELIVERED_TRIES = 3;
+
+/** The environment died before the invocation reached its runtime: nothing of it ran. */
+class UndeliveredInvocation extends LambdaInvokeError {}
 /** Lambda gives the init phase 10 s. */
 const INIT_TIMEOUT_MS = 10_000;
 
@@ -100,11 +106,18 @@ class LambdaPool implements LocalLambda {
   }
 
   async invoke(event: unknown): Promise<unknown> {
-    const environment = await this.acquire();
-    try {
-      return await environment.invoke(event);
-    } finally {
-      this.release(environment);
+    for (let tries = 1; ; tries += 1) {
+      const environment = await this.acquire();
+      try {
+        return await environment.invoke(event);
+      } catch (error) {
+        // Lambda never hands an invocation to a dead environment: one that died idle (killed from
+        // outside before its exit was noticed) never started it, so it goes to another environment.
+        if (error instanceof UndeliveredInvocation && tries < MAX_UNDELIVERED_TRIES) continue;
+        throw error;
+      } finally {
+        this.release(environment);
+      }
     }
   }
 
@@ -169,7 +182,7 @@ class ExecutionEnvironment {
   private readonly exited: Promise<void>;
   private readonly startedAt = performance.now();
   private initDurationMs: number | undefined;
-  private pending: { id: string; resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
+  private pending: { id: string; started: boolean; resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: LambdaFunctionConfig) {
@@ -191,7 +204,10 @@ class ExecutionEnvironment {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.alive = false;
-        this.fail(new LambdaInvokeError('Runtime.ExitError', `Runtime exited with ${signal ? `signal ${signal}` : `exit status ${code}`}`, this.pending?.id ?? ''));
+        // Before its runtime took the invocation (an IPC answer still unread is taken for not started:
+        // running it again elsewhere is what an SQS redelivery would do anyway).
+        const Failure = this.pending && !this.pending.started ? UndeliveredInvocation : LambdaInvokeError;
+        this.fail(new Failure('Runtime.ExitError', `Runtime exited with ${signal ? `signal ${signal}` : `exit status ${code}`}`, this.pending?.id ?? ''));
         resolve();
       });
     });
@@ -226,8 +242,10 @@ class ExecutionEnvironment {
     const id = randomUUID();
     const started = performance.now();
     const timeoutMs = this.config.timeoutSeconds * 1000;
+    let invocation: NonNullable<ExecutionEnvironment['pending']> | undefined;
     return new Promise<unknown>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      invocation = { id, started: false, resolve, reject };
+      this.pending = invocation;
       this.timer = setTimeout(() => {
         // Lambda stops the environment at the timeout; the next invoke gets a fresh one.
         this.fail(new LambdaInvokeError('Sandbox.Timedout', `Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`, id));
@@ -239,9 +257,11 @@ class ExecutionEnvironment {
         // The runtime died before its exit was noticed (killed from outside): the invocation fails as Lambda's would.
         if (!error) return;
         this.alive = false;
-        this.fail(new LambdaInvokeError('Runtime.ExitError', `Runtime exited: ${error.message}`, id));
+        this.fail(new UndeliveredInvocation('Runtime.ExitError', `Runtime exited: ${error.message}`, id));
       });
     }).finally(() => {
+      // Nothing ran: Lambda would not report it.
+      if (!invocation?.started) return;
       const duration = performance.now() - started;
       const init = this.initDurationMs === undefined ? '' : `\tInit Duration: ${this.initDurationMs.toFixed(2)} ms`;
       this.initDurationMs = undefined;
@@ -260,7 +280,8 @@ class ExecutionEnvironment {
   private onMessage(message: WorkerMessage): void {
     const pending = this.pending;
     if (!pending) return;
-    if (message.type === 'result' && message.id === pending.id) {
+    if (message.type === 'started' && message.id === pending.id) pending.started = true;
+    else if (message.type === 'result' && message.id === pending.id) {
       this.settle();
       pending.resolve(JSON.parse(message.payload));
     } else if (message.type === 'error' && (message.id === pending.id || message.id === undefined)) {

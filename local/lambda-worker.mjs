@@ -128,6 +128,8 @@ try {
 process.on('message', async (message) => {
   if (message?.type !== 'invoke') return;
   currentRequestId = message.id;
+  // The runner knows from this that the invocation reached a live runtime (see lambda-runner.ts).
+  process.send({ type: 'started', id: message.id });
   try {
     const result = await runHandler(handler, JSON.parse(message.event), buildContext(message));
     // Lambda serialises the result as JSON; undefined becomes null.

@@ -171,8 +171,9 @@ describe('lambda runner', () => {
     expect(after.pid).not.toBe(first.pid);
   });
 
-  it('fails the invocation of an environment killed from outside before its exit was noticed, and starts a fresh one', async () => {
-    const lambda = start();
+  it('hands an invocation meant for an idle environment killed from outside (its exit not noticed yet) to a fresh one, as Lambda never invokes a dead one', async () => {
+    const logs: string[] = [];
+    const lambda = start({ log: (line: string) => logs.push(line) });
     const first = (await lambda.invoke({})) as Answer;
     process.kill(first.pid, 'SIGKILL');
     // Hold the event loop until the process is gone, so the runner has not seen its exit when it hands over the next invocation.
@@ -180,9 +181,21 @@ describe('lambda runner', () => {
     while (Date.now() < until) {
       // busy wait
     }
-    await expect(lambda.invoke({})).rejects.toMatchObject({ errorType: 'Runtime.ExitError' });
     const after = (await lambda.invoke({})) as Answer;
     expect(after.pid).not.toBe(first.pid);
+    expect(after.invocations).toBe(1);
+    // One REPORT per invocation that ran: the undelivered one is not reported.
+    expect(logs.filter((line) => line.startsWith('REPORT'))).toHaveLength(2);
+  });
+
+  it('fails an invocation whose environment is killed while it runs', async () => {
+    const lambda = start();
+    const first = (await lambda.invoke({})) as Answer;
+    const running = lambda.invoke({ action: 'sleep', ms: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(first.pid, 'SIGKILL');
+    await expect(running).rejects.toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with signal SIGKILL' });
+    expect(((await lambda.invoke({})) as Answer).pid).not.toBe(first.pid);
   });
 
   it('supports callback-style handlers', async () => {
