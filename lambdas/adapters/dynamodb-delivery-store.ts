@@ -162,6 +162,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       sets.push('circuitOpenUntil = :openUntil');
       values[':openUntil'] = update.circuitOpenUntil;
     }
+    if (update.slowUntil !== undefined) {
+      sets.push('slowUntil = :slowUntil');
+      values[':slowUntil'] = update.slowUntil;
+    }
     const removes = update.closeCircuit && update.circuitOpenUntil === undefined ? ['circuitOpenUntil'] : [];
     if (sets.length === 0 && adds.length === 0 && removes.length === 0) throw new Error('updateEndpointHealth: nothing to update');
     const expression = [

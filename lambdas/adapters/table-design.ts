@@ -12,7 +12,7 @@
 //                                                       gsi1: ACCOUNTS / <createdAt>#<accountId>
 //   ENDPOINT#<accountId>#<endpointId> / ENDPOINT     M  an endpoint: url, events, status, secret, previousSecret
 //                                                    D  its health: consecutiveFailures (failed deliveries),
-//                                                       lastSuccessAt, lastFailureAt, circuitOpenUntil, and its
+//                                                       lastSuccessAt, lastFailureAt, circuitOpenUntil, slowUntil, and its
 //                                                       auto-disable (disabledReason, disabledAt). A partition of
 //                                                       its own: the dispatcher reads it once per batch.
 //                                                       gsi1: ACCOUNTENDPOINTS#<accountId> / <createdAt>#<endpointId>

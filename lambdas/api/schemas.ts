@@ -169,7 +169,7 @@ export const Endpoint = z.object({
   status: z.enum(['active', 'disabled']),
   disabledReason: z.optional(z.string()),
   disabledAt: z.optional(timestamp),
-  consecutiveFailures: described(z.int(), 'Failed attempts in a row; 10 disable the endpoint'),
+  consecutiveFailures: described(z.int(), 'Failed deliveries in a row (a delivery fails once its last retry fails); 10 disable the endpoint, a success resets it'),
   lastSuccessAt: z.optional(timestamp),
   lastFailureAt: z.optional(timestamp),
   createdAt: timestamp,

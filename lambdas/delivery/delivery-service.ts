@@ -10,7 +10,8 @@
 // send (no write before it): a second copy of the event finds the delivery and sends nothing;
 // only a dispatcher that dies between a send and its record, or SQS handing one message over
 // twice, can send twice. A retry is claimed before it is sent, so only one dispatcher makes it.
-// A failed attempt hands its retry over before it is recorded, so a crash never strands one.
+// A failed attempt hands its retry over before it is recorded, so a crash never strands one; so
+// does a slow endpoint's first attempt deferred to the retry lane (recorded pending, no attempt).
 import type { HttpSender, SendResult } from '../adapters/http-sender';
 import type { OperationalEvents } from '../adapters/operational-events';
 import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
@@ -20,6 +21,7 @@ import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
 import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
+import { SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
@@ -45,6 +47,7 @@ export type DeliveryMetric =
   | 'RetriesScheduled'
   | 'RetriesWaitingForRecord'
   | 'CircuitsOpened'
+  | 'FirstAttemptsDeferred'
   | 'EndpointsDisabled';
 
 export interface DeliveryServiceDeps {
@@ -108,6 +111,8 @@ interface JobOutcome {
   readonly circuitOpenUntil?: Date;
   /** A probe got an answer: the endpoint's shared circuit closes. */
   readonly circuitClosed?: boolean;
+  /** A slow answer: the endpoint's first attempts are deferred until then. */
+  readonly slowUntil?: Date;
 }
 
 type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
@@ -137,12 +142,14 @@ export class DeliveryService {
   private readonly count: (metric: DeliveryMetric) => void;
   private readonly accounts: AccountDirectory;
   private readonly breakers: CircuitBreakers;
+  private readonly slow: SlowEndpoints;
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.now = deps.now ?? (() => new Date());
     this.count = deps.count ?? (() => undefined);
     this.accounts = new AccountDirectory(deps.store, deps.accountCacheMs, () => this.now().getTime());
     this.breakers = new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
+    this.slow = new SlowEndpoints(() => this.now().getTime());
   }
 
   /**
@@ -305,9 +312,28 @@ export class DeliveryService {
       }
       return undefined;
     }
+    // A slow endpoint's answer would hold this batch of producer events: it is made in the retry lane.
+    if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot);
     // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
     // and holding a batch of producer events for it is what the breaker is there to prevent.
     return this.attempt(delivery, endpoint, 1, { mayProbe: false, refuse: false }, (next) => slot.create(next));
+  }
+
+  /**
+   * Hands a slow endpoint's first attempt to the retry lane (due now; nothing is attempted or
+   * counted here) before recording the delivery as pending without an attempt: a crash in between
+   * strands nothing (the event comes back and is deferred again, and the spare retry finds the
+   * attempt made, or claimed, and leaves it).
+   */
+  private async defer(delivery: Delivery, slot: RecordSlot): Promise<undefined> {
+    const now = this.now();
+    const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: 1 };
+    await this.deps.retries.schedule(message, 0, now);
+    if (await slot.create({ ...delivery, nextAttemptAt: now.toISOString(), retryScheduledFor: 1 })) {
+      this.count('FirstAttemptsDeferred');
+      this.deps.log.info('first attempt deferred to the retry lane: the endpoint answers slowly', deliveryFields(delivery));
+    }
+    return undefined;
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {
@@ -383,13 +409,16 @@ export class DeliveryService {
     }
     let result: SendResult;
     let circuit: BreakerChange;
+    let slowUntil: Date | undefined;
     if (permit === 'refuse') {
       result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
       this.count('AttemptsNotSent');
     } else {
       result = await this.send(delivery, endpoint, number, startedAt);
-      circuit = this.breakers.record(key, breakerResult(result));
+      const breakerOutcome = breakerResult(result);
+      circuit = this.breakers.record(key, breakerOutcome);
       if (circuit?.kind === 'opened') this.count('CircuitsOpened');
+      slowUntil = this.slow.observe(key, breakerOutcome !== 'timeout', result.latencyMs);
     }
     // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
     const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
@@ -403,6 +432,7 @@ export class DeliveryService {
       gone,
       ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
       ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
+      ...(slowUntil ? { slowUntil } : {}),
     });
     const recorded = async (next: Delivery): Promise<boolean> => {
       if (await write(next)) return true;
@@ -503,6 +533,9 @@ export class DeliveryService {
     }
     if (opened.length > 0) update.circuitOpenUntil = new Date(Math.max(...opened.map((time) => time.getTime()))).toISOString();
     else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
+    const slow = ordered.map((result) => result.slowUntil).filter((time): time is Date => time !== undefined);
+    // Renewed only past half its deferral: a slow endpoint's item is not written once per batch.
+    if (slow.length > 0 && slowUntilNeedsRenewal(endpoint.slowUntil, now.getTime())) update.slowUntil = new Date(Math.max(...slow.map((time) => time.getTime()))).toISOString();
 
     let consecutiveFailures = endpoint.consecutiveFailures;
     if (Object.keys(update).length > 0) {

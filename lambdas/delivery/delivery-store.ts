@@ -39,6 +39,8 @@ export interface EndpointHealthUpdate {
   readonly circuitOpenUntil?: string;
   /** A probe got an answer: the circuit is closed for every instance. */
   readonly closeCircuit?: boolean;
+  /** A slow answer: first attempts go to the retry lane until this time. */
+  readonly slowUntil?: string;
 }
 
 export interface DeliveryStore {

@@ -38,6 +38,8 @@ export interface Endpoint {
   readonly lastFailureAt?: string;
   /** While in the future, attempts are not sent (see domain/circuit-breaker.ts). */
   readonly circuitOpenUntil?: string;
+  /** While in the future, first attempts are made in the retry lane (see domain/slow-endpoints.ts). */
+  readonly slowUntil?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -130,6 +130,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
       ...(update.succeededAt ? { lastSuccessAt: update.succeededAt } : {}),
       ...(update.failedAt ? { lastFailureAt: update.failedAt } : {}),
       ...(update.circuitOpenUntil ? { circuitOpenUntil: update.circuitOpenUntil } : {}),
+      ...(update.slowUntil ? { slowUntil: update.slowUntil } : {}),
     });
     if (update.closeCircuit && !update.circuitOpenUntil) {
       const { circuitOpenUntil: _closed, ...rest } = this.endpoint(accountId, endpointId)!;

@@ -105,7 +105,7 @@ export class EndpointStore {
     if (changes.status !== undefined) names['#status'] = 'status';
     if (changes.status === 'active') {
       sets.push('#status = :active', 'consecutiveFailures = :zero');
-      removes.push('disabledReason', 'disabledAt', 'circuitOpenUntil');
+      removes.push('disabledReason', 'disabledAt', 'circuitOpenUntil', 'slowUntil');
       Object.assign(values, { ':active': 'active', ':zero': 0 });
     } else if (changes.status === 'disabled') {
       sets.push('#status = :disabled', 'disabledReason = if_not_exists(disabledReason, :reason)', 'disabledAt = if_not_exists(disabledAt, :at)');

@@ -1,6 +1,7 @@
 // DynamoDbDeliveryStore against DynamoDB Local: new deliveries inserted together (PartiQL INSERT,
 // each only if new), the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
-// and its closing, and a refused attempt recorded without a claim only while nobody holds one.
+// and its closing, a slow endpoint's deferral (slowUntil), and a refused attempt recorded without a
+// claim only while nobody holds one.
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
@@ -49,6 +50,17 @@ test('one probe per half-open circuit: the first compare-and-set wins, then a pr
   expect((await stored())?.circuitOpenUntil).toBeUndefined();
   // Closed: there is nothing to probe.
   expect(await store.claimProbe('acct_1', 'ep_1', openedUntil, '2026-11-28T10:02:00.000Z')).toBe(false);
+});
+
+test('a slow answer stores slowUntil beside the rest of the health; re-enabling the endpoint clears it with the circuit', async () => {
+  await store.updateEndpointHealth('acct_1', 'ep_1', { slowUntil: '2026-11-28T10:01:00.000Z', circuitOpenUntil: '2026-11-28T10:00:30.000Z', succeededAt: '2026-11-28T10:00:00.000Z' });
+  expect(await stored()).toMatchObject({ slowUntil: '2026-11-28T10:01:00.000Z', circuitOpenUntil: '2026-11-28T10:00:30.000Z', lastSuccessAt: '2026-11-28T10:00:00.000Z' });
+  await management.endpoints.updateEndpoint('acct_1', 'ep_1', { status: 'disabled' }, '2026-11-28T10:00:01.000Z');
+  await management.endpoints.updateEndpoint('acct_1', 'ep_1', { status: 'active' }, '2026-11-28T10:00:02.000Z');
+  const enabled = await stored();
+  expect(enabled?.status).toBe('active');
+  expect(enabled?.slowUntil).toBeUndefined();
+  expect(enabled?.circuitOpenUntil).toBeUndefined();
 });
 
 test('inserts a batch of new deliveries in one go, each only if it does not exist yet, and reads them back whole', async () => {
@@ -109,4 +121,31 @@ test('records a refused attempt without a claim, unless another dispatcher holds
   expect((await store.readBatch({ deliveryIds: ['dlv_refusal'], newDeliveryIds: [], endpoints: [] })).deliveries.get('dlv_refusal')).toMatchObject({ attemptCount: 2, status: 'pending' });
   // The next attempt can be claimed as usual.
   expect(await store.claimAttempt('dlv_refusal', { attempt: 3, leaseUntil: new Date(later.getTime() + 60_000) }, later)).toBe(true);
+});
+
+test('a deferred first attempt (inserted pending, with no attempt) is claimed once as attempt 1, then recorded', async () => {
+  const at = '2026-11-28T10:00:00.000Z';
+  const deferred: Delivery = {
+    deliveryId: 'dlv_deferred',
+    accountId: 'acct_1',
+    endpointId: 'ep_1',
+    eventId: 'evt_deferred',
+    eventType: 'click',
+    status: 'pending',
+    attemptCount: 0,
+    createdAt: at,
+    updatedAt: at,
+    nextAttemptAt: at,
+    retryScheduledFor: 1,
+    body: '{}',
+    attempts: [],
+  };
+  expect(await store.createDeliveries([deferred])).toEqual([true]);
+  const now = new Date('2026-11-28T10:00:01.000Z');
+  const claims = await Promise.all([1, 2].map(() => store.claimAttempt('dlv_deferred', { attempt: 1, leaseUntil: new Date(now.getTime() + 60_000) }, now)));
+  expect(claims.filter(Boolean)).toHaveLength(1);
+  const attempt = { deliveryId: 'dlv_deferred', accountId: 'acct_1', endpointId: 'ep_1', eventId: 'evt_deferred', eventType: 'click', attempt: 1, attemptedAt: now.toISOString(), outcome: 'succeeded' as const, latencyMs: 6_000, statusCode: 200 };
+  const { nextAttemptAt: _next, retryScheduledFor: _scheduled, ...rest } = deferred;
+  expect(await store.recordAttempt({ ...rest, status: 'succeeded', attemptCount: 1, updatedAt: now.toISOString(), attempts: [attempt] })).toBe(true);
+  expect((await store.readBatch({ deliveryIds: ['dlv_deferred'], newDeliveryIds: [], endpoints: [] })).deliveries.get('dlv_deferred')).toMatchObject({ status: 'succeeded', attemptCount: 1 });
 });

@@ -409,6 +409,88 @@ describe('auto-disable: 10 consecutive failed deliveries', () => {
   });
 });
 
+describe('slow endpoints: first attempts deferred to the retry lane', () => {
+  const slowOk: SendResult = { ...ok, latencyMs: 6_000 };
+  const slowError: SendResult = { ...serverError, latencyMs: 6_000 };
+
+  it('defers a slow endpoint\'s first attempts to the retry lane (every instance, through the endpoint item), counting nothing', async () => {
+    const t = setup({ script: (url) => (url.includes('ep_slow') ? slowOk : ok) });
+    t.endpoint('ep_slow');
+    t.endpoint('ep_fast');
+    await t.service.handleBatch([t.click('c1')]); // the slow answer arrives; both sent inline
+    expect(t.store.endpoint(ACCOUNT, 'ep_slow')?.slowUntil).toBe('2026-11-28T10:01:00.000Z');
+    expect(t.store.endpoint(ACCOUNT, 'ep_fast')?.slowUntil).toBeUndefined();
+
+    await t.build().handleBatch([t.click('c2')]); // another instance reads slowUntil from the endpoint item
+    expect(t.sends.map((send) => send.deliveryId).sort()).toEqual([idOf('c1', 'ep_slow'), idOf('c1', 'ep_fast'), idOf('c2', 'ep_fast')].sort());
+    expect(t.scheduled).toEqual([{ message: { kind: 'retry', deliveryId: idOf('c2', 'ep_slow'), accountId: ACCOUNT, endpointId: 'ep_slow', attempt: 1 }, delaySeconds: 0 }]);
+    const deferred = t.store.deliveries.get(idOf('c2', 'ep_slow'));
+    expect(deferred).toMatchObject({ status: 'pending', attemptCount: 0, attempts: [], nextAttemptAt: '2026-11-28T10:00:00.000Z', retryScheduledFor: 1 });
+    expect(t.metrics.filter((metric) => metric === 'FirstAttemptsDeferred')).toHaveLength(1);
+    expect(t.metrics).not.toContain('AttemptsFailed');
+
+    // The retry lane makes attempt 1 and records it like any first attempt.
+    await t.service.handleBatch([t.due()]);
+    expect(t.sends.at(-1)).toEqual({ url: 'https://ep_slow.example.com/hook', attempt: 1, deliveryId: idOf('c2', 'ep_slow') });
+    expect(t.store.deliveries.get(idOf('c2', 'ep_slow'))).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+
+  it('runs the retry table from the deferred attempt\'s own answer', async () => {
+    const t = setup({ script: () => slowError });
+    t.endpoint('ep_slow');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    expect(t.scheduled.map((entry) => [entry.message.deliveryId, entry.message.attempt, entry.delaySeconds])).toEqual([
+      [idOf('c1', 'ep_slow'), 2, 60],
+      [idOf('c2', 'ep_slow'), 1, 0],
+    ]);
+    await t.service.handleBatch([t.due(1)]);
+    expect(t.store.deliveries.get(idOf('c2', 'ep_slow'))).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
+    expect(t.scheduled.at(-1)).toMatchObject({ message: { deliveryId: idOf('c2', 'ep_slow'), attempt: 2 }, delaySeconds: 60 });
+  });
+
+  it('never sends a deferred attempt to an endpoint disabled meanwhile', async () => {
+    const t = setup({ script: () => slowOk });
+    t.endpoint('ep_slow');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    t.store.patchEndpoint(ACCOUNT, 'ep_slow', { status: 'disabled' });
+    await t.service.handleBatch([t.due()]);
+    expect(t.sends).toHaveLength(1);
+    expect(t.store.deliveries.get(idOf('c2', 'ep_slow'))).toMatchObject({ status: 'skipped', reason: 'endpoint disabled', attemptCount: 0 });
+  });
+
+  it('renews the stored deferral only past half of it, and sends inline again once answers are quick', async () => {
+    const t = setup({ script: () => slowOk });
+    t.endpoint('ep_slow');
+    await t.service.handleBatch([t.click('c1')]);
+    const writes = t.store.endpointWrites;
+    await t.service.handleBatch([t.click('c2')]);
+    t.clock.advance(10_000);
+    await t.service.handleBatch([t.due()]); // slow again 10 s later: the stored 60 s still has 50 to run
+    expect(t.store.endpointWrites).toBe(writes);
+    t.clock.advance(25_000);
+    await t.service.handleBatch([t.click('c3')]);
+    await t.service.handleBatch([t.due()]); // slow again with 25 s left: renewed
+    expect(t.store.endpoint(ACCOUNT, 'ep_slow')?.slowUntil).toBe('2026-11-28T10:01:35.000Z');
+
+    t.setScript(() => ok);
+    t.clock.advance(61_000);
+    const sent = t.sends.length;
+    await t.service.handleBatch([t.click('c4')]);
+    expect(t.sends.slice(sent)).toEqual([{ url: 'https://ep_slow.example.com/hook', attempt: 1, deliveryId: idOf('c4', 'ep_slow') }]);
+  });
+
+  it('leaves timeouts to the circuit breaker: a timed-out endpoint is not deferred', async () => {
+    const t = setup({ script: () => timeout });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.slowUntil).toBeUndefined();
+    await t.service.handleBatch([t.click('c2')]);
+    expect(t.sends).toHaveLength(2);
+  });
+});
+
 describe('circuit breaker', () => {
   it('stops sending to an endpoint that keeps timing out, keeps the retry schedule, and tells other dispatchers', async () => {
     const t = setup({ script: (url) => (url.includes('ep_slow') ? timeout : ok) });
