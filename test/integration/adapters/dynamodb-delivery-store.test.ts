@@ -36,6 +36,22 @@ afterAll(async () => {
   await table?.drop();
 });
 
+/** A pending delivery of ep_1 created at 10:00, with no attempts kept. */
+const pendingDelivery = (deliveryId: string, overrides: Partial<Delivery>): Delivery => ({
+  deliveryId,
+  accountId: 'acct_1',
+  endpointId: 'ep_1',
+  eventId: `evt_${deliveryId}`,
+  eventType: 'click',
+  status: 'pending',
+  attemptCount: 0,
+  createdAt: '2026-11-28T10:00:00.000Z',
+  updatedAt: '2026-11-28T10:00:00.000Z',
+  body: '{}',
+  attempts: [],
+  ...overrides,
+});
+
 const stored = async () => (await store.readBatch({ deliveryIds: [], newDeliveryIds: [], endpoints: [{ accountId: 'acct_1', endpointId: 'ep_1' }] })).endpoints.get('acct_1/ep_1');
 
 test('one probe per half-open circuit: the first compare-and-set wins, then a probe answer closes it', async () => {
@@ -94,20 +110,7 @@ test('inserts a batch of new deliveries in one go, each only if it does not exis
 });
 
 test('records a refused attempt without a claim, unless another dispatcher holds a live claim on it', async () => {
-  const at = '2026-11-28T10:00:00.000Z';
-  const created: Delivery = {
-    deliveryId: 'dlv_refusal',
-    accountId: 'acct_1',
-    endpointId: 'ep_1',
-    eventId: 'evt_refusal',
-    eventType: 'click',
-    status: 'pending',
-    attemptCount: 1,
-    createdAt: at,
-    updatedAt: at,
-    body: '{}',
-    attempts: [],
-  };
+  const created = pendingDelivery('dlv_refusal', { attemptCount: 1 });
   expect(await store.createDeliveries([created])).toEqual([true]);
   const now = new Date('2026-11-28T10:01:00.000Z');
   const refusal = (attempt: number): Delivery => ({ ...created, attemptCount: attempt, updatedAt: now.toISOString() });
@@ -124,27 +127,12 @@ test('records a refused attempt without a claim, unless another dispatcher holds
 });
 
 test('a deferred first attempt (inserted pending, with no attempt) is claimed once as attempt 1, then recorded', async () => {
-  const at = '2026-11-28T10:00:00.000Z';
-  const deferred: Delivery = {
-    deliveryId: 'dlv_deferred',
-    accountId: 'acct_1',
-    endpointId: 'ep_1',
-    eventId: 'evt_deferred',
-    eventType: 'click',
-    status: 'pending',
-    attemptCount: 0,
-    createdAt: at,
-    updatedAt: at,
-    nextAttemptAt: at,
-    retryScheduledFor: 1,
-    body: '{}',
-    attempts: [],
-  };
+  const deferred = pendingDelivery('dlv_deferred', { attemptCount: 0, nextAttemptAt: '2026-11-28T10:00:00.000Z', retryScheduledFor: 1 });
   expect(await store.createDeliveries([deferred])).toEqual([true]);
   const now = new Date('2026-11-28T10:00:01.000Z');
   const claims = await Promise.all([1, 2].map(() => store.claimAttempt('dlv_deferred', { attempt: 1, leaseUntil: new Date(now.getTime() + 60_000) }, now)));
   expect(claims.filter(Boolean)).toHaveLength(1);
-  const attempt = { deliveryId: 'dlv_deferred', accountId: 'acct_1', endpointId: 'ep_1', eventId: 'evt_deferred', eventType: 'click', attempt: 1, attemptedAt: now.toISOString(), outcome: 'succeeded' as const, latencyMs: 6_000, statusCode: 200 };
+  const attempt = { deliveryId: 'dlv_deferred', accountId: 'acct_1', endpointId: 'ep_1', eventId: 'evt_dlv_deferred', eventType: 'click', attempt: 1, attemptedAt: now.toISOString(), outcome: 'succeeded' as const, latencyMs: 6_000, statusCode: 200 };
   const { nextAttemptAt: _next, retryScheduledFor: _scheduled, ...rest } = deferred;
   expect(await store.recordAttempt({ ...rest, status: 'succeeded', attemptCount: 1, updatedAt: now.toISOString(), attempts: [attempt] })).toBe(true);
   expect((await store.readBatch({ deliveryIds: ['dlv_deferred'], newDeliveryIds: [], endpoints: [] })).deliveries.get('dlv_deferred')).toMatchObject({ status: 'succeeded', attemptCount: 1 });

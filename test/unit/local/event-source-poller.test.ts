@@ -2,13 +2,12 @@
 // Lambda's record shape, batching window, partial batch responses, redrive and concurrency.
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../../local/aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint/server';
 import { createPollerSqsClient, settleBatch, startSqsEventSource, type SqsEventSource, type SqsEventSourceMapping, toSqsRecord } from '../../../local/event-source-poller';
 import { MAX_ATTEMPTS } from '../../../lambdas/shared/aws-clients';
 import { localClientConfig } from '../../support/sdk-clients';
+import { startThrottlingServer, type ThrottlingServer } from '../../support/throttling-server';
 
 describe('settleBatch (Lambda partial batch response rules)', () => {
   const ids = ['a', 'b', 'c'];
@@ -53,49 +52,35 @@ describe('settleBatch (Lambda partial batch response rules)', () => {
 });
 
 describe('createPollerSqsClient (one collector standing in for Lambda\'s fleet of pollers)', () => {
-  let server: Server;
-  let throttles = 0;
-  let requests = 0;
+  let server: ThrottlingServer;
 
   beforeAll(async () => {
-    // Answers ReceiveMessage as SQS's JSON protocol does: throttled `throttles` times, then empty.
-    server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        requests += 1;
-        if (requests <= throttles) {
-          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'RequestThrottled;Sender' });
-          response.end(JSON.stringify({ __type: 'com.amazonaws.sqs#RequestThrottled', message: 'Rate exceeded' }));
-          return;
-        }
-        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        response.end('{"Messages":[]}');
-      });
+    // Answers ReceiveMessage as SQS's JSON protocol does: throttled, then empty.
+    server = await startThrottlingServer({
+      throttle: { headers: { 'x-amzn-query-error': 'RequestThrottled;Sender' }, body: { __type: 'com.amazonaws.sqs#RequestThrottled', message: 'Rate exceeded' } },
+      okBody: '{"Messages":[]}',
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
 
   const receive = () => {
-    const client = createPollerSqsClient(localClientConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    const client = createPollerSqsClient(localClientConfig(server.url));
     return client.send(new ReceiveMessageCommand({ QueueUrl: 'http://127.0.0.1/000000000000/work', WaitTimeSeconds: 0 })).finally(() => client.destroy());
   };
 
   it('retries a throttled receive until it goes through', async () => {
-    requests = 0;
-    throttles = 2;
+    server.reset(2);
     await expect(receive()).resolves.toBeDefined();
-    expect(requests).toBe(3);
+    expect(server.requests).toBe(3);
   });
 
   it(`gives up after ${MAX_ATTEMPTS} attempts (the SDK's default is 3, with seconds of backoff for throttling)`, async () => {
-    requests = 0;
-    throttles = 100;
+    server.reset(100);
     await expect(receive()).rejects.toMatchObject({ name: 'RequestThrottled' });
-    expect(requests).toBe(MAX_ATTEMPTS);
+    expect(server.requests).toBe(MAX_ATTEMPTS);
   });
 });
 

@@ -1,8 +1,7 @@
 // The data path's AWS clients: throttling retried with a short jittered backoff, 6 attempts in all.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, dataPathBackoffMs, MAX_ATTEMPTS } from '../../../lambdas/shared/aws-clients';
+import { startThrottlingServer, type ThrottlingServer } from '../../support/throttling-server';
 
 describe('dataPathBackoffMs', () => {
   it('waits up to 50 ms x 2^attempt, at most 2 s, with full jitter', () => {
@@ -13,28 +12,16 @@ describe('dataPathBackoffMs', () => {
 });
 
 describe('createAwsClients', () => {
-  let server: Server;
-  let throttles = 0;
-  let requests = 0;
+  let server: ThrottlingServer;
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        requests += 1;
-        if (requests <= throttles) {
-          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-          response.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' }));
-          return;
-        }
-        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        response.end('{}');
-      });
+    server = await startThrottlingServer({
+      throttle: { headers: {}, body: { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' } },
+      okBody: '{}',
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_DYNAMODB: server.url,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -43,24 +30,20 @@ describe('createAwsClients', () => {
 
   afterAll(async () => {
     process.env = saved;
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  beforeEach(() => {
-    requests = 0;
+    await server.close();
   });
 
   const getItem = () => createAwsClients().dynamodb.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
 
   it('retries a throttled DynamoDB call until it goes through', async () => {
-    throttles = 2;
+    server.reset(2);
     await expect(getItem()).resolves.toBeDefined();
-    expect(requests).toBe(3);
+    expect(server.requests).toBe(3);
   });
 
   it(`gives up after ${MAX_ATTEMPTS} attempts`, async () => {
-    throttles = 100;
+    server.reset(100);
     await expect(getItem()).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
-    expect(requests).toBe(MAX_ATTEMPTS);
+    expect(server.requests).toBe(MAX_ATTEMPTS);
   });
 });
