@@ -11,7 +11,7 @@ import { compileEventPattern } from '../local/aws-endpoint/event-pattern';
 import { toLambdaRecord } from '../local/stream-event-source-poller';
 import { BILLING_CHUNK_BYTES, PRICES } from './prices';
 import { startBenchReceiver, type BenchReceiver } from './receiver';
-import { createWorld, eventMessageBody, runUntilDone, type BatchRun, type World } from './scenario';
+import { createWorld, eventMessageBody, laneBatchSizes, runUntilDone, type BatchRun, type World } from './scenario';
 import type { BenchStack } from './stack';
 
 export interface UnitsOptions {
@@ -113,7 +113,7 @@ const sum = (values: readonly number[]): number => values.reduce((total, value) 
 
 export async function measureUnits(stack: BenchStack, options: UnitsOptions): Promise<UnitsResult> {
   const batchSize = stack.eventSource.batchSize;
-  const batchSizes = { events: batchSize, retries: stack.retrySource.batchSize };
+  const batchSizes = laneBatchSizes(stack);
   const memoryMb = stack.dispatcher.memoryMb;
   const receivers: BenchReceiver[] = [];
   const receiver = async (failAttempts = 0) => {
@@ -340,7 +340,7 @@ async function hotKeyRun(
     world.stub.resetCounts();
     // Round-robin over the types, so every batch mixes them as an even spread would.
     const bodies = Array.from({ length: options.hotKeyEvents }, (_, index) => eventMessageBody(accountId, scenario.types[index % scenario.types.length]));
-    await runUntilDone(world, bodies, { events: stack.eventSource.batchSize, retries: stack.retrySource.batchSize });
+    await runUntilDone(world, bodies, laneBatchSizes(stack));
     const deliveries = world.metrics.get('DeliveriesSucceeded') ?? 0;
     const per = scenario.rateUnit === 'deliveries' ? deliveries : bodies.length;
     const loads = new Map<string, { target: string; partitionKey: string; write: number; read: number }>();

@@ -114,6 +114,10 @@ export interface LaneBatchSizes {
   readonly retries: number;
 }
 
+export function laneBatchSizes(stack: Pick<BenchStack, 'eventSource' | 'retrySource'>): LaneBatchSizes {
+  return { events: stack.eventSource.batchSize, retries: stack.retrySource.batchSize };
+}
+
 /**
  * Feeds `bodies` to the dispatcher in batches of `batchSizes.events`, then whatever retry messages
  * it handed to SQS or Scheduler (as the retry queue would, once due) in batches of

@@ -658,6 +658,14 @@ interface Settings {
   readonly countsRetryAttempts: number;
 }
 
+/** Lambda's limit for an event source's batching window. */
+function requireBatchingWindow(name: string, window: Duration): Duration {
+  if (window.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
+    throw new Error(`${name} must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${window.toHumanString()}`);
+  }
+  return window;
+}
+
 /** Applies defaults and rejects bad configuration at synth time, before anything deploys. */
 function resolveSettings(props: WebhookDeliveryProps): Settings {
   const deliveryTimeoutMs = requirePositiveInteger('deliveryTimeoutMs', props.deliveryTimeoutMs ?? 30_000);
@@ -679,10 +687,7 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
   }
   const countsBatchSize = requirePositiveInteger('countsBatchSize', props.countsBatchSize ?? STREAM_MAX_BATCH_SIZE);
   if (countsBatchSize > STREAM_MAX_BATCH_SIZE) throw new Error(`countsBatchSize must be at most ${STREAM_MAX_BATCH_SIZE}, got ${countsBatchSize}`);
-  const countsMaxBatchingWindow = props.countsMaxBatchingWindow ?? Duration.seconds(10);
-  if (countsMaxBatchingWindow.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
-    throw new Error(`countsMaxBatchingWindow must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${countsMaxBatchingWindow.toHumanString()}`);
-  }
+  const countsMaxBatchingWindow = requireBatchingWindow('countsMaxBatchingWindow', props.countsMaxBatchingWindow ?? Duration.seconds(10));
   const countsRetryAttempts = props.countsRetryAttempts ?? 5;
   if (!Number.isSafeInteger(countsRetryAttempts) || countsRetryAttempts < 0 || countsRetryAttempts > 10_000) {
     throw new Error(`countsRetryAttempts must be a whole number from 0 to 10000, got ${countsRetryAttempts}`);
@@ -697,10 +702,7 @@ function resolveSettings(props: WebhookDeliveryProps): Settings {
   if (!Number.isSafeInteger(retryBatchSize) || retryBatchSize < 1 || retryBatchSize > 10_000) {
     throw new Error(`retryBatchSize must be a whole number from 1 to 10000, got ${retryBatchSize}`);
   }
-  const retryMaxBatchingWindow = props.retryMaxBatchingWindow ?? Duration.seconds(1);
-  if (retryMaxBatchingWindow.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
-    throw new Error(`retryMaxBatchingWindow must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${retryMaxBatchingWindow.toHumanString()}`);
-  }
+  const retryMaxBatchingWindow = requireBatchingWindow('retryMaxBatchingWindow', props.retryMaxBatchingWindow ?? Duration.seconds(1));
   if (retryBatchSize > 10 && retryMaxBatchingWindow.toMilliseconds() < 1000) {
     throw new Error(`retryBatchSize above 10 needs a retryMaxBatchingWindow of at least 1 s, got ${retryMaxBatchingWindow.toHumanString()}`);
   }

@@ -3,8 +3,7 @@
 // and at most MaximumConcurrency invocations in flight. Failed messages are not deleted; they come
 // back after the queue's visibility timeout and are redriven to the DLQ by SQS itself.
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { dataPathBackoffMs, MAX_ATTEMPTS } from '../lambdas/shared/aws-clients';
+import { dataPathRetryStrategy } from '../lambdas/shared/aws-clients';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from './aws-endpoint/clock';
 import { describe, sleep } from './poll-helpers';
@@ -42,7 +41,7 @@ export interface SqsEventSource {
  * instead of after the SDK's seconds for throttling, which held whole batches of events.
  */
 export function createPollerSqsClient(config: { readonly endpoint: string; readonly region: string; readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } }): SQSClient {
-  return new SQSClient({ ...config, retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) });
+  return new SQSClient({ ...config, retryStrategy: dataPathRetryStrategy() });
 }
 
 /** Without MaximumConcurrency Lambda scales out with the backlog; locally ten batches at a time is plenty. */

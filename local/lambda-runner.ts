@@ -254,7 +254,7 @@ class ExecutionEnvironment {
       }, timeoutMs);
       const message = { type: 'invoke', id, event: JSON.stringify(event ?? null), deadlineMs: Date.now() + timeoutMs, invokedFunctionArn: this.config.arn };
       this.child.send(message, (error) => {
-        // The runtime died before its exit was noticed (killed from outside): the invocation fails as Lambda's would.
+        // The runtime died before its exit was noticed (killed from outside): the invocation never reached it.
         if (!error) return;
         this.alive = false;
         this.fail(new UndeliveredInvocation('Runtime.ExitError', `Runtime exited: ${error.message}`, id));

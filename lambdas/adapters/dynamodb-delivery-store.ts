@@ -29,6 +29,15 @@ const ATTEMPT_UNCLAIMED =
   '#status = :pending AND attemptCount = :previous AND ' +
   '(attribute_not_exists(claimedAttempt) OR claimedAttempt < :attempt OR claimExpiresAt < :now)';
 
+/** ATTEMPT_UNCLAIMED with its names and values, for attempt `attempt` at `now`. */
+function attemptUnclaimed(attempt: number, now: Date) {
+  return {
+    ConditionExpression: ATTEMPT_UNCLAIMED,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pending': 'pending', ':previous': attempt - 1, ':attempt': attempt, ':now': now.getTime() },
+  };
+}
+
 export class DynamoDbDeliveryStore implements DeliveryStore {
   constructor(private readonly table: Table) {}
 
@@ -78,21 +87,15 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async claimAttempt(deliveryId: string, claim: Claim, now: Date): Promise<boolean> {
+    const unclaimed = attemptUnclaimed(claim.attempt, now);
     return conditionHeld(
       this.table.documents.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.delivery(deliveryId),
           UpdateExpression: 'SET claimedAttempt = :attempt, claimExpiresAt = :lease',
-          ConditionExpression: ATTEMPT_UNCLAIMED,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ':previous': claim.attempt - 1,
-            ':attempt': claim.attempt,
-            ':lease': claim.leaseUntil.getTime(),
-            ':now': now.getTime(),
-          },
+          ...unclaimed,
+          ExpressionAttributeValues: { ...unclaimed.ExpressionAttributeValues, ':lease': claim.leaseUntil.getTime() },
         }),
       ),
     );
@@ -119,9 +122,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.table.name,
           Item: deliveryItem(next, this.table.expiresAt(), { claimedAttempt: next.attemptCount }),
           // The claim's own condition: a live claim means another dispatcher may be sending this attempt.
-          ConditionExpression: ATTEMPT_UNCLAIMED,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':previous': next.attemptCount - 1, ':attempt': next.attemptCount, ':now': now.getTime() },
+          ...attemptUnclaimed(next.attemptCount, now),
         }),
       ),
     );

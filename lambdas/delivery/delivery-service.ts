@@ -521,7 +521,8 @@ export class DeliveryService {
     const ordered = [...results].sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
     const lastSuccess = ordered.map((result) => result.result).lastIndexOf('succeeded');
     const failuresAfter = ordered.slice(lastSuccess + 1).filter((result) => result.result === 'failed');
-    const opened = ordered.map((result) => result.circuitOpenUntil).filter((time): time is Date => time !== undefined);
+    const openedUntil = latestOf(results, (result) => result.circuitOpenUntil);
+    const slowUntil = latestOf(results, (result) => result.slowUntil);
     const now = this.now();
     const staleSuccess = !endpoint.lastSuccessAt || now.getTime() - Date.parse(endpoint.lastSuccessAt) > LAST_SUCCESS_REFRESH_MS;
 
@@ -531,11 +532,10 @@ export class DeliveryService {
       update.failedDeliveries = failuresAfter.length;
       update.failedAt = now.toISOString();
     }
-    if (opened.length > 0) update.circuitOpenUntil = new Date(Math.max(...opened.map((time) => time.getTime()))).toISOString();
+    if (openedUntil) update.circuitOpenUntil = openedUntil;
     else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
-    const slow = ordered.map((result) => result.slowUntil).filter((time): time is Date => time !== undefined);
     // Renewed only past half its deferral: a slow endpoint's item is not written once per batch.
-    if (slow.length > 0 && slowUntilNeedsRenewal(endpoint.slowUntil, now.getTime())) update.slowUntil = new Date(Math.max(...slow.map((time) => time.getTime()))).toISOString();
+    if (slowUntil && slowUntilNeedsRenewal(endpoint.slowUntil, now.getTime())) update.slowUntil = slowUntil;
 
     let consecutiveFailures = endpoint.consecutiveFailures;
     if (Object.keys(update).length > 0) {
@@ -608,6 +608,12 @@ class ClaimedElsewhere extends Error {
   constructor(readonly fields: Record<string, unknown>) {
     super('retry claimed by another dispatcher; the message comes back after its visibility timeout');
   }
+}
+
+/** The latest of the times `pick` finds in the outcomes, as stored; undefined when there is none. */
+function latestOf(outcomes: readonly JobOutcome[], pick: (outcome: JobOutcome) => Date | undefined): string | undefined {
+  const times = outcomes.map(pick).filter((time): time is Date => time !== undefined);
+  return times.length > 0 ? new Date(Math.max(...times.map((time) => time.getTime()))).toISOString() : undefined;
 }
 
 function jobAccount(job: Job): string {

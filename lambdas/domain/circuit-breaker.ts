@@ -13,6 +13,8 @@
 // hanging endpoint per cool-down, however many instances there are. Only retries probe (the
 // caller says which attempts may), so that invocation is in the retry lane, never holding a
 // batch of producer events.
+import { storedTimeMs } from './stored-time';
+
 export interface BreakerSettings {
   /** Consecutive timed-out attempts that open the circuit. */
   readonly timeoutThreshold: number;
@@ -42,11 +44,6 @@ interface EndpointCircuit {
   probing: boolean;
 }
 
-/** The stored circuitOpenUntil as epoch ms; NaN when absent (or unreadable). */
-function sharedTime(sharedOpenUntil: string | undefined): number {
-  return sharedOpenUntil === undefined ? Number.NaN : Date.parse(sharedOpenUntil);
-}
-
 export class CircuitBreakers {
   private readonly circuits = new Map<string, EndpointCircuit>();
 
@@ -65,7 +62,7 @@ export class CircuitBreakers {
     const openUntil = this.openUntil(endpointKey, sharedOpenUntil);
     if (openUntil > this.now()) return 'refuse';
     const circuit = this.circuits.get(endpointKey);
-    const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || !Number.isNaN(sharedTime(sharedOpenUntil));
+    const halfOpen = (circuit !== undefined && circuit.openUntil !== 0) || storedTimeMs(sharedOpenUntil) !== 0;
     if (!halfOpen) return 'send';
     if (!mayProbe) return 'refuse';
     const state = circuit ?? { timeouts: 0, openUntil, probing: false };
@@ -82,8 +79,7 @@ export class CircuitBreakers {
 
   /** Epoch ms until which the circuit is open: this instance's view or the stored one, the later. */
   private openUntil(endpointKey: string, sharedOpenUntil: string | undefined): number {
-    const shared = sharedTime(sharedOpenUntil);
-    return Math.max(this.circuits.get(endpointKey)?.openUntil ?? 0, Number.isNaN(shared) ? 0 : shared);
+    return Math.max(this.circuits.get(endpointKey)?.openUntil ?? 0, storedTimeMs(sharedOpenUntil));
   }
 
   /** Another instance holds the probe: this one's attempt is refused like any in a cool-down. */

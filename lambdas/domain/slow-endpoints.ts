@@ -9,6 +9,8 @@
 // answer stores until when first attempts are deferred, and renews it while answers stay slow
 // (deferred attempts in the retry lane keep seeing them). When it passes, first attempts go inline again.
 
+import { storedTimeMs } from './stored-time';
+
 /** An answer taking at least this long marks the endpoint slow (timeouts are the circuit breaker's). */
 export const SLOW_ANSWER_MS = 5_000;
 
@@ -23,9 +25,7 @@ export class SlowEndpoints {
 
   /** Whether a first attempt to the endpoint goes to the retry lane (here or, as stored, anywhere). */
   defersFirstAttempts(endpointKey: string, sharedSlowUntil?: string): boolean {
-    const shared = sharedSlowUntil === undefined ? Number.NaN : Date.parse(sharedSlowUntil);
-    const until = Math.max(this.deferredUntil.get(endpointKey) ?? 0, Number.isNaN(shared) ? 0 : shared);
-    return until > this.now();
+    return Math.max(this.deferredUntil.get(endpointKey) ?? 0, storedTimeMs(sharedSlowUntil)) > this.now();
   }
 
   /** Records a sent attempt; a slow answer returns until when the endpoint's first attempts are deferred. */
@@ -39,6 +39,5 @@ export class SlowEndpoints {
 
 /** Whether the stored slowUntil should be written again: absent, or past half its deferral. */
 export function slowUntilNeedsRenewal(storedSlowUntil: string | undefined, now: number): boolean {
-  const stored = storedSlowUntil === undefined ? Number.NaN : Date.parse(storedSlowUntil);
-  return Number.isNaN(stored) || stored - now < SLOW_DEFERRAL_MS / 2;
+  return storedTimeMs(storedSlowUntil) - now < SLOW_DEFERRAL_MS / 2;
 }

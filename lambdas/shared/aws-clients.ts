@@ -25,8 +25,13 @@ export function dataPathBackoffMs(attempt: number, random: () => number = Math.r
   return Math.round(random() * Math.min(2_000, 50 * 2 ** attempt));
 }
 
+/** The data path's retries: up to MAX_ATTEMPTS attempts, waiting dataPathBackoffMs between them. */
+export function dataPathRetryStrategy(): ConfiguredRetryStrategy {
+  return new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt));
+}
+
 export function createAwsClients() {
-  const dataPath = () => ({ retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => dataPathBackoffMs(attempt)) });
+  const dataPath = () => ({ retryStrategy: dataPathRetryStrategy() });
   return {
     dynamodb: new DynamoDBClient(dataPath()),
     sqs: new SQSClient(dataPath()),
