@@ -239,6 +239,7 @@ const deliveryFields = {
 
 export const Delivery = z.object({
   ...deliveryFields,
+  eventId: described(z.optional(z.string()), 'Absent only while the first attempt is under way (recorded with it)'),
   payload: described(z.optional(z.unknown()), 'The body sent to the endpoint, while the event is retained'),
   attempts: described(z.array(Attempt), 'Oldest first'),
 });

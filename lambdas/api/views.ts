@@ -1,6 +1,7 @@
 // Records -> response bodies. Explicit fields only, so a new internal attribute (a secret, a
 // claim, a counter) never reaches a client by accident.
 import type { z } from 'zod';
+import type { LoggedDelivery } from '../adapters/management/delivery-log-store';
 import type { Attempt, Delivery, Endpoint } from '../domain/model';
 import type * as schemas from './schemas';
 
@@ -71,6 +72,20 @@ export function deliveryView(delivery: Delivery): DeliveryView {
     ...deliveryFieldsView(delivery),
     ...(delivery.test === true ? {} : { payload: JSON.parse(delivery.body) as unknown }),
     attempts: delivery.attempts.map(attemptView),
+  };
+}
+
+/** A delivery whose first attempt is under way: what the dispatcher logged before sending it. */
+export function underWayDeliveryView(logged: LoggedDelivery): DeliveryView {
+  return {
+    id: logged.deliveryId,
+    endpointId: logged.endpointId,
+    eventType: logged.eventType,
+    status: 'pending',
+    attemptCount: 0,
+    createdAt: logged.loggedAt,
+    updatedAt: logged.loggedAt,
+    attempts: [],
   };
 }
 

@@ -90,7 +90,9 @@ export interface DeliverySummary extends DeliveryFields {
   readonly lastAttempt?: Pick<Attempt, 'attempt' | 'attemptedAt' | 'outcome' | 'statusCode' | 'errorClass' | 'latencyMs'>;
 }
 
-export interface Delivery extends DeliveryFields {
+export interface Delivery extends Omit<DeliveryFields, 'eventId'> {
+  /** Absent only while the first attempt is under way (recorded with it). */
+  readonly eventId?: string;
   /** The body as sent (absent for test sends and once the event is no longer retained). */
   readonly payload?: unknown;
   /** Oldest first. */

@@ -233,6 +233,17 @@ export async function getDelivery(run: GuideRun, account: Account, deliveryId: s
   return answer.body;
 }
 
+/**
+ * Waits for the delivery to reach `status`. A delivery is recorded after its first attempt, and
+ * answers pending while that attempt is under way, so a receiver's request is no sign it is recorded.
+ */
+export function deliveryWithStatus(run: GuideRun, account: Account, deliveryId: string, status: DeliveryView['status'], timeoutMs: number): Promise<DeliveryView> {
+  return waitFor(`${status} delivery ${deliveryId}`, async () => {
+    const found = await getDelivery(run, account, deliveryId);
+    return found.status === status ? found : undefined;
+  }, timeoutMs);
+}
+
 export async function getEndpoint(run: GuideRun, account: Account, endpointId: string): Promise<EndpointView> {
   const answer = await run.api<EndpointView>(account, 'GET', `/v1/endpoints/${endpointId}`);
   if (answer.status !== 200) throw new Error(`GET /v1/endpoints/${endpointId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);

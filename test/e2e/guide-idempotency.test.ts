@@ -4,7 +4,7 @@
 // isolation: an endpoint that hangs until the timeout holds back nobody else in its batch.
 import { readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { attemptLog, type Account, clickData, getDelivery, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
+import { attemptLog, type Account, clickData, deliveryWithStatus, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
 import { descendantsOf } from './support/local-run-process';
 import { type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
 
@@ -107,10 +107,7 @@ describe(`guide: idempotency and isolation (DELIVERY_TIMEOUT_MS=${DELIVERY_TIMEO
     expect(again!.headers['webhook-id']).toBe(first.headers['webhook-id']);
     expect(again!.rawBody).toBe(first.rawBody);
     expect(again!.signatureValid).toBe(true);
-    const delivery = await waitFor('the held delivery to succeed', async () => {
-      const found = await getDelivery(run, account, again!.headers['x-georedir-delivery'] as string);
-      return found.status === 'succeeded' ? found : undefined;
-    }, WAIT_MS);
+    const delivery = await deliveryWithStatus(run, account, again!.headers['x-georedir-delivery'] as string, 'succeeded', WAIT_MS);
     expect(delivery.attempts.map((attempt) => [attempt.attempt, attempt.outcome])).toEqual([[1, 'succeeded']]);
   }, CLAIM_LEASE_MS + 40_000);
 

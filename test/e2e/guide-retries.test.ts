@@ -8,6 +8,7 @@ import {
   attemptLog,
   type AttemptView,
   clickData,
+  deliveryWithStatus,
   getDelivery,
   getEndpoint,
   type GuideRun,
@@ -118,10 +119,7 @@ describe(`guide: retries (RETRY_SCHEDULE_SECONDS=${SCHEDULE.join(',')}, DELIVERY
     expectGaps(requests, SCHEDULE);
 
     const deliveryId = requests[0]!.headers['x-georedir-delivery'] as string;
-    const delivery = await waitFor('failed delivery', async () => {
-      const found = await getDelivery(run, account, deliveryId);
-      return found.status === 'failed' ? found : undefined;
-    }, 5_000);
+    const delivery = await deliveryWithStatus(run, account, deliveryId, 'failed', 5_000);
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: 6, reason: 'all 6 attempts failed' });
     expect(delivery.nextAttemptAt).toBeUndefined();
     expect(delivery.attempts.map((attempt) => attempt.nextRetryAt === undefined)).toEqual([false, false, false, false, false, true]);
@@ -229,10 +227,7 @@ describe(`guide: retries (RETRY_SCHEDULE_SECONDS=${SCHEDULE.join(',')}, DELIVERY
     const [published] = await run.publish({ type: 'click', account, data: clickData('retry-attempt-log') });
     await receiver.waitForCount(2, WAIT_MS);
     const deliveryId = receiver.received[0]!.headers['x-georedir-delivery'] as string;
-    const delivery = await waitFor('succeeded delivery', async () => {
-      const found = await getDelivery(run, account, deliveryId);
-      return found.status === 'succeeded' ? found : undefined;
-    }, 5_000);
+    const delivery = await deliveryWithStatus(run, account, deliveryId, 'succeeded', 5_000);
 
     const log = await attemptLog(run, account, receiver.endpointId);
     // Newest first; both attempts, with delivery id, event, attempt number, time, status or

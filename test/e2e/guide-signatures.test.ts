@@ -4,7 +4,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { findFreePort } from '../../local/dynamodb-local';
-import { type Account, clickData, getDelivery, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
+import { type Account, clickData, deliveryWithStatus, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
 import { type GuideReceiver, type GuideReceiverKind, startGuideReceiver } from './receivers/guide-receivers';
 import { type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
 
@@ -217,10 +217,7 @@ describe('guide: payloads, signatures and subscriptions', () => {
     await run.publish({ type: 'conversion', account: run.devAccount, data: { conversion_id: 'sig-ttl-1', click_id: 'c', link_id: 1, link_slug: 's', revenue: 49.99, currency: 'EUR' } });
     const [request] = await receiver.waitForCount(1, DELIVERY_WAIT_MS);
     const deliveryId = request!.headers['x-georedir-delivery'] as string;
-    const delivery = await waitFor('succeeded delivery', async () => {
-      const found = await getDelivery(run, run.devAccount, deliveryId);
-      return found.status === 'succeeded' ? found : undefined;
-    }, 5_000);
+    const delivery = await deliveryWithStatus(run, run.devAccount, deliveryId, 'succeeded', 5_000);
     const attemptedAt = Date.parse(delivery.attempts[0]!.attemptedAt) / 1000;
     // The API does not show expiresAt; DynamoDB Local, through the AWS endpoint, does.
     const item = (await run.dynamodb.send(new GetItemCommand({ TableName: run.process.outputs.tableName, Key: { pk: { S: `DELIVERY#${deliveryId}` }, sk: { S: 'DELIVERY' } } }))).Item;

@@ -32,6 +32,15 @@ export interface DeliveryPage {
   readonly nextCursor?: string;
 }
 
+/** A delivery known only from its log line (see DeliveryLogStore.findLoggedDelivery). */
+export interface LoggedDelivery {
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly eventType: string;
+  /** When its batch was logged (ISO-8601), just before the first attempt. */
+  readonly loggedAt: string;
+}
+
 /** A log entry with where it stands in the log (for cursors). */
 interface PlacedEntry {
   readonly entry: LogEntry;
@@ -193,6 +202,20 @@ export class DeliveryLogStore {
     if (!resumeAt && batch.length > 0) await flush();
     const next = resumeAt ?? outOfBudgetAt ?? reader.stoppedAt();
     return { items, ...(next ? { nextCursor: await this.cursors.encode({ shard: next.shard, position: next.position, index: next.index }, scope) } : {}) };
+  }
+
+  /**
+   * The log's "created" line for a delivery logged since `since` but not recorded yet: the
+   * dispatcher logs a batch before its sends and records a new delivery after its first attempt, so
+   * this is a delivery whose first attempt is under way. Reads at most MAX_PAGES_PER_REQUEST pages.
+   */
+  async findLoggedDelivery(accountId: string, deliveryId: string, since: Date): Promise<LoggedDelivery | undefined> {
+    for await (const { entry, position } of this.readLog(accountId, { since: since.toISOString() }).entries()) {
+      if (entry.created && entry.deliveryId === deliveryId) {
+        return { deliveryId, endpointId: entry.endpointId, eventType: entry.eventType, loggedAt: position.slice(0, 24) };
+      }
+    }
+    return undefined;
   }
 
   /** Distinct ids of the endpoint's deliveries that were created, attempted or closed at or after `since` (newest first). */

@@ -10,7 +10,7 @@ import {
   RedeliveryAccepted,
 } from '../schemas';
 import { type DeliveryLogService, MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST } from '../services/deliveries';
-import { attemptView, deliverySummaryView, deliveryView } from '../views';
+import { attemptView, deliverySummaryView, deliveryView, underWayDeliveryView } from '../views';
 
 const TAG = 'Deliveries';
 
@@ -99,12 +99,17 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       path: '/v1/deliveries/{id}',
       operationId: 'getDelivery',
       summary: 'One delivery with all its attempts',
+      description:
+        'A delivery is recorded once its first attempt has ended. Looked up while that attempt is under way (a receiver checking ' +
+        'the X-GeoRedir-Delivery id it is being sent), it answers status pending with attemptCount 0, no attempts, and without ' +
+        'eventId and payload, which are recorded with the attempt; an id the account never had answers 404.',
       tag: TAG,
       access: 'account',
       errors: [404],
       success: { status: 200, description: 'The delivery', schema: Delivery },
       handle: async ({ auth, params }) => {
-        return deliveryView(await deliveries.get(auth.account.accountId, params.id ?? ''));
+        const found = await deliveries.get(auth.account.accountId, params.id ?? '');
+        return 'recorded' in found ? deliveryView(found.recorded) : underWayDeliveryView(found.underWay);
       },
     }),
     defineRoute({

@@ -4,6 +4,7 @@
 import {
   type DeliveryFilters,
   type DeliveryPage,
+  type LoggedDelivery,
   matchesDeliveryFilters,
   MAX_DELIVERIES_READ_PER_REQUEST,
   MAX_PAGES_PER_REQUEST,
@@ -31,6 +32,15 @@ const MAX_RECOVER_LOG_ENTRIES = 5000;
 export { MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST };
 
 export const deliveryNotFound = () => notFound('Delivery not found');
+
+/** A delivery as recorded, or one whose first attempt is under way (logged, not recorded yet). */
+export type DeliveryLookup = { readonly recorded: Delivery } | { readonly underWay: LoggedDelivery };
+
+/**
+ * How far back a first attempt under way can have been logged: a dispatcher invocation lasts at
+ * most Lambda's 15 minutes, and a batch taken up again after a crash is logged anew.
+ */
+const FIRST_ATTEMPT_LOOKBACK_MS = 15 * 60_000;
 
 export class DeliveryLogService {
   constructor(private readonly deps: DeliveryServiceDeps) {}
@@ -67,10 +77,18 @@ export class DeliveryLogService {
     return { items };
   }
 
-  async get(accountId: string, deliveryId: string): Promise<Delivery> {
-    const delivery = await this.deps.store.deliveries.getDelivery(accountId, deliveryId);
-    if (!delivery) throw deliveryNotFound();
-    return delivery;
+  /**
+   * The delivery as recorded, or, between the dispatcher's log line and its record (a first attempt
+   * under way: a receiver that looks its delivery id up at once), what the log says of it.
+   */
+  async get(accountId: string, deliveryId: string): Promise<DeliveryLookup> {
+    const { deliveries } = this.deps.store;
+    const delivery = await deliveries.getDelivery(accountId, deliveryId);
+    if (delivery) return { recorded: delivery };
+    const since = new Date(this.deps.now().getTime() - FIRST_ATTEMPT_LOOKBACK_MS);
+    const logged = await deliveries.findLoggedDelivery(accountId, deliveryId, since);
+    if (!logged) throw deliveryNotFound();
+    return { underWay: logged };
   }
 
   async redeliver(accountId: string, deliveryId: string): Promise<{ deliveryId: string; attempt: number }> {

@@ -52,7 +52,7 @@ export function DeliveryPage({ api, id, userAgent }: PageProps & { id: string })
             <h2 id="delivery-summary" class="visually-hidden">Summary</h2>
             <dl class="facts">
               <div><dt>Status</dt><dd><${StatusBadge} status=${delivery.status} />${delivery.test ? html` <span class="badge">test</span>` : null}${delivery.reason ? html` <span class="muted">${delivery.reason}</span>` : null}</dd></div>
-              <div><dt>Event</dt><dd><code>${delivery.eventType}</code> <span class="mono small">${delivery.eventId}</span></dd></div>
+              <div><dt>Event</dt><dd><code>${delivery.eventType}</code> ${delivery.eventId ? html`<span class="mono small">${delivery.eventId}</span>` : html`<span class="muted small">first attempt under way</span>`}</dd></div>
               <div><dt>Endpoint</dt><dd><a href=${routeHash({ page: 'endpoint', id: delivery.endpointId })}>${endpoint.data ? html`<span class="url">${shortUrl(endpoint.data.url)}</span>` : html`<code>${delivery.endpointId}</code>`}</a></dd></div>
               <div><dt>Attempts</dt><dd>${delivery.attemptCount}</dd></div>
               <div><dt>Created</dt><dd><${Time} iso=${delivery.createdAt} /></dd></div>

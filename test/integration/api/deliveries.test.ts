@@ -282,6 +282,36 @@ describe('GET /v1/deliveries/{id}', () => {
     expect(answer.json.payload).toMatchObject({ event: 'click', data: { click_id: eventId } });
     expect((await h.request('GET', '/v1/deliveries/dlv_00000000000000000000000000000000', { apiKey })).status).toBe(404);
   });
+
+  it('answers pending, from the log line, for a delivery whose first attempt is under way; only to its own account and only recently', async () => {
+    const { id: endpointId } = await createEndpoint('http://127.0.0.1:9/under-way');
+    // What the dispatcher writes before it sends: the batch's log line. The delivery is recorded after the attempt.
+    const logged = (deliveryId: string, at: Date) =>
+      h.dispatcherStore.appendLog(accountId, [{ deliveryId, endpointId, eventType: 'conversion', attempt: 1, created: true }], at);
+    const now = new Date();
+    await logged('dlv_underway0000000000000000000001', now);
+    const answer = await h.request('GET', '/v1/deliveries/dlv_underway0000000000000000000001', { apiKey });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({
+      id: 'dlv_underway0000000000000000000001',
+      endpointId,
+      eventType: 'conversion',
+      status: 'pending',
+      attemptCount: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      attempts: [],
+    });
+
+    const other = await h.newAccount();
+    expect((await h.request('GET', '/v1/deliveries/dlv_underway0000000000000000000001', { apiKey: other.apiKey })).status).toBe(404);
+    // Logged longer ago than any dispatcher invocation lasts: never recorded, so not under way either.
+    await logged('dlv_underway0000000000000000000002', minutesAgo(16));
+    expect((await h.request('GET', '/v1/deliveries/dlv_underway0000000000000000000002', { apiKey })).status).toBe(404);
+    // A retry's line (not "created") says nothing of a delivery that was never recorded.
+    await h.dispatcherStore.appendLog(accountId, [{ deliveryId: 'dlv_underway0000000000000000000003', endpointId, eventType: 'click', attempt: 2, created: false }], now);
+    expect((await h.request('GET', '/v1/deliveries/dlv_underway0000000000000000000003', { apiKey })).status).toBe(404);
+  });
 });
 
 describe('POST /v1/deliveries/{id}/redeliver', () => {
