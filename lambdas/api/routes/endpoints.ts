@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_CACHE_MS } from '../../delivery/account-directory';
 import { defineRoute, type Route } from '../router';
 import {
   CreatedEndpoint,
@@ -12,6 +13,9 @@ import {
 import type { EndpointService } from '../services/endpoints';
 import type { TestSendService } from '../services/test-sends';
 import { endpointView } from '../views';
+
+/** The dispatcher's account cache (ACCOUNT_CACHE_SECONDS' default): how long a new endpoint or subscription may go unseen. */
+const ENDPOINT_LIST_REFRESH_SECONDS = DEFAULT_ACCOUNT_CACHE_MS / 1000;
 
 const TAG = 'Endpoints';
 
@@ -36,7 +40,9 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       summary: 'Register an endpoint',
       description:
         'The URL is checked against the URL policy (its host name is resolved). The answer carries the signing secret. ' +
-        "403 endpoint_quota_exceeded when the plan's endpoint limit is reached.",
+        "403 endpoint_quota_exceeded when the plan's endpoint limit is reached. " +
+        `Events published within ${ENDPOINT_LIST_REFRESH_SECONDS} s of the creation may not reach the endpoint: each dispatcher ` +
+        `reads an account's endpoints at most every ${ENDPOINT_LIST_REFRESH_SECONDS} s. A test send (POST /v1/endpoints/{id}/test) goes out at once.`,
       tag: TAG,
       access: 'account',
       requiresWebhooks: true,
@@ -64,7 +70,10 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       path: '/v1/endpoints/{id}',
       operationId: 'updateEndpoint',
       summary: 'Change url, events, description or status',
-      description: 'status active re-enables the endpoint and resets its failure counter; status disabled pauses deliveries.',
+      description:
+        'status active re-enables the endpoint and resets its failure counter; status disabled pauses deliveries. ' +
+        `A change of events reaches every dispatcher within ${ENDPOINT_LIST_REFRESH_SECONDS} s (each reads an account's endpoints at most that often); ` +
+        'a disable or a change of url applies to the next event sent, since every send reads its endpoint first.',
       tag: TAG,
       access: 'account',
       errors: [400, 404, 413],

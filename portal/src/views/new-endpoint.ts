@@ -14,6 +14,10 @@ interface FieldErrors {
   form?: string;
 }
 
+
+/** How long the dispatchers may take to see a new endpoint or a subscription change (the API reference says the same). */
+const ENDPOINT_LIST_REFRESH_SECONDS = 5;
+
 export function NewEndpointPage({ api }: PageProps) {
   const eventTypes = useLoad(() => loadEventTypes(api), 'event-types');
   const [url, setUrl] = useState('');
@@ -44,6 +48,7 @@ export function NewEndpointPage({ api }: PageProps) {
     return html`<section aria-labelledby="page-title">
       <h1 id="page-title" tabindex="-1">Endpoint added</h1>
       <${Notice} kind="success">GeoRedir now sends ${created.events.includes('*') ? 'every event' : created.events.join(', ')} to <code class="url">${created.url}</code>.<//>
+      <p class="hint" id="new-endpoint-delay">Events published in the next ${ENDPOINT_LIST_REFRESH_SECONDS} seconds may not reach it yet: GeoRedir refreshes an account's endpoints every ${ENDPOINT_LIST_REFRESH_SECONDS} seconds. A test send from the endpoint's page goes out at once.</p>
       <h2>Signing secret</h2>
       <p>Verify every webhook with this secret (see the guide). You can reveal it again on the endpoint's page.</p>
       <p><code class="secret" id="created-secret">${created.secret}</code></p>

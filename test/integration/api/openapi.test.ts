@@ -123,6 +123,13 @@ it('generates the request schemas from the validators', () => {
   expect(listAll.parameters[0]?.schema.enum).toEqual(['pending', 'succeeded', 'failed', 'skipped']);
 });
 
+it('tells what the API cannot promise at once: a new endpoint or subscription seen within 5 s, a delivery recorded after its first attempt', () => {
+  const operation = (path: string, method: string) => (document.paths[path]![method] as unknown as { description: string }).description;
+  expect(operation('/v1/endpoints', 'post')).toContain('Events published within 5 s of the creation may not reach the endpoint');
+  expect(operation('/v1/endpoints/{id}', 'patch')).toContain('A change of events reaches every dispatcher within 5 s');
+  expect(operation('/v1/deliveries/{id}', 'get')).toContain('it answers status pending with attemptCount 0');
+});
+
 it('names the server the request reached, and which credential each route takes', () => {
   const served = document as Document & { servers: { url: string }[]; components: { securitySchemes: Record<string, unknown> } };
   expect(served.servers.map((server) => server.url)).toEqual([h.url]);
