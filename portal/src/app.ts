@@ -1,6 +1,6 @@
 // The portal's shell: the session, navigation between pages (in the fragment), and the switch to
 // the link-problem page as soon as the API refuses the token.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiClient, type LinkProblem } from './api';
 import { html } from './components/ui';
 import { parseRoute, type Route } from './routes';
@@ -56,7 +56,9 @@ export function App({ session, environment, apiBaseUrl, userAgent }: AppProps) {
     window.addEventListener('hashchange', onHashChange);
     return () => window.removeEventListener('hashchange', onHashChange);
   }, []);
-  useEffect(() => {
+  // A layout effect: focus moves in the same task that renders the new page, so nobody (a
+  // keyboard user, a test) meets the new heading before it has the focus.
+  useLayoutEffect(() => {
     document.title = problem ? 'Link problem · GeoRedir Webhooks' : `${TITLES[route.page]} · GeoRedir Webhooks`;
     // Screen readers and keyboards start at the new page's heading, not at the old focus.
     if (navigated.current || problem) document.getElementById('page-title')?.focus();
