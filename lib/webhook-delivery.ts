@@ -37,6 +37,12 @@ const DISPATCHER_HEADROOM_SECONDS = 30;
 const VISIBILITY_TIMEOUT_FACTOR = 6;
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const DLQ_RETENTION = Duration.days(14);
+/**
+ * SQS's largest message (1 MiB), on every queue an event body goes to. The default (256 KiB) is
+ * smaller than the envelope EventBridge wraps around a PutEvents entry of up to 256 KiB, so the
+ * largest accepted events would fail the rule target's send.
+ */
+export const EVENT_QUEUE_MAX_MESSAGE_BYTES = 1_048_576;
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
 const DISPATCHER_SERVICE_NAME = 'webhook-dispatcher';
 /** DynamoDB stream event sources take at most 1,000 records per batch (one GetRecords). */
@@ -314,12 +320,14 @@ export class WebhookDelivery extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
+      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
     this.dispatchQueue = new Queue(this, 'DispatchQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
     // Retries apart from producer events: a failing endpoint's retries never split the event
     // batches (each part waiting out the batching window) and take at most retryMaxConcurrency.
@@ -328,11 +336,14 @@ export class WebhookDelivery extends Construct {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
+    // Gets the event itself when the send to the dispatch queue fails, so it takes what that queue takes.
     this.ruleDeadLetterQueue = new Queue(this, 'RuleDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
+      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
 
     this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {

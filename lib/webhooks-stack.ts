@@ -25,6 +25,14 @@ export class WebhooksStack extends Stack {
         this.webhooks.dispatchDeadLetterQueue.queueName,
         'Dispatch and retry messages that failed every receive',
       ],
+      RuleDeadLetterQueueUrl: [
+        this.webhooks.ruleDeadLetterQueue.queueUrl,
+        'Events EventBridge could not put on the dispatch queue (npm run admin -- rejected lists them)',
+      ],
+      RuleDeadLetterQueueName: [
+        this.webhooks.ruleDeadLetterQueue.queueName,
+        'Events EventBridge could not put on the dispatch queue (npm run admin -- rejected lists them)',
+      ],
       SchedulerDeadLetterQueueName: [
         this.webhooks.schedulerDeadLetterQueue.queueName,
         'Long-delay retries EventBridge Scheduler could not put on the retry queue',

@@ -62,7 +62,7 @@ export class WebhookAlarms extends Construct {
     this.ruleDeadLetterAlarm = this.atLeastOne(
       'RuleDeadLetterAlarm',
       props.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      'Events in the rule-target dead-letter queue: EventBridge could not enqueue them for dispatch',
+      'Events in the rule-target dead-letter queue: EventBridge could not enqueue them for dispatch (npm run admin -- rejected lists them with the reason)',
     );
     this.schedulerDeadLetterAlarm = this.atLeastOne(
       'SchedulerDeadLetterAlarm',

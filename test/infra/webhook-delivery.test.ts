@@ -182,6 +182,13 @@ describe('queues', () => {
     expect(queues[ids.countsDlq]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
+  test("every queue an event body goes to takes SQS's largest message (1 MiB), more than any envelope of an accepted PutEvents entry", () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const queueId of [ids.dispatchQueue, ids.retryQueue, ids.dispatchDlq, ids.ruleDlq]) {
+      expect(queues[queueId]?.Properties.MaximumMessageSize).toBe(1_048_576);
+    }
+  });
+
   test('the visibility timeout of both queues is at least six times the dispatcher timeout', () => {
     const timeout = fn(ids.dispatcher).Properties.Timeout;
     expect(timeout).toBe(60);
@@ -682,7 +689,14 @@ describe('alarms', () => {
     }
   });
 
-  test('any error of any function alarms', () => {
+  test("the rule target's dead-letter queue alarms at its first event and names the command that lists them", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.ruleDlq, 'QueueName'] } }]),
+      AlarmDescription: Match.stringLikeRegexp('npm run admin -- rejected'),
+    });
+  });
+
+    test('any error of any function alarms', () => {
     for (const functionId of [ids.dispatcher, ids.management, ids.counts]) {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
@@ -718,6 +732,8 @@ describe('outputs', () => {
         'EventSource',
         'RetryQueueName',
         'RetryQueueUrl',
+        'RuleDeadLetterQueueName',
+        'RuleDeadLetterQueueUrl',
         'ScheduleGroupName',
         'SchedulerDeadLetterQueueName',
         'TableName',
@@ -731,6 +747,8 @@ describe('outputs', () => {
     template.hasOutput('RetryQueueUrl', { Value: { Ref: ids.retryQueue } });
     template.hasOutput('RetryQueueName', { Value: { 'Fn::GetAtt': [ids.retryQueue, 'QueueName'] } });
     template.hasOutput('DispatchDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.dispatchDlq, 'QueueName'] } });
+    template.hasOutput('RuleDeadLetterQueueUrl', { Value: { Ref: ids.ruleDlq } });
+    template.hasOutput('RuleDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.ruleDlq, 'QueueName'] } });
     template.hasOutput('ScheduleGroupName', { Value: scheduleGroupName() });
     template.hasOutput('SchedulerDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.schedulerDlq, 'QueueName'] } });
     template.hasOutput('CountsDeadLetterQueueName', { Value: { 'Fn::GetAtt': [ids.countsDlq, 'QueueName'] } });
