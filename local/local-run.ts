@@ -118,6 +118,8 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       clock: new OffsetClock(),
       ...(persistDir ? { persistFile: join(persistDir, 'aws-endpoint.json') } : {}),
       ...(options.verbose ? { log: (line: string) => options.print(`[aws] ${line}`) } : {}),
+      // An event the bus could not deliver is printed whatever the verbosity: nobody else is told.
+      warn: (line: string) => options.print(`[aws] ${line}`),
     }).catch((error: unknown) => {
       throw portError(error, options.awsPort, 'AWS_LOCAL_PORT');
     });
@@ -256,6 +258,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       dispatchQueueUrl: requiredOutput(stack, 'DispatchQueueUrl'),
       retryQueueUrl: requiredOutput(stack, 'RetryQueueUrl'),
       ...(stack.outputs.DispatchDeadLetterQueueName ? { dispatchDeadLetterQueueUrl: queueUrl(stack.outputs.DispatchDeadLetterQueueName) } : {}),
+      ...(stack.outputs.RuleDeadLetterQueueUrl ? { ruleDeadLetterQueueUrl: stack.outputs.RuleDeadLetterQueueUrl } : {}),
       ...(stack.outputs.ScheduleGroupName ? { scheduleGroupName: stack.outputs.ScheduleGroupName } : {}),
       stackName: stack.stackName,
       awsAccountId: LOCAL_AWS_ACCOUNT_ID,

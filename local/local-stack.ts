@@ -351,6 +351,7 @@ class LocalStackReader {
       ...optionalNumber(properties, 'DelaySeconds', 'delaySeconds', logicalId),
       ...optionalNumber(properties, 'MessageRetentionPeriod', 'messageRetentionPeriod', logicalId),
       ...optionalNumber(properties, 'ReceiveMessageWaitTimeSeconds', 'receiveMessageWaitTimeSeconds', logicalId),
+      ...optionalNumber(properties, 'MaximumMessageSize', 'maximumMessageSize', logicalId),
     };
     if (properties.RedrivePolicy !== undefined) {
       const policy = (typeof properties.RedrivePolicy === 'string' ? JSON.parse(properties.RedrivePolicy) : properties.RedrivePolicy) as {
@@ -448,7 +449,15 @@ class LocalStackReader {
       }
       const queue = queues.find((candidate) => candidate.arn === target.Arn);
       if (!queue) throw new TemplateError(`rule ${logicalId} target ${id}: only SQS queues of this stack are supported locally, got ${String(target.Arn)}`);
-      return { id, queueName: queue.name };
+      // Where EventBridge puts an event whose send to the target failed (RetryPolicy is not
+      // emulated: a local send that fails, fails for good, e.g. a message over the queue's size).
+      const deadLetterArn = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
+      if (deadLetterArn === undefined) return { id, queueName: queue.name };
+      const deadLetterQueue = queues.find((candidate) => candidate.arn === deadLetterArn);
+      if (!deadLetterQueue) {
+        throw new TemplateError(`rule ${logicalId} target ${id}: the dead-letter queue must be an SQS queue of this stack, got ${String(deadLetterArn)}`);
+      }
+      return { id, queueName: queue.name, deadLetterQueueName: deadLetterQueue.name };
     });
     return { name, eventPattern: rawPattern as Record<string, unknown>, targets };
   }

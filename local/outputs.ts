@@ -20,6 +20,8 @@ export interface LocalOutputs {
   /** Retries and redeliveries (the dispatcher's retry lane). */
   readonly retryQueueUrl: string;
   readonly dispatchDeadLetterQueueUrl?: string;
+  /** Events the bus rule could not put on the dispatch queue (`npm run admin -- rejected` lists them). */
+  readonly ruleDeadLetterQueueUrl?: string;
   readonly scheduleGroupName?: string;
   readonly stackName: string;
   /** The AWS account id the local resources' ARNs use. */

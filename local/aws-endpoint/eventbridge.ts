@@ -1,5 +1,6 @@
 // EventBridge buses and rules from configuration. PutEvents validates entries like AWS, then
-// sends the event envelope EventBridge would deliver to every matching rule's SQS targets.
+// sends the event envelope EventBridge would deliver to every matching rule's SQS targets; a send
+// that fails goes to the target's dead-letter queue, as AWS does.
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from './clock';
 import { AwsServiceError } from './errors';
@@ -9,6 +10,8 @@ import type { SqsEngine } from './sqs';
 export interface RuleTargetConfig {
   id: string;
   queueName: string;
+  /** The target's DeadLetterConfig: where an event goes whose send to the queue failed. */
+  deadLetterQueueName?: string;
 }
 
 export interface RuleConfig {
@@ -58,6 +61,8 @@ export interface EventBridgeEngineOptions {
   accountId?: string;
   clock?: Clock;
   log?: (line: string) => void;
+  /** Lines an operator should see even without --verbose: an event dead-lettered or dropped. */
+  warn?: (line: string) => void;
 }
 
 /** An accepted event as the local run saw it, for local inspection (GET /_local/events). */
@@ -91,6 +96,7 @@ export class EventBridgeEngine {
   private readonly sqs: SqsEngine;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
+  private readonly warn: (line: string) => void;
   /** The default bus always exists in AWS; without rules it accepts and drops events. */
   private readonly buses = new Map<string, CompiledRule[]>([[DEFAULT_BUS, []]]);
   private readonly recorded: RecordedEvent[] = [];
@@ -101,11 +107,17 @@ export class EventBridgeEngine {
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => undefined);
+    this.warn = options.warn ?? this.log;
     for (const bus of options.buses) this.addBus(bus);
   }
 
   busArn(busName: string): string {
     return `arn:aws:events:${this.region}:${this.accountId}:event-bus/${busName}`;
+  }
+
+  /** As AWS writes it: `rule/NAME` on the default bus, `rule/BUS/NAME` on a custom one. */
+  ruleArn(busName: string, ruleName: string): string {
+    return `arn:aws:events:${this.region}:${this.accountId}:rule/${busName === DEFAULT_BUS ? '' : `${busName}/`}${ruleName}`;
   }
 
   busNames(): string[] {
@@ -148,8 +160,10 @@ export class EventBridgeEngine {
       if (names.has(rule.name)) throw new Error(`rule ${rule.name} is configured twice on event bus ${bus.busName}`);
       names.add(rule.name);
       for (const target of rule.targets) {
-        if (!this.sqs.hasQueue(target.queueName)) {
-          throw new Error(`target ${target.id} of rule ${rule.name} names queue ${target.queueName}, which is not configured`);
+        for (const queueName of [target.queueName, ...(target.deadLetterQueueName ? [target.deadLetterQueueName] : [])]) {
+          if (!this.sqs.hasQueue(queueName)) {
+            throw new Error(`target ${target.id} of rule ${rule.name} names queue ${queueName}, which is not configured`);
+          }
         }
       }
       return { name: rule.name, matches: compileEventPattern(rule.eventPattern, rule.name), targets: rule.targets };
@@ -215,12 +229,43 @@ export class EventBridgeEngine {
           this.sqs.sendMessage(target.queueName, body);
           this.log(`events: ${busName}/${rule.name} -> ${target.queueName} ${envelope['detail-type']} ${envelope.id}`);
         } catch (error) {
-          // AWS drops (or dead-letters) events it cannot deliver; PutEvents has already succeeded.
-          this.log(`events: ${busName}/${rule.name} could not deliver ${envelope.id} to ${target.queueName}: ${String(error)}`);
+          // PutEvents has already succeeded: AWS dead-letters (or drops) what it cannot deliver.
+          this.deadLetter(busName, rule.name, target, envelope.id, body, error);
         }
       }
     }
     return matched;
+  }
+
+  /**
+   * The event as the target would have got it, with the message attributes AWS documents for
+   * rule-target DLQs. The local run does not retry (a send to a local queue fails only for a
+   * reason a retry would not change, such as the message's size), so RETRY_ATTEMPTS is 0 and
+   * there is no EXHAUSTED_RETRY_CONDITION.
+   */
+  private deadLetter(busName: string, ruleName: string, target: RuleTargetConfig, eventId: string, body: string, error: unknown): void {
+    const reason = error instanceof AwsServiceError ? `${error.code}: ${error.message}` : String(error);
+    const where = `events: ${busName}/${ruleName} could not deliver ${eventId} to ${target.queueName} (${reason})`;
+    if (!target.deadLetterQueueName) {
+      this.warn(`${where}; the target has no dead-letter queue, dropped`);
+      return;
+    }
+    const text = (value: string) => ({ DataType: 'String', StringValue: value });
+    try {
+      this.sqs.sendMessage(target.deadLetterQueueName, body, {
+        messageAttributes: {
+          RULE_ARN: text(this.ruleArn(busName, ruleName)),
+          TARGET_ARN: text(this.sqs.queueArn(target.queueName)),
+          // EventBridge's code for a request the target service refused as invalid.
+          ERROR_CODE: text(error instanceof AwsServiceError && error.httpStatus < 500 ? 'SDK_CLIENT_ERROR' : 'INTERNAL_ERROR'),
+          ERROR_MESSAGE: text(reason),
+          RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '0' },
+        },
+      });
+      this.warn(`${where}; dead-lettered to ${target.deadLetterQueueName}`);
+    } catch (dlqError) {
+      this.warn(`${where}; dead-lettering to ${target.deadLetterQueueName} failed too, dropped: ${String(dlqError)}`);
+    }
   }
 }
 

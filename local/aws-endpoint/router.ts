@@ -28,8 +28,11 @@ export interface RouterServices {
   log: (line: string) => void;
 }
 
-/** Requests are small (the largest AWS allows here is 256 KB); anything much bigger is refused. */
-const MAX_REQUEST_BYTES = 1_048_576;
+/**
+ * The largest request AWS allows here is an SQS message or batch of 1 MiB, which JSON escaping can
+ * make up to twice as long (a body of quotes); anything bigger is refused.
+ */
+const MAX_REQUEST_BYTES = 2 * 1_048_576 + 65_536;
 
 type Protocol =
   | { kind: 'json'; service: 'SQS' | 'EventBridge' | 'DynamoDB'; contentType: string }

@@ -30,6 +30,8 @@ export interface AwsEndpointConfig {
   faults?: FaultInjector;
   /** One line per request and per delivery; off by default. */
   log?: (line: string) => void;
+  /** What went wrong without any caller to tell (an event dead-lettered or dropped); `log` by default. */
+  warn?: (line: string) => void;
 }
 
 export interface AwsEndpoint {
@@ -98,7 +100,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
     createConfiguredQueues(sqs, config.queues);
     const saved = config.persistFile ? loadState(config.persistFile) : undefined;
     if (saved) sqs.restore(saved.queues);
-    events = new EventBridgeEngine({ sqs, buses: config.buses, region, accountId, clock, log });
+    events = new EventBridgeEngine({ sqs, buses: config.buses, region, accountId, clock, log, warn: config.warn ?? log });
     scheduler = new SchedulerEngine({ sqs, groups: config.scheduleGroups, region, accountId, clock, log, onChange: scheduleSave });
     if (saved) scheduler.restore(saved.schedules);
   } catch (error) {

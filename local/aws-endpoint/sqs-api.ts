@@ -11,13 +11,14 @@ import {
   requiredString,
 } from './request-fields';
 import {
-  MAX_MESSAGE_BYTES,
   type MessageAttributeValue,
   type QueueConfig,
   type ReceivedMessage,
   type SqsEngine,
   md5OfMessageAttributes,
+  messageSize,
   queueDoesNotExist,
+  SQS_MAX_MESSAGE_BYTES,
 } from './sqs';
 
 type Operation = (engine: SqsEngine, input: JsonObject, signal?: AbortSignal) => unknown;
@@ -95,11 +96,13 @@ const operations: Record<string, Operation> = {
   SendMessageBatch(engine, input) {
     const name = queueName(engine, input);
     const entries = batchEntries(input);
-    const totalBytes = entries.reduce((sum, entry) => sum + Buffer.byteLength(String(entry['MessageBody'] ?? '')), 0);
-    if (totalBytes > MAX_MESSAGE_BYTES) {
+    // SQS caps the whole batch at its largest message size (1 MiB); each entry over the queue's
+    // own MaximumMessageSize fails on its own, like a SendMessage of it would.
+    const totalBytes = entries.reduce((sum, entry) => sum + batchEntrySize(entry), 0);
+    if (totalBytes > SQS_MAX_MESSAGE_BYTES) {
       throw new AwsServiceError(
         'BatchRequestTooLong',
-        `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${totalBytes} bytes.`,
+        `Batch requests cannot be longer than ${SQS_MAX_MESSAGE_BYTES} bytes. You have sent ${totalBytes} bytes.`,
         400,
         'AWS.SimpleQueueService.BatchRequestTooLong',
       );
@@ -239,6 +242,9 @@ function queueSettings(engine: SqsEngine, attributes: JsonObject): Omit<QueueCon
       case 'ReceiveMessageWaitTimeSeconds':
         settings.receiveMessageWaitTimeSeconds = integerAttribute(name, value);
         break;
+      case 'MaximumMessageSize':
+        settings.maximumMessageSize = integerAttribute(name, value);
+        break;
       case 'RedrivePolicy':
         settings.redrive = value === '' ? undefined : redrivePolicy(engine, value);
         break;
@@ -292,6 +298,18 @@ function messageAttributes(input: JsonObject): Record<string, MessageAttributeVa
     };
   }
   return attributes;
+}
+
+/** An entry's body and attributes; attributes it cannot parse count nothing (the entry fails on its own). */
+function batchEntrySize(entry: JsonObject): number {
+  const body = typeof entry['MessageBody'] === 'string' ? entry['MessageBody'] : '';
+  let attributes: Record<string, MessageAttributeValue> | undefined;
+  try {
+    attributes = messageAttributes(entry);
+  } catch {
+    attributes = undefined;
+  }
+  return messageSize(body, attributes);
 }
 
 function batchEntries(input: JsonObject): JsonObject[] {

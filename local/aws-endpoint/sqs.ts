@@ -21,6 +21,8 @@ export interface QueueConfig {
   messageRetentionPeriod?: number;
   /** Default long-poll wait for ReceiveMessage without WaitTimeSeconds (0..20), default 0. */
   receiveMessageWaitTimeSeconds?: number;
+  /** Largest message (body and attributes) in bytes (1,024..1,048,576), default 262,144 as in SQS. */
+  maximumMessageSize?: number;
   redrive?: RedriveConfig;
 }
 
@@ -98,7 +100,11 @@ export interface SqsEngineOptions {
   onChange?: () => void;
 }
 
-export const MAX_MESSAGE_BYTES = 262_144;
+/** SQS's default MaximumMessageSize, for a queue that sets none. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
+/** The most any queue may set, and the most one SendMessageBatch may carry in all. */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+const MIN_MESSAGE_BYTES = 1_024;
 const MAX_DELAY_SECONDS = 900;
 const MAX_VISIBILITY_TIMEOUT = 43_200;
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -162,12 +168,14 @@ function resolveConfig(config: QueueConfig): ResolvedQueueConfig {
     delaySeconds: config.delaySeconds ?? 0,
     messageRetentionPeriod: config.messageRetentionPeriod ?? 345_600,
     receiveMessageWaitTimeSeconds: config.receiveMessageWaitTimeSeconds ?? 0,
+    maximumMessageSize: config.maximumMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES,
     ...(config.redrive ? { redrive: { ...config.redrive } } : {}),
   };
   checkIntegerRange('VisibilityTimeout', resolved.visibilityTimeout, 0, MAX_VISIBILITY_TIMEOUT);
   checkIntegerRange('DelaySeconds', resolved.delaySeconds, 0, MAX_DELAY_SECONDS);
   checkIntegerRange('MessageRetentionPeriod', resolved.messageRetentionPeriod, 60, 1_209_600);
   checkIntegerRange('ReceiveMessageWaitTimeSeconds', resolved.receiveMessageWaitTimeSeconds, 0, 20);
+  checkIntegerRange('MaximumMessageSize', resolved.maximumMessageSize, MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES);
   if (resolved.redrive) checkIntegerRange('maxReceiveCount', resolved.redrive.maxReceiveCount, 1, 1000);
   return resolved;
 }
@@ -308,9 +316,10 @@ export class SqsEngine {
     const attributes = options.messageAttributes && Object.keys(options.messageAttributes).length > 0
       ? options.messageAttributes
       : undefined;
-    const size = Buffer.byteLength(body) + (attributes ? attributesSize(attributes) : 0);
-    if (size > MAX_MESSAGE_BYTES) {
-      throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`);
+    // The queue's own limit, as SQS checks it: a message of exactly that size is accepted.
+    const limit = queue.config.maximumMessageSize;
+    if (messageSize(body, attributes) > limit) {
+      throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`);
     }
     const delaySeconds = options.delaySeconds ?? queue.config.delaySeconds;
     checkIntegerRange('DelaySeconds', delaySeconds, 0, MAX_DELAY_SECONDS);
@@ -432,7 +441,7 @@ export class SqsEngine {
       VisibilityTimeout: String(config.visibilityTimeout),
       DelaySeconds: String(config.delaySeconds),
       MessageRetentionPeriod: String(config.messageRetentionPeriod),
-      MaximumMessageSize: String(MAX_MESSAGE_BYTES),
+      MaximumMessageSize: String(config.maximumMessageSize),
       ReceiveMessageWaitTimeSeconds: String(config.receiveMessageWaitTimeSeconds),
       SqsManagedSseEnabled: 'false',
       ...(config.redrive
@@ -636,6 +645,11 @@ export class SqsEngine {
     queue.wakeTimer = undefined;
     for (const waiter of [...queue.waiters]) waiter.resolve([]);
   }
+}
+
+/** What SQS counts against MaximumMessageSize: the body's bytes and every attribute's name, type and value. */
+export function messageSize(body: string, attributes?: Record<string, MessageAttributeValue>): number {
+  return Buffer.byteLength(body) + (attributes ? attributesSize(attributes) : 0);
 }
 
 function attributesSize(attributes: Record<string, MessageAttributeValue>): number {

@@ -69,6 +69,19 @@ describe('describeLocalStack on the synthesized template', () => {
     expect(rule!.targets.map((target) => target.queueName)).toEqual([mapping!.queue.name]);
   });
 
+  it("gives the rule target its dead-letter queue and every queue the template's MaximumMessageSize", () => {
+    const [target] = stack.buses[0]!.rules[0]!.targets;
+    const ruleDlq = stack.queues.find((queue) => queue.url === stack.outputs.RuleDeadLetterQueueUrl);
+    expect(target!.deadLetterQueueName).toBe(ruleDlq!.name);
+    const sizeOf = (url: string | undefined) => stack.queues.find((queue) => queue.url === url)?.config.maximumMessageSize;
+    for (const url of [stack.outputs.DispatchQueueUrl, stack.outputs.RetryQueueUrl, stack.outputs.RuleDeadLetterQueueUrl]) {
+      expect(sizeOf(url)).toBe(1_048_576);
+    }
+    // A queue that sets none gets SQS's default from the engine.
+    const counts = stack.queues.find((queue) => queue.name === stack.outputs.CountsDeadLetterQueueName);
+    expect(counts?.config.maximumMessageSize).toBeUndefined();
+  });
+
   it('has the dispatcher consume a retry queue too, in batches of 100 with the same window, with its own concurrency bound', () => {
     const dispatcher = stack.functions.find((fn) => fn.label === 'DispatcherFunction')!;
     const mappings = stack.eventSourceMappings.filter((mapping) => mapping.functionLogicalId === dispatcher.logicalId);
@@ -178,6 +191,13 @@ describe('describeLocalStack refuses what it cannot run', () => {
       (properties.Targets as Array<Record<string, unknown>>)[0]!.Arn = 'arn:aws:sns:us-east-1:000000000000:topic';
     });
     expect(() => describeLocalStack(changed, environment)).toThrow(/only SQS queues of this stack are supported locally/);
+  });
+
+  it('a rule target dead-letter queue that is not a queue of the stack', () => {
+    const changed = withChange(synthesized(), 'AWS::Events::Rule', (properties) => {
+      (properties.Targets as Array<Record<string, unknown>>)[0]!.DeadLetterConfig = { Arn: 'arn:aws:sqs:us-east-1:000000000000:elsewhere' };
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(/the dead-letter queue must be an SQS queue of this stack/);
   });
 
   it('FIFO queues and event source filters', () => {
