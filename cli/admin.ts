@@ -1,7 +1,8 @@
 // Admin commands (README.md, "Management API"): accounts with their entitlement, API keys, admin
-// keys, portal links, and the producer events the dispatcher rejected. The commands are functions
-// over a ManagementStore (and the table, for `rejected`), so tests and the local run call them
-// directly; the CLI at the bottom only parses arguments and finds the table.
+// keys, portal links, and the producer events nobody will get (rejected by the dispatcher, or left
+// in the bus rule's dead-letter queue by EventBridge). The commands are functions over a
+// ManagementStore (and the table and that queue, for `rejected`), so tests and the local run call
+// them directly; the CLI at the bottom only parses arguments and finds the table.
 //
 //   npm run admin -- create-account --name NAME [--max-endpoints N] [--webhooks-disabled] [--json]
 //   npm run admin -- create-key --account ID [--json]
@@ -12,19 +13,23 @@
 //   npm run admin -- create-admin-key [--name LABEL] [--json]
 //   npm run admin -- revoke-admin-key PREFIX [--json]
 //   npm run admin -- list-admin-keys [--json]
-// Table: .local/outputs.json of the local run (default), or a deployed stack's TableName output
-// (--stack NAME [--region R]), or a table named outright (--table NAME [--region R]). The API's
-// base URL for portal links comes from the same place (apiUrl, the stack's ApiUrl) or --api-url.
+// Table: the local run's outputs.json (default; in LOCAL_OUTPUT_DIR when set, as `npm start`
+// writes it), or a deployed stack's TableName output (--stack NAME [--region R]), or a table named
+// outright (--table NAME [--region R]). The API's base URL for portal links and the rule's
+// dead-letter queue come from the same place (apiUrl and ruleDeadLetterQueueUrl, the stack's ApiUrl
+// and RuleDeadLetterQueueUrl) or --api-url.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Account, type AdminKeyRecord, type ApiKeyRecord, ManagementStore } from '../lambdas/adapters/management-store';
 import { generateAdminKey, generateApiKey, isAdminKeyPrefix, isKeyPrefix } from '../lambdas/api/api-keys';
 import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from '../lambdas/api/portal-tokens';
 import { mintPortalLink, type PortalLink } from '../lambdas/api/services/portal-links';
 import { newAccountId } from '../lambdas/domain/ids';
-import { isDay, listRejectedEventsOfDay, type RejectedEventRecord } from './rejected-events';
+import { localOutputDir, OUTPUTS_FILE } from '../local/outputs';
+import { DEAD_LETTER_HOLD_SECONDS, isDay, listRejectedEventsOfDay, listRuleDeadLetters, type RejectedEventRecord } from './rejected-events';
 import { readStackOutputs, StackOutputsError } from './stack-outputs';
 
 export const DEFAULT_MAX_ENDPOINTS = 10;
@@ -133,9 +138,34 @@ export async function portalLink(
   return link;
 }
 
-export async function listRejected(table: TableTarget, day: string): Promise<RejectedEventRecord[]> {
+export interface RejectedEvent extends RejectedEventRecord {
+  /** Who refused it: the dispatcher (its REJECTED# record) or EventBridge (the rule target's dead-letter queue). */
+  readonly origin: 'dispatcher' | 'rule-dead-letter-queue';
+}
+
+export interface RejectedListing {
+  readonly day: string;
+  /** The dispatcher's records of the day, then every event in the rule's dead-letter queue (any day). */
+  readonly events: RejectedEvent[];
+  /** Why the dead-letter queue was not read, when it was not. */
+  readonly deadLetterQueueNote?: string;
+  readonly deadLetterQueueTruncated?: boolean;
+}
+
+export async function listRejected(table: TableTarget, day: string): Promise<RejectedListing> {
   if (!isDay(day)) throw new AdminError(`--day must be a date written YYYY-MM-DD, got ${day}`);
-  return listRejectedEventsOfDay(table.client, table.tableName, day);
+  const rejected = await listRejectedEventsOfDay(table.client, table.tableName, day);
+  const events: RejectedEvent[] = rejected.map((event) => ({ origin: 'dispatcher', ...event }));
+  const queue = table.ruleDeadLetterQueue;
+  if (!queue) return { day, events, deadLetterQueueNote: table.ruleDeadLetterQueueNote ?? "the rule's dead-letter queue is unknown here" };
+  let deadLetters: Awaited<ReturnType<typeof listRuleDeadLetters>>;
+  try {
+    deadLetters = await listRuleDeadLetters(queue.client, queue.url);
+  } catch (error) {
+    throw new AdminError(`cannot read the rule's dead-letter queue ${queue.url}: ${(error as Error).message}`);
+  }
+  events.push(...deadLetters.events.map((event): RejectedEvent => ({ origin: 'rule-dead-letter-queue', ...event })));
+  return { day, events, ...(deadLetters.truncated ? { deadLetterQueueTruncated: true } : {}) };
 }
 
 // --- command line ----------------------------------------------------------------------------
@@ -204,10 +234,16 @@ export interface TableTarget {
   readonly client: DynamoDBClient;
   /** The management API's base URL, where known (the local run's apiUrl, the stack's ApiUrl output). */
   readonly apiUrl?: string;
+  /** Where EventBridge puts events it could not put on the dispatch queue, where known. */
+  readonly ruleDeadLetterQueue?: { readonly url: string; readonly client: SQSClient };
+  /** Why that queue is not known, for `rejected` to say. */
+  readonly ruleDeadLetterQueueNote?: string;
 }
 
 export interface ResolveTableOptions {
   readonly cwd?: string;
+  /** LOCAL_OUTPUT_DIR is read from here (default process.env), as `npm start` and `emit` read it. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Asked for --stack instead of a client made for --region (tests point one at a fake). */
   readonly cloudFormation?: CloudFormationClient;
 }
@@ -231,12 +267,21 @@ export async function resolveTable(args: ParsedArgs, options: ResolveTableOption
     } catch (error) {
       throw error instanceof StackOutputsError ? new AdminError(error.message) : error;
     }
-    return { tableName: outputs.TableName as string, client: awsClient(), ...(outputs.ApiUrl ? { apiUrl: outputs.ApiUrl } : {}) };
+    // --endpoint is DynamoDB's; SQS is reached where the SDK's own settings say (AWS_ENDPOINT_URL_SQS).
+    const ruleDeadLetterQueue = outputs.RuleDeadLetterQueueUrl
+      ? { ruleDeadLetterQueue: { url: outputs.RuleDeadLetterQueueUrl, client: new SQSClient(region ? { region } : {}) } }
+      : { ruleDeadLetterQueueNote: `stack ${stack} has no RuleDeadLetterQueueUrl output (deployed before it had one): deploy it again to list that queue here` };
+    return { tableName: outputs.TableName as string, client: awsClient(), ...(outputs.ApiUrl ? { apiUrl: outputs.ApiUrl } : {}), ...ruleDeadLetterQueue };
   }
-  if (table !== undefined) return { tableName: table, client: awsClient() };
+  if (table !== undefined) {
+    return { tableName: table, client: awsClient(), ruleDeadLetterQueueNote: "with --table the rule's dead-letter queue is not known: use --stack to list it too" };
+  }
   if (region !== undefined || endpoint !== undefined) throw new AdminError('--region and --endpoint go with --stack or --table');
-  const file = resolve(options.cwd ?? process.cwd(), stringFlag(args, 'outputs') ?? '.local/outputs.json');
-  let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown; apiUrl?: unknown };
+  // The same file `npm start` writes and `npm run emit` reads (local/outputs.ts decides where).
+  const cwd = options.cwd ?? process.cwd();
+  const outputsFlag = stringFlag(args, 'outputs');
+  const file = outputsFlag === undefined ? join(localOutputDir(cwd, options.env), OUTPUTS_FILE) : resolve(cwd, outputsFlag);
+  let outputs: { tableName?: unknown; awsEndpoint?: unknown; region?: unknown; apiUrl?: unknown; ruleDeadLetterQueueUrl?: unknown };
   try {
     outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
   } catch {
@@ -245,15 +290,19 @@ export async function resolveTable(args: ParsedArgs, options: ResolveTableOption
   if (typeof outputs.tableName !== 'string' || typeof outputs.awsEndpoint !== 'string') {
     throw new AdminError(`${file} has no tableName and awsEndpoint`);
   }
+  // The local endpoint accepts any credentials; never send real ones to it.
+  const local = {
+    endpoint: outputs.awsEndpoint,
+    region: typeof outputs.region === 'string' ? outputs.region : 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
   return {
     tableName: outputs.tableName,
     ...(typeof outputs.apiUrl === 'string' ? { apiUrl: outputs.apiUrl } : {}),
-    client: new DynamoDBClient({
-      endpoint: outputs.awsEndpoint,
-      region: typeof outputs.region === 'string' ? outputs.region : 'us-east-1',
-      // The local endpoint accepts any credentials; never send real ones to it.
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
+    client: new DynamoDBClient(local),
+    ...(typeof outputs.ruleDeadLetterQueueUrl === 'string'
+      ? { ruleDeadLetterQueue: { url: outputs.ruleDeadLetterQueueUrl, client: new SQSClient(local) } }
+      : { ruleDeadLetterQueueNote: `${file} names no ruleDeadLetterQueueUrl: restart the local run to list that queue here` }),
   };
 }
 
@@ -262,15 +311,19 @@ const USAGE = `usage: admin <command> [options]
   create-key --account ID [--json]
   revoke-key --key-prefix P [--json]
   list-accounts [--json]
-  rejected --day YYYY-MM-DD [--json]    producer events the dispatcher refused that day (UTC), with the reason
+  rejected --day YYYY-MM-DD [--json]    producer events nobody will get, with the reason: those the dispatcher
+                                        refused that day (UTC), and every event now in the bus rule's dead-letter
+                                        queue (EventBridge could not put it on the dispatch queue; any day).
+                                        Listing leaves the queue as it was: each message read is hidden for at
+                                        most ${DEAD_LETTER_HOLD_SECONDS} s, then made visible again, never deleted
   portal-link --account ID [--ttl-minutes N] [--api-url URL] [--json]
                                         a link to the account's portal, valid N minutes (default ${DEFAULT_PORTAL_TTL_MINUTES}, at most ${MAX_PORTAL_TTL_MINUTES})
   create-admin-key [--name LABEL] [--json]
                                         a key for the admin routes (POST /v1/admin/portal-links), shown once
   revoke-admin-key PREFIX [--json]      PREFIX: the 12-character prefix list-admin-keys shows
   list-admin-keys [--json]
-table: .local/outputs.json (the local run; --outputs FILE to choose another),
-       or --stack NAME [--region R] for a deployed stack (its TableName output, via CloudFormation),
+table: .local/outputs.json (the local run; $LOCAL_OUTPUT_DIR/outputs.json when set; --outputs FILE to choose another),
+       or --stack NAME [--region R] for a deployed stack (its TableName and RuleDeadLetterQueueUrl outputs, via CloudFormation),
        or --table NAME [--region R] [--endpoint URL] to name the table outright
 api url (portal-link): the local run's apiUrl, the stack's ApiUrl output, or --api-url URL`;
 
@@ -329,11 +382,8 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, 
     }
     case 'rejected': {
       if (!table) throw new AdminError('rejected needs the table');
-      const day = requiredFlag(args, 'day');
-      const rejected = await listRejected(table, day);
-      if (asJson) return JSON.stringify(rejected);
-      if (rejected.length === 0) return `no rejected events on ${day}`;
-      return rejected.map(describeRejected).join('\n');
+      const listing = await listRejected(table, requiredFlag(args, 'day'));
+      return asJson ? JSON.stringify(listing.events) : describeListing(listing);
     }
     case 'portal-link': {
       const ttlFlag = stringFlag(args, 'ttl-minutes');
@@ -372,6 +422,20 @@ export async function runAdminCommand(args: ParsedArgs, store: ManagementStore, 
   }
 }
 
+function describeListing(listing: RejectedListing): string {
+  const byDispatcher = listing.events.filter((event) => event.origin === 'dispatcher');
+  const deadLettered = listing.events.filter((event) => event.origin === 'rule-dead-letter-queue');
+  const lines = [byDispatcher.length === 0 ? `no rejected events on ${listing.day}` : byDispatcher.map(describeRejected).join('\n')];
+  if (listing.deadLetterQueueNote !== undefined) lines.push(`note: ${listing.deadLetterQueueNote}`);
+  else if (deadLettered.length === 0) lines.push("the rule's dead-letter queue is empty");
+  else {
+    const count = `${deadLettered.length}${listing.deadLetterQueueTruncated ? ' (the first; there are more)' : ''}`;
+    lines.push(`in the rule's dead-letter queue, whatever their day (${count}): EventBridge could not put them on the dispatch queue`);
+    lines.push(...deadLettered.map(describeRejected));
+  }
+  return lines.join('\n');
+}
+
 function describeRejected(event: RejectedEventRecord): string {
   const excerpt = event.excerpt.replace(/\s+/g, ' ');
   const preview = excerpt.length > EXCERPT_PREVIEW_CHARACTERS ? `${excerpt.slice(0, EXCERPT_PREVIEW_CHARACTERS)}...` : excerpt;
@@ -407,6 +471,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     target?.client.destroy();
+    target?.ruleDeadLetterQueue?.client.destroy();
   }
 }
 

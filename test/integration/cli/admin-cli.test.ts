@@ -2,7 +2,7 @@
 // the local run's .local/outputs.json, or a deployed stack's outputs from a CloudFormation fake),
 // with the keys they print tried against the API.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -97,6 +97,22 @@ it('runs as a command against the table named in .local/outputs.json', async () 
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
   expect((await h.store.accounts.getAccount(printed.accountId))?.name).toBe('From the CLI');
   expect((await h.request('GET', '/v1/endpoints', { apiKey: printed.apiKey })).status).toBe(200);
+});
+
+it('runs against the local run started with LOCAL_OUTPUT_DIR, as npm run emit does, without --outputs', async () => {
+  const outputDir = join(workDir, 'run-elsewhere');
+  mkdirSync(outputDir);
+  writeFileSync(join(outputDir, 'outputs.json'), JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1' }));
+  const stdout = await runCli(['create-account', '--name', 'Via LOCAL_OUTPUT_DIR', '--json'], { LOCAL_OUTPUT_DIR: outputDir });
+  const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+  expect((await h.store.accounts.getAccount(printed.accountId))?.name).toBe('Via LOCAL_OUTPUT_DIR');
+  // The command README gives for portal links, in such a run: the API URL comes from the same file.
+  writeFileSync(
+    join(outputDir, 'outputs.json'),
+    JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: 'http://127.0.0.1:3999' }),
+  );
+  const link = JSON.parse(await runCli(['portal-link', '--account', printed.accountId, '--json'], { LOCAL_OUTPUT_DIR: outputDir }));
+  expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:3999\/portal#token=grp_/);
 });
 
 it("runs as a command against a deployed stack's table, found through its CloudFormation outputs", async () => {
