@@ -1,5 +1,6 @@
 // The chaos run's figures, computed from what the receivers recorded and what the API reports.
 // Every definition here is spelled out in chaos/README.md.
+import { maxJitterSeconds } from '../lambdas/domain/retry-policy';
 import type { ReceivedRequest, Scenario } from './receivers';
 
 export type FinalStatus = 'succeeded' | 'failed' | 'skipped';
@@ -135,14 +136,16 @@ export function checkRetrySchedule(endpoints: readonly EndpointRecord[], rules: 
         const target = delay > rules.sqsMaxDelaySeconds ? base + delay * 1000 : base + offsetAt(base, advances) + delay * 1000;
         const due = realTimeWhenClockReaches(target, advances);
         checked += 1;
+        // The dispatcher jitters each retry up to 10% later (planRetry): late only past that.
+        const jitterMs = maxJitterSeconds(delay) * 1000;
         const difference = request.receivedAt - due;
-        lateness.push(Math.max(0, difference));
+        lateness.push(Math.max(0, difference - jitterMs));
         if (difference < -rules.earlyToleranceMs) {
           early += 1;
           if (examples.length < 5) examples.push(`${endpoint.scenario} ${request.deliveryId} attempt ${request.attempt} ${-difference} ms early`);
-        } else if (difference > rules.slackMs) {
+        } else if (difference > rules.slackMs + jitterMs) {
           const releasedBy = heldUntil(due, disruptions, rules.slackMs);
-          if (releasedBy !== undefined && request.receivedAt <= releasedBy + rules.slackMs) {
+          if (releasedBy !== undefined && request.receivedAt <= releasedBy + rules.slackMs + jitterMs) {
             heldByKilledWorker += 1;
             continue;
           }

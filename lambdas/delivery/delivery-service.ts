@@ -62,6 +62,8 @@ export interface DeliveryServiceDeps {
   readonly log: DeliveryLog;
   readonly count?: (metric: DeliveryMetric) => void;
   readonly now?: () => Date;
+  /** Picks each retry's jitter (see planRetry); Math.random unless a test fixes it. */
+  readonly random?: () => number;
   /** How long an account and its endpoint list are reused (see account-directory.ts). */
   readonly accountCacheMs?: number;
 }
@@ -455,7 +457,7 @@ export class DeliveryService {
 
     this.count('AttemptsFailed');
     // 410 Gone: the receiver says the endpoint no longer exists; no point in retrying.
-    const plan = gone ? ({ kind: 'give-up' } as const) : planRetry(this.deps.retrySchedule, number, finishedAt, retryAfterSeconds(result, finishedAt));
+    const plan = gone ? ({ kind: 'give-up' } as const) : planRetry(this.deps.retrySchedule, number, finishedAt, retryAfterSeconds(result, finishedAt), this.deps.random);
     if (plan.kind === 'retry') {
       const nextAttemptAt = plan.at.toISOString();
       const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: plan.attempt };

@@ -26,19 +26,34 @@ export function parseRetrySchedule(value: string | undefined): readonly number[]
   return Object.freeze(delays);
 }
 
+/**
+ * Each retry is due later than its delay by a random 0 to 10% of it, in whole seconds (SQS delays
+ * and Scheduler times are whole seconds), never earlier: a burst of failures then comes back spread
+ * out instead of as one wave to the second. 1 min becomes 60-66 s, 8 h 8 h to 8 h 48 min; a delay
+ * under 10 s gets none.
+ */
+export const MAX_RETRY_JITTER_FRACTION = 0.1;
+
+/** The most a retry of this delay may be jittered by (whole seconds). */
+export function maxJitterSeconds(delaySeconds: number): number {
+  return Math.floor(delaySeconds * MAX_RETRY_JITTER_FRACTION);
+}
+
 /** How the next attempt is handed over (SQS or Scheduler) is the retry adapter's choice, not policy. */
 export type RetryPlan = { kind: 'retry'; attempt: number; delaySeconds: number; at: Date } | { kind: 'give-up' };
 
 /**
  * The plan after attempt `failedAttempt` failed (1 = the first try). Attempt n+1 waits
- * schedule[n-1]; after attempt schedule.length + 1 fails there are no more tries.
+ * schedule[n-1] plus its jitter; after attempt schedule.length + 1 fails there are no more tries.
  * A Retry-After from the endpoint can lengthen the wait, never beyond the schedule's longest delay.
+ * `random` (0 <= r < 1) picks the jitter.
  */
 export function planRetry(
   schedule: readonly number[],
   failedAttempt: number,
   now: Date,
   retryAfterSeconds?: number,
+  random: () => number = Math.random,
 ): RetryPlan {
   if (!Number.isInteger(failedAttempt) || failedAttempt < 1) {
     throw new RangeError(`planRetry: failedAttempt must be a positive integer, got ${failedAttempt}`);
@@ -49,6 +64,7 @@ export function planRetry(
   if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds)) {
     delaySeconds = Math.min(Math.max(scheduled, Math.ceil(retryAfterSeconds)), Math.max(...schedule));
   }
+  delaySeconds += Math.min(maxJitterSeconds(delaySeconds), Math.floor(random() * (maxJitterSeconds(delaySeconds) + 1)));
   return {
     kind: 'retry',
     attempt: failedAttempt + 1,

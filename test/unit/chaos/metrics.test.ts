@@ -38,6 +38,15 @@ describe('chaos metrics', () => {
     expect(realTimeWhenClockReaches(3000, [{ at: 5000, ms: 100_000 }])).toBe(3000);
   });
 
+  it("counts a retry within its jitter (up to 10% of the delay later) as on schedule, and past it as late", () => {
+    const schedule = { ...rules, retrySchedule: [60] };
+    const record = (secondRequestAt: number): EndpointRecord => ({ endpointId: 'ep', scenario: 'flaky-5xx', requests: [request('a', 1, 0), request('a', 2, secondRequestAt)] });
+    // Due 60 s after the first answer ended (10 ms): up to 6 s of jitter plus the 5 s slack.
+    expect(checkRetrySchedule([record(10 + 66_000 + 4_000)], schedule, [], [])).toMatchObject({ checked: 1, early: 0, late: 0 });
+    expect(checkRetrySchedule([record(10 + 66_000 + 6_000)], schedule, [], [])).toMatchObject({ checked: 1, late: 1 });
+    expect(checkRetrySchedule([record(10 + 59_000)], schedule, [], [])).toMatchObject({ early: 1 });
+  });
+
   it('counts retries that come early, on time and late, and the Retry-After case', () => {
     const endpoint: EndpointRecord = {
       endpointId: 'ep',

@@ -16,7 +16,7 @@ const ok: SendResult = { outcome: 'succeeded', statusCode: 200, latencyMs: 5, re
 const serverError: SendResult = { outcome: 'failed', statusCode: 500, errorClass: 'http_status', errorMessage: 'HTTP 500', latencyMs: 5 };
 const timeout: SendResult = { outcome: 'failed', errorClass: 'timeout', errorMessage: 'no answer in time', latencyMs: 30_000 };
 
-function setup(options: { schedule?: number[]; script?: Script } = {}) {
+function setup(options: { schedule?: number[]; script?: Script; random?: () => number } = {}) {
   let now = Date.parse('2026-11-28T10:00:00Z');
   const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
   const store = new InMemoryDeliveryStore();
@@ -54,6 +54,8 @@ function setup(options: { schedule?: number[]; script?: Script } = {}) {
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       count: (metric) => metrics.push(metric),
       now: clock.now,
+      // The schedule's own delays unless a test asks for jitter.
+      random: options.random ?? (() => 0),
     });
   const service = build();
   let messageIds = 0;
@@ -212,6 +214,16 @@ describe('retries', () => {
     expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 2 });
     expect(delivery?.attempts.map((attempt) => attempt.outcome)).toEqual(['failed', 'succeeded']);
     expect(delivery?.attempts[0]?.nextRetryAt).toBe('2026-11-28T10:01:00.005Z');
+  });
+
+  it('jitters each retry 0 to 10% later than the schedule, and says so in nextAttemptAt and nextRetryAt', async () => {
+    const t = setup({ script: () => serverError, random: () => 0.99 });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1'), t.click('c2')]);
+    expect(t.scheduled.map((handover) => handover.delaySeconds)).toEqual([66, 66]);
+    const delivery = t.store.deliveries.get(idOf('c1', 'ep_a'));
+    expect(delivery).toMatchObject({ nextAttemptAt: '2026-11-28T10:01:06.005Z' });
+    expect(delivery?.attempts[0]?.nextRetryAt).toBe('2026-11-28T10:01:06.005Z');
   });
 
   it('gives up after the last retry', async () => {

@@ -1,11 +1,14 @@
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
+  maxJitterSeconds,
   parseRetryAfter,
   parseRetrySchedule,
   planRetry,
 } from '../../../lambdas/domain/retry-policy';
 
 const NOW = new Date('2026-02-25T14:30:00Z');
+/** The schedule's own delays: the jitter has a test of its own. */
+const NO_JITTER = () => 0;
 
 describe('parseRetrySchedule', () => {
   it('defaults to the guide schedule: 1 min, 5 min, 30 min, 2 h, 8 h', () => {
@@ -45,7 +48,7 @@ describe('planRetry', () => {
     [4, 5, 7200],
     [5, 6, 28800],
   ] as const)('after attempt %i fails, attempt %i follows in %i s', (failed, next, delay) => {
-    expect(planRetry(schedule, failed, NOW)).toEqual({
+    expect(planRetry(schedule, failed, NOW, undefined, NO_JITTER)).toEqual({
       kind: 'retry',
       attempt: next,
       delaySeconds: delay,
@@ -53,32 +56,52 @@ describe('planRetry', () => {
     });
   });
 
+  it('jitters each retry later by 0 to 10% of its delay, in whole seconds, never earlier', () => {
+    const delays = (failed: number) => Array.from({ length: 1000 }, (_, i) => (planRetry(schedule, failed, NOW, undefined, () => (i + 0.5) / 1000) as { delaySeconds: number }).delaySeconds);
+    const minute = delays(1);
+    expect(Math.min(...minute)).toBe(60);
+    expect(Math.max(...minute)).toBe(66);
+    expect(new Set(minute)).toEqual(new Set([60, 61, 62, 63, 64, 65, 66]));
+    const eightHours = delays(5);
+    expect(Math.min(...eightHours)).toBeGreaterThanOrEqual(28_800);
+    expect(Math.min(...eightHours)).toBeLessThan(28_800 + 10);
+    expect(planRetry(schedule, 5, NOW, undefined, NO_JITTER)).toMatchObject({ delaySeconds: 28_800 });
+    expect(Math.max(...eightHours)).toBeGreaterThan(28_800 + 2_870);
+    expect(Math.max(...eightHours)).toBeLessThanOrEqual(28_800 + 2_880);
+    expect(planRetry(schedule, 1, NOW, undefined, () => 0.99999)).toEqual({ kind: 'retry', attempt: 2, delaySeconds: 66, at: new Date(NOW.getTime() + 66_000) });
+    // Jittered on the delay a Retry-After chose; short delays (tests' schedules) are not jittered.
+    expect(planRetry(schedule, 1, NOW, 120, () => 0.99999)).toMatchObject({ delaySeconds: 132 });
+    expect(planRetry([1, 2, 9], 3, NOW, undefined, () => 0.99999)).toMatchObject({ delaySeconds: 9 });
+    expect(planRetry([1, 2, 10], 3, NOW, undefined, () => 0.99999)).toMatchObject({ delaySeconds: 11 });
+    expect(maxJitterSeconds(60)).toBe(6);
+  });
+
   it('gives up after the 5th retry (attempt 6) fails', () => {
-    expect(planRetry(schedule, 6, NOW)).toEqual({ kind: 'give-up' });
-    expect(planRetry(schedule, 7, NOW)).toEqual({ kind: 'give-up' });
+    expect(planRetry(schedule, 6, NOW, undefined, NO_JITTER)).toEqual({ kind: 'give-up' });
+    expect(planRetry(schedule, 7, NOW, undefined, NO_JITTER)).toEqual({ kind: 'give-up' });
   });
 
   it('honours a longer Retry-After', () => {
-    expect(planRetry(schedule, 1, NOW, 120)).toMatchObject({ delaySeconds: 120 });
-    expect(planRetry(schedule, 1, NOW, 119.2)).toMatchObject({ delaySeconds: 120 });
+    expect(planRetry(schedule, 1, NOW, 120, NO_JITTER)).toMatchObject({ delaySeconds: 120 });
+    expect(planRetry(schedule, 1, NOW, 119.2, NO_JITTER)).toMatchObject({ delaySeconds: 120 });
   });
 
   it('never shortens the schedule for a short Retry-After', () => {
-    expect(planRetry(schedule, 2, NOW, 5)).toMatchObject({ delaySeconds: 300 });
-    expect(planRetry(schedule, 2, NOW, 0)).toMatchObject({ delaySeconds: 300 });
+    expect(planRetry(schedule, 2, NOW, 5, NO_JITTER)).toMatchObject({ delaySeconds: 300 });
+    expect(planRetry(schedule, 2, NOW, 0, NO_JITTER)).toMatchObject({ delaySeconds: 300 });
   });
 
   it('caps Retry-After at the longest scheduled delay', () => {
-    expect(planRetry(schedule, 1, NOW, 10 * 86400)).toMatchObject({ delaySeconds: 28800 });
-    expect(planRetry([1, 2, 3], 1, NOW, 3600)).toMatchObject({ delaySeconds: 3 });
+    expect(planRetry(schedule, 1, NOW, 10 * 86400, NO_JITTER)).toMatchObject({ delaySeconds: 28800 });
+    expect(planRetry([1, 2, 3], 1, NOW, 3600, NO_JITTER)).toMatchObject({ delaySeconds: 3 });
   });
 
   it('ignores a non-finite Retry-After', () => {
-    expect(planRetry(schedule, 1, NOW, Number.NaN)).toMatchObject({ delaySeconds: 60 });
+    expect(planRetry(schedule, 1, NOW, Number.NaN, NO_JITTER)).toMatchObject({ delaySeconds: 60 });
   });
 
   it('still gives up when Retry-After is present', () => {
-    expect(planRetry(schedule, 6, NOW, 60)).toEqual({ kind: 'give-up' });
+    expect(planRetry(schedule, 6, NOW, 60, NO_JITTER)).toEqual({ kind: 'give-up' });
   });
 
   it('gives up at once with an empty schedule', () => {
@@ -86,7 +109,7 @@ describe('planRetry', () => {
   });
 
   it.each([0, -1, 1.5])('refuses failedAttempt %p', (failed) => {
-    expect(() => planRetry(schedule, failed, NOW)).toThrow(RangeError);
+    expect(() => planRetry(schedule, failed, NOW, undefined, NO_JITTER)).toThrow(RangeError);
   });
 });
 
