@@ -269,8 +269,11 @@ export class EventBridgeEngine {
   }
 }
 
-/** Entry size as AWS documents it for the 256 KB PutEvents limit. */
-function entrySize(entry: PutEventsEntry): number {
+/**
+ * Entry size as AWS documents it for the 256 KB PutEvents limit: the UTF-8 bytes of Source,
+ * DetailType, Detail and each Resources entry, plus 14 for a Time.
+ */
+export function entrySize(entry: PutEventsEntry): number {
   let size = entry.Time ? 14 : 0;
   for (const text of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
     if (text) size += Buffer.byteLength(text);
