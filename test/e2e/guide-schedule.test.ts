@@ -4,6 +4,7 @@
 // real time plus the delay, and a schedule fires once the endpoint's clock passes that time.
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
+import { maxJitterSeconds } from '../../lambdas/domain/retry-policy';
 import { attemptLog, type AttemptView, clickData, getDelivery, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
 import { type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
 
@@ -84,14 +85,16 @@ describe('guide: the default retry schedule, through SQS DelaySeconds and Schedu
       const viaSqs = delay <= 900;
       const attempt = await settledAfterAttempt(failed, viaSqs ? 1 : 0);
       const plannedMs = Date.parse(attempt.nextRetryAt!) - Date.parse(attempt.attemptedAt) - attempt.latencyMs;
-      expect(Math.abs(plannedMs - delay * 1000)).toBeLessThanOrEqual(5);
+      // The schedule's delay, jittered up to 10% later (whole seconds), never earlier.
+      expect(plannedMs).toBeGreaterThanOrEqual(delay * 1000 - 5);
+      expect(plannedMs).toBeLessThanOrEqual((delay + maxJitterSeconds(delay)) * 1000 + 5);
       const schedules = await schedulesOf(deliveryId);
       let dueAt: number;
       let scheduleName: string | undefined;
       if (viaSqs) {
         // A delayed message on the retry queue, no schedule.
         expect(schedules).toEqual([]);
-        dueAt = Date.parse((await run.clock()).now) + delay * 1000;
+        dueAt = Date.parse((await run.clock()).now) + plannedMs;
       } else {
         const name = `retry-${deliveryId}-${failed + 1}`;
         scheduleName = name;

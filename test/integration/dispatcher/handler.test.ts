@@ -7,6 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { listRejectedEventsOfDay } from '../../../cli/rejected-events';
 import { deliveryFromItem } from '../../../lambdas/adapters/delivery-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
+import { maxJitterSeconds } from '../../../lambdas/domain/retry-policy';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import type { Endpoint } from '../../../lambdas/domain/model';
@@ -208,13 +209,13 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   await handler(sqsEvent([clickMessage('acct_retry', { ...CLICK, click_id: clickId })], queueArn), context);
   await receiver.waitForCount(1);
 
-  // First retry: 60 s, through the dispatch queue's DelaySeconds.
+  // First retry: 60 s (plus up to 10% jitter), through the retry queue's DelaySeconds.
   const delayed = aws.sqs.peekMessages(RETRY_QUEUE).filter((message) => message.body.includes(deliveryId));
   expect(delayed).toHaveLength(1);
   const retryMessage = JSON.parse(delayed[0]!.body);
   expect(retryMessage).toEqual({ kind: 'retry', deliveryId, accountId: 'acct_retry', endpointId: endpoint.endpointId, attempt: 2 });
   expect(delayed[0]!.visibleAt - before).toBeGreaterThanOrEqual(59_000);
-  expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual(60_000);
+  expect(delayed[0]!.visibleAt - Date.now()).toBeLessThanOrEqual((60 + maxJitterSeconds(60)) * 1000);
   expect(await storedDelivery(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, retryScheduledFor: 2 });
   const [firstAttempt] = (await storedDelivery(deliveryId))?.attempts ?? [];
   expect(firstAttempt).toMatchObject({ outcome: 'failed', statusCode: 500, errorClass: 'http_status', responseExcerpt: 'upstream exploded' });
@@ -235,7 +236,7 @@ test('a failing receiver gets its retries through SQS DelaySeconds, then through
   expect(at).not.toBeNull();
   const firesAt = Date.parse(`${at![1]}Z`);
   expect(firesAt - retryAt).toBeGreaterThanOrEqual(1799_000);
-  expect(firesAt - Date.now()).toBeLessThanOrEqual(1801_000);
+  expect(firesAt - Date.now()).toBeLessThanOrEqual((1800 + maxJitterSeconds(1800)) * 1000 + 1000);
   expect(schedule).toMatchObject({
     ActionAfterCompletion: 'DELETE',
     ScheduleExpressionTimezone: 'UTC',
@@ -300,6 +301,6 @@ test('Retry-After stretches the wait on 429 and 503 only, never beyond the longe
     const delivery = await storedDelivery(deliveryId);
     const plannedDelay = (Date.parse(delivery?.nextAttemptAt ?? '') - before) / 1000;
     expect(plannedDelay).toBeGreaterThanOrEqual(expectedDelay - 1);
-    expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + 5);
+    expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + maxJitterSeconds(expectedDelay) + 5);
   }
 });
