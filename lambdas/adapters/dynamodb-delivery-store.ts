@@ -7,6 +7,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
+import { reservationKind, reservedSlots, slotSpacingMs } from '../domain/rate-limit';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
 import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
@@ -191,6 +192,45 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       return Number(Attributes?.consecutiveFailures ?? 0);
     } catch (error) {
       if (isConditionFailure(error)) return 0;
+      throw error;
+    }
+  }
+
+  async reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date): Promise<number[] | undefined> {
+    const key = keys.endpoint(endpoint.accountId, endpoint.endpointId);
+    const span = count * slotSpacingMs(endpoint.rateLimit);
+    const at = now.getTime();
+    if (reservationKind(endpoint.rateNextSlotAt, at) === 'restart') {
+      // Only while it still lags: if another dispatcher moved it since this batch read it, extend instead.
+      const restarted = await conditionHeld(
+        this.table.documents.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: key,
+            UpdateExpression: 'SET rateNextSlotAt = :next',
+            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(rateNextSlotAt) OR rateNextSlotAt < :now)',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':next': at + span, ':now': at },
+          }),
+        ),
+      );
+      if (restarted) return reservedSlots(at + span, count, endpoint.rateLimit);
+    }
+    try {
+      const { Attributes } = await this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: 'ADD rateNextSlotAt :span',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':span': span },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return reservedSlots(Number(Attributes?.rateNextSlotAt), count, endpoint.rateLimit);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }

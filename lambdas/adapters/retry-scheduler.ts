@@ -22,6 +22,11 @@ export interface RetryMessage {
    * first: the dispatcher hands a retry over before it records the failed attempt).
    */
   waitedForRecordSeconds?: number;
+  /**
+   * A rate-limited endpoint's send slot (epoch ms), already reserved: the attempt is made then, not
+   * before, and takes no other slot (see domain/rate-limit.ts).
+   */
+  notBefore?: number;
 }
 
 /** A retry handed over and not yet due: which attempt, and how long it was set to wait. */
@@ -63,8 +68,16 @@ export const SCHEDULER_TARGET_RETRY_POLICY = { MaximumRetryAttempts: 185, Maximu
 
 /** The retry queue's message body, rebuilt from its fields so nothing else rides along. */
 export function retryMessageBody(message: RetryMessage): string {
-  const { deliveryId, accountId, endpointId, attempt, waitedForRecordSeconds } = message;
-  return JSON.stringify({ kind: 'retry', deliveryId, accountId, endpointId, attempt, ...(waitedForRecordSeconds ? { waitedForRecordSeconds } : {}) });
+  const { deliveryId, accountId, endpointId, attempt, waitedForRecordSeconds, notBefore } = message;
+  return JSON.stringify({
+    kind: 'retry',
+    deliveryId,
+    accountId,
+    endpointId,
+    attempt,
+    ...(waitedForRecordSeconds ? { waitedForRecordSeconds } : {}),
+    ...(notBefore === undefined ? {} : { notBefore }),
+  });
 }
 
 /** What a queue message carries: an EventBridge envelope from the rule, or a retry we handed over. */
@@ -78,7 +91,8 @@ export function isRetryMessage(message: unknown): message is RetryMessage {
     typeof candidate.accountId === 'string' &&
     typeof candidate.endpointId === 'string' &&
     Number.isInteger(candidate.attempt) &&
-    (candidate.waitedForRecordSeconds === undefined || typeof candidate.waitedForRecordSeconds === 'number')
+    (candidate.waitedForRecordSeconds === undefined || typeof candidate.waitedForRecordSeconds === 'number') &&
+    (candidate.notBefore === undefined || Number.isFinite(candidate.notBefore))
   );
 }
 

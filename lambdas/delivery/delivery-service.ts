@@ -20,12 +20,16 @@ import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
 import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
+import { slotDelaySeconds } from '../domain/rate-limit';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 import { RecordBatch, type RecordSlot } from './record-batch';
+import { isRateLimited, SendSlots } from './send-slots';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface DeliveryLog {
   info(message: string, ...fields: Record<string, unknown>[]): void;
@@ -48,6 +52,7 @@ export type DeliveryMetric =
   | 'RetriesWaitingForRecord'
   | 'CircuitsOpened'
   | 'FirstAttemptsDeferred'
+  | 'SendsRateLimited'
   | 'EndpointsDisabled';
 
 export interface DeliveryServiceDeps {
@@ -64,6 +69,8 @@ export interface DeliveryServiceDeps {
   readonly now?: () => Date;
   /** Picks each retry's jitter (see planRetry); Math.random unless a test fixes it. */
   readonly random?: () => number;
+  /** Waits for a rate-limited send's slot; a test's fake clock moves instead. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** How long an account and its endpoint list are reused (see account-directory.ts). */
   readonly accountCacheMs?: number;
 }
@@ -94,6 +101,12 @@ const ENDPOINT_FRESH_MS = 500;
  * (see record-batch.ts): short, since a dispatcher that dies meanwhile leaves a send unrecorded.
  */
 const RECORD_LINGER_MS = 50;
+
+/**
+ * The longest a rate-limited send waits for its slot in the retry lane's invocation; a later slot
+ * is waited for on the queue (the message goes back with the slot, taking no other).
+ */
+const RETRY_LANE_SLOT_WAIT_MS = 5_000;
 
 /** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
 const PROBE_MARGIN_MS = 5_000;
@@ -182,10 +195,12 @@ export class DeliveryService {
 
     // Every first attempt takes its slot before any is sent, so the batch knows how many records to wait for.
     const records = new RecordBatch(this.deps.store, RECORD_LINGER_MS);
+    // Sends to rate-limited endpoints: one reservation per endpoint for the whole batch.
+    const sendSlots = new SendSlots((endpoint, count) => this.deps.store.reserveSendSlots(endpoint, count, this.now()));
     const outcomes = await Promise.all(
       jobs.map((job) => {
         const slot = job.kind === 'first' ? records.slot() : undefined;
-        return this.run(job, state, readAt, slot)
+        return this.run(job, state, readAt, slot, sendSlots)
           .catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))
           .finally(() => slot?.leave());
       }),
@@ -276,14 +291,14 @@ export class DeliveryService {
     return state;
   }
 
-  private async run(job: Job, state: BatchState, readAt: number, slot: RecordSlot | undefined): Promise<JobOutcome | undefined> {
+  private async run(job: Job, state: BatchState, readAt: number, slot: RecordSlot | undefined, sendSlots: SendSlots): Promise<JobOutcome | undefined> {
     const accountId = jobAccount(job);
     const endpoint = state.endpoints.get(endpointKey(accountId, job.endpointId));
     const existing = state.deliveries.get(job.deliveryId);
-    return job.kind === 'first' ? this.first(job, endpoint, existing, slot!) : this.retry(job, endpoint, existing, readAt);
+    return job.kind === 'first' ? this.first(job, endpoint, existing, slot!, sendSlots) : this.retry(job, endpoint, existing, readAt, sendSlots);
   }
 
-  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined, slot: RecordSlot) {
+  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined, slot: RecordSlot, sendSlots: SendSlots) {
     const { event } = job;
     if (existing) {
       // Another copy of the event (a repeated PutEvents, an SQS redelivery) made this delivery already.
@@ -316,29 +331,46 @@ export class DeliveryService {
     }
     // A slow endpoint's answer would hold this batch of producer events: it is made in the retry lane.
     if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot);
+    if (isRateLimited(endpoint)) {
+      const sendAt = await sendSlots.take(endpoint);
+      // Deleted since the batch read it: not this endpoint's event any more.
+      if (sendAt === undefined) return undefined;
+      // Waited for here only while the batch's read of the endpoint is fresh; later, in the retry lane.
+      if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, sendAt);
+      await this.waitUntil(sendAt);
+    }
     // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
     // and holding a batch of producer events for it is what the breaker is there to prevent.
     return this.attempt(delivery, endpoint, 1, { mayProbe: false, refuse: false }, (next) => slot.create(next));
   }
 
   /**
-   * Hands a slow endpoint's first attempt to the retry lane (due now; nothing is attempted or
-   * counted here) before recording the delivery as pending without an attempt: a crash in between
-   * strands nothing (the event comes back and is deferred again, and the spare retry finds the
-   * attempt made, or claimed, and leaves it).
+   * Hands a first attempt to the retry lane (nothing is attempted or counted here) before recording
+   * the delivery as pending without an attempt: a crash in between strands nothing (the event comes
+   * back and is deferred again, and the spare retry finds the attempt made, or claimed, and leaves
+   * it). A slow endpoint's is due now; a rate-limited one's at its reserved slot `sendAt`.
    */
-  private async defer(delivery: Delivery, slot: RecordSlot): Promise<undefined> {
+  private async defer(delivery: Delivery, slot: RecordSlot, sendAt?: number): Promise<undefined> {
     const now = this.now();
     const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: 1 };
-    await this.deps.retries.schedule(message, 0, now);
-    if (await slot.create({ ...delivery, nextAttemptAt: now.toISOString(), retryScheduledFor: 1 })) {
-      this.count('FirstAttemptsDeferred');
-      this.deps.log.info('first attempt deferred to the retry lane: the endpoint answers slowly', deliveryFields(delivery));
+    const dueAt = sendAt === undefined ? now : new Date(Math.ceil(sendAt));
+    if (sendAt === undefined) await this.deps.retries.schedule(message, 0, now);
+    else await this.deps.retries.schedule({ ...message, notBefore: dueAt.getTime() }, slotDelaySeconds(dueAt.getTime(), now.getTime()), dueAt);
+    if (await slot.create({ ...delivery, nextAttemptAt: dueAt.toISOString(), retryScheduledFor: 1 })) {
+      this.count(sendAt === undefined ? 'FirstAttemptsDeferred' : 'SendsRateLimited');
+      const why = sendAt === undefined ? 'the endpoint answers slowly' : "the endpoint's rate limit";
+      this.deps.log.info(`first attempt deferred to the retry lane: ${why}`, { ...deliveryFields(delivery), nextAttemptAt: dueAt.toISOString() });
     }
     return undefined;
   }
 
-  private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number) {
+  /** Until a rate-limited send's slot. */
+  private async waitUntil(at: number): Promise<void> {
+    const ms = at - this.now().getTime();
+    if (ms > 0) await (this.deps.sleep ?? sleep)(ms);
+  }
+
+  private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number, sendSlots: SendSlots) {
     const { store, log } = this.deps;
     const { attempt } = job.message;
     if (delivery && delivery.accountId !== job.message.accountId) {
@@ -364,13 +396,22 @@ export class DeliveryService {
       // costs one write (the claim), and often one read, fewer this way.
       return this.attempt(delivery, endpoint, attempt, { mayProbe: false, refuse: true }, (next) => store.recordRefusal(next, now));
     }
+    // A rate-limited endpoint's retry sends at its slot: one reserved with it (a deferred first
+    // attempt, or a retry sent back to wait), else one this batch reserves now.
+    let sendAt = job.message.notBefore;
+    if (sendAt === undefined && isRateLimited(endpoint)) {
+      sendAt = await sendSlots.take(endpoint);
+      if (sendAt === undefined) return this.skipRetry(delivery, undefined);
+    }
+    if (sendAt !== undefined && sendAt - now.getTime() > RETRY_LANE_SLOT_WAIT_MS) return this.waitForSlot(job.message, sendAt);
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {
       // Held by another dispatcher, which may yet die before recording it: SQS brings this message
       // back after its visibility timeout (longer than the lease); by then the attempt is recorded
       // (and this copy ignored as stale) or the lease has run out and this copy takes it over.
       throw new ClaimedElsewhere({ ...deliveryFields(delivery), attempt });
     }
-    // A claim slowed down by throttling must not let a stale "active" through: read the endpoint again.
+    if (sendAt !== undefined) await this.waitUntil(sendAt);
+    // A claim slowed down by throttling, or a wait for a slot, must not let a stale "active" through: read the endpoint again.
     if (this.now().getTime() - readAt > ENDPOINT_FRESH_MS) {
       const key = endpointKey(delivery.accountId, delivery.endpointId);
       const current = (await store.readBatch({ deliveryIds: [], newDeliveryIds: [], endpoints: [{ accountId: delivery.accountId, endpointId: delivery.endpointId }] })).endpoints.get(key);
@@ -583,6 +624,22 @@ export class DeliveryService {
    * again every second for 10 seconds, then after 10, 20, 40, 60 ... seconds, for as long as a dead dispatcher's message takes
    * to come back; after that the delivery expired, or that message was dead-lettered.
    */
+  /** A retry whose slot is further off than the invocation waits: back on the queue with it, nothing claimed or recorded. */
+  private async waitForSlot(message: RetryMessage, sendAt: number): Promise<undefined> {
+    const now = this.now().getTime();
+    const dueAt = Math.ceil(sendAt);
+    await this.deps.retries.schedule({ ...message, notBefore: dueAt }, slotDelaySeconds(dueAt, now), new Date(dueAt));
+    this.count('SendsRateLimited');
+    this.deps.log.info("retry waits for its slot of the endpoint's rate limit", {
+      deliveryId: message.deliveryId,
+      accountId: message.accountId,
+      endpointId: message.endpointId,
+      attempt: message.attempt,
+      sendAt: new Date(dueAt).toISOString(),
+    });
+    return undefined;
+  }
+
   private async waitForRecord(message: RetryMessage): Promise<void> {
     const waited = message.waitedForRecordSeconds ?? 0;
     const fields = { deliveryId: message.deliveryId, accountId: message.accountId, endpointId: message.endpointId, attempt: message.attempt, waitedSeconds: waited };

@@ -80,6 +80,12 @@ export interface DeliveryStore {
    * read) to `holdUntil`; false when another instance moved it first.
    */
   claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean>;
+  /**
+   * Reserves `count` send slots of the endpoint's shared rate-limit schedule (domain/rate-limit.ts)
+   * with one write, two only when two dispatchers restart an idle schedule at the same moment.
+   * Answers the slots (epoch ms), or undefined when the endpoint is gone.
+   */
+  reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date): Promise<number[] | undefined>;
   /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 

@@ -4,6 +4,7 @@
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
+import { reservationKind, reservedSlots, slotSpacingMs } from '../../lambdas/domain/rate-limit';
 
 export class InMemoryDeliveryStore implements DeliveryStore {
   readonly accounts = new Map<string, Account>();
@@ -141,6 +142,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
   /** Probes claimed on endpoint items, to check only one instance probes a half-open circuit. */
   probeClaims = 0;
+  /** reserveSendSlots calls: one per batch and limited endpoint. */
+  slotReservations = 0;
 
   async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string) {
     const current = this.endpoint(accountId, endpointId);
@@ -149,6 +152,18 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.endpointWrites += 1;
     this.putEndpoint({ ...current, circuitOpenUntil: holdUntil });
     return true;
+  }
+
+  /** The same rule as the DynamoDB store, one write per call: restart an idle schedule, or extend it. */
+  async reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date) {
+    const current = this.endpoint(endpoint.accountId, endpoint.endpointId);
+    if (!current) return undefined;
+    this.endpointWrites += 1;
+    this.slotReservations += 1;
+    const span = count * slotSpacingMs(endpoint.rateLimit);
+    const next = reservationKind(current.rateNextSlotAt, now.getTime()) === 'restart' ? now.getTime() + span : current.rateNextSlotAt! + span;
+    this.putEndpoint({ ...current, rateNextSlotAt: next });
+    return reservedSlots(next, count, endpoint.rateLimit);
   }
 
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string) {

@@ -19,6 +19,22 @@ const timeout: SendResult = { outcome: 'failed', errorClass: 'timeout', errorMes
 function setup(options: { schedule?: number[]; script?: Script; random?: () => number } = {}) {
   let now = Date.parse('2026-11-28T10:00:00Z');
   const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
+  // A fake sleep on the fake clock: sleepers wake in the order of their times, each with the clock at its time.
+  const sleepers: { until: number; wake: () => void }[] = [];
+  const wakeNext = () => {
+    sleepers.sort((a, b) => a.until - b.until);
+    const next = sleepers.shift();
+    if (!next) return;
+    now = Math.max(now, next.until);
+    next.wake();
+    if (sleepers.length > 0) setImmediate(wakeNext);
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((wake) => {
+      sleepers.push({ until: now + ms, wake });
+      if (sleepers.length === 1) setImmediate(wakeNext);
+    });
+  const sentAt: number[] = [];
   const store = new InMemoryDeliveryStore();
   store.putAccount({ accountId: ACCOUNT, name: 'A', webhooksEnabled: true, maxEndpoints: 10, endpointCount: 0, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' });
   const sends: { url: string; attempt: number; deliveryId: string }[] = [];
@@ -27,6 +43,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
     async send(url, headers) {
       const attempt = Number(headers['X-GeoRedir-Attempt'] ?? headers['x-georedir-attempt']);
       sends.push({ url, attempt, deliveryId: String(headers['X-GeoRedir-Delivery'] ?? headers['x-georedir-delivery']) });
+      sentAt.push(now);
       return script(url, attempt);
     },
     close: async () => undefined,
@@ -56,6 +73,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
       now: clock.now,
       // The schedule's own delays unless a test asks for jitter.
       random: options.random ?? (() => 0),
+      sleep,
     });
   const service = build();
   let messageIds = 0;
@@ -64,6 +82,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
     store,
     clock,
     sends,
+    sentAt,
     scheduled,
     disabledEvents,
     metrics,
@@ -418,6 +437,80 @@ describe('auto-disable: 10 consecutive failed deliveries', () => {
     expect(t.scheduled).toEqual([]);
     expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'failed', reason: 'endpoint answered 410 Gone' });
     expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ status: 'disabled', disabledReason: 'endpoint answered 410 Gone' });
+  });
+});
+
+describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slots', () => {
+  const start = Date.parse('2026-11-28T10:00:00Z');
+
+  it('sends a batch at its slots (one reservation), waits for near ones and hands later ones to the retry lane, counting nothing', async () => {
+    const t = setup();
+    t.endpoint('ep_a', { rateLimit: 4 });
+    t.endpoint('ep_free');
+    await t.service.handleBatch(['c1', 'c2', 'c3', 'c4', 'c5'].flatMap((id) => [t.click(id)]));
+    // 250 ms apart: now and +250 sent here (the batch's read is fresh for 500 ms), +500 too; the rest wait on the queue.
+    expect(t.store.slotReservations).toBe(1);
+    const toA = t.sends.filter((send) => send.url.includes('ep_a'));
+    expect(toA).toHaveLength(3);
+    expect(t.sentAt.filter((_, index) => t.sends[index]!.url.includes('ep_a')).map((at) => at - start)).toEqual([0, 250, 500]);
+    // The endpoint without a limit is neither reserved for nor held back.
+    expect(t.sends.filter((send) => send.url.includes('ep_free'))).toHaveLength(5);
+    expect(t.scheduled.map(({ message, delaySeconds }) => ({ attempt: message.attempt, notBefore: (message.notBefore ?? 0) - start, delaySeconds }))).toEqual([
+      { attempt: 1, notBefore: 750, delaySeconds: 0 },
+      { attempt: 1, notBefore: 1000, delaySeconds: 0 },
+    ]);
+    const waiting = t.store.deliveries.get(idOf('c5', 'ep_a'));
+    expect(waiting).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: '2026-11-28T10:00:01.000Z', retryScheduledFor: 1 });
+    expect(t.metrics.filter((metric) => metric === 'SendsRateLimited')).toHaveLength(2);
+    expect(t.metrics).not.toContain('AttemptsFailed');
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ consecutiveFailures: 0, rateNextSlotAt: start + 1250 });
+
+    // The retry lane makes them at their slots as attempt 1, without reserving again.
+    await t.service.handleBatch([t.due(0), t.due(1)]);
+    expect(t.store.slotReservations).toBe(1);
+    expect(t.sentAt.slice(-2).map((at) => at - start)).toEqual([750, 1000]);
+    expect(t.sends.slice(-2).map((send) => send.attempt)).toEqual([1, 1]);
+    expect(t.store.deliveries.get(idOf('c5', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+
+  it('keeps to the limit across dispatchers sharing the endpoint, and an idle endpoint earns no burst', async () => {
+    const t = setup();
+    t.endpoint('ep_a', { rateLimit: 10 });
+    const other = t.build();
+    await Promise.all([t.service.handleBatch([t.click('a1'), t.click('a2'), t.click('a3')]), other.handleBatch([t.click('b1'), t.click('b2'), t.click('b3')])]);
+    for (const due of t.scheduled.map((_, index) => t.due(index))) await t.service.handleBatch([due]);
+    const times = [...t.sentAt].sort((a, b) => a - b);
+    expect(times).toHaveLength(6);
+    times.slice(1).forEach((at, index) => expect(at - times[index]!).toBeGreaterThanOrEqual(100));
+    expect(t.store.slotReservations).toBe(2);
+
+    // A minute of quiet: the schedule restarts at now, and the next batch is spaced again from there.
+    t.clock.advance(60_000);
+    const sentBefore = t.sentAt.length;
+    await t.service.handleBatch([t.click('q1'), t.click('q2')]);
+    expect(t.sentAt.slice(sentBefore).map((at) => at - t.sentAt[sentBefore]!)).toEqual([0, 100]);
+  });
+
+  it('a retry to a limited endpoint takes a slot; one far off goes back on the queue unclaimed, and keeps its slot', async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a', { rateLimit: 1 });
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.scheduled).toHaveLength(1);
+    // Someone else took the next 10 s of the schedule meanwhile.
+    t.store.putEndpoint({ ...t.store.endpoint(ACCOUNT, 'ep_a')!, rateNextSlotAt: t.clock.now().getTime() + 70_000 });
+    t.clock.advance(60_000);
+    await t.service.handleBatch([t.due(0)]);
+    expect(t.sends).toHaveLength(1);
+    const [, back] = t.scheduled;
+    expect(back?.message).toMatchObject({ attempt: 2, notBefore: t.clock.now().getTime() + 10_000 });
+    expect(back?.delaySeconds).toBe(9);
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'pending', attemptCount: 1 });
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).not.toHaveProperty('claimedAttempt', 2);
+    t.clock.advance(9_000);
+    await t.service.handleBatch([t.due(1)]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 2]);
+    expect(t.sentAt[1]).toBe(Date.parse('2026-11-28T10:01:10.000Z'));
+    expect(t.store.deliveries.get(idOf('c1', 'ep_a'))).toMatchObject({ status: 'succeeded', attemptCount: 2 });
   });
 });
 
