@@ -3,6 +3,7 @@
 import * as z from '../shared/zod';
 import { EVENT_TYPES } from '../domain/event-catalogue';
 import { ALL_EVENTS } from '../domain/model';
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from '../domain/rate-limit';
 import { MAX_ENDPOINT_URL_LENGTH, normaliseEndpointUrl } from '../domain/url-policy';
 import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from './portal-tokens';
 
@@ -48,10 +49,20 @@ const eventSelection = z.array(z.union([eventType, z.literal(ALL_EVENTS)])).chec
 
 const description = z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH), z.describe('A note for people; not sent to the endpoint'));
 
+const RATE_LIMIT_TEXT =
+  `At most this many deliveries per second to the endpoint (an integer, ${MIN_RATE_LIMIT} to ${MAX_RATE_LIMIT}); absent: no limit. ` +
+  'Deliveries above it wait their turn: they are never failed, dropped or counted toward auto-disable, and waiting uses up no attempt. ' +
+  'The limit holds across all dispatchers together, not per instance';
+const rateLimit = z.int({ error: 'must be a whole number of deliveries per second' }).check(
+  z.gte(MIN_RATE_LIMIT, { error: `must be at least ${MIN_RATE_LIMIT}; null for no limit` }),
+  z.lte(MAX_RATE_LIMIT, { error: `must be at most ${MAX_RATE_LIMIT}` }),
+);
+
 export const CreateEndpointRequest = z.strictObject({
   url: endpointUrl,
   events: eventSelection,
   description: z.optional(description),
+  rateLimit: z.optional(z.nullable(rateLimit)).check(z.describe(`${RATE_LIMIT_TEXT}. null is the same as absent`)),
 });
 
 export const UpdateEndpointRequest = z
@@ -59,6 +70,7 @@ export const UpdateEndpointRequest = z
     url: z.optional(endpointUrl),
     events: z.optional(eventSelection),
     description: z.optional(z.nullable(description)).check(z.describe('null removes the description')),
+    rateLimit: z.optional(z.nullable(rateLimit)).check(z.describe(`${RATE_LIMIT_TEXT}. null removes the limit`)),
     status: z
       .optional(z.enum(['active', 'disabled']))
       .check(z.describe('active re-enables (and resets the failure counter); disabled pauses deliveries')),
@@ -166,6 +178,7 @@ export const Endpoint = z.object({
   url: z.string(),
   events: z.array(z.string()),
   description: z.optional(z.string()),
+  rateLimit: described(z.optional(z.int().check(z.gte(MIN_RATE_LIMIT), z.lte(MAX_RATE_LIMIT))), RATE_LIMIT_TEXT),
   status: z.enum(['active', 'disabled']),
   disabledReason: z.optional(z.string()),
   disabledAt: z.optional(timestamp),

@@ -19,6 +19,7 @@ export function endpointView(endpoint: Endpoint): EndpointView {
     url: endpoint.url,
     events: [...endpoint.events],
     ...present('description', endpoint.description),
+    ...present('rateLimit', endpoint.rateLimit),
     status: endpoint.status,
     ...present('disabledReason', endpoint.disabledReason),
     ...present('disabledAt', endpoint.disabledAt),

@@ -21,6 +21,8 @@ export interface Endpoint {
   readonly url: string;
   readonly events: readonly string[];
   readonly description?: string;
+  /** Deliveries per second at most; absent: no limit. */
+  readonly rateLimit?: number;
   readonly status: EndpointStatus;
   readonly disabledReason?: string;
   readonly disabledAt?: string;

@@ -409,3 +409,69 @@ test('no page broke its Content-Security-Policy, threw, sent a Referer or talked
   expect(all.some((request) => request.includes('token='))).toBe(false);
   await screenshot(tab.page, '18-last-page');
 });
+
+test("an endpoint's rate limit: set when adding it, changed and removed on its page, bad input refused next to the field", async () => {
+  // An account of its own, so the tests above keep theirs as they left it.
+  const account = (await admin('create-account', '--name', 'Browser Rate Limit')) as unknown as Account;
+  const limited = await openContext(browser);
+  const readEndpoint = async (id: string) =>
+    (await (await fetch(`${run.outputs.apiUrl}/v1/endpoints/${id}`, { headers: { authorization: `Bearer ${account.apiKey}` } })).json()) as { rateLimit?: number };
+  try {
+    const { page } = limited;
+    await page.goto(await portalLink(account));
+    await page.getByRole('link', { name: 'Add endpoint' }).click();
+    await heading(page).filter({ hasText: 'Add an endpoint' }).waitFor();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('click', { exact: false }).first().check();
+    const field = page.getByLabel('Rate limit (deliveries per second)');
+    expect(await field.inputValue()).toBe('');
+    await field.fill('0');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const fieldError = page.locator('#new-rate-limit-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toBe('Enter 1 to 10,000 deliveries per second, or leave it empty for no limit.');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await field.getAttribute('aria-describedby')).toBe('new-rate-limit-error new-rate-limit-hint');
+    await screenshot(page, '19-rate-limit-refused');
+
+    await field.fill('20');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await heading(page).filter({ hasText: 'Endpoint added' }).waitFor();
+    await page.getByText('Rate limit: 20 deliveries per second.').waitFor();
+    await page.getByRole('link', { name: 'Go to the endpoint' }).click();
+    await heading(page).filter({ hasText: receiver.url }).waitFor();
+    const endpointId = new URL(page.url()).hash.split('/').pop() ?? '';
+    expect((await readEndpoint(endpointId)).rateLimit).toBe(20);
+
+    const facts = page.locator('dl.facts');
+    expect(await facts.textContent()).toContain('Rate limit20 deliveries per second');
+    const edit = page.getByLabel('Rate limit (deliveries per second)');
+    const save = page.getByRole('button', { name: 'Save rate limit' });
+    expect(await edit.inputValue()).toBe('20');
+    expect(await save.isDisabled()).toBe(true);
+    await edit.fill('2.5');
+    await save.click();
+    await page.locator('#edit-rate-limit-error').filter({ hasText: 'Enter a whole number of deliveries per second' }).waitFor();
+    expect((await readEndpoint(endpointId)).rateLimit).toBe(20);
+
+    await edit.fill('50');
+    await save.click();
+    await page.getByText('Rate limit saved: 50 deliveries per second.').waitFor();
+    expect(await page.locator('#edit-rate-limit-error').count()).toBe(0);
+    expect(await facts.textContent()).toContain('Rate limit50 deliveries per second');
+    expect((await readEndpoint(endpointId)).rateLimit).toBe(50);
+    await screenshot(page, '20-rate-limit-saved');
+
+    // Empty: no limit (the API gets null, which removes it).
+    await edit.fill('');
+    await save.click();
+    await page.getByText('Rate limit removed.').waitFor();
+    expect(await facts.textContent()).toContain('Rate limitNo limit');
+    expect(await readEndpoint(endpointId)).not.toHaveProperty('rateLimit');
+
+    expect(limited.record.cspViolations).toEqual([]);
+    expect(limited.record.pageErrors).toEqual([]);
+  } finally {
+    await limited.context.close();
+  }
+});

@@ -11,6 +11,8 @@ export interface EndpointChanges {
   readonly events?: readonly string[];
   /** null removes the description. */
   readonly description?: string | null;
+  /** Deliveries per second; null removes the limit. */
+  readonly rateLimit?: number | null;
   readonly status?: 'active' | 'disabled';
 }
 
@@ -101,6 +103,12 @@ export class EndpointStore {
     else if (changes.description !== undefined) {
       sets.push('description = :description');
       values[':description'] = changes.description;
+    }
+    // rateNextSlotAt stays: sends already given slots keep them, so a changed limit is never overrun meanwhile.
+    if (changes.rateLimit === null) removes.push('rateLimit');
+    else if (changes.rateLimit !== undefined) {
+      sets.push('rateLimit = :rateLimit');
+      values[':rateLimit'] = changes.rateLimit;
     }
     if (changes.status !== undefined) names['#status'] = 'status';
     if (changes.status === 'active') {

@@ -69,11 +69,12 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       method: 'PATCH',
       path: '/v1/endpoints/{id}',
       operationId: 'updateEndpoint',
-      summary: 'Change url, events, description or status',
+      summary: 'Change url, events, description, rateLimit or status',
       description:
         'status active re-enables the endpoint and resets its failure counter; status disabled pauses deliveries. ' +
         `A change of events reaches every dispatcher within ${ENDPOINT_LIST_REFRESH_SECONDS} s (each reads an account's endpoints at most that often); ` +
-        'a disable or a change of url applies to the next event sent, since every send reads its endpoint first.',
+        'a disable or a change of url applies to the next event sent, since every send reads its endpoint first. ' +
+        'rateLimit null removes the limit; a new limit paces the sends scheduled after it (those already waiting for their turn keep it).',
       tag: TAG,
       access: 'account',
       errors: [400, 404, 413],

@@ -24,6 +24,8 @@ export interface NewEndpoint {
   readonly url: string;
   readonly events: readonly string[];
   readonly description?: string;
+  /** Deliveries per second; null or absent: no limit. */
+  readonly rateLimit?: number | null;
 }
 
 export const endpointNotFound = () => notFound('Endpoint not found');
@@ -61,6 +63,7 @@ export class EndpointService {
       url: input.url,
       events: normaliseEvents(input.events),
       ...(input.description === undefined ? {} : { description: input.description }),
+      ...(input.rateLimit == null ? {} : { rateLimit: input.rateLimit }),
       status: 'active',
       secret: generateSecret(),
       consecutiveFailures: 0,

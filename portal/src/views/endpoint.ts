@@ -1,11 +1,14 @@
-// One endpoint: its health, events, secret, a test send, recovery, its last 24 hours, and delete.
+// One endpoint: its health, events, rate limit, secret, a test send, recovery, its last 24 hours, and delete.
 import { useState } from 'preact/hooks';
+import { ApiRequestError } from '../api';
 import type { Endpoint, EndpointSecret, RecoverResult, TestResult } from '../api-types';
 import { EventsFieldset } from '../components/events-fieldset';
 import { HourlyChart } from '../components/hourly-chart';
+import { RateLimitField } from '../components/rate-limit-field';
 import { ConfirmDialog, CopyButton, errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
 import { attemptResult, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
 import { hourlySeries } from '../hourly';
+import { parseRateLimit, rateLimitLabel, rateLimitText } from '../rate-limit';
 import { routeHash } from '../routes';
 import { eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
 
@@ -24,6 +27,7 @@ export function EndpointPage({ api, id }: PageProps & { id: string }) {
       ? html`
           <${Overview} api=${api} endpoint=${current} onChange=${setEndpoint} />
           <${EventsEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
+          <${RateLimitEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
           <${SecretPanel} api=${api} endpoint=${current} />
           <${TestPanel} api=${api} endpoint=${current} />
           <${ActivityPanel} api=${api} endpoint=${current} />
@@ -60,6 +64,7 @@ function Overview({ api, endpoint, onChange }: PanelProps) {
       <div><dt>Last success</dt><dd><${Time} iso=${endpoint.lastSuccessAt} /></dd></div>
       <div><dt>Last failure</dt><dd><${Time} iso=${endpoint.lastFailureAt} /></dd></div>
       <div><dt>Events</dt><dd>${eventsLabel(endpoint.events)}</dd></div>
+      <div><dt>Rate limit</dt><dd>${rateLimitLabel(endpoint.rateLimit)}</dd></div>
       ${endpoint.description ? html`<div><dt>Description</dt><dd>${endpoint.description}</dd></div>` : null}
       <div><dt>ID</dt><dd><code>${endpoint.id}</code></dd></div>
       <div><dt>Created</dt><dd><${Time} iso=${endpoint.createdAt} /></dd></div>
@@ -90,6 +95,44 @@ function EventsEditor({ api, endpoint, onChange }: PanelProps) {
     <h2 id="events-title">Events</h2>
     ${eventTypes.data ? html`<${EventsFieldset} eventTypes=${eventTypes.data} selected=${events} onChange=${setEvents} idPrefix="edit" legendHidden=${true} />` : html`<p class="muted" role="status">Loading event types…</p>`}
     <p class="actions"><button type="submit" disabled=${save.busy || !changed}>Save events</button></p>
+    ${save.message ? html`<${Notice} kind=${save.message.kind}>${save.message.text}<//>` : null}
+  </form>`;
+}
+
+function RateLimitEditor({ api, endpoint, onChange }: PanelProps) {
+  const [text, setText] = useState(rateLimitText(endpoint.rateLimit));
+  const [fieldError, setFieldError] = useState<string | undefined>(undefined);
+  const save = useAction(async () => {
+    const limit = parseRateLimit(text);
+    if (limit.error !== undefined) {
+      setFieldError(limit.error);
+      return;
+    }
+    setFieldError(undefined);
+    try {
+      // null removes the limit.
+      const updated = await api.patch<Endpoint>(`/v1/endpoints/${encodeURIComponent(endpoint.id)}`, { rateLimit: limit.value });
+      onChange?.(updated);
+      setText(rateLimitText(updated.rateLimit));
+      return updated.rateLimit === undefined ? 'Rate limit removed.' : `Rate limit saved: ${rateLimitLabel(updated.rateLimit)}.`;
+    } catch (error) {
+      const detail = error instanceof ApiRequestError ? error.detailFor('rateLimit') : undefined;
+      if (!detail) throw error;
+      setFieldError(detail);
+    }
+  });
+  const parsed = parseRateLimit(text);
+  const changed = parsed.error !== undefined || (parsed.value ?? undefined) !== endpoint.rateLimit;
+  return html`<form class="panel" aria-labelledby="rate-limit-title" novalidate onSubmit=${(event: Event) => {
+    event.preventDefault();
+    void save.run();
+  }}>
+    <h2 id="rate-limit-title">Rate limit</h2>
+    <${RateLimitField} idPrefix="edit" value=${text} onInput=${(value: string) => {
+      setText(value);
+      setFieldError(undefined);
+    }} error=${fieldError} />
+    <p class="actions"><button type="submit" disabled=${save.busy || !changed}>Save rate limit</button></p>
     ${save.message ? html`<${Notice} kind=${save.message.kind}>${save.message.text}<//>` : null}
   </form>`;
 }

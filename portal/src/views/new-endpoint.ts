@@ -4,13 +4,16 @@ import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
 import type { CreatedEndpoint } from '../api-types';
 import { EventsFieldset } from '../components/events-fieldset';
+import { RateLimitField } from '../components/rate-limit-field';
 import { CopyButton, errorText, html, Notice, useLoad } from '../components/ui';
+import { parseRateLimit, rateLimitLabel } from '../rate-limit';
 import { loadEventTypes, type PageProps } from './shared';
 
 interface FieldErrors {
   url?: string;
   events?: string;
   description?: string;
+  rateLimit?: string;
   form?: string;
 }
 
@@ -23,20 +26,33 @@ export function NewEndpointPage({ api }: PageProps) {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([]);
   const [description, setDescription] = useState('');
+  const [rateLimit, setRateLimit] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<CreatedEndpoint | undefined>(undefined);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (events.length === 0) {
-      setErrors({ events: 'Choose at least one event type.' });
+    const limit = parseRateLimit(rateLimit);
+    const invalid: FieldErrors = {
+      ...(events.length === 0 ? { events: 'Choose at least one event type.' } : {}),
+      ...(limit.error === undefined ? {} : { rateLimit: limit.error }),
+    };
+    if (Object.keys(invalid).length > 0) {
+      setErrors(invalid);
       return;
     }
     setBusy(true);
     setErrors({});
     try {
-      setCreated(await api.post<CreatedEndpoint>('/v1/endpoints', { url: url.trim(), events, ...(description.trim() ? { description: description.trim() } : {}) }));
+      setCreated(
+        await api.post<CreatedEndpoint>('/v1/endpoints', {
+          url: url.trim(),
+          events,
+          ...(description.trim() ? { description: description.trim() } : {}),
+          ...(limit.value == null ? {} : { rateLimit: limit.value }),
+        }),
+      );
     } catch (error) {
       setErrors(fieldErrors(error));
     } finally {
@@ -48,6 +64,7 @@ export function NewEndpointPage({ api }: PageProps) {
     return html`<section aria-labelledby="page-title">
       <h1 id="page-title" tabindex="-1">Endpoint added</h1>
       <${Notice} kind="success">GeoRedir now sends ${created.events.includes('*') ? 'every event' : created.events.join(', ')} to <code class="url">${created.url}</code>.<//>
+      ${created.rateLimit === undefined ? null : html`<p>Rate limit: ${rateLimitLabel(created.rateLimit)}.</p>`}
       <p class="hint" id="new-endpoint-delay">Events published in the next ${ENDPOINT_LIST_REFRESH_SECONDS} seconds may not reach it yet: GeoRedir refreshes an account's endpoints every ${ENDPOINT_LIST_REFRESH_SECONDS} seconds. A test send from the endpoint's page goes out at once.</p>
       <h2>Signing secret</h2>
       <p>Verify every webhook with this secret (see the guide). You can reveal it again on the endpoint's page.</p>
@@ -82,6 +99,7 @@ export function NewEndpointPage({ api }: PageProps) {
           aria-invalid=${errors.description ? 'true' : 'false'} aria-describedby=${errors.description ? 'endpoint-description-error' : undefined} />
         ${errors.description ? html`<p class="field-error" id="endpoint-description-error">${errors.description}</p>` : null}
       </div>
+      <${RateLimitField} idPrefix="new" optional=${true} value=${rateLimit} onInput=${setRateLimit} error=${errors.rateLimit} />
       <div class="actions">
         <button type="submit" disabled=${busy}>${busy ? 'Adding…' : 'Add endpoint'}</button>
         <a href="#/endpoints">Cancel</a>
@@ -100,6 +118,8 @@ function fieldErrors(error: unknown): FieldErrors {
   if (events) result.events = events;
   const description = error.detailFor('description');
   if (description) result.description = description;
-  if (!url && !events && !description) result.form = errorText(error);
+  const rateLimit = error.detailFor('rateLimit');
+  if (rateLimit) result.rateLimit = rateLimit;
+  if (!url && !events && !description && !rateLimit) result.form = errorText(error);
   return result;
 }

@@ -1,5 +1,7 @@
-// Endpoints over HTTP: auth, validation, quota and plan, CRUD, enable, secrets, idempotency.
+// Endpoints over HTTP: auth, validation, quota and plan, CRUD, rate limit, enable, secrets, idempotency.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { revokeKey } from '../../../cli/admin';
+import { keys } from '../../../lambdas/adapters/table-keys';
 import { type Harness, startHarness } from './harness';
 
 let h: Harness;
@@ -252,6 +254,93 @@ describe('changing endpoints', () => {
       const answer = await h.request(method, path, { apiKey });
       expect({ method, path, status: answer.status }).toEqual({ method, path, status: 404 });
     }
+  });
+});
+
+describe('rate limit', () => {
+  const get = async (id: string) => (await h.request('GET', `/v1/endpoints/${id}`, { apiKey })).json;
+
+  it('is set at creation, answered by create, GET and the list, changed by PATCH and removed with null', async () => {
+    const created = await h.request('POST', '/v1/endpoints', { apiKey, body: { url: 'http://127.0.0.1:9/limited', events: ['click'], rateLimit: 20 } });
+    expect(created.status).toBe(201);
+    expect(created.json.rateLimit).toBe(20);
+    const { id } = created.json;
+    expect(await get(id)).toMatchObject({ id, rateLimit: 20 });
+    const listed = (await h.request('GET', '/v1/endpoints', { apiKey })).json.data.find((endpoint: { id: string }) => endpoint.id === id);
+    expect(listed.rateLimit).toBe(20);
+
+    // A change of something else keeps the limit.
+    expect((await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { description: 'limited' } })).json.rateLimit).toBe(20);
+    for (const limit of [1, 10_000, 250]) {
+      const changed = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { rateLimit: limit } });
+      expect(changed.status).toBe(200);
+      expect(changed.json).toMatchObject({ id, rateLimit: limit, description: 'limited' });
+      expect((await get(id)).rateLimit).toBe(limit);
+    }
+    const removed = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { rateLimit: null } });
+    expect(removed.status).toBe(200);
+    expect(removed.json).not.toHaveProperty('rateLimit');
+    expect(await get(id)).toEqual(removed.json);
+    const item = await h.store.endpoints.getEndpoint(accountId, id);
+    expect(item).not.toHaveProperty('rateLimit');
+  });
+
+  it('is absent without one, and null at creation means none', async () => {
+    const plain = await createEndpoint();
+    expect(plain).not.toHaveProperty('rateLimit');
+    expect(await get(plain.id)).not.toHaveProperty('rateLimit');
+    const nulled = await createEndpoint(apiKey, { url: 'http://127.0.0.1:9/null', events: ['click'], rateLimit: null });
+    expect(nulled).not.toHaveProperty('rateLimit');
+    expect(await h.store.endpoints.getEndpoint(accountId, nulled.id)).not.toHaveProperty('rateLimit');
+  });
+
+  it("never shows the dispatcher's limiter schedule (rateNextSlotAt), and a PATCH leaves it alone", async () => {
+    const { id } = await createEndpoint(apiKey, { url: 'http://127.0.0.1:9/slots', events: ['click'], rateLimit: 5 });
+    const nextSlotAt = Date.now() + 60_000;
+    await h.store.table.documents.send(
+      new UpdateCommand({
+        TableName: h.table.tableName,
+        Key: keys.endpoint(accountId, id),
+        UpdateExpression: 'SET rateNextSlotAt = :slot',
+        ExpressionAttributeValues: { ':slot': nextSlotAt },
+      }),
+    );
+    const changed = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { rateLimit: 50 } });
+    const listed = await h.request('GET', '/v1/endpoints', { apiKey });
+    for (const answer of [changed, await h.request('GET', `/v1/endpoints/${id}`, { apiKey }), listed]) expect(answer.text).not.toContain('rateNextSlotAt');
+    expect(changed.json.rateLimit).toBe(50);
+    expect((await h.store.endpoints.getEndpoint(accountId, id))?.rateNextSlotAt).toBe(nextSlotAt);
+  });
+
+  const badLimits: [string, unknown, string][] = [
+    ['0', 0, 'must be at least 1; null for no limit'],
+    ['a negative number', -5, 'must be at least 1; null for no limit'],
+    ['a fraction', 2.5, 'must be a whole number of deliveries per second'],
+    ['a string', '20', 'must be a whole number of deliveries per second'],
+    ['a boolean', true, 'must be a whole number of deliveries per second'],
+    ['over 10,000', 10_001, 'must be at most 10000'],
+  ];
+
+  it.each(badLimits)('answers 400 naming rateLimit for %s at creation, and creates nothing', async (_name, rateLimit, message) => {
+    const before = (await h.store.accounts.getAccount(accountId))?.endpointCount;
+    const answer = await h.request('POST', '/v1/endpoints', { apiKey, body: { ...validEndpoint, rateLimit } });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toEqual({
+      code: 'validation_failed',
+      message: 'The request is not valid',
+      details: [{ location: 'body', field: 'rateLimit', message }],
+    });
+    expect((await h.store.accounts.getAccount(accountId))?.endpointCount).toBe(before);
+  });
+
+  it.each(badLimits)('answers 400 naming rateLimit for %s in a PATCH, and changes nothing', async (_name, rateLimit, message) => {
+    const { id } = await createEndpoint(apiKey, { url: 'http://127.0.0.1:9/kept', events: ['click'], rateLimit: 7 });
+    const before = await get(id);
+    const answer = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { rateLimit, description: 'not applied' } });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.code).toBe('validation_failed');
+    expect(answer.json.error.details).toEqual([{ location: 'body', field: 'rateLimit', message }]);
+    expect(await get(id)).toEqual(before);
   });
 });
 

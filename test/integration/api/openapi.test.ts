@@ -7,6 +7,7 @@ import { createAdminKey } from '../../../cli/admin';
 import { buildRoutes } from '../../../lambdas/api/app';
 import * as schemas from '../../../lambdas/api/schemas';
 import { EVENT_TYPES } from '../../../lambdas/domain/event-catalogue';
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from '../../../lambdas/domain/rate-limit';
 import { compileRoute, selectRoute } from '../../../local/http-api';
 import { API_ROUTE_KEYS, type Harness, startHarness, startReceiver } from './harness';
 import { seedDelivery } from './seed';
@@ -123,6 +124,26 @@ it('generates the request schemas from the validators', () => {
   expect(listAll.parameters[0]?.schema.enum).toEqual(['pending', 'succeeded', 'failed', 'skipped']);
 });
 
+it("documents an endpoint's rateLimit: an integer 1 to 10,000 that null removes, and what it does", () => {
+  const property = (schema: string) => (document.components.schemas[schema]!.properties as Record<string, Record<string, unknown>>).rateLimit!;
+  const text = 'deliveries above it wait their turn: they are never failed, dropped or counted toward auto-disable';
+  for (const schema of ['CreateEndpointRequest', 'UpdateEndpointRequest']) {
+    const rateLimit = property(schema);
+    expect({ schema, anyOf: rateLimit.anyOf }).toEqual({
+      schema,
+      anyOf: [expect.objectContaining({ type: 'integer', minimum: MIN_RATE_LIMIT, maximum: MAX_RATE_LIMIT }), { type: 'null' }],
+    });
+    expect(String(rateLimit.description).toLowerCase()).toContain(text);
+    expect(rateLimit.description).toContain('across all dispatchers');
+    expect(document.components.schemas[schema]!.required ?? []).not.toContain('rateLimit');
+  }
+  expect(property('UpdateEndpointRequest').description).toContain('null removes the limit');
+  expect(property('Endpoint')).toMatchObject({ type: 'integer' });
+  expect(String(property('Endpoint').description).toLowerCase()).toContain(text);
+  // The dispatcher's limiter schedule on the same item is never part of an answer.
+  expect(JSON.stringify(document)).not.toContain('rateNextSlotAt');
+});
+
 it('tells what the API cannot promise at once: a new endpoint or subscription seen within 5 s, a delivery recorded after its first attempt', () => {
   const operation = (path: string, method: string) => (document.paths[path]![method] as unknown as { description: string }).description;
   expect(operation('/v1/endpoints', 'post')).toContain('Events published within 5 s of the creation may not reach the endpoint');
@@ -150,7 +171,7 @@ it('answers in the documented shapes', async () => {
   const receiver = await startReceiver();
   try {
     const { apiKey, accountId } = await h.newAccount();
-    const created = await h.request('POST', '/v1/endpoints', { apiKey, body: { url: receiver.url, events: ['click'] } });
+    const created = await h.request('POST', '/v1/endpoints', { apiKey, body: { url: receiver.url, events: ['click'], rateLimit: 100 } });
     const id = created.json.id;
     const deliveryId = await seedDelivery(h.dispatcherStore, { accountId, endpointId: id, eventId: 'evt-shape', outcomes: ['failed'], startAt: new Date() });
     const checks: [string, string, unknown, { safeParse(value: unknown): { success: boolean; error?: unknown } }][] = [
@@ -159,6 +180,7 @@ it('answers in the documented shapes', async () => {
       ['GET', '/v1/endpoints', undefined, schemas.EndpointList],
       ['GET', `/v1/endpoints/${id}`, undefined, schemas.Endpoint],
       ['PATCH', `/v1/endpoints/${id}`, { description: 'shape' }, schemas.Endpoint],
+      ['PATCH', `/v1/endpoints/${id}`, { rateLimit: 10_000 }, schemas.Endpoint],
       ['GET', `/v1/endpoints/${id}/secret`, undefined, schemas.EndpointSecret],
       ['POST', `/v1/endpoints/${id}/rotate-secret`, undefined, schemas.EndpointSecret],
       ['POST', `/v1/endpoints/${id}/enable`, undefined, schemas.Endpoint],
