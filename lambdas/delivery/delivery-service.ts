@@ -20,7 +20,7 @@ import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
 import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
-import { slotDelaySeconds } from '../domain/rate-limit';
+import { slotDelaySeconds, slotSpacingMs } from '../domain/rate-limit';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
 import { buildDeliveryHeaders } from '../domain/signing';
@@ -107,6 +107,15 @@ const RECORD_LINGER_MS = 50;
  * is waited for on the queue (the message goes back with the slot, taking no other).
  */
 const RETRY_LANE_SLOT_WAIT_MS = 5_000;
+
+/**
+ * A send that reaches its slot later than this, or than one slot's length (a busy retry lane),
+ * takes a new one: sent at once it would share a second with the sends of the slots after it.
+ */
+const LATE_SLOT_TOLERANCE_MS = 150;
+
+/** A retry that waited for its slot reads its endpoint again this long before it, so the read does not delay the send. */
+const SLOT_REREAD_LEAD_MS = 100;
 
 /** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
 const PROBE_MARGIN_MS = 5_000;
@@ -399,6 +408,7 @@ export class DeliveryService {
     // A rate-limited endpoint's retry sends at its slot: one reserved with it (a deferred first
     // attempt, or a retry sent back to wait), else one this batch reserves now.
     let sendAt = job.message.notBefore;
+    if (sendAt !== undefined && isRateLimited(endpoint) && now.getTime() - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit))) sendAt = undefined;
     if (sendAt === undefined && isRateLimited(endpoint)) {
       sendAt = await sendSlots.take(endpoint);
       if (sendAt === undefined) return this.skipRetry(delivery, undefined);
@@ -410,7 +420,7 @@ export class DeliveryService {
       // (and this copy ignored as stale) or the lease has run out and this copy takes it over.
       throw new ClaimedElsewhere({ ...deliveryFields(delivery), attempt });
     }
-    if (sendAt !== undefined) await this.waitUntil(sendAt);
+    if (sendAt !== undefined) await this.waitUntil(sendAt - SLOT_REREAD_LEAD_MS);
     // A claim slowed down by throttling, or a wait for a slot, must not let a stale "active" through: read the endpoint again.
     if (this.now().getTime() - readAt > ENDPOINT_FRESH_MS) {
       const key = endpointKey(delivery.accountId, delivery.endpointId);
@@ -418,6 +428,7 @@ export class DeliveryService {
       if (!current || current.status !== 'active') return this.skipRetry(delivery, current);
       endpoint = current;
     }
+    if (sendAt !== undefined) await this.waitUntil(sendAt);
     return this.attempt(delivery, endpoint, attempt, { mayProbe: true, refuse: false }, (next) => store.recordAttempt(next));
   }
 
