@@ -22,7 +22,7 @@ import { parseIngressEvent } from '../domain/ingress';
 import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
 import { slotDelaySeconds, slotSpacingMs } from '../domain/rate-limit';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
-import { SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
+import { SLOW_ANSWER_MS, SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
@@ -468,7 +468,7 @@ export class DeliveryService {
       result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
       this.count('AttemptsNotSent');
     } else {
-      result = await this.send(delivery, endpoint, number, startedAt);
+      result = await this.sendMarkingSlow(delivery, endpoint, number, startedAt);
       const breakerOutcome = breakerResult(result);
       circuit = this.breakers.record(key, breakerOutcome);
       if (circuit?.kind === 'opened') this.count('CircuitsOpened');
@@ -531,6 +531,31 @@ export class DeliveryService {
     this.count('DeliveriesFailed');
     this.deps.log.warn('delivery failed', { ...deliveryFields(delivery), attempt: number, reason });
     return outcome('failed');
+  }
+
+  /**
+   * Sends, and if no answer has come by SLOW_ANSWER_MS, stores the endpoint as slow right then: the
+   * other dispatchers read it in their next batch and stop holding theirs on it.
+   */
+  private async sendMarkingSlow(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
+    const timer = setTimeout(() => void this.markSlowWhileWaiting(endpoint), SLOW_ANSWER_MS);
+    try {
+      return await this.send(delivery, endpoint, attempt, startedAt);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async markSlowWhileWaiting(endpoint: Endpoint): Promise<void> {
+    const { accountId, endpointId } = endpoint;
+    const until = this.slow.stillWaiting(endpointKey(accountId, endpointId));
+    if (!until || !slowUntilNeedsRenewal(endpoint.slowUntil, this.now().getTime())) return;
+    try {
+      await this.deps.store.updateEndpointHealth(accountId, endpointId, { slowUntil: until.toISOString() });
+      this.deps.log.info('endpoint marked slow: no answer within the slow mark', { accountId, endpointId, slowUntil: until.toISOString() });
+    } catch (error) {
+      this.deps.log.error('could not mark the endpoint slow', { accountId, endpointId, error: errorText(error) });
+    }
   }
 
   private async send(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {

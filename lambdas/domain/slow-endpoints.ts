@@ -8,11 +8,16 @@
 // Like the circuit, the state is shared through the endpoint item (`slowUntil`): whoever sees a slow
 // answer stores until when first attempts are deferred, and renews it while answers stay slow
 // (deferred attempts in the retry lane keep seeing them). When it passes, first attempts go inline again.
+//
+// Slow starts at half a second, far below the delivery timeout: an endpoint answering in 4.5 s held
+// every batch that had a delivery for it, and with them every other account's events. A send still
+// without an answer at that mark marks the endpoint then, not when (or whether) the answer comes, so
+// the other dispatchers stop sending to it inline within a second of its slowing down.
 
 import { storedTimeMs } from './stored-time';
 
-/** An answer taking at least this long marks the endpoint slow (timeouts are the circuit breaker's). */
-export const SLOW_ANSWER_MS = 5_000;
+/** An answer taking at least this long, or a send without an answer by then, marks the endpoint slow. */
+export const SLOW_ANSWER_MS = 500;
 
 /** How long a slow answer defers the endpoint's first attempts. */
 export const SLOW_DEFERRAL_MS = 60_000;
@@ -31,6 +36,19 @@ export class SlowEndpoints {
   /** Records a sent attempt; a slow answer returns until when the endpoint's first attempts are deferred. */
   observe(endpointKey: string, answered: boolean, latencyMs: number): Date | undefined {
     if (!answered || latencyMs < SLOW_ANSWER_MS) return undefined;
+    return this.defer(endpointKey);
+  }
+
+  /**
+   * A send still without an answer at SLOW_ANSWER_MS: the endpoint is slow (or hanging) now. Returns
+   * the deferral to store, or undefined when this instance already defers it (stored it already).
+   */
+  stillWaiting(endpointKey: string): Date | undefined {
+    if ((this.deferredUntil.get(endpointKey) ?? 0) > this.now()) return undefined;
+    return this.defer(endpointKey);
+  }
+
+  private defer(endpointKey: string): Date {
     const until = this.now() + SLOW_DEFERRAL_MS;
     this.deferredUntil.set(endpointKey, until);
     return new Date(until);

@@ -440,6 +440,36 @@ describe('auto-disable: 10 consecutive failed deliveries', () => {
   });
 });
 
+describe('slow endpoints: marked while the answer is still awaited', () => {
+  it('stores the endpoint as slow half a second into a send that has no answer yet, so other batches defer at once', async () => {
+    const t = setup();
+    t.endpoint('ep_slow');
+    let release: (result: SendResult) => void = () => undefined;
+    const answered = new Promise<SendResult>((resolve) => (release = resolve));
+    t.setScript(() => answered as unknown as SendResult);
+    const batch = t.service.handleBatch([t.click('c1')]);
+    // Real time: the mark is a timer on the send, not the fake clock.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(t.store.endpoint(ACCOUNT, 'ep_slow')?.slowUntil).toBe('2026-11-28T10:01:00.000Z');
+    // Another instance's batch reads it and defers, while the first send still waits.
+    await t.build().handleBatch([t.click('c2')]);
+    expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_slow')]);
+    expect(t.store.deliveries.get(idOf('c2', 'ep_slow'))).toMatchObject({ status: 'pending', attemptCount: 0, retryScheduledFor: 1 });
+    release({ ...ok, latencyMs: 700 });
+    await batch;
+    expect(t.store.deliveries.get(idOf('c1', 'ep_slow'))).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+
+  it('leaves an endpoint that answers within half a second alone', async () => {
+    const t = setup({ script: () => ({ ...ok, latencyMs: 499 }) });
+    t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')?.slowUntil).toBeUndefined();
+    expect(t.sends).toHaveLength(2);
+  });
+});
+
 describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slots', () => {
   const start = Date.parse('2026-11-28T10:00:00Z');
 

@@ -5,7 +5,8 @@ import { SLOW_ANSWER_MS, SLOW_DEFERRAL_MS, SlowEndpoints, slowUntilNeedsRenewal 
 const T0 = Date.parse('2026-11-28T10:00:00Z');
 
 describe('SlowEndpoints', () => {
-  it('marks an endpoint slow on an answer of 5 s or more, never on a timeout or a quicker answer', () => {
+  it('marks an endpoint slow on an answer of half a second or more, never on a timeout or a quicker answer', () => {
+    expect(SLOW_ANSWER_MS).toBe(500);
     let now = T0;
     const slow = new SlowEndpoints(() => now);
     expect(slow.observe('a/ep', true, SLOW_ANSWER_MS - 1)).toBeUndefined();
@@ -16,6 +17,18 @@ describe('SlowEndpoints', () => {
     expect(slow.defersFirstAttempts('a/other')).toBe(false);
     now = T0 + SLOW_DEFERRAL_MS;
     expect(slow.defersFirstAttempts('a/ep')).toBe(false);
+  });
+
+  it('marks an endpoint slow while a send still waits for its answer, once per deferral', () => {
+    let now = T0;
+    const slow = new SlowEndpoints(() => now);
+    expect(slow.stillWaiting('a/ep')).toEqual(new Date(T0 + SLOW_DEFERRAL_MS));
+    expect(slow.defersFirstAttempts('a/ep')).toBe(true);
+    // Other sends to it still waiting: already marked (and stored) by this instance.
+    now = T0 + 1_000;
+    expect(slow.stillWaiting('a/ep')).toBeUndefined();
+    now = T0 + SLOW_DEFERRAL_MS;
+    expect(slow.stillWaiting('a/ep')).toEqual(new Date(T0 + 2 * SLOW_DEFERRAL_MS));
   });
 
   it('follows the deferral stored on the endpoint by another instance, until it passes', () => {
