@@ -43,6 +43,12 @@ const DLQ_RETENTION = Duration.days(14);
  * largest accepted events would fail the rule target's send.
  */
 export const EVENT_QUEUE_MAX_MESSAGE_BYTES = 1_048_576;
+/**
+ * The dispatch rule target's MessageGroupId: an EventBridge dynamic path parameter (the whole
+ * value is a JSON path, read from each event), so each producer event carries its account as its
+ * SQS fair-queue tenant.
+ */
+export const DISPATCH_MESSAGE_GROUP_ID = '$.detail.account_id';
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
 const DISPATCHER_SERVICE_NAME = 'webhook-dispatcher';
 /** DynamoDB stream event sources take at most 1,000 records per batch (one GetRecords). */
@@ -368,6 +374,10 @@ export class WebhookDelivery extends Construct {
     // The target also adds the queue policy letting events.amazonaws.com send only from this rule.
     this.rule.addTarget(
       new SqsQueue(this.dispatchQueue, {
+        // The account is the tenant (SQS fair queues): while one account holds a disproportionate
+        // share of the dispatchers, other accounts' events are received first. A dynamic path,
+        // evaluated per event; the dispatcher's retry hand-overs set the same (retry-scheduler.ts).
+        messageGroupId: DISPATCH_MESSAGE_GROUP_ID,
         deadLetterQueue: this.ruleDeadLetterQueue,
         retryAttempts: 185,
         maxEventAge: Duration.hours(24),

@@ -4,6 +4,10 @@
 // target is the same queue (it deletes itself after firing). This is the one place that makes
 // that choice, and so also the one place that knows which waiting retries have a schedule to
 // delete. Redeliveries go on the same queue at once, in the same message shape.
+// Every message SQS takes from here carries its account as MessageGroupId, the tenant of SQS fair
+// queues, like the rule's producer events. A Scheduler-sent retry cannot: Scheduler's
+// SqsParameters.MessageGroupId is documented for FIFO queues only, so such a retry reaches the
+// queue without one and SQS counts it as a tenant of its own.
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -105,7 +109,7 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
   async function schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void> {
     const body = retryMessageBody(message);
     if (delaySeconds <= SQS_MAX_DELAY_SECONDS) {
-      await handovers.send({ body, delaySeconds: sqsDelaySeconds(delaySeconds) });
+      await handovers.send({ body, delaySeconds: sqsDelaySeconds(delaySeconds), groupId: message.accountId });
       return;
     }
     if (!deps.schedules) throw new Error(`a ${delaySeconds} s retry needs Scheduler, which this function is not set up for`);
@@ -143,7 +147,7 @@ export function createRetryScheduler(deps: RetrySchedulerDeps): RetryScheduler {
       const { Failed } = await deps.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: deps.queueUrl,
-          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: retryMessageBody(message) })),
+          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: retryMessageBody(message), MessageGroupId: message.accountId })),
         }),
       );
       for (const entry of Failed ?? []) {

@@ -8,6 +8,8 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 export interface OutgoingMessage {
   readonly body: string;
   readonly delaySeconds: number;
+  /** The message's tenant on an SQS fair queue (MessageGroupId); none: a tenant of its own. */
+  readonly groupId?: string;
 }
 
 /** SendMessageBatch's limit. */
@@ -55,7 +57,14 @@ export class SqsSendBatcher {
       const { Failed } = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((entry, index): SendMessageBatchRequestEntry => ({ Id: String(index), MessageBody: entry.message.body, DelaySeconds: entry.message.delaySeconds })),
+          Entries: batch.map(
+            (entry, index): SendMessageBatchRequestEntry => ({
+              Id: String(index),
+              MessageBody: entry.message.body,
+              DelaySeconds: entry.message.delaySeconds,
+              ...(entry.message.groupId === undefined ? {} : { MessageGroupId: entry.message.groupId }),
+            }),
+          ),
         }),
       );
       failed = (Failed ?? []).flatMap((result) => {

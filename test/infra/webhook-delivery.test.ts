@@ -110,6 +110,16 @@ describe('event ingress', () => {
     });
   });
 
+  test('the rule target gives every event its account as the SQS fair-queue tenant, read from the event (a dynamic path)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Arn: arnOf(ids.dispatchQueue), SqsParameters: { MessageGroupId: '$.detail.account_id' } })],
+    });
+    // A standard queue: MessageGroupId makes it a fair queue, while a FIFO queue would order (and serialize) each account.
+    for (const queue of [ids.dispatchQueue, ids.retryQueue]) {
+      expect(template.findResources('AWS::SQS::Queue')[queue]?.Properties.FifoQueue).toBeUndefined();
+    }
+  });
+
   test('only this rule may send to the dispatch queue as events.amazonaws.com', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: ids.dispatchQueue }],

@@ -56,12 +56,12 @@ function only<T>(commands: unknown[], type: new (...args: never[]) => T): T {
 
 describe('createRetryScheduler', () => {
   describe("via 'sqs-delay'", () => {
-    it('sends the retry message to the retry queue with the delay in whole seconds', async () => {
+    it('sends the retry message to the retry queue with the delay in whole seconds and its account as the tenant', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
       await retryScheduler.schedule(MESSAGE, 59.2, new Date('2026-02-25T14:31:00Z'));
       expect(only(sqs.commands, SendMessageBatchCommand).input).toEqual({
         QueueUrl: QUEUE_URL,
-        Entries: [{ Id: '0', MessageBody: MESSAGE_JSON, DelaySeconds: 60 }],
+        Entries: [{ Id: '0', MessageBody: MESSAGE_JSON, DelaySeconds: 60, MessageGroupId: 'acct_1' }],
       });
       expect(scheduler.commands).toHaveLength(0);
     });
@@ -73,6 +73,14 @@ describe('createRetryScheduler', () => {
       const batches = sqs.commands.map((command) => (command as SendMessageBatchCommand).input.Entries ?? []);
       expect(batches.map((entries) => entries.length)).toEqual([10, 2]);
       expect(batches.flat().map((entry) => [JSON.parse(entry.MessageBody!).attempt, entry.DelaySeconds])).toEqual(messages.map((message, index) => [message.attempt, index + 1]));
+    });
+
+    it("gives each handover of a shared batch its own account's MessageGroupId", async () => {
+      const { sqs, retryScheduler } = setup();
+      const accounts = ['acct_a', 'acct_b', 'acct_a', 'acct_c'];
+      await Promise.all(accounts.map((accountId, index) => retryScheduler.schedule({ ...MESSAGE, accountId, attempt: index + 2 }, 30, new Date())));
+      const entries = only(sqs.commands, SendMessageBatchCommand).input.Entries ?? [];
+      expect(entries.map((entry) => [entry.MessageGroupId, JSON.parse(entry.MessageBody!).accountId])).toEqual(accounts.map((account) => [account, account]));
     });
 
     it('keeps waits up to 900 seconds in SQS and hands longer ones to Scheduler', async () => {
@@ -108,7 +116,9 @@ describe('createRetryScheduler', () => {
   });
 
   describe("via 'scheduler'", () => {
-    it('creates a self-deleting one-shot schedule targeting the retry queue', async () => {
+    // No SqsParameters: Scheduler documents MessageGroupId for FIFO targets only, so this retry
+    // reaches the (fair) retry queue without a tenant.
+    it('creates a self-deleting one-shot schedule targeting the retry queue, without a message group', async () => {
       const { sqs, scheduler, retryScheduler } = setup();
       await retryScheduler.schedule(MESSAGE, 1800, new Date('2026-02-25T15:00:00.000Z'));
       expect(only(scheduler.commands, CreateScheduleCommand).input).toEqual({
@@ -204,6 +214,13 @@ describe('createRetryScheduler', () => {
       expect(await retryScheduler.sendNow(messages)).toEqual(['dlv_1', 'dlv_11']);
       expect(sqs.commands).toHaveLength(2);
       expect((sqs.commands[0] as SendMessageBatchCommand).input.Entries?.[0]?.MessageBody).toBe(MESSAGE_JSON.replace(MESSAGE.deliveryId, 'dlv_0'));
+    });
+
+    it('puts each redelivery on the queue with its account as MessageGroupId', async () => {
+      const { sqs, retryScheduler } = setup();
+      await retryScheduler.sendNow([MESSAGE, { ...MESSAGE, accountId: 'acct_2', deliveryId: 'dlv_2' }]);
+      const entries = only(sqs.commands, SendMessageBatchCommand).input.Entries ?? [];
+      expect(entries.map((entry) => entry.MessageGroupId)).toEqual(['acct_1', 'acct_2']);
     });
   });
 });

@@ -6,16 +6,18 @@ type Answer = (entries: readonly { Id?: string; MessageBody?: string }[]) => Par
 /** Stands in for the SQS client: records each SendMessageBatch and answers it as told. */
 function fakeSqs(answer: Answer = () => ({})) {
   const requests: string[][] = [];
+  const commands: SendMessageBatchCommand[] = [];
   const client = {
     async send(command: SendMessageBatchCommand) {
       const entries = command.input.Entries ?? [];
+      commands.push(command);
       requests.push(entries.map((entry) => entry.MessageBody ?? ''));
       const result = answer(entries);
       if (result instanceof Error) throw result;
       return result;
     },
   };
-  return { client: client as unknown as Pick<SQSClient, 'send'>, requests };
+  return { client: client as unknown as Pick<SQSClient, 'send'>, requests, commands };
 }
 
 const message = (body: string) => ({ body, delaySeconds: 1 });
@@ -26,6 +28,17 @@ describe('SqsSendBatcher', () => {
     const batcher = new SqsSendBatcher(sqs.client, 'q', 5);
     await Promise.all(['a', 'b', 'c'].map((body) => batcher.send(message(body))));
     expect(sqs.requests).toEqual([['a', 'b', 'c']]);
+  });
+
+  it("sends each message's tenant as its MessageGroupId, and none for a message without one", async () => {
+    const sqs = fakeSqs();
+    const batcher = new SqsSendBatcher(sqs.client, 'q', 5);
+    await Promise.all([batcher.send({ ...message('a'), groupId: 'acct_1' }), batcher.send(message('b')), batcher.send({ ...message('c'), groupId: 'acct_2' })]);
+    expect(sqs.commands[0]!.input.Entries).toEqual([
+      { Id: '0', MessageBody: 'a', DelaySeconds: 1, MessageGroupId: 'acct_1' },
+      { Id: '1', MessageBody: 'b', DelaySeconds: 1 },
+      { Id: '2', MessageBody: 'c', DelaySeconds: 1, MessageGroupId: 'acct_2' },
+    ]);
   });
 
   it('sends at once when ten are waiting, and the rest after the linger', async () => {
