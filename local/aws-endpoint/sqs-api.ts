@@ -1,4 +1,5 @@
-// SQS JSON protocol (`X-Amz-Target: AmazonSQS.<Op>`) on top of the in-memory engine.
+// SQS JSON protocol (`X-Amz-Target: AmazonSQS.<Op>`) on top of the in-memory engine. A
+// MessageGroupId on a send (a standard queue's fair-queue tenant) is taken as SQS takes it.
 import { AwsServiceError, unknownOperation } from './errors';
 import {
   type JsonObject,
@@ -85,6 +86,7 @@ const operations: Record<string, Operation> = {
     const sent = engine.sendMessage(queueName(engine, input), requiredString(input, 'MessageBody'), {
       delaySeconds: optionalInteger(input, 'DelaySeconds'),
       messageAttributes: messageAttributes(input),
+      messageGroupId: optionalString(input, 'MessageGroupId'),
     });
     return {
       MessageId: sent.messageId,
@@ -111,6 +113,7 @@ const operations: Record<string, Operation> = {
       const sent = engine.sendMessage(name, requiredString(entry, 'MessageBody'), {
         delaySeconds: optionalInteger(entry, 'DelaySeconds'),
         messageAttributes: messageAttributes(entry),
+        messageGroupId: optionalString(entry, 'MessageGroupId'),
       });
       return {
         MessageId: sent.messageId,

@@ -1,10 +1,12 @@
 // In-memory SQS (standard queues) with the semantics the dispatcher relies on: visibility
-// timeouts, per-message delay, long polling, receive counts and redrive to a dead-letter queue.
+// timeouts, per-message delay, long polling, receive counts and redrive to a dead-letter queue,
+// and the fair-queue order of messages that carry a MessageGroupId (fair-queue.ts).
 // No HTTP here: the JSON-protocol adapter is sqs-api.ts, and local code (the Lambda runner)
 // can drive queues directly.
 import { createHash, randomUUID } from 'node:crypto';
 import { backgroundTimer, type Clock, systemClock } from './clock';
 import { AwsServiceError } from './errors';
+import { FairQueueTenants, fairReceiveOrder, type TenantLoad, tenantOf } from './fair-queue';
 
 export interface RedriveConfig {
   deadLetterTargetName: string;
@@ -38,6 +40,8 @@ export interface MessageAttributeValue {
 export interface SendMessageOptions {
   delaySeconds?: number;
   messageAttributes?: Record<string, MessageAttributeValue>;
+  /** On a standard queue, the message's tenant for the fair-queue order. */
+  messageGroupId?: string;
 }
 
 export interface SentMessage {
@@ -73,6 +77,8 @@ export interface StoredMessage {
   messageId: string;
   body: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
+  /** The fair-queue tenant; absent: the message is a tenant of its own. */
+  messageGroupId?: string;
   sentTimestamp: number;
   visibleAt: number;
   receiveCount: number;
@@ -108,6 +114,8 @@ const MIN_MESSAGE_BYTES = 1_024;
 const MAX_DELAY_SECONDS = 900;
 const MAX_VISIBILITY_TIMEOUT = 43_200;
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+// Alphanumerics and punctuation (printable ASCII but the space), 1 to 128 of them.
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 // Characters SQS accepts in a message body (the XML 1.0 character range).
 // eslint-disable-next-line no-control-regex
 const INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -189,6 +197,8 @@ interface Waiter {
 class Queue {
   readonly messages = new Map<string, StoredMessage>(); // insertion order = roughly FIFO, like SQS
   readonly waiters: Waiter[] = [];
+  /** Noisy tenants and recent processing times: in memory only, a restart starts them afresh. */
+  readonly tenants = new FairQueueTenants();
   wakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -323,12 +333,19 @@ export class SqsEngine {
     }
     const delaySeconds = options.delaySeconds ?? queue.config.delaySeconds;
     checkIntegerRange('DelaySeconds', delaySeconds, 0, MAX_DELAY_SECONDS);
+    const groupId = options.messageGroupId;
+    if (groupId !== undefined && !MESSAGE_GROUP_ID.test(groupId)) {
+      throw invalidParameter(
+        `Value ${groupId} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
 
     const now = this.clock.now();
     const message: StoredMessage = {
       messageId: randomUUID(),
       body,
       ...(attributes ? { messageAttributes: attributes } : {}),
+      ...(groupId === undefined ? {} : { messageGroupId: groupId }),
       sentTimestamp: now,
       visibleAt: now + delaySeconds * 1000,
       receiveCount: 0,
@@ -391,6 +408,9 @@ export class SqsEngine {
     const message = queue.messages.get(handle.messageId);
     if (message && message.receiptNonce === handle.nonce) {
       queue.messages.delete(handle.messageId);
+      // Receive to delete: the consumer time this message's tenant took (fair-queue detection).
+      const now = this.clock.now();
+      if (message.lastReceiveTimestamp !== undefined) queue.tenants.recordProcessing(tenantOf(message), now - message.lastReceiveTimestamp, now);
       this.onChange();
     }
   }
@@ -554,14 +574,40 @@ export class SqsEngine {
     }
   }
 
-  /** Picks visible messages, redriving those past maxReceiveCount, and marks the rest in flight. */
+  /** Tenants currently noisy on a queue (fair-queue order), for tests and tooling. */
+  noisyTenants(queueName: string): string[] {
+    return this.queue(queueName).tenants.noisyTenants();
+  }
+
+  /**
+   * Picks visible messages in fair-queue order (quiet tenants first), redriving those past
+   * maxReceiveCount, and marks the rest in flight.
+   */
   private take(queue: Queue, options: Required<Omit<ReceiveOptions, 'signal'>>): ReceivedMessage[] {
     this.dropExpired(queue);
     const now = this.clock.now();
+    const visible: StoredMessage[] = [];
+    const loads = new Map<string, TenantLoad>();
+    for (const message of queue.messages.values()) {
+      const tenant = tenantOf(message);
+      let load = loads.get(tenant);
+      if (!load) loads.set(tenant, (load = { inFlight: 0, visible: 0, lastSentAt: 0, inFlightMs: 0 }));
+      load.lastSentAt = Math.max(load.lastSentAt, message.sentTimestamp);
+      if (message.visibleAt <= now) {
+        load.visible += 1;
+        visible.push(message);
+      } else if (message.receiveCount > 0) {
+        load.inFlight += 1;
+        load.inFlightMs += now - (message.lastReceiveTimestamp ?? now);
+      }
+    }
+    if (visible.length === 0) return [];
+    queue.tenants.update(loads, now);
+    const order = fairReceiveOrder(visible, tenantOf, (tenant) => queue.tenants.isNoisy(tenant), (tenant) => loads.get(tenant)?.inFlight ?? 0);
     const received: ReceivedMessage[] = [];
-    for (const message of [...queue.messages.values()]) {
+    for (const message of order) {
       if (received.length >= options.maxNumberOfMessages) break;
-      if (message.visibleAt > now) continue;
+      loads.get(tenantOf(message))!.visible -= 1;
       const redrive = queue.config.redrive;
       if (redrive && message.receiveCount >= redrive.maxReceiveCount) {
         this.moveToDeadLetterQueue(queue, message, redrive.deadLetterTargetName);
@@ -574,6 +620,7 @@ export class SqsEngine {
       message.visibleAt = now + options.visibilityTimeout * 1000;
       received.push(this.toReceived(queue, message));
     }
+    queue.tenants.settle(loads);
     if (received.length > 0) this.onChange();
     return received;
   }
@@ -602,6 +649,7 @@ export class SqsEngine {
       attributes: {
         SenderId: this.accountId,
         SentTimestamp: String(message.sentTimestamp),
+        ...(message.messageGroupId === undefined ? {} : { MessageGroupId: message.messageGroupId }),
         ApproximateReceiveCount: String(message.receiveCount),
         ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestamp ?? this.clock.now()),
         ...(message.deadLetterQueueSourceArn ? { DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn } : {}),
