@@ -4,7 +4,7 @@
 // described with their intrinsics resolved. Anything the local run cannot honour is an error here,
 // at start, rather than a silent difference from the deployment.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { BusConfig, RuleConfig } from './aws-endpoint/eventbridge';
+import { type BusConfig, parseDynamicPath, type RuleConfig, type RuleTargetConfig } from './aws-endpoint/eventbridge';
 import { compileEventPattern, EventPatternError } from './aws-endpoint/event-pattern';
 import type { QueueConfig } from './aws-endpoint/sqs';
 import { IntrinsicError, IntrinsicResolver } from './intrinsics';
@@ -449,17 +449,32 @@ class LocalStackReader {
       }
       const queue = queues.find((candidate) => candidate.arn === target.Arn);
       if (!queue) throw new TemplateError(`rule ${logicalId} target ${id}: only SQS queues of this stack are supported locally, got ${String(target.Arn)}`);
+      const groupId = this.targetMessageGroupId(logicalId, id, target.SqsParameters);
+      const local: RuleTargetConfig = { id, queueName: queue.name, ...(groupId === undefined ? {} : { messageGroupId: groupId }) };
       // Where EventBridge puts an event whose send to the target failed (RetryPolicy is not
       // emulated: a local send that fails, fails for good, e.g. a message over the queue's size).
       const deadLetterArn = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
-      if (deadLetterArn === undefined) return { id, queueName: queue.name };
+      if (deadLetterArn === undefined) return local;
       const deadLetterQueue = queues.find((candidate) => candidate.arn === deadLetterArn);
       if (!deadLetterQueue) {
         throw new TemplateError(`rule ${logicalId} target ${id}: the dead-letter queue must be an SQS queue of this stack, got ${String(deadLetterArn)}`);
       }
-      return { id, queueName: queue.name, deadLetterQueueName: deadLetterQueue.name };
+      return { ...local, deadLetterQueueName: deadLetterQueue.name };
     });
     return { name, eventPattern: rawPattern as Record<string, unknown>, targets };
+  }
+
+  /** A target's SqsParameters.MessageGroupId (the fair-queue tenant): a static value or a dynamic path the engine can read. */
+  private targetMessageGroupId(logicalId: string, targetId: string, sqsParameters: unknown): string | undefined {
+    const groupId = (sqsParameters as { MessageGroupId?: unknown } | undefined)?.MessageGroupId;
+    if (groupId === undefined) return undefined;
+    try {
+      if (typeof groupId !== 'string') throw new Error(`MessageGroupId must be a string, got ${JSON.stringify(groupId)}`);
+      parseDynamicPath(groupId);
+    } catch (error) {
+      throw new TemplateError(`rule ${logicalId} target ${targetId}: SqsParameters ${(error as Error).message}`);
+    }
+    return groupId;
   }
 
   private lambdaFunction(logicalId: string, resource: CfnResource): LocalFunction {

@@ -1,6 +1,7 @@
 // EventBridge buses and rules from configuration. PutEvents validates entries like AWS, then
-// sends the event envelope EventBridge would deliver to every matching rule's SQS targets; a send
-// that fails goes to the target's dead-letter queue, as AWS does.
+// sends the event envelope EventBridge would deliver to every matching rule's SQS targets, with the
+// target's MessageGroupId (SqsParameters: a static value or a dynamic path read from the event); a
+// send that fails goes to the target's dead-letter queue, as AWS does.
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from './clock';
 import { AwsServiceError } from './errors';
@@ -12,6 +13,11 @@ export interface RuleTargetConfig {
   queueName: string;
   /** The target's DeadLetterConfig: where an event goes whose send to the queue failed. */
   deadLetterQueueName?: string;
+  /**
+   * SqsParameters.MessageGroupId: a static value, or a dynamic path parameter (`$.detail.account_id`:
+   * the whole value a JSON path, read from each event) naming the message's fair-queue tenant.
+   */
+  messageGroupId?: string;
 }
 
 export interface RuleConfig {
@@ -79,10 +85,59 @@ export const RECORDED_EVENTS_LIMIT = 1000;
 export const MAX_PUT_EVENTS_BYTES = 262_144;
 const DEFAULT_BUS = 'default';
 
+interface CompiledTarget extends RuleTargetConfig {
+  /** The message group of one event: the static value, or what the dynamic path finds. */
+  groupIdOf: (envelope: EventEnvelope) => string | undefined;
+}
+
 interface CompiledRule {
   name: string;
   matches: EventMatcher;
-  targets: RuleTargetConfig[];
+  targets: CompiledTarget[];
+}
+
+type PathSegment = string | number;
+
+/**
+ * A target parameter's dynamic path (`$.detail.account_id`, `$.resources[0]`) as segments, or
+ * undefined for a static value. EventBridge takes dot notation, dashes, underscores,
+ * alphanumerics, array indexes and wildcards; the local run refuses wildcards (and anything else).
+ */
+export function parseDynamicPath(value: string): PathSegment[] | undefined {
+  if (!value.startsWith('$.')) return undefined;
+  const segments: PathSegment[] = [];
+  const step = /\.([A-Za-z0-9_-]+)|\[(\d+)\]/y;
+  step.lastIndex = 1;
+  while (step.lastIndex < value.length) {
+    const at = step.lastIndex;
+    const match = step.exec(value);
+    if (!match) throw new Error(`dynamic path ${value}: unsupported syntax at "${value.slice(at)}" (the local run reads dot notation and array indexes, no wildcards)`);
+    segments.push(match[1] ?? Number(match[2]));
+  }
+  return segments;
+}
+
+/**
+ * The value at `path` as a message group: a string as is, a number or boolean as its text.
+ * AWS does not document a path the event lacks; locally the message then goes without a group
+ * (a tenant of its own), so the consumer still sees the event, e.g. to reject it with a reason.
+ */
+function groupIdAt(envelope: EventEnvelope, path: PathSegment[]): string | undefined {
+  let value: unknown = envelope;
+  for (const segment of path) {
+    const container = value as Record<PathSegment, unknown>;
+    const found = Array.isArray(value) ? typeof segment === 'number' : typeof value === 'object' && value !== null && typeof segment === 'string';
+    if (!found || !Object.hasOwn(container, segment)) return undefined;
+    value = container[segment];
+  }
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
+function compileTarget(target: RuleTargetConfig): CompiledTarget {
+  const groupId = target.messageGroupId;
+  const path = groupId === undefined ? undefined : parseDynamicPath(groupId);
+  return { ...target, groupIdOf: path ? (envelope) => groupIdAt(envelope, path) : () => groupId };
 }
 
 /** Format of the envelope's `time`: seconds precision, `Z`. */
@@ -166,7 +221,7 @@ export class EventBridgeEngine {
           }
         }
       }
-      return { name: rule.name, matches: compileEventPattern(rule.eventPattern, rule.name), targets: rule.targets };
+      return { name: rule.name, matches: compileEventPattern(rule.eventPattern, rule.name), targets: rule.targets.map(compileTarget) };
     });
     this.buses.set(bus.busName, rules);
   }
@@ -226,8 +281,9 @@ export class EventBridgeEngine {
       matched.push(rule.name);
       for (const target of rule.targets) {
         try {
-          this.sqs.sendMessage(target.queueName, body);
-          this.log(`events: ${busName}/${rule.name} -> ${target.queueName} ${envelope['detail-type']} ${envelope.id}`);
+          const groupId = target.groupIdOf(envelope);
+          this.sqs.sendMessage(target.queueName, body, groupId === undefined ? {} : { messageGroupId: groupId });
+          this.log(`events: ${busName}/${rule.name} -> ${target.queueName} ${envelope['detail-type']} ${envelope.id}${groupId === undefined ? '' : ` group ${groupId}`}`);
         } catch (error) {
           // PutEvents has already succeeded: AWS dead-letters (or drops) what it cannot deliver.
           this.deadLetter(busName, rule.name, target, envelope.id, body, error);

@@ -69,6 +69,11 @@ describe('describeLocalStack on the synthesized template', () => {
     expect(rule!.targets.map((target) => target.queueName)).toEqual([mapping!.queue.name]);
   });
 
+  it("gives the rule target the template's MessageGroupId, the dynamic path to each event's account", () => {
+    const [target] = stack.buses[0]!.rules[0]!.targets;
+    expect(target!.messageGroupId).toBe('$.detail.account_id');
+  });
+
   it("gives the rule target its dead-letter queue and every queue the template's MaximumMessageSize", () => {
     const [target] = stack.buses[0]!.rules[0]!.targets;
     const ruleDlq = stack.queues.find((queue) => queue.url === stack.outputs.RuleDeadLetterQueueUrl);
@@ -198,6 +203,13 @@ describe('describeLocalStack refuses what it cannot run', () => {
       (properties.Targets as Array<Record<string, unknown>>)[0]!.DeadLetterConfig = { Arn: 'arn:aws:sqs:us-east-1:000000000000:elsewhere' };
     });
     expect(() => describeLocalStack(changed, environment)).toThrow(/the dead-letter queue must be an SQS queue of this stack/);
+  });
+
+  it('a rule target MessageGroupId path the local EventBridge cannot read', () => {
+    const changed = withChange(synthesized(), 'AWS::Events::Rule', (properties) => {
+      (properties.Targets as Array<Record<string, unknown>>)[0]!.SqsParameters = { MessageGroupId: '$.detail.*' };
+    });
+    expect(() => describeLocalStack(changed, environment)).toThrow(/WebhooksDispatchRule.*SqsParameters dynamic path \$\.detail\.\*/);
   });
 
   it('FIFO queues and event source filters', () => {
