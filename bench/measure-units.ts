@@ -156,6 +156,15 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       rateUnit: 'deliveries',
       types: ['click'],
     });
+    // (c) the same endpoint with a rate limit above that rate: the limiter's reservation, once per batch, on the endpoint item.
+    const hotC = await hotKeyRun(stack, clean.url, options, {
+      label: 'c',
+      description: 'one endpoint with rateLimit 10,000, batches of 10 messages all for it',
+      ratePerSecond: 5_000,
+      rateUnit: 'deliveries',
+      types: ['click'],
+      rateLimit: 10_000,
+    });
     // (b) one account, 4 endpoints each on its own event type, 10,000 events/s spread evenly.
     const hotB = await hotKeyRun(stack, clean.url, options, {
       label: 'b',
@@ -169,7 +178,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       clean: cleanUsage,
       fanout4,
       retried,
-      hotKeys: [hotA, hotB],
+      hotKeys: [hotA, hotB, hotC],
       meanDeliveryBodyBytes,
       batchSize,
       lambdaMemoryMb: memoryMb,
@@ -331,12 +340,12 @@ async function hotKeyRun(
   stack: BenchStack,
   url: string,
   options: UnitsOptions,
-  scenario: { label: string; description: string; ratePerSecond: number; rateUnit: 'deliveries' | 'events'; types: EventType[] },
+  scenario: { label: string; description: string; ratePerSecond: number; rateUnit: 'deliveries' | 'events'; types: EventType[]; rateLimit?: number },
 ): Promise<HotKeyScenario> {
   const world = await createWorld(stack);
   try {
     const accountId = `acct_hot_${scenario.label}`;
-    await world.seedAccount(accountId, scenario.types.map((type) => ({ url, events: [type] })));
+    await world.seedAccount(accountId, scenario.types.map((type) => ({ url, events: [type], ...(scenario.rateLimit === undefined ? {} : { rateLimit: scenario.rateLimit }) })));
     world.stub.resetCounts();
     // Round-robin over the types, so every batch mixes them as an even spread would.
     const bodies = Array.from({ length: options.hotKeyEvents }, (_, index) => eventMessageBody(accountId, scenario.types[index % scenario.types.length]));

@@ -24,7 +24,7 @@ export interface World {
   /** The service's counters (DeliveriesSucceeded, RetriesScheduled, ...). */
   readonly metrics: Map<string, number>;
   /** A new account with webhooks in its plan and one endpoint per entry. */
-  seedAccount(accountId: string, endpoints: ReadonlyArray<{ url: string; events: readonly string[] }>): Promise<void>;
+  seedAccount(accountId: string, endpoints: ReadonlyArray<{ url: string; events: readonly string[]; rateLimit?: number }>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
     async seedAccount(accountId, endpoints) {
       const now = new Date().toISOString();
       await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: now });
-      for (const { url, events } of endpoints) {
+      for (const { url, events, rateLimit } of endpoints) {
         endpointCounter += 1;
         const endpoint: Endpoint = {
           accountId,
@@ -60,6 +60,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
           status: 'active',
           secret: generateSecret(),
           consecutiveFailures: 0,
+          ...(rateLimit === undefined ? {} : { rateLimit }),
           createdAt: now,
           updatedAt: now,
         };

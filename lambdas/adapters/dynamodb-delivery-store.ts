@@ -7,7 +7,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
-import { reservationKind, reservedSlots, slotSpacingMs } from '../domain/rate-limit';
+import { reservedSlots, slotSpacingMs } from '../domain/rate-limit';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
 import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
@@ -39,7 +39,15 @@ function attemptUnclaimed(attempt: number, now: Date) {
   };
 }
 
+/** A schedule item outlives its endpoint's last reservation by a day, then DynamoDB removes it. */
+const SEND_SCHEDULE_TTL_SECONDS = 86_400;
+/** Extend-or-restart rounds before giving up (each round loses only to another dispatcher's write). */
+const RESERVE_ROUNDS = 3;
+
 export class DynamoDbDeliveryStore implements DeliveryStore {
+  /** This instance's last sight of each rate-limited endpoint's schedule (next free slot, epoch ms). */
+  private readonly scheduleSeen = new Map<string, number>();
+
   constructor(private readonly table: Table) {}
 
   async getAccount(accountId: string): Promise<Account | undefined> {
@@ -196,43 +204,61 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     }
   }
 
-  async reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date): Promise<number[] | undefined> {
-    const key = keys.endpoint(endpoint.accountId, endpoint.endpointId);
+  /**
+   * One conditional write on the endpoint's schedule item: extend it (ADD) while it runs ahead of
+   * now, or restart it at now once it lags (the endpoint was quiet). Which one to try first is this
+   * instance's last sight of the schedule; a wrong guess costs the other write too.
+   */
+  async reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date): Promise<number[]> {
+    const key = keys.sendSchedule(endpoint.accountId, endpoint.endpointId);
+    const scheduleId = endpointKey(endpoint.accountId, endpoint.endpointId);
     const span = count * slotSpacingMs(endpoint.rateLimit);
     const at = now.getTime();
-    if (reservationKind(endpoint.rateNextSlotAt, at) === 'restart') {
-      // Only while it still lags: if another dispatcher moved it since this batch read it, extend instead.
-      const restarted = await conditionHeld(
+    const values = { ':now': at, ':ttl': Math.floor(at / 1000) + SEND_SCHEDULE_TTL_SECONDS };
+    const extend = async (): Promise<number | undefined> => {
+      try {
+        const { Attributes } = await this.table.documents.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: key,
+            UpdateExpression: 'ADD nextSlotAt :span SET #ttl = :ttl',
+            ConditionExpression: 'nextSlotAt >= :now',
+            ExpressionAttributeNames: { '#ttl': TTL },
+            ExpressionAttributeValues: { ...values, ':span': span },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return Number(Attributes?.nextSlotAt);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    };
+    const restart = async (): Promise<number | undefined> => {
+      const next = at + span;
+      const held = await conditionHeld(
         this.table.documents.send(
           new UpdateCommand({
             TableName: this.table.name,
             Key: key,
-            UpdateExpression: 'SET rateNextSlotAt = :next',
-            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(rateNextSlotAt) OR rateNextSlotAt < :now)',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':next': at + span, ':now': at },
+            UpdateExpression: 'SET nextSlotAt = :next, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(nextSlotAt) OR nextSlotAt < :now',
+            ExpressionAttributeNames: { '#ttl': TTL },
+            ExpressionAttributeValues: { ...values, ':next': next },
           }),
         ),
       );
-      if (restarted) return reservedSlots(at + span, count, endpoint.rateLimit);
+      return held ? next : undefined;
+    };
+    const seenAhead = (this.scheduleSeen.get(scheduleId) ?? 0) >= at;
+    for (let round = 0; round < RESERVE_ROUNDS; round += 1) {
+      const next = (seenAhead ? await extend() : await restart()) ?? (seenAhead ? await restart() : await extend());
+      if (next !== undefined) {
+        this.scheduleSeen.set(scheduleId, next);
+        return reservedSlots(next, count, endpoint.rateLimit);
+      }
     }
-    try {
-      const { Attributes } = await this.table.documents.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: key,
-          UpdateExpression: 'ADD rateNextSlotAt :span',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: { ':span': span },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return reservedSlots(Number(Attributes?.rateNextSlotAt), count, endpoint.rateLimit);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    throw new Error(`could not reserve send slots for ${scheduleId}: its schedule kept moving`);
   }
 
   async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean> {

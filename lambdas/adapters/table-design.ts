@@ -26,6 +26,10 @@
 //   IDEMPOTENCY#<accountId>#<sha256 of Idempotency-Key> / IDEMPOTENCY
 //                                                    M  a POST's lock, request fingerprint and first answer (TTL 24 h)
 //   RATE#<bucket>#<window start>   / RATE            M  hits in one fixed rate-limit window (TTL)
+//   SENDSLOTS#<accountId>#<endpointId> / SENDSLOTS   D  a rate-limited endpoint's send schedule: nextSlotAt (epoch ms),
+//                                                       one write per batch that sends to it (TTL a day after its
+//                                                       last write). Not on the endpoint item, whose every write
+//                                                       also rewrites the account's gsi1 endpoint list.
 //   DELIVERY#<deliveryId>          / DELIVERY        D  one event x one endpoint (TTL): status, attemptCount, the
 //                                                       claim, and `doc`: the body every attempt sends and the
 //                                                       attempts (the last 30), deflated (delivery-items.ts).

@@ -41,6 +41,8 @@ export const keys = {
     [SK]: 'IDEMPOTENCY',
   }),
   rateWindow: (bucket: string, windowStart: number): ItemKey => ({ [PK]: `RATE#${bucket}#${windowStart}`, [SK]: 'RATE' }),
+  /** A rate-limited endpoint's send schedule: an item of its own, so its write per batch touches no index. */
+  sendSchedule: (accountId: string, endpointId: string): ItemKey => ({ [PK]: `SENDSLOTS#${accountId}#${endpointId}`, [SK]: 'SENDSLOTS' }),
   delivery: (deliveryId: string): ItemKey => ({ [PK]: `${DELIVERY_KEY_PREFIX}${deliveryId}`, [SK]: 'DELIVERY' }),
   /** One shard of an account's delivery log; its items sort by the time their batch wrote them. */
   logShard: (accountId: string, shard: number) => `LOG#${accountId}#${shard}`,

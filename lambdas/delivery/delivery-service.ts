@@ -342,8 +342,6 @@ export class DeliveryService {
     if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot);
     if (isRateLimited(endpoint)) {
       const sendAt = await sendSlots.take(endpoint);
-      // Deleted since the batch read it: not this endpoint's event any more.
-      if (sendAt === undefined) return undefined;
       // Waited for here only while the batch's read of the endpoint is fresh; later, in the retry lane.
       if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, sendAt);
       await this.waitUntil(sendAt);
@@ -411,7 +409,6 @@ export class DeliveryService {
     if (sendAt !== undefined && isRateLimited(endpoint) && now.getTime() - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit))) sendAt = undefined;
     if (sendAt === undefined && isRateLimited(endpoint)) {
       sendAt = await sendSlots.take(endpoint);
-      if (sendAt === undefined) return this.skipRetry(delivery, undefined);
     }
     if (sendAt !== undefined && sendAt - now.getTime() > RETRY_LANE_SLOT_WAIT_MS) return this.waitForSlot(job.message, sendAt);
     if (!(await store.claimAttempt(delivery.deliveryId, { attempt, leaseUntil: this.leaseUntil(now) }, now))) {

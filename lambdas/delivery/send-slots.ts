@@ -8,18 +8,18 @@ import { endpointKey } from './delivery-store';
 export type LimitedEndpoint = Endpoint & { readonly rateLimit: number };
 
 interface Waiter {
-  resolve(slot: number | undefined): void;
+  resolve(slot: number): void;
   reject(error: unknown): void;
 }
 
 export class SendSlots {
   private readonly pending = new Map<string, { endpoint: LimitedEndpoint; waiters: Waiter[] }>();
 
-  /** `reserve` answers `count` slots (epoch ms), or undefined when the endpoint is gone. */
-  constructor(private readonly reserve: (endpoint: LimitedEndpoint, count: number) => Promise<number[] | undefined>) {}
+  /** `reserve` answers `count` slots (epoch ms). */
+  constructor(private readonly reserve: (endpoint: LimitedEndpoint, count: number) => Promise<number[]>) {}
 
-  /** The time this send may be made at; undefined when the endpoint is gone. */
-  take(endpoint: LimitedEndpoint): Promise<number | undefined> {
+  /** The time this send may be made at. */
+  take(endpoint: LimitedEndpoint): Promise<number> {
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
     let entry = this.pending.get(key);
     if (!entry) {
@@ -37,7 +37,7 @@ export class SendSlots {
     this.pending.delete(key);
     try {
       const slots = await this.reserve(entry.endpoint, entry.waiters.length);
-      entry.waiters.forEach((waiter, index) => waiter.resolve(slots?.[index]));
+      entry.waiters.forEach((waiter, index) => waiter.resolve(slots[index]!));
     } catch (error) {
       for (const waiter of entry.waiters) waiter.reject(error);
     }

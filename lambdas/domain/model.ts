@@ -42,11 +42,6 @@ export interface Endpoint {
   readonly slowUntil?: string;
   /** Deliveries per second at most (1 to 10,000), across all dispatchers; absent: no limit. */
   readonly rateLimit?: number;
-  /**
-   * The rate limiter's schedule (epoch ms): the next free send slot, shared by every dispatcher
-   * (see domain/rate-limit.ts). Written by the dispatcher only, never shown.
-   */
-  readonly rateNextSlotAt?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

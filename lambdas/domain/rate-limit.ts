@@ -1,8 +1,9 @@
 // Per-endpoint rate limits, shared by every dispatcher: sends to a limited endpoint follow one
 // schedule of slots spaced 1/rateLimit s apart (the generic cell rate algorithm, without a burst
-// allowance). The endpoint item holds the schedule's next free slot; a batch reserves all its sends
-// to the endpoint with one write and makes each at its own slot: at once, after a short wait, or
-// later from the retry lane. Waiting is never an attempt: nothing is failed or counted.
+// allowance). An item of the endpoint's holds the schedule's next free slot; a batch reserves all its
+// sends to the endpoint with one write and makes each at its own slot: at once, after a short wait,
+// or later from the retry lane. Waiting is never an attempt: nothing is failed or counted. A schedule
+// that lags behind now (the endpoint was quiet) restarts at now: quiet time earns no burst.
 
 export const MIN_RATE_LIMIT = 1;
 export const MAX_RATE_LIMIT = 10_000;
@@ -10,14 +11,6 @@ export const MAX_RATE_LIMIT = 10_000;
 /** Milliseconds between two sends to an endpoint limited to `rateLimit` deliveries per second. */
 export function slotSpacingMs(rateLimit: number): number {
   return 1000 / rateLimit;
-}
-
-/**
- * How a reservation moves the shared schedule: an idle endpoint's schedule lags behind now and
- * restarts at now (a stored slot in the past is no credit for a burst); a busy one is extended.
- */
-export function reservationKind(nextSlotAt: number | undefined, now: number): 'restart' | 'extend' {
-  return nextSlotAt === undefined || nextSlotAt < now ? 'restart' : 'extend';
 }
 
 /** The `count` slots a reservation got, given the schedule's next free slot after it. */

@@ -4,7 +4,7 @@
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
-import { reservationKind, reservedSlots, slotSpacingMs } from '../../lambdas/domain/rate-limit';
+import { reservedSlots, slotSpacingMs } from '../../lambdas/domain/rate-limit';
 
 export class InMemoryDeliveryStore implements DeliveryStore {
   readonly accounts = new Map<string, Account>();
@@ -144,6 +144,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   probeClaims = 0;
   /** reserveSendSlots calls: one per batch and limited endpoint. */
   slotReservations = 0;
+  /** Rate-limited endpoints' schedules: the next free slot (epoch ms). */
+  readonly sendSchedules = new Map<string, number>();
 
   async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string) {
     const current = this.endpoint(accountId, endpointId);
@@ -154,15 +156,14 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     return true;
   }
 
-  /** The same rule as the DynamoDB store, one write per call: restart an idle schedule, or extend it. */
+  /** The same rule as the DynamoDB store, one write per call: restart a lagging schedule at now, or extend it. */
   async reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date) {
-    const current = this.endpoint(endpoint.accountId, endpoint.endpointId);
-    if (!current) return undefined;
-    this.endpointWrites += 1;
-    this.slotReservations += 1;
+    const id = endpointKey(endpoint.accountId, endpoint.endpointId);
+    const current = this.sendSchedules.get(id);
     const span = count * slotSpacingMs(endpoint.rateLimit);
-    const next = reservationKind(current.rateNextSlotAt, now.getTime()) === 'restart' ? now.getTime() + span : current.rateNextSlotAt! + span;
-    this.putEndpoint({ ...current, rateNextSlotAt: next });
+    const next = current === undefined || current < now.getTime() ? now.getTime() + span : current + span;
+    this.sendSchedules.set(id, next);
+    this.slotReservations += 1;
     return reservedSlots(next, count, endpoint.rateLimit);
   }
 

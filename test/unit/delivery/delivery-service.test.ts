@@ -493,7 +493,8 @@ describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slo
     expect(waiting).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: '2026-11-28T10:00:01.000Z', retryScheduledFor: 1 });
     expect(t.metrics.filter((metric) => metric === 'SendsRateLimited')).toHaveLength(2);
     expect(t.metrics).not.toContain('AttemptsFailed');
-    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ consecutiveFailures: 0, rateNextSlotAt: start + 1250 });
+    expect(t.store.endpoint(ACCOUNT, 'ep_a')).toMatchObject({ consecutiveFailures: 0 });
+    expect(t.store.sendSchedules.get(`${ACCOUNT}/ep_a`)).toBe(start + 1250);
 
     // The retry lane makes them at their slots as attempt 1, without reserving again.
     await t.service.handleBatch([t.due(0), t.due(1)]);
@@ -527,7 +528,7 @@ describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slo
     await t.service.handleBatch([t.click('c1')]);
     expect(t.scheduled).toHaveLength(1);
     // Someone else took the next 10 s of the schedule meanwhile.
-    t.store.putEndpoint({ ...t.store.endpoint(ACCOUNT, 'ep_a')!, rateNextSlotAt: t.clock.now().getTime() + 70_000 });
+    t.store.sendSchedules.set(`${ACCOUNT}/ep_a`, t.clock.now().getTime() + 70_000);
     t.clock.advance(60_000);
     await t.service.handleBatch([t.due(0)]);
     expect(t.sends).toHaveLength(1);
