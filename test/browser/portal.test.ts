@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { portalLink as mintLink } from '../../cli/admin';
+import { DynamoDbDeliveryStore } from '../../lambdas/adapters/dynamodb-delivery-store';
 import { ManagementStore } from '../../lambdas/adapters/management-store';
 import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { guideSignatureValid, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
@@ -276,6 +277,57 @@ test("another account's link shows none of the first account's endpoints or deli
     await second.context.close();
   }
 });
+
+test('counts still arriving: no "no attempts" beside a last success the hourly counts do not hold yet, and the rate once they do', async () => {
+  // An account of its own: no other test's deliveries are in its counts.
+  const account = (await admin('create-account', '--name', 'Browser Counts')) as unknown as Account;
+  const created = await fetch(`${run.outputs.apiUrl}/v1/endpoints`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${account.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: receiver.url, events: ['click'], description: 'counts test' }),
+  });
+  expect(created.status).toBe(201);
+  const endpointId = ((await created.json()) as { id: string }).id;
+  // The dispatcher's own write as its batch ends, with nothing counted yet: the endpoint's last
+  // success is newer than its counts, as in the seconds of the stream's batching window after a
+  // delivery, for as long as this test needs.
+  const stampedAt = new Date().toISOString();
+  const dynamodb = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+  try {
+    const { table } = new ManagementStore(dynamodb, run.outputs.tableName, 30);
+    await new DynamoDbDeliveryStore(table).updateEndpointHealth(account.accountId, endpointId, { succeededAt: stampedAt });
+  } finally {
+    dynamodb.destroy();
+  }
+  const own = await openContext(browser);
+  records.push(own.record);
+  try {
+    const { page } = own;
+    await page.goto(await portalLink(account));
+    const row = page.locator('table.list tbody tr', { has: page.locator(`a[href="#/endpoints/${endpointId}"]`) });
+    const rate = row.locator('td[data-label="Success (24 h)"]');
+    await until('the list says the counts are still arriving', async () => (await rate.textContent()) === 'counts still arriving');
+    expect(await row.locator('td[data-label="Last success"] time').getAttribute('datetime')).toBe(stampedAt);
+    expect(await rate.locator('span').getAttribute('title')).toMatch(/^The last success is not in the hourly counts yet\./);
+    await screenshot(page, '11a-counts-arriving');
+
+    // The endpoint's page says so beside its chart, instead of a rate.
+    await row.getByRole('link').click();
+    const activity = page.locator('.panel', { has: page.locator('#activity-title') });
+    await activity.getByRole('status').filter({ hasText: 'Counts still arriving.' }).waitFor();
+    expect(await activity.textContent()).not.toContain('Success rate');
+
+    // A delivery, counted off the table's stream: the list, asking for the counts again by itself, shows the rate.
+    await page.getByRole('navigation').getByRole('link', { name: 'Endpoints' }).click();
+    await until('the list says the counts are still arriving', async () => (await rate.textContent()) === 'counts still arriving');
+    await publishClicks(account, ['browser-counts-1']);
+    await until('the delivery', async () => receiver.received.some((request) => request.body.data.click_id === 'browser-counts-1'), 20_000);
+    await until('the rate of the counted delivery', async () => /^100 % of 1 attempt$/.test(((await rate.textContent()) ?? '').replace(/\s+/g, ' ').trim()), 60_000);
+    await screenshot(page, '11b-counts-arrived');
+  } finally {
+    await own.context.close();
+  }
+}, 120_000);
 
 test('a disabled endpoint skips its events; enabled again, recovering sends them', async () => {
   const { page } = tab;

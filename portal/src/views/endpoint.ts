@@ -2,10 +2,12 @@
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
 import type { Endpoint, EndpointSecret, RecoverResult, TestResult } from '../api-types';
+import { CoverageNote, useCountsCoverage } from '../components/catch-up';
 import { EventsFieldset } from '../components/events-fieldset';
 import { HourlyChart } from '../components/hourly-chart';
 import { RateLimitField } from '../components/rate-limit-field';
 import { ConfirmDialog, CopyButton, errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
+import { isBehind } from '../counts-coverage';
 import { attemptResult, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
 import { hourlySeries } from '../hourly';
 import { parseRateLimit, rateLimitLabel, rateLimitText } from '../rate-limit';
@@ -211,10 +213,16 @@ function ActivityPanel({ api, endpoint }: PanelProps) {
   const hourly = useLoad(() => loadHourly(api, endpoint.id), `hourly:${endpoint.id}`);
   const series = hourly.data ? hourlySeries(hourly.data, [endpoint.id]).get(endpoint.id) : undefined;
   const rate = hourly.data ? successRate(hourly.data.data.filter((count) => count.endpointId === endpoint.id)) : undefined;
+  // The Status panel shows the endpoint's last success and failure: no rate the counts contradict them with.
+  const coverage = useCountsCoverage([endpoint], hourly).get(endpoint.id);
   return html`<div class="panel" aria-labelledby="activity-title">
     <h2 id="activity-title">Last 24 hours</h2>
     ${hourly.error ? html`<${Notice} kind="error">${errorText(hourly.error)}<//>` : null}
-    ${rate?.percent !== undefined ? html`<p>Success rate: <strong>${formatPercent(rate.percent)}</strong> of ${rate.attempts} attempts</p>` : null}
+    ${isBehind(coverage)
+      ? html`<${CoverageNote} coverage=${coverage} />`
+      : rate?.percent !== undefined
+        ? html`<p>Success rate: <strong>${formatPercent(rate.percent)}</strong> of ${rate.attempts} attempts</p>`
+        : null}
     ${series ? html`<${HourlyChart} series=${series} label=${`Deliveries to ${endpoint.url}`} />` : hourly.loading ? html`<p class="muted" role="status">Loading…</p>` : null}
   </div>`;
 }
