@@ -4,11 +4,14 @@
 // sent), re-enabling resumes, and the platform hears of it through an `endpoint.disabled` event
 // on the bus. The template has no rule for that event (the platform's consumer lives elsewhere),
 // so the proof is the local-only GET /_local/events of the AWS endpoint: what PutEvents accepted.
+import { maxJitterSeconds } from '../../lambdas/domain/retry-policy';
 import { attemptLog, type Account, clickData, getDelivery, getEndpoint, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
 import { type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
 
 /** One retry, 10 minutes out: it only comes when the test moves the AWS endpoint's clock. */
 const RETRY_SCHEDULE = '600';
+/** Past the retry's delay and its jitter (up to 10% later): every retry handed over before is due. */
+const RETRY_DUE_SECONDS = 600 + maxJitterSeconds(600) + 1;
 const WAIT_MS = 15_000;
 const OPERATIONAL_SOURCE = 'georedir.webhooks';
 
@@ -65,8 +68,9 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     await retriesHandedOver(account, failing.endpointId, 10);
     expect(await getEndpoint(run, account, failing.endpointId)).toMatchObject({ status: 'active', consecutiveFailures: 0 });
 
-    // The first five retries fail: five deliveries have failed.
-    await run.advanceClock(301);
+    // The first five retries (due 600-660 s after the start) fail: five deliveries have failed. The
+    // next five are due 900-960 s after it.
+    await run.advanceClock(400);
     await failing.waitForCount(15, WAIT_MS);
     await waitFor('five failed deliveries counted', async () => ((await getEndpoint(run, account, failing.endpointId)).consecutiveFailures === 5 ? true : undefined), WAIT_MS);
     // One more delivery, whose retry is still waiting when the endpoint is disabled.
@@ -120,7 +124,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     // The delivery whose retry was still waiting is skipped when it comes due.
     const pending = (await attemptLog(run, account, failing.endpointId)).find((attempt) => attempt.eventId === 'click:disable-pending');
     expect(pending?.nextRetryAt).toBeDefined();
-    await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+    await run.advanceClock(RETRY_DUE_SECONDS);
     await waitFor('the waiting retry skipped', async () => {
       const delivery = await getDelivery(run, account, pending!.deliveryId);
       return delivery.status === 'skipped' ? delivery : undefined;
@@ -157,7 +161,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
       const handedOverBefore = (await attemptLog(run, account, receiver.endpointId)).filter((attempt) => attempt.nextRetryAt !== undefined).length;
       await run.publish(...clicks(account, prefix, count));
       await retriesHandedOver(account, receiver.endpointId, handedOverBefore + count);
-      await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+      await run.advanceClock(RETRY_DUE_SECONDS);
       await settled(requestsBefore + 2 * count, failuresAfter);
     };
 
@@ -195,7 +199,7 @@ describe('guide: auto-disable after 10 consecutive failures', () => {
     expect(announced.map((entry) => entry.event.detail.reason)).toEqual(['endpoint answered 410 Gone']);
 
     // Past the schedule's only delay: no retry comes.
-    await run.advanceClock(Number(RETRY_SCHEDULE) + 1);
+    await run.advanceClock(RETRY_DUE_SECONDS);
     await sleep(2_000);
     expect(receiver.received).toHaveLength(1);
   }, 30_000);
