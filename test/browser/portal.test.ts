@@ -127,6 +127,8 @@ test("creating an endpoint shows the URL policy's reason next to the field, then
   await url.fill(receiver.url);
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   await heading(page).filter({ hasText: 'Endpoint added' }).waitFor();
+  // The dispatchers' endpoint cache, said where a customer about to test the new endpoint reads it.
+  expect(await page.locator('#new-endpoint-delay').textContent()).toMatch(/Events published in the next 5 seconds may not reach it yet/);
   state.secret = (await page.locator('#created-secret').textContent()) ?? '';
   expect(state.secret).toMatch(/^whsec_/);
   receiver.secret = state.secret;
@@ -178,6 +180,9 @@ test('published events show up in the delivery log, filtered by status and found
   expect(page.url()).toContain('#/deliveries?status=failed');
 
   await page.getByRole('link', { name: 'Clear' }).click();
+  // Clear is a link: the form resets its fields once the new route has rendered. Typing before
+  // that would be wiped out, so wait for the reset fields.
+  await until('the filters cleared', async () => page.url().endsWith('#/deliveries') && (await page.getByLabel('Status').inputValue()) === '');
   await page.getByLabel('Event id').fill('click:browser-ok-2');
   await page.getByLabel('Event id').press('Enter');
   await until('the one event found by id', async () => (await rows.count()) === 1 && /browser-ok-2/.test((await rows.first().textContent()) ?? ''));
