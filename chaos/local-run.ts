@@ -25,6 +25,9 @@ export interface RunningLocal {
   stop(): Promise<void>;
 }
 
+/** The local AWS endpoint takes any credentials; never send real ones to it. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 const READY_TIMEOUT_MS = 240_000;
 const NOTABLE = /\b(ERROR|failed|Timedout|ExitError|Uncaught|Unhandled)\b/;
 

@@ -16,7 +16,11 @@ export type Scenario =
   /** 200 until its window opens, then 410 Gone for good. */
   | 'gone-410'
   /** Every 4th first attempt: 429 with Retry-After; 200 otherwise. */
-  | 'retry-after-429';
+  | 'retry-after-429'
+  /** 200, written `answerDelayMs` after the request arrived (the tenants run's slow endpoint). */
+  | 'slow'
+  /** 500 to every first attempt, 200 to every later one (the tenants run's retry phase). */
+  | 'fail-first';
 
 /** How the request ended, as the receiver saw it. */
 export type Answer = 'ok' | 'status' | 'hung' | 'reset';
@@ -48,6 +52,8 @@ export interface ChaosReceiver {
   secret: string;
   /** When the misbehaviour applies (flaky-5xx, hanging: the window; gone-410: from `from` on). */
   window?: ReceiverWindow;
+  /** slow: how long each answer takes. */
+  answerDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -66,7 +72,7 @@ function verifySignature(payload: string, signature: string, secret: string) {
 }
 // --- end of the guide's snippet ---
 
-export async function startChaosReceiver(scenario: Scenario): Promise<ChaosReceiver> {
+export async function startChaosReceiver(scenario: Scenario, options: { answerDelayMs?: number } = {}): Promise<ChaosReceiver> {
   let firstAttempts = 0;
   const requests: ReceivedRequest[] = [];
   const inWindow = (now: number) => receiver.window !== undefined && now >= receiver.window.from && now < receiver.window.until;
@@ -97,7 +103,7 @@ export async function startChaosReceiver(scenario: Scenario): Promise<ChaosRecei
       else if (scenario === 'retry-after-429' && everyFourth) {
         status = 429;
         headers['retry-after'] = String(RETRY_AFTER_SECONDS);
-      }
+      } else if (scenario === 'fail-first' && attempt === 1) status = 500;
       const record: ReceivedRequest = {
         deliveryId: String(req.headers['x-georedir-delivery'] ?? ''),
         attempt,
@@ -126,11 +132,24 @@ export async function startChaosReceiver(scenario: Scenario): Promise<ChaosRecei
         });
         return;
       }
-      const body = JSON.stringify({ received: status < 300 });
-      res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-      // "Answered" only once the whole response left: a 2xx the sender never read is not one.
-      res.end(body, () => {
-        record.answer = status >= 200 && status < 300 ? 'ok' : 'status';
+      const answer = () => {
+        const body = JSON.stringify({ received: status < 300 });
+        res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+        // "Answered" only once the whole response left: a 2xx the sender never read is not one.
+        res.end(body, () => {
+          record.answer = status >= 200 && status < 300 ? 'ok' : 'status';
+          record.endedAt = Date.now();
+        });
+      };
+      if (scenario !== 'slow') {
+        answer();
+        return;
+      }
+      // A sender that gives up first (its timeout) leaves the record 'hung', ended when it hung up.
+      const timer = setTimeout(answer, receiver.answerDelayMs);
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        clearTimeout(timer);
         record.endedAt = Date.now();
       });
     });
@@ -144,6 +163,7 @@ export async function startChaosReceiver(scenario: Scenario): Promise<ChaosRecei
     url: `http://127.0.0.1:${port}/webhooks/georedir`,
     requests,
     secret: '',
+    answerDelayMs: options.answerDelayMs ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

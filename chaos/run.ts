@@ -1,6 +1,8 @@
 // `npm run chaos [-- --events 3000 --endpoints 10 --rate 8 --json]`: the local run (real bundles,
 // queues, schedules, DynamoDB Local) under faults, and what survived them. See chaos/README.md
 // for every fault and every figure. The last line of stdout is one JSON object.
+// `npm run chaos -- --scenario tenants [--json]` runs chaos/tenants.ts instead (tenant isolation,
+// the rate limit, retry jitter); `--scenario faults` is the default, this file's run.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -13,7 +15,8 @@ import { warmDynamoDbLocal } from '../local/dynamodb-warm-up';
 import type { LocalOutputs } from '../local/outputs';
 import { deliveryIdFor } from '../lambdas/domain/ids';
 import { SQS_MAX_DELAY_SECONDS } from '../lambdas/adapters/retry-scheduler';
-import { control, dispatcherWorkerPids, type RunningLocal, startLocal } from './local-run';
+import { Api, clickData, readFinalStates } from './api';
+import { control, dispatcherWorkerPids, LOCAL_CREDENTIALS, type RunningLocal, startLocal } from './local-run';
 import {
   checkRetrySchedule,
   type ClockAdvance,
@@ -26,6 +29,7 @@ import {
   sentWhileDisabled,
 } from './metrics';
 import { type ChaosReceiver, type Scenario, startChaosReceiver } from './receivers';
+import { runTenants } from './tenants';
 
 interface Options {
   events: number;
@@ -56,7 +60,6 @@ const DISABLED_SLACK_MS = 1000;
 /** A send that reached its receiver this long before a kill may not have been recorded yet. */
 const RECORD_WINDOW_MS = 5000;
 const FAULTY_SCENARIOS: Scenario[] = ['flaky-5xx', 'hanging', 'retry-after-429', 'reset', 'gone-410'];
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const startedAt = Date.now();
 const say = (line: string) => process.stdout.write(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -97,43 +100,6 @@ function parseOptions(argv: readonly string[]): Options {
 function scenariosFor(count: number): Scenario[] {
   const faulty = FAULTY_SCENARIOS.slice(0, Math.min(FAULTY_SCENARIOS.length, count - 1));
   return [...faulty, ...Array.from({ length: count - faulty.length }, () => 'healthy' as const)];
-}
-
-// --- the management API --------------------------------------------------------------------
-
-class Api {
-  constructor(
-    private readonly base: string,
-    private readonly key: string,
-  ) {}
-
-  async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const response = await fetch(`${this.base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        const parsed = (await response.json()) as T;
-        if (response.status >= 500 && attempt < 5) throw new Error(`HTTP ${response.status}`);
-        return { status: response.status, body: parsed };
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        await sleep(500 * attempt);
-      }
-    }
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` at once. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
 
 // --- one run ---------------------------------------------------------------------------------
@@ -400,7 +366,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
     // The API's view of every expected delivery.
     say(`${plan.label}: reading every delivery from the API`);
     const api2 = new Api(local.outputs.apiUrl, local.outputs.apiKey);
-    const { finals, recordedSuccesses } = await readFinalStates(api2, outputs.accountId, eventIds, endpointIds);
+    const { finals, recordedSuccesses } = await readFinalStates(api2, outputs.accountId, eventIds, endpointIds, say);
     const records: Array<EndpointRecord & { receiver: ChaosReceiver }> = [];
     for (const [index, receiver] of receivers.entries()) {
       const endpoint = await api2.call<{ status: string; disabledAt?: string }>('GET', `/v1/endpoints/${endpointIds[index]}`);
@@ -449,74 +415,6 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
   }
 }
 
-/**
- * Final states in bulk from each endpoint's attempt log (a succeeded attempt, or a failed one with
- * no next retry, ends its delivery); GET /v1/deliveries/{id} for every delivery the log leaves open.
- */
-async function readFinalStates(
-  api: Api,
-  accountId: string,
-  eventIds: readonly string[],
-  endpointIds: readonly string[],
-): Promise<{ finals: Map<string, FinalStatus | 'pending' | 'missing'>; recordedSuccesses: Map<string, number> }> {
-  const finals = new Map<string, FinalStatus | 'pending' | 'missing'>();
-  const recordedSuccesses = new Map<string, number>();
-  const successKeys = new Set<string>();
-  const latest = new Map<string, { attempt: number; outcome: string; nextRetryAt?: string }>();
-  for (const endpointId of endpointIds) {
-    let cursor: string | null = null;
-    do {
-      const page: { status: number; body: { data: Array<{ deliveryId: string; attempt: number; attemptedAt: string; outcome: string; nextRetryAt?: string }>; nextCursor: string | null } } = await api.call(
-        'GET',
-        `/v1/endpoints/${endpointId}/deliveries?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
-      for (const attempt of page.body.data ?? []) {
-        // The log can list one attempt twice (an event redelivered after a kill logs its delivery again).
-        if (attempt.outcome === 'succeeded') successKeys.add(`${attempt.deliveryId}|${attempt.attempt}|${attempt.attemptedAt}`);
-        const known = latest.get(attempt.deliveryId);
-        if (!known || attempt.attempt > known.attempt) latest.set(attempt.deliveryId, attempt);
-      }
-      cursor = page.body.nextCursor;
-    } while (cursor);
-  }
-  for (const key of successKeys) {
-    const deliveryId = key.split('|')[0]!;
-    recordedSuccesses.set(deliveryId, (recordedSuccesses.get(deliveryId) ?? 0) + 1);
-  }
-  const open: string[] = [];
-  for (const eventId of eventIds) {
-    for (const endpointId of endpointIds) {
-      const deliveryId = deliveryIdFor(accountId, eventId, endpointId);
-      const last = latest.get(deliveryId);
-      if (last?.outcome === 'succeeded') finals.set(deliveryId, 'succeeded');
-      else if (last?.outcome === 'failed' && !last.nextRetryAt) finals.set(deliveryId, 'failed');
-      else open.push(deliveryId);
-    }
-  }
-  say(`attempt logs settle ${finals.size} deliveries; asking GET /v1/deliveries/{id} for the other ${open.length}`);
-  await pool(open, 8, async (deliveryId) => {
-    const delivery = await api.call<{ status?: string }>('GET', `/v1/deliveries/${deliveryId}`);
-    const status = delivery.body.status;
-    if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'pending') finals.set(deliveryId, status);
-    else finals.set(deliveryId, 'missing');
-  });
-  return { finals, recordedSuccesses };
-}
-
-function clickData(index: number): Record<string, unknown> {
-  return {
-    click_id: `chaos${String(index).padStart(8, '0')}`,
-    link_id: 42,
-    link_slug: 'chaos-offer',
-    destination_url: 'https://offer.example.com/landing',
-    ip: '203.0.113.42',
-    country: 'US',
-    device: 'mobile',
-    is_unique: true,
-    fraud_flags: [],
-  };
-}
-
 /** PutEvents-to-first-receipt on the healthy endpoints, leaving out events published near a kill or restart. */
 interface EventLatencies {
   readonly eventId: string;
@@ -563,10 +461,21 @@ function keepLatencies(options: Options, label: string, events: readonly EventLa
   writeFileSync(join(options.keepLogDir, `${label}-healthy-latencies.jsonl`), events.map((event) => JSON.stringify(event)).join('\n') + '\n');
 }
 
+/** `--scenario NAME` (faults, the default, or tenants) and the other arguments, which are that scenario's. */
+function scenarioOf(argv: readonly string[]): { scenario: 'faults' | 'tenants'; rest: string[] } {
+  const at = argv.indexOf('--scenario');
+  if (at < 0) return { scenario: 'faults', rest: [...argv] };
+  const scenario = argv[at + 1];
+  if (scenario !== 'faults' && scenario !== 'tenants') throw new Error('--scenario must be faults (the default) or tenants');
+  return { scenario, rest: [...argv.slice(0, at), ...argv.slice(at + 2)] };
+}
+
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.keepLogDir) mkdirSync(options.keepLogDir, { recursive: true });
+  const { scenario, rest } = scenarioOf(process.argv.slice(2));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (scenario === 'tenants') return runTenants(rest, say);
+  const options = parseOptions(rest);
+  if (options.keepLogDir) mkdirSync(options.keepLogDir, { recursive: true });
   const scenarios = scenariosFor(options.endpoints);
 
   let baselineP99: number | undefined;
