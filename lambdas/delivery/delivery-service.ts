@@ -27,7 +27,7 @@ import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 import { RecordBatch, type RecordSlot } from './record-batch';
-import { isRateLimited, SendSlots } from './send-slots';
+import { isRateLimited, ReservationLead, SendSlots } from './send-slots';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -71,6 +71,8 @@ export interface DeliveryServiceDeps {
   readonly random?: () => number;
   /** Waits for a rate-limited send's slot; a test's fake clock moves instead. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The first slot reservation's guess at its own round trip (see send-slots.ts); tests on a fake clock use 0. */
+  readonly firstReservationLeadMs?: number;
   /** How long an account and its endpoint list are reused (see account-directory.ts). */
   readonly accountCacheMs?: number;
 }
@@ -167,6 +169,7 @@ export class DeliveryService {
   private readonly accounts: AccountDirectory;
   private readonly breakers: CircuitBreakers;
   private readonly slow: SlowEndpoints;
+  private readonly reservationLead: ReservationLead;
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -174,6 +177,7 @@ export class DeliveryService {
     this.accounts = new AccountDirectory(deps.store, deps.accountCacheMs, () => this.now().getTime());
     this.breakers = new CircuitBreakers(breakerSettingsFor(deps.retrySchedule), () => this.now().getTime());
     this.slow = new SlowEndpoints(() => this.now().getTime());
+    this.reservationLead = new ReservationLead(deps.firstReservationLeadMs);
   }
 
   /**
@@ -205,7 +209,7 @@ export class DeliveryService {
     // Every first attempt takes its slot before any is sent, so the batch knows how many records to wait for.
     const records = new RecordBatch(this.deps.store, RECORD_LINGER_MS);
     // Sends to rate-limited endpoints: one reservation per endpoint for the whole batch.
-    const sendSlots = new SendSlots((endpoint, count) => this.deps.store.reserveSendSlots(endpoint, count, this.now()));
+    const sendSlots = new SendSlots((endpoint, count, from) => this.deps.store.reserveSendSlots(endpoint, count, from), this.reservationLead, () => this.now().getTime());
     const outcomes = await Promise.all(
       jobs.map((job) => {
         const slot = job.kind === 'first' ? records.slot() : undefined;

@@ -81,10 +81,10 @@ export interface DeliveryStore {
    */
   claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean>;
   /**
-   * Reserves `count` send slots (epoch ms) of the endpoint's shared rate-limit schedule
-   * (domain/rate-limit.ts): one write, sometimes two (a schedule restarting after a quiet spell).
+   * Reserves `count` send slots (epoch ms), none before `from`, of the endpoint's shared rate-limit
+   * schedule (domain/rate-limit.ts): one write, sometimes two (a schedule restarting after a quiet spell).
    */
-  reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, now: Date): Promise<number[]>;
+  reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, from: Date): Promise<number[]>;
   /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 

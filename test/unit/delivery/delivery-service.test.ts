@@ -74,6 +74,8 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
       // The schedule's own delays unless a test asks for jitter.
       random: options.random ?? (() => 0),
       sleep,
+      // Reservations take no time on the fake clock.
+      firstReservationLeadMs: 0,
     });
   const service = build();
   let messageIds = 0;
