@@ -3,7 +3,9 @@
 // workers, and call the AWS endpoint's local-only control routes.
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { descendantsOf, environmentOf, startChildRun } from '../local/child-run';
+import { findFreePort } from '../local/dynamodb-local';
 import type { LocalOutputs } from '../local/outputs';
 
 export interface LocalRunSettings {
@@ -23,6 +25,29 @@ export interface RunningLocal {
   /** Local run lines that mention trouble (errors, failed polls), for the report. */
   readonly notable: string[];
   stop(): Promise<void>;
+}
+
+/**
+ * Settings for a local run in its own work folder, on free ports, with the chaos runs' retry
+ * schedule and delivery timeout; with a log folder, its whole log goes to `<label>-local-run.log`.
+ */
+export async function localRunSettings(options: {
+  readonly workDir: string;
+  readonly label: string;
+  readonly retrySchedule: readonly number[];
+  readonly deliveryTimeoutMs: number;
+  readonly log: (line: string) => void;
+  readonly keepLogDir?: string;
+}): Promise<LocalRunSettings> {
+  return {
+    apiPort: await findFreePort(),
+    awsPort: await findFreePort(),
+    outputDir: join(options.workDir, 'outputs'),
+    persistDir: join(options.workDir, 'persist'),
+    env: { RETRY_SCHEDULE_SECONDS: options.retrySchedule.join(','), DELIVERY_TIMEOUT_MS: String(options.deliveryTimeoutMs) },
+    log: options.log,
+    ...(options.keepLogDir ? { logFile: join(options.keepLogDir, `${options.label}-local-run.log`) } : {}),
+  };
 }
 
 /** The local AWS endpoint takes any credentials; never send real ones to it. */

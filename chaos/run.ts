@@ -10,13 +10,12 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../local/dynamodb-local';
 import { warmDynamoDbLocal } from '../local/dynamodb-warm-up';
 import type { LocalOutputs } from '../local/outputs';
 import { deliveryIdFor } from '../lambdas/domain/ids';
 import { SQS_MAX_DELAY_SECONDS } from '../lambdas/adapters/retry-scheduler';
 import { Api, clickData, readFinalStates } from './api';
-import { control, dispatcherWorkerPids, LOCAL_CREDENTIALS, type RunningLocal, startLocal } from './local-run';
+import { control, dispatcherWorkerPids, LOCAL_CREDENTIALS, localRunSettings, type RunningLocal, startLocal } from './local-run';
 import {
   checkRetrySchedule,
   type ClockAdvance,
@@ -141,15 +140,14 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
   const workDir = mkdtempSync(join(tmpdir(), `georedir-chaos-${plan.label}-`));
   // Receivers listen first: a port picked for the local run, then taken by a receiver, fails its start.
   const receivers = await Promise.all(plan.scenarios.map((scenario) => startChaosReceiver(scenario)));
-  const settings = {
-    apiPort: await findFreePort(),
-    awsPort: await findFreePort(),
-    outputDir: join(workDir, 'outputs'),
-    persistDir: join(workDir, 'persist'),
-    env: { RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE.join(','), DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) },
+  const settings = await localRunSettings({
+    workDir,
+    label: plan.label,
+    retrySchedule: RETRY_SCHEDULE,
+    deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
     log: say,
-    ...(plan.keepLogDir ? { logFile: join(plan.keepLogDir, `${plan.label}-local-run.log`) } : {}),
-  };
+    ...(plan.keepLogDir ? { keepLogDir: plan.keepLogDir } : {}),
+  });
   let local: RunningLocal | undefined;
   const notable: string[] = [];
   try {

@@ -12,11 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createAccount } from '../cli/admin';
 import { ManagementStore } from '../lambdas/adapters/management-store';
 import { deliveryIdFor } from '../lambdas/domain/ids';
-import { findFreePort } from '../local/dynamodb-local';
 import { warmDynamoDbLocal } from '../local/dynamodb-warm-up';
 import type { LocalOutputs } from '../local/outputs';
 import { Api, clickData, pool, readFinalStates } from './api';
-import { LOCAL_CREDENTIALS, type RunningLocal, startLocal } from './local-run';
+import { LOCAL_CREDENTIALS, localRunSettings, type RunningLocal, startLocal } from './local-run';
 import type { FinalStatus } from './metrics';
 import { type ChaosReceiver, type Scenario, startChaosReceiver } from './receivers';
 import { allAnsweredAt, gapSummary, latencySummary, maxInSlidingWindow, type QuietEvent, retryGapsMs, tenantTargets } from './tenant-metrics';
@@ -143,15 +142,14 @@ export async function runTenants(argv: readonly string[], say: (line: string) =>
     rateLimited: await start('healthy'),
     retried: await start('fail-first'),
   };
-  const settings = {
-    apiPort: await findFreePort(),
-    awsPort: await findFreePort(),
-    outputDir: join(workDir, 'outputs'),
-    persistDir: join(workDir, 'persist'),
-    env: { RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE.join(','), DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) },
+  const settings = await localRunSettings({
+    workDir,
+    label: 'tenants',
+    retrySchedule: RETRY_SCHEDULE,
+    deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
     log: say,
-    ...(options.keepLogDir ? { logFile: join(options.keepLogDir, 'tenants-local-run.log') } : {}),
-  };
+    ...(options.keepLogDir ? { keepLogDir: options.keepLogDir } : {}),
+  });
   let local: RunningLocal | undefined;
   const clients: Array<{ destroy(): void }> = [];
   const published: Published[] = [];

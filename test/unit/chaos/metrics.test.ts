@@ -7,19 +7,9 @@ import {
   scheduledDelaySeconds,
   sentWhileDisabled,
 } from '../../../chaos/metrics';
-import type { ReceivedRequest } from '../../../chaos/receivers';
+import { requestsAnswered } from './received-requests';
 
-const request = (deliveryId: string, attempt: number, receivedAt: number, extra: Partial<ReceivedRequest> = {}): ReceivedRequest => ({
-  deliveryId,
-  attempt,
-  headerTimestamp: Math.floor(receivedAt / 1000),
-  receivedAt,
-  endedAt: receivedAt + 10,
-  status: 503,
-  answer: 'status',
-  verified: true,
-  ...extra,
-});
+const request = requestsAnswered({ status: 503, answer: 'status' });
 const rules = { retrySchedule: [1, 2, 3, 4, 901], sqsMaxDelaySeconds: 900, slackMs: 5000, earlyToleranceMs: 50 };
 
 describe('chaos metrics', () => {

@@ -1,4 +1,3 @@
-import type { ReceivedRequest } from '../../../chaos/receivers';
 import {
   allAnsweredAt,
   gapSummary,
@@ -8,18 +7,9 @@ import {
   type TenantFigures,
   tenantTargets,
 } from '../../../chaos/tenant-metrics';
+import { requestsAnswered } from './received-requests';
 
-const request = (deliveryId: string, attempt: number, receivedAt: number, extra: Partial<ReceivedRequest> = {}): ReceivedRequest => ({
-  deliveryId,
-  attempt,
-  headerTimestamp: Math.floor(receivedAt / 1000),
-  receivedAt,
-  endedAt: receivedAt + 10,
-  status: 200,
-  answer: 'ok',
-  verified: true,
-  ...extra,
-});
+const request = requestsAnswered({ status: 200, answer: 'ok' });
 
 const gaps = (measured: number, minS: number, p10S: number, p90S: number) => ({ measured, minS, p10S, p50S: (p10S + p90S) / 2, p90S, maxS: p90S });
 
