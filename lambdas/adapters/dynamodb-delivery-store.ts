@@ -3,7 +3,7 @@
 // batch's log page is one more write shared by the whole batch, and the endpoint item is written
 // only when its health changes.
 import { randomBytes } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
@@ -259,6 +259,29 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       }
     }
     throw new Error(`could not reserve send slots for ${scheduleId}: its schedule kept moving`);
+  }
+
+  async claimPilot(accountId: string, endpointId: string, holder: string, until: Date, now: Date): Promise<boolean> {
+    return conditionHeld(
+      this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.pilot(accountId, endpointId),
+          UpdateExpression: 'SET holder = :holder, #until = :until, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now',
+          ExpressionAttributeNames: { '#until': 'until', '#ttl': TTL },
+          ExpressionAttributeValues: { ':holder': holder, ':until': until.getTime(), ':now': now.getTime(), ':ttl': Math.floor(until.getTime() / 1000) + 86_400 },
+        }),
+      ),
+    );
+  }
+
+  async releasePilot(accountId: string, endpointId: string, holder: string): Promise<void> {
+    await conditionHeld(
+      this.table.documents.send(
+        new DeleteCommand({ TableName: this.table.name, Key: keys.pilot(accountId, endpointId), ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
+      ),
+    );
   }
 
   async claimProbe(accountId: string, endpointId: string, seenOpenUntil: string, holdUntil: string): Promise<boolean> {

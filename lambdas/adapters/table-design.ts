@@ -30,6 +30,9 @@
 //                                                       one write per batch that sends to it (TTL a day after its
 //                                                       last write). Not on the endpoint item, whose every write
 //                                                       also rewrites the account's gsi1 endpoint list.
+//   PILOT#<accountId>#<endpointId> / PILOT          D  which batch holds the pilot of an endpoint that has never
+//                                                       answered 2xx (holder, until; TTL): one batch at a time sends
+//                                                       to it inline (domain/first-contact.ts)
 //   DELIVERY#<deliveryId>          / DELIVERY        D  one event x one endpoint (TTL): status, attemptCount, the
 //                                                       claim, and `doc`: the body every attempt sends and the
 //                                                       attempts (the last 30), deflated (delivery-items.ts).

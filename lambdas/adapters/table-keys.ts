@@ -41,6 +41,8 @@ export const keys = {
     [SK]: 'IDEMPOTENCY',
   }),
   rateWindow: (bucket: string, windowStart: number): ItemKey => ({ [PK]: `RATE#${bucket}#${windowStart}`, [SK]: 'RATE' }),
+  /** Who holds the pilot of a not-yet-proven endpoint (domain/first-contact.ts): an item of its own, no index entry. */
+  pilot: (accountId: string, endpointId: string): ItemKey => ({ [PK]: `PILOT#${accountId}#${endpointId}`, [SK]: 'PILOT' }),
   /** A rate-limited endpoint's send schedule: an item of its own, so its write per batch touches no index. */
   sendSchedule: (accountId: string, endpointId: string): ItemKey => ({ [PK]: `SENDSLOTS#${accountId}#${endpointId}`, [SK]: 'SENDSLOTS' }),
   delivery: (deliveryId: string): ItemKey => ({ [PK]: `${DELIVERY_KEY_PREFIX}${deliveryId}`, [SK]: 'DELIVERY' }),

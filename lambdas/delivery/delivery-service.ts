@@ -22,12 +22,26 @@ import { parseIngressEvent } from '../domain/ingress';
 import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
 import { slotDelaySeconds, slotSpacingMs } from '../domain/rate-limit';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
+import { isProven } from '../domain/first-contact';
 import { SLOW_ANSWER_MS, SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
 import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 import { RecordBatch, type RecordSlot } from './record-batch';
+import { BatchPilots } from './batch-pilots';
 import { isRateLimited, ReservationLead, SendSlots } from './send-slots';
+
+/** What a batch's first attempts go through before they are sent inline. */
+interface BatchGates {
+  readonly sendSlots: SendSlots;
+  readonly pilots: BatchPilots;
+}
+
+const DEFERRAL_REASONS = {
+  slow: 'the endpoint answers slowly',
+  'first-contact': 'another batch is the first to send to this endpoint, which has never answered 2xx',
+  'rate-limit': "the endpoint's rate limit",
+} as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -111,13 +125,16 @@ const RECORD_LINGER_MS = 50;
 const RETRY_LANE_SLOT_WAIT_MS = 5_000;
 
 /**
- * A send that reaches its slot later than this, or than one slot's length (a busy retry lane),
- * takes a new one: sent at once it would share a second with the sends of the slots after it.
+ * A send that would reach its slot later than this, or than half a slot's length (a busy retry
+ * lane), takes a new one: sent at once it would share a second with the sends of the slots after it.
  */
 const LATE_SLOT_TOLERANCE_MS = 150;
 
 /** A retry that waited for its slot reads its endpoint again this long before it, so the read does not delay the send. */
 const SLOT_REREAD_LEAD_MS = 100;
+
+/** A claim on an attempt or a pilot outlasts the send it covers by this much (a slow write, a record). */
+const CLAIM_MARGIN_MS = 30_000;
 
 /** A probe holds the half-open circuit for its delivery timeout plus this, then anyone may probe. */
 const PROBE_MARGIN_MS = 5_000;
@@ -209,16 +226,24 @@ export class DeliveryService {
     // Every first attempt takes its slot before any is sent, so the batch knows how many records to wait for.
     const records = new RecordBatch(this.deps.store, RECORD_LINGER_MS);
     // Sends to rate-limited endpoints: one reservation per endpoint for the whole batch.
-    const sendSlots = new SendSlots((endpoint, count, from) => this.deps.store.reserveSendSlots(endpoint, count, from), this.reservationLead, () => this.now().getTime());
+    const gates: BatchGates = {
+      sendSlots: new SendSlots((endpoint, count, from) => this.deps.store.reserveSendSlots(endpoint, count, from), this.reservationLead, () => this.now().getTime()),
+      pilots: new BatchPilots(this.deps.store, this.leaseMs(), this.now),
+    };
     const outcomes = await Promise.all(
       jobs.map((job) => {
         const slot = job.kind === 'first' ? records.slot() : undefined;
-        return this.run(job, state, readAt, slot, sendSlots)
+        return this.run(job, state, readAt, slot, gates)
           .catch((error: unknown) => (fail(job.messageId, 'delivery')(error), undefined))
           .finally(() => slot?.leave());
       }),
     );
-    await this.updateEndpoints(outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined), state);
+    const finished = outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined);
+    const proven = new Set(finished.filter((outcome) => outcome.result === 'succeeded').map((outcome) => endpointKey(outcome.accountId, outcome.endpointId)));
+    await Promise.all([
+      this.updateEndpoints(finished, state),
+      gates.pilots.release(proven).catch((error: unknown) => this.deps.log.error('could not give a pilot back; it runs out by itself', { error: errorText(error) })),
+    ]);
     return [...failed];
   }
 
@@ -304,14 +329,14 @@ export class DeliveryService {
     return state;
   }
 
-  private async run(job: Job, state: BatchState, readAt: number, slot: RecordSlot | undefined, sendSlots: SendSlots): Promise<JobOutcome | undefined> {
+  private async run(job: Job, state: BatchState, readAt: number, slot: RecordSlot | undefined, gates: BatchGates): Promise<JobOutcome | undefined> {
     const accountId = jobAccount(job);
     const endpoint = state.endpoints.get(endpointKey(accountId, job.endpointId));
     const existing = state.deliveries.get(job.deliveryId);
-    return job.kind === 'first' ? this.first(job, endpoint, existing, slot!, sendSlots) : this.retry(job, endpoint, existing, readAt, sendSlots);
+    return job.kind === 'first' ? this.first(job, endpoint, existing, slot!, gates) : this.retry(job, endpoint, existing, readAt, gates.sendSlots);
   }
 
-  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined, slot: RecordSlot, sendSlots: SendSlots) {
+  private async first(job: Extract<Job, { kind: 'first' }>, endpoint: Endpoint | undefined, existing: Delivery | undefined, slot: RecordSlot, gates: BatchGates) {
     const { event } = job;
     if (existing) {
       // Another copy of the event (a repeated PutEvents, an SQS redelivery) made this delivery already.
@@ -343,11 +368,13 @@ export class DeliveryService {
       return undefined;
     }
     // A slow endpoint's answer would hold this batch of producer events: it is made in the retry lane.
-    if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot);
+    if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot, 'slow');
+    // An endpoint never seen answering 2xx: one batch at a time sends to it inline (domain/first-contact.ts).
+    if (!isProven(endpoint) && !(await gates.pilots.take(endpoint))) return this.defer(delivery, slot, 'first-contact');
     if (isRateLimited(endpoint)) {
-      const sendAt = await sendSlots.take(endpoint);
+      const sendAt = await gates.sendSlots.take(endpoint);
       // Waited for here only while the batch's read of the endpoint is fresh; later, in the retry lane.
-      if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, sendAt);
+      if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, { sendAt });
       await this.waitUntil(sendAt);
     }
     // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
@@ -359,18 +386,20 @@ export class DeliveryService {
    * Hands a first attempt to the retry lane (nothing is attempted or counted here) before recording
    * the delivery as pending without an attempt: a crash in between strands nothing (the event comes
    * back and is deferred again, and the spare retry finds the attempt made, or claimed, and leaves
-   * it). A slow endpoint's is due now; a rate-limited one's at its reserved slot `sendAt`.
+   * it). A slow or not-yet-proven endpoint's is due now; a rate-limited one's at its reserved slot.
    */
-  private async defer(delivery: Delivery, slot: RecordSlot, sendAt?: number): Promise<undefined> {
+  private async defer(delivery: Delivery, slot: RecordSlot, why: 'slow' | 'first-contact' | { readonly sendAt: number }): Promise<undefined> {
     const now = this.now();
     const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: 1 };
-    const dueAt = sendAt === undefined ? now : new Date(Math.ceil(sendAt));
-    if (sendAt === undefined) await this.deps.retries.schedule(message, 0, now);
-    else await this.deps.retries.schedule({ ...message, notBefore: dueAt.getTime() }, slotDelaySeconds(dueAt.getTime(), now.getTime()), dueAt);
+    const dueAt = typeof why === 'object' ? new Date(Math.ceil(why.sendAt)) : now;
+    if (typeof why === 'object') await this.deps.retries.schedule({ ...message, notBefore: dueAt.getTime() }, slotDelaySeconds(dueAt.getTime(), now.getTime()), dueAt);
+    else await this.deps.retries.schedule(message, 0, now);
     if (await slot.create({ ...delivery, nextAttemptAt: dueAt.toISOString(), retryScheduledFor: 1 })) {
-      this.count(sendAt === undefined ? 'FirstAttemptsDeferred' : 'SendsRateLimited');
-      const why = sendAt === undefined ? 'the endpoint answers slowly' : "the endpoint's rate limit";
-      this.deps.log.info(`first attempt deferred to the retry lane: ${why}`, { ...deliveryFields(delivery), nextAttemptAt: dueAt.toISOString() });
+      this.count(typeof why === 'object' ? 'SendsRateLimited' : 'FirstAttemptsDeferred');
+      this.deps.log.info(`first attempt deferred to the retry lane: ${DEFERRAL_REASONS[typeof why === 'object' ? 'rate-limit' : why]}`, {
+        ...deliveryFields(delivery),
+        nextAttemptAt: dueAt.toISOString(),
+      });
     }
     return undefined;
   }
@@ -410,7 +439,10 @@ export class DeliveryService {
     // A rate-limited endpoint's retry sends at its slot: one reserved with it (a deferred first
     // attempt, or a retry sent back to wait), else one this batch reserves now.
     let sendAt = job.message.notBefore;
-    if (sendAt !== undefined && isRateLimited(endpoint) && now.getTime() - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit))) sendAt = undefined;
+    // Late counts from when it could be sent: after its claim, a write like a reservation.
+    if (sendAt !== undefined && isRateLimited(endpoint) && now.getTime() + this.reservationLead.ms - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit) / 2)) {
+      sendAt = undefined;
+    }
     if (sendAt === undefined && isRateLimited(endpoint)) {
       sendAt = await sendSlots.take(endpoint);
     }
@@ -693,8 +725,13 @@ export class DeliveryService {
   }
 
   /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */
+  /** How long a claim (on an attempt, or an endpoint's pilot) holds: one send, and some margin. */
+  private leaseMs(): number {
+    return this.deps.deliveryTimeoutMs + CLAIM_MARGIN_MS;
+  }
+
   private leaseUntil(now: Date): Date {
-    return new Date(now.getTime() + this.deps.deliveryTimeoutMs + 30_000);
+    return new Date(now.getTime() + this.leaseMs());
   }
 }
 

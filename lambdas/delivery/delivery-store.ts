@@ -85,6 +85,13 @@ export interface DeliveryStore {
    * schedule (domain/rate-limit.ts): one write, sometimes two (a schedule restarting after a quiet spell).
    */
   reserveSendSlots(endpoint: Endpoint & { readonly rateLimit: number }, count: number, from: Date): Promise<number[]>;
+  /**
+   * Takes the pilot of a not-yet-proven endpoint (domain/first-contact.ts) for `holder` until
+   * `until`, unless another holder's is still running at `now`.
+   */
+  claimPilot(accountId: string, endpointId: string, holder: string, until: Date, now: Date): Promise<boolean>;
+  /** Gives the pilot back, if `holder` still has it. */
+  releasePilot(accountId: string, endpointId: string, holder: string): Promise<void>;
   /** Disables an active endpoint; false when it was already disabled or is gone (so only one caller announces it). */
   disableEndpoint(accountId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 

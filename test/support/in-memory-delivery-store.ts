@@ -144,6 +144,9 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   probeClaims = 0;
   /** reserveSendSlots calls: one per batch and limited endpoint. */
   slotReservations = 0;
+  /** Pilots of not-yet-proven endpoints, and the writes claiming and releasing them. */
+  readonly pilots = new Map<string, { holder: string; until: number }>();
+  pilotWrites = 0;
   /** Rate-limited endpoints' schedules: the next free slot (epoch ms). */
   readonly sendSchedules = new Map<string, number>();
 
@@ -165,6 +168,21 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.sendSchedules.set(id, next);
     this.slotReservations += 1;
     return reservedSlots(next, count, endpoint.rateLimit);
+  }
+
+  async claimPilot(accountId: string, endpointId: string, holder: string, until: Date, now: Date) {
+    const id = endpointKey(accountId, endpointId);
+    const current = this.pilots.get(id);
+    this.pilotWrites += 1;
+    if (current && current.until >= now.getTime()) return false;
+    this.pilots.set(id, { holder, until: until.getTime() });
+    return true;
+  }
+
+  async releasePilot(accountId: string, endpointId: string, holder: string) {
+    const id = endpointKey(accountId, endpointId);
+    this.pilotWrites += 1;
+    if (this.pilots.get(id)?.holder === holder) this.pilots.delete(id);
   }
 
   async disableEndpoint(accountId: string, endpointId: string, reason: string, at: string) {

@@ -1,7 +1,8 @@
 // DynamoDbDeliveryStore against DynamoDB Local: new deliveries inserted together (PartiQL INSERT,
 // each only if new), the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
 // and its closing, a slow endpoint's deferral (slowUntil), and a refused attempt recorded without a
-// claim only while nobody holds one; a rate-limited endpoint's send slots shared by two dispatchers.
+// claim only while nobody holds one; a rate-limited endpoint's send slots shared by two dispatchers, and
+// a new endpoint's one pilot batch.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
@@ -157,4 +158,21 @@ test('send slots of a rate-limited endpoint: two dispatchers reserving at once g
   // Removed by TTL a day after its last write; no index entry.
   expect(Number(schedule.Item?.expiresAt?.N)).toBe(Math.floor(later.getTime() / 1000) + 86_400);
   expect(schedule.Item?.gsi1pk).toBeUndefined();
+});
+
+test("a new endpoint's pilot: one holder at a time, given back only by its holder, taken over once it runs out", async () => {
+  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
+  const now = new Date('2026-11-28T10:00:00.000Z');
+  const until = new Date(now.getTime() + 35_000);
+  const claims = await Promise.all([store.claimPilot('acct_1', 'ep_1', 'batch-a', until, now), other.claimPilot('acct_1', 'ep_1', 'batch-b', until, now)]);
+  expect(claims.filter(Boolean)).toHaveLength(1);
+  const [winner, loser] = claims[0] ? ['batch-a', 'batch-b'] : ['batch-b', 'batch-a'];
+  // The loser cannot give it back; the winner can, and then anyone may take it.
+  await store.releasePilot('acct_1', 'ep_1', loser);
+  expect(await store.claimPilot('acct_1', 'ep_1', 'batch-c', until, now)).toBe(false);
+  await other.releasePilot('acct_1', 'ep_1', winner);
+  expect(await store.claimPilot('acct_1', 'ep_1', 'batch-c', until, now)).toBe(true);
+  // Never given back (its dispatcher died): after its lease, another batch takes it.
+  expect(await other.claimPilot('acct_1', 'ep_1', 'batch-d', until, new Date(until.getTime() - 1))).toBe(false);
+  expect(await other.claimPilot('acct_1', 'ep_1', 'batch-d', new Date(until.getTime() + 35_000), new Date(until.getTime() + 1))).toBe(true);
 });

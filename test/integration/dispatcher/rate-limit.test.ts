@@ -60,7 +60,19 @@ beforeAll(async () => {
   const secret = generateSecret();
   receiver = await startReceiver({ secret });
   const now = new Date().toISOString();
-  const endpoint: Endpoint = { accountId: ACCOUNT, endpointId: 'ep_limited', url: receiver.url, events: ['click'], status: 'active', secret, consecutiveFailures: 0, createdAt: now, updatedAt: now };
+  // Established (it has answered 2xx before), so every batch sends to it inline, and only the limit holds them back.
+  const endpoint: Endpoint = {
+    accountId: ACCOUNT,
+    endpointId: 'ep_limited',
+    url: receiver.url,
+    events: ['click'],
+    status: 'active',
+    secret,
+    consecutiveFailures: 0,
+    lastSuccessAt: now,
+    createdAt: now,
+    updatedAt: now,
+  };
   expect(await management.endpoints.createEndpoint(endpoint)).toBe('created');
   await management.table.documents.send(
     new UpdateCommand({ TableName: table.tableName, Key: { pk: `ENDPOINT#${ACCOUNT}#ep_limited`, sk: 'ENDPOINT' }, UpdateExpression: 'SET rateLimit = :limit', ExpressionAttributeValues: { ':limit': RATE_LIMIT } }),

@@ -472,6 +472,54 @@ describe('slow endpoints: marked while the answer is still awaited', () => {
   });
 });
 
+describe('first contact: one batch at a time sends inline to an endpoint that never answered 2xx', () => {
+  it('lets one of two concurrent batches send to a new endpoint and hands the other\'s first attempts to the retry lane', async () => {
+    const t = setup();
+    t.endpoint('ep_new');
+    t.endpoint('ep_known', { lastSuccessAt: '2026-11-28T09:00:00Z' });
+    await Promise.all([t.service.handleBatch([t.click('a1'), t.click('a2')]), t.build().handleBatch([t.click('b1')])]);
+    const toNew = t.sends.filter((send) => send.url.includes('ep_new')).map((send) => send.deliveryId);
+    const deferred = t.scheduled.map((entry) => entry.message);
+    // Either batch may win the pilot; the loser's deliveries wait in the retry lane as attempt 1, due now, counting nothing.
+    expect(toNew.length + deferred.length).toBe(3);
+    expect(deferred.every((message) => message.attempt === 1 && message.endpointId === 'ep_new')).toBe(true);
+    expect(t.scheduled.every((entry) => entry.delaySeconds === 0)).toBe(true);
+    for (const message of deferred) expect(t.store.deliveries.get(message.deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, retryScheduledFor: 1 });
+    expect(t.metrics).not.toContain('AttemptsFailed');
+    // A proven endpoint needs no pilot: every batch sends to it. The winner's 2xx proved ep_new: its claim is left to run out.
+    expect(t.sends.filter((send) => send.url.includes('ep_known'))).toHaveLength(3);
+    expect([...t.store.pilots.keys()]).toEqual([`${ACCOUNT}/ep_new`]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_new')?.lastSuccessAt).toBeDefined();
+  });
+
+  it('after a 2xx the endpoint is proven: later batches send inline without claiming anything', async () => {
+    const t = setup();
+    t.endpoint('ep_new');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_new')?.lastSuccessAt).toBeDefined();
+    const writes = t.store.pilotWrites;
+    await Promise.all([t.service.handleBatch([t.click('c2')]), t.build().handleBatch([t.click('c3')])]);
+    expect(t.sends).toHaveLength(3);
+    expect(t.store.pilotWrites).toBe(writes);
+  });
+
+  it('a batch without a 2xx gives the pilot back, so the next batch may be the pilot; a dead holder\'s runs out', async () => {
+    const t = setup({ script: () => serverError });
+    t.endpoint('ep_failing');
+    await t.service.handleBatch([t.click('c1')]);
+    await t.service.handleBatch([t.click('c2')]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 1]);
+    expect([...t.store.pilots.keys()]).toEqual([]);
+    // A holder that died: its claim lasts one send and its margin, then another batch takes over.
+    await t.store.claimPilot(ACCOUNT, 'ep_failing', 'dead-dispatcher', new Date(t.clock.now().getTime() + 60_000), t.clock.now());
+    await t.service.handleBatch([t.click('c3')]);
+    expect(t.sends).toHaveLength(2);
+    t.clock.advance(60_001);
+    await t.service.handleBatch([t.click('c4')]);
+    expect(t.sends).toHaveLength(3);
+  });
+});
+
 describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slots', () => {
   const start = Date.parse('2026-11-28T10:00:00Z');
 
@@ -508,7 +556,8 @@ describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slo
 
   it('keeps to the limit across dispatchers sharing the endpoint, and an idle endpoint earns no burst', async () => {
     const t = setup();
-    t.endpoint('ep_a', { rateLimit: 10 });
+    // Established (it has answered 2xx before): both batches send inline, with no pilot between them.
+    t.endpoint('ep_a', { rateLimit: 10, lastSuccessAt: '2026-11-28T09:00:00Z' });
     const other = t.build();
     await Promise.all([t.service.handleBatch([t.click('a1'), t.click('a2'), t.click('a3')]), other.handleBatch([t.click('b1'), t.click('b2'), t.click('b3')])]);
     for (const due of t.scheduled.map((_, index) => t.due(index))) await t.service.handleBatch([due]);
