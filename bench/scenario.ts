@@ -60,6 +60,9 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
           status: 'active',
           secret: generateSecret(),
           consecutiveFailures: 0,
+          // Established endpoints, as a busy one is: a new one's first batch also claims its pilot
+          // (domain/first-contact.ts), one write in the endpoint's life, not per delivery.
+          lastSuccessAt: now,
           ...(rateLimit === undefined ? {} : { rateLimit }),
           createdAt: now,
           updatedAt: now,
