@@ -38,13 +38,15 @@ export async function localRunSettings(options: {
   readonly deliveryTimeoutMs: number;
   readonly log: (line: string) => void;
   readonly keepLogDir?: string;
+  /** More of `npm start`'s variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }): Promise<LocalRunSettings> {
   return {
     apiPort: await findFreePort(),
     awsPort: await findFreePort(),
     outputDir: join(options.workDir, 'outputs'),
     persistDir: join(options.workDir, 'persist'),
-    env: { RETRY_SCHEDULE_SECONDS: options.retrySchedule.join(','), DELIVERY_TIMEOUT_MS: String(options.deliveryTimeoutMs) },
+    env: { RETRY_SCHEDULE_SECONDS: options.retrySchedule.join(','), DELIVERY_TIMEOUT_MS: String(options.deliveryTimeoutMs), ...options.env },
     log: options.log,
     ...(options.keepLogDir ? { logFile: join(options.keepLogDir, `${options.label}-local-run.log`) } : {}),
   };

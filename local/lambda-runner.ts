@@ -47,7 +47,8 @@ export interface LocalLambda {
   readonly config: LambdaFunctionConfig;
   invoke(event: unknown): Promise<unknown>;
   /** Starts one environment and waits for its init, so configuration errors show at start. */
-  warm(): Promise<void>;
+  /** Starts `environments` execution environments (at most the function's concurrency) and leaves them idle. */
+  warm(environments?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,9 +101,12 @@ class LambdaPool implements LocalLambda {
 
   constructor(readonly config: LambdaFunctionConfig) {}
 
-  async warm(): Promise<void> {
-    const environment = await this.acquire();
-    this.release(environment);
+  async warm(environments = 1): Promise<void> {
+    const count = Math.max(1, Math.min(environments, this.config.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY));
+    const acquired = await Promise.allSettled(Array.from({ length: count }, () => this.acquire()));
+    for (const result of acquired) if (result.status === 'fulfilled') this.release(result.value);
+    const failed = acquired.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async invoke(event: unknown): Promise<unknown> {

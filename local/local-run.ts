@@ -39,6 +39,11 @@ export interface LocalRunOptions {
   readonly functionOverrides: Readonly<Record<string, string>>;
   /** Logs every AWS endpoint request and HTTP API request. */
   readonly verbose?: boolean;
+  /**
+   * Execution environments each function starts with (at most its concurrency; default 1). A busy
+   * deployment has its environments warm; on a 2-core machine a burst of cold starts slows everything.
+   */
+  readonly warmEnvironments?: number;
   readonly print: (line: string) => void;
   /** Aborting during start stops what has started and rejects. */
   readonly signal?: AbortSignal;
@@ -157,7 +162,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     // Cold starts now rather than on the first event: a broken bundle or variable fails the start.
     await Promise.all(
       [...functions.values()].filter((lambda) => lambda.config.maxConcurrency !== 0).map((lambda) =>
-        lambda.warm().catch((error: unknown) => {
+        lambda.warm(options.warmEnvironments).catch((error: unknown) => {
           throw new Error(`function ${lambda.config.label} failed to initialise: ${(error as Error).message}`);
         }),
       ),

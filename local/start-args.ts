@@ -15,7 +15,7 @@ export const START_USAGE = `usage: npm start [-- --persist DIR] [--no-synth] [--
   --verbose       log every AWS endpoint and HTTP API request
 env: PORT (3000), AWS_LOCAL_PORT (4566), LOCAL_OUTPUT_DIR (.local), RETRY_SCHEDULE_SECONDS,
      ALLOW_PRIVATE_ENDPOINTS (default true locally), DELIVERY_TIMEOUT_MS, ATTEMPT_RETENTION_DAYS,
-     ACCOUNT_CACHE_SECONDS
+     ACCOUNT_CACHE_SECONDS, LOCAL_WARM_ENVIRONMENTS (1: execution environments each function starts with)
 local-only: GET/POST /_local/clock (advance the AWS endpoint's clock), GET /_local/events`;
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
@@ -42,6 +42,13 @@ export function functionOverridesFrom(env: NodeJS.ProcessEnv): Record<string, st
   if (env.ACCOUNT_CACHE_SECONDS) overrides.ACCOUNT_CACHE_SECONDS = env.ACCOUNT_CACHE_SECONDS;
   if (env.ATTEMPT_RETENTION_DAYS) overrides.ATTEMPT_RETENTION_DAYS = env.ATTEMPT_RETENTION_DAYS;
   return overrides;
+}
+
+/** A whole number of at least 1 from the environment, or a clear error. */
+export function positiveInteger(value: string, variable: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) throw new Error(`${variable} must be a whole number of at least 1, got ${value}`);
+  return number;
 }
 
 /** A port from the environment; 0 picks a free one. */

@@ -7,7 +7,7 @@ import { relative, resolve } from 'node:path';
 import { visiblePrefix } from '../lambdas/api/api-keys';
 import { type LocalRun, startLocalRun } from './local-run';
 import { localOutputDir } from './outputs';
-import { functionOverridesFrom, parseStartArgs, portFrom, START_USAGE, type StartArgs } from './start-args';
+import { functionOverridesFrom, parseStartArgs, portFrom, positiveInteger, START_USAGE, type StartArgs } from './start-args';
 import { handleStopSignals } from './stop-signals';
 
 /** Where the key is, and its prefix to tell keys apart: never the key itself in a log line. */
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       ...(process.env.LOCAL_CDK_OUT ? { cdkOut: process.env.LOCAL_CDK_OUT } : {}),
       functionOverrides: functionOverridesFrom(process.env),
       verbose: args.verbose,
+      ...(process.env.LOCAL_WARM_ENVIRONMENTS ? { warmEnvironments: positiveInteger(process.env.LOCAL_WARM_ENVIRONMENTS, 'LOCAL_WARM_ENVIRONMENTS') } : {}),
       print,
       signal: signals.startAborted,
     });

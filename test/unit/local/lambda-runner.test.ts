@@ -142,6 +142,15 @@ describe('lambda runner', () => {
     expect(new Set(serialAnswers.map((answer) => answer.pid)).size).toBe(1);
   });
 
+  it('warms as many environments as asked, at most maxConcurrency, each ready for an invocation', async () => {
+    const lambda = start({ maxConcurrency: 3 });
+    await lambda.warm(5);
+    const answers = (await Promise.all([1, 2, 3].map(() => lambda.invoke({ action: 'sleep', ms: 200 })))) as Answer[];
+    // Three environments took the three at once, and only three were ever initialised: warm(5) stops at maxConcurrency.
+    expect(new Set(answers.map((answer) => answer.pid)).size).toBe(3);
+    expect(lines.filter((line) => /Init Duration/.test(line))).toHaveLength(3);
+  });
+
   it('stops an invocation at the timeout and starts a fresh environment afterwards', async () => {
     const lambda = start({ timeoutSeconds: 1 });
     const before = (await lambda.invoke({})) as Answer;
