@@ -176,6 +176,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       sets.push('slowUntil = :slowUntil');
       values[':slowUntil'] = update.slowUntil;
     }
+    if (update.provenAt !== undefined) {
+      sets.push('provenAt = if_not_exists(provenAt, :provenAt)');
+      values[':provenAt'] = update.provenAt;
+    }
     const removes = update.closeCircuit && update.circuitOpenUntil === undefined ? ['circuitOpenUntil'] : [];
     if (sets.length === 0 && adds.length === 0 && removes.length === 0) throw new Error('updateEndpointHealth: nothing to update');
     const expression = [

@@ -1,6 +1,8 @@
 // The pilots one batch holds (see domain/first-contact.ts): one claim per not-yet-proven endpoint,
-// shared by the batch's first attempts to it, and given back at the end unless a 2xx proved the
-// endpoint (then its lastSuccessAt lets every batch send inline, and the claim just runs out).
+// shared by the batch's first attempts to it, and given back at the end unless a quick answer proved
+// the endpoint (then its provenAt lets every batch send inline, and the claim just runs out). A claim
+// that fails (the table unreachable after the client's retries) counts as taken by someone else: the
+// first attempts wait in the retry lane rather than the event coming back minutes later.
 import { randomUUID } from 'node:crypto';
 import type { Endpoint } from '../domain/model';
 import { type DeliveryStore, endpointKey } from './delivery-store';
@@ -23,7 +25,8 @@ export class BatchPilots {
     let claim = this.claims.get(key);
     if (!claim) {
       const now = this.now();
-      claim = { endpoint, won: this.store.claimPilot(endpoint.accountId, endpoint.endpointId, this.holder, new Date(now.getTime() + this.leaseMs), now) };
+      const won = this.store.claimPilot(endpoint.accountId, endpoint.endpointId, this.holder, new Date(now.getTime() + this.leaseMs), now).catch(() => false);
+      claim = { endpoint, won };
       this.claims.set(key, claim);
     }
     return claim.won;
@@ -33,7 +36,7 @@ export class BatchPilots {
   async release(proven: ReadonlySet<string>): Promise<void> {
     await Promise.all(
       [...this.claims].map(async ([key, claim]) => {
-        if (proven.has(key) || !(await claim.won.catch(() => false))) return;
+        if (proven.has(key) || !(await claim.won)) return;
         await this.store.releasePilot(claim.endpoint.accountId, claim.endpoint.endpointId, this.holder);
       }),
     );

@@ -39,7 +39,8 @@ interface BatchGates {
 
 const DEFERRAL_REASONS = {
   slow: 'the endpoint answers slowly',
-  'first-contact': 'another batch is the first to send to this endpoint, which has never answered 2xx',
+  'first-contact': 'another batch is the first to send to this endpoint, not seen answering quickly yet',
+  'rate-limit-unreserved': "no slot of the endpoint's rate limit could be reserved here",
   'rate-limit': "the endpoint's rate limit",
 } as const;
 
@@ -156,6 +157,8 @@ interface JobOutcome {
   readonly circuitClosed?: boolean;
   /** A slow answer: the endpoint's first attempts are deferred until then. */
   readonly slowUntil?: Date;
+  /** The send finished within the slow mark (any outcome but a timeout): proof for first contact. */
+  readonly quick?: boolean;
 }
 
 type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
@@ -239,7 +242,7 @@ export class DeliveryService {
       }),
     );
     const finished = outcomes.filter((outcome): outcome is JobOutcome => outcome !== undefined);
-    const proven = new Set(finished.filter((outcome) => outcome.result === 'succeeded').map((outcome) => endpointKey(outcome.accountId, outcome.endpointId)));
+    const proven = new Set(finished.filter((outcome) => outcome.quick).map((outcome) => endpointKey(outcome.accountId, outcome.endpointId)));
     await Promise.all([
       this.updateEndpoints(finished, state),
       gates.pilots.release(proven).catch((error: unknown) => this.deps.log.error('could not give a pilot back; it runs out by itself', { error: errorText(error) })),
@@ -372,7 +375,12 @@ export class DeliveryService {
     // An endpoint never seen answering 2xx: one batch at a time sends to it inline (domain/first-contact.ts).
     if (!isProven(endpoint) && !(await gates.pilots.take(endpoint))) return this.defer(delivery, slot, 'first-contact');
     if (isRateLimited(endpoint)) {
-      const sendAt = await gates.sendSlots.take(endpoint);
+      // No slot (the reservation failed after its retries): the retry lane reserves one for it.
+      const sendAt = await gates.sendSlots.take(endpoint).catch((error: unknown) => {
+        this.deps.log.warn('could not reserve a send slot; the first attempt waits in the retry lane', { ...deliveryFields(delivery), error: errorText(error) });
+        return undefined;
+      });
+      if (sendAt === undefined) return this.defer(delivery, slot, 'rate-limit-unreserved');
       // Waited for here only while the batch's read of the endpoint is fresh; later, in the retry lane.
       if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, { sendAt });
       await this.waitUntil(sendAt);
@@ -388,7 +396,7 @@ export class DeliveryService {
    * back and is deferred again, and the spare retry finds the attempt made, or claimed, and leaves
    * it). A slow or not-yet-proven endpoint's is due now; a rate-limited one's at its reserved slot.
    */
-  private async defer(delivery: Delivery, slot: RecordSlot, why: 'slow' | 'first-contact' | { readonly sendAt: number }): Promise<undefined> {
+  private async defer(delivery: Delivery, slot: RecordSlot, why: 'slow' | 'first-contact' | 'rate-limit-unreserved' | { readonly sendAt: number }): Promise<undefined> {
     const now = this.now();
     const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: 1 };
     const dueAt = typeof why === 'object' ? new Date(Math.ceil(why.sendAt)) : now;
@@ -497,6 +505,7 @@ export class DeliveryService {
     let result: SendResult;
     let circuit: BreakerChange;
     let slowUntil: Date | undefined;
+    let quick = false;
     if (permit === 'refuse') {
       result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
       this.count('AttemptsNotSent');
@@ -506,6 +515,7 @@ export class DeliveryService {
       circuit = this.breakers.record(key, breakerOutcome);
       if (circuit?.kind === 'opened') this.count('CircuitsOpened');
       slowUntil = this.slow.observe(key, breakerOutcome !== 'timeout', result.latencyMs);
+      quick = breakerOutcome !== 'timeout' && result.latencyMs < SLOW_ANSWER_MS;
     }
     // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
     const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
@@ -520,6 +530,7 @@ export class DeliveryService {
       ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
       ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
       ...(slowUntil ? { slowUntil } : {}),
+      ...(quick ? { quick } : {}),
     });
     const recorded = async (next: Delivery): Promise<boolean> => {
       if (await write(next)) return true;
@@ -648,6 +659,8 @@ export class DeliveryService {
     else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
     // Renewed only past half its deferral: a slow endpoint's item is not written once per batch.
     if (slowUntil && slowUntilNeedsRenewal(endpoint.slowUntil, now.getTime())) update.slowUntil = slowUntil;
+    // Once in the endpoint's life: from then on every batch sends to it inline (domain/first-contact.ts).
+    if (!isProven(endpoint) && results.some((result) => result.quick)) update.provenAt = now.toISOString();
 
     let consecutiveFailures = endpoint.consecutiveFailures;
     if (Object.keys(update).length > 0) {

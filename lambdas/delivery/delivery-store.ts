@@ -41,6 +41,8 @@ export interface EndpointHealthUpdate {
   readonly closeCircuit?: boolean;
   /** A slow answer: first attempts go to the retry lane until this time. */
   readonly slowUntil?: string;
+  /** The endpoint's first quick answer (domain/first-contact.ts). */
+  readonly provenAt?: string;
 }
 
 export interface DeliveryStore {

@@ -4,11 +4,12 @@
 // way (the tenants run: a 4.5 s endpoint held them all for its first answer, and every other
 // account's events waited). So a not-yet-proven endpoint gets one batch in the event lane at a time,
 // the pilot, claimed on an item of its own; a batch that finds the pilot taken hands its first
-// attempts to the retry lane, as for a slow endpoint. The pilot's answers decide: a quick 2xx proves
-// the endpoint (lastSuccessAt), a slow one marks it slow.
+// attempts to the retry lane, as for a slow endpoint. The pilot's sends decide: one that finishes
+// within the slow mark, whatever its outcome (a 500 in 5 ms holds nobody up), proves the endpoint
+// (provenAt); a slow one marks it slow.
 import type { Endpoint } from './model';
 
-/** An endpoint that has answered 2xx before sends inline without a pilot. */
-export function isProven(endpoint: Pick<Endpoint, 'lastSuccessAt'>): boolean {
-  return endpoint.lastSuccessAt !== undefined;
+/** An endpoint seen answering quickly (or 2xx, before provenAt existed) sends inline without a pilot. */
+export function isProven(endpoint: Pick<Endpoint, 'lastSuccessAt' | 'provenAt'>): boolean {
+  return endpoint.provenAt !== undefined || endpoint.lastSuccessAt !== undefined;
 }

@@ -40,6 +40,8 @@ export interface Endpoint {
   readonly circuitOpenUntil?: string;
   /** While in the future, first attempts are made in the retry lane (see domain/slow-endpoints.ts). */
   readonly slowUntil?: string;
+  /** When a send to it first finished within the slow mark (any answer, or a quick refusal): see domain/first-contact.ts. */
+  readonly provenAt?: string;
   /** Deliveries per second at most (1 to 10,000), across all dispatchers; absent: no limit. */
   readonly rateLimit?: number;
   readonly createdAt: string;

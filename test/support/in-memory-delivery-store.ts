@@ -132,6 +132,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
       ...(update.failedAt ? { lastFailureAt: update.failedAt } : {}),
       ...(update.circuitOpenUntil ? { circuitOpenUntil: update.circuitOpenUntil } : {}),
       ...(update.slowUntil ? { slowUntil: update.slowUntil } : {}),
+      ...(update.provenAt && !current.provenAt ? { provenAt: update.provenAt } : {}),
     });
     if (update.closeCircuit && !update.circuitOpenUntil) {
       const { circuitOpenUntil: _closed, ...rest } = this.endpoint(accountId, endpointId)!;

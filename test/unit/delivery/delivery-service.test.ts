@@ -503,20 +503,41 @@ describe('first contact: one batch at a time sends inline to an endpoint that ne
     expect(t.store.pilotWrites).toBe(writes);
   });
 
-  it('a batch without a 2xx gives the pilot back, so the next batch may be the pilot; a dead holder\'s runs out', async () => {
+  it('any quick answer proves the endpoint, a 500 too: later batches send inline without claiming anything', async () => {
     const t = setup({ script: () => serverError });
     t.endpoint('ep_failing');
     await t.service.handleBatch([t.click('c1')]);
-    await t.service.handleBatch([t.click('c2')]);
-    expect(t.sends.map((send) => send.attempt)).toEqual([1, 1]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_failing')?.provenAt).toBe('2026-11-28T10:00:00.000Z');
+    const writes = t.store.pilotWrites;
+    await Promise.all([t.service.handleBatch([t.click('c2')]), t.build().handleBatch([t.click('c3')])]);
+    expect(t.sends.map((send) => send.attempt)).toEqual([1, 1, 1]);
+    expect(t.store.pilotWrites).toBe(writes);
+  });
+
+  it('a pilot batch that proved nothing (no answer in time) gives the pilot back; a dead holder\'s runs out', async () => {
+    const t = setup({ script: () => (t.sends.length === 1 ? timeout : ok) });
+    t.endpoint('ep_new');
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.store.endpoint(ACCOUNT, 'ep_new')?.provenAt).toBeUndefined();
     expect([...t.store.pilots.keys()]).toEqual([]);
-    // A holder that died: its claim lasts one send and its margin, then another batch takes over.
-    await t.store.claimPilot(ACCOUNT, 'ep_failing', 'dead-dispatcher', new Date(t.clock.now().getTime() + 60_000), t.clock.now());
+    // A holder that died: its claim lasts one send and its margin; meanwhile first attempts wait in the retry lane.
+    await t.store.claimPilot(ACCOUNT, 'ep_new', 'dead-dispatcher', new Date(t.clock.now().getTime() + 60_000), t.clock.now());
+    await t.service.handleBatch([t.click('c2')]);
+    expect(t.sends).toHaveLength(1);
+    expect(t.scheduled.at(-1)?.message).toMatchObject({ attempt: 1, deliveryId: idOf('c2', 'ep_new') });
+    t.clock.advance(60_001);
     await t.service.handleBatch([t.click('c3')]);
     expect(t.sends).toHaveLength(2);
-    t.clock.advance(60_001);
-    await t.service.handleBatch([t.click('c4')]);
-    expect(t.sends).toHaveLength(3);
+    expect(t.store.endpoint(ACCOUNT, 'ep_new')?.provenAt).toBeDefined();
+  });
+
+  it('a pilot claim that fails counts as taken: the first attempts wait in the retry lane, and the event is not sent back', async () => {
+    const t = setup();
+    t.endpoint('ep_new');
+    t.store.claimPilot = async () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
+    expect(await t.service.handleBatch([t.click('c1')])).toEqual([]);
+    expect(t.sends).toHaveLength(0);
+    expect(t.scheduled.map((entry) => entry.message)).toEqual([expect.objectContaining({ attempt: 1, deliveryId: idOf('c1', 'ep_new') })]);
   });
 });
 
