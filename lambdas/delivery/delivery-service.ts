@@ -372,7 +372,7 @@ export class DeliveryService {
     }
     // A slow endpoint's answer would hold this batch of producer events: it is made in the retry lane.
     if (this.slow.defersFirstAttempts(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint.slowUntil)) return this.defer(delivery, slot, 'slow');
-    // An endpoint never seen answering 2xx: one batch at a time sends to it inline (domain/first-contact.ts).
+    // An endpoint not yet seen answering quickly: one batch at a time sends to it inline (domain/first-contact.ts).
     if (!isProven(endpoint) && !(await gates.pilots.take(endpoint))) return this.defer(delivery, slot, 'first-contact');
     if (isRateLimited(endpoint)) {
       // No slot (the reservation failed after its retries): the retry lane reserves one for it.
