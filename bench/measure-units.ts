@@ -7,7 +7,7 @@
 // aggregator's real code (its Lambda requests, GB-s and UpdateItem units; Lambda's stream reads are free).
 import { createCountAggregator } from '../lambdas/counts/create-count-aggregator';
 import type { EventType } from '../lambdas/domain/event-catalogue';
-import { compileEventPattern } from '../local/aws-endpoint/event-pattern';
+import { compileEventPattern } from '../lambdas/domain/event-pattern';
 import { toLambdaRecord } from '../local/stream-event-source-poller';
 import { BILLING_CHUNK_BYTES, PRICES } from './prices';
 import { startBenchReceiver, type BenchReceiver } from './receiver';
@@ -262,7 +262,7 @@ const SILENT_LOG = { info: () => undefined, warn: () => undefined, error: () => 
 /** Runs the counts aggregator over the path's stream records, in full batches; see the assumptions. */
 async function countsOf(stack: BenchStack, world: World, deliveries: number): Promise<CountsUsage> {
   const source = stack.countsSource;
-  const matchers = source.filterPatterns.map((pattern, index) => compileEventPattern(pattern, `counts filter ${index + 1}`));
+  const matchers = source.filterPatterns.map((pattern, index) => compileEventPattern(pattern, { label: `counts filter ${index + 1}: Pattern`, limits: false }));
   const records = world.stub.dynamodb.stream
     .map((record) => toLambdaRecord(record, source.eventSourceArn, 'us-east-1'))
     .filter((record) => matchers.length === 0 || matchers.some((matches) => matches(record)));

@@ -5,7 +5,7 @@
 // at start, rather than a silent difference from the deployment.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type BusConfig, parseDynamicPath, type RuleConfig, type RuleTargetConfig } from './aws-endpoint/eventbridge';
-import { compileEventPattern, EventPatternError } from './aws-endpoint/event-pattern';
+import { compileEventPattern, EventPatternError } from '../lambdas/domain/event-pattern';
 import type { QueueConfig } from './aws-endpoint/sqs';
 import { IntrinsicError, IntrinsicResolver } from './intrinsics';
 import type { LambdaFunctionSettings } from './lambda-runner';
@@ -439,7 +439,7 @@ class LocalStackReader {
     const rawPattern = typeof properties.EventPattern === 'string' ? (JSON.parse(properties.EventPattern) as unknown) : properties.EventPattern;
     const name = String(this.ref(logicalId)).split('|').pop() ?? logicalId;
     // Compiled here too, so an unsupported operator names the rule's logical id at start.
-    compileEventPattern(rawPattern, `${name} (${logicalId})`);
+    compileEventPattern(rawPattern, { label: `rule ${name} (${logicalId}): EventPattern`, limits: false });
     const targets = (Array.isArray(properties.Targets) ? properties.Targets : []).map((target: Record<string, unknown>) => {
       const id = String(target.Id);
       for (const unsupported of ['Input', 'InputPath', 'InputTransformer']) {
@@ -610,10 +610,9 @@ class LocalStackReader {
       const outside = Object.keys(pattern).filter((key) => !STREAM_FILTER_KEYS.has(key));
       if (outside.length > 0) throw new TemplateError(`${label}: DynamoDB stream filters may only match the dynamodb key, not ${outside.join(', ')}`);
       try {
-        compileEventPattern(pattern, label);
+        compileEventPattern(pattern, { label: `${label}: Pattern`, limits: false });
       } catch (error) {
-        // Its messages name a rule; here the mapping's filter is what to name.
-        if (error instanceof EventPatternError) throw new TemplateError(error.message.replace(`rule ${label}`, label));
+        if (error instanceof EventPatternError) throw new TemplateError(error.message);
         throw error;
       }
       return pattern as Record<string, unknown>;

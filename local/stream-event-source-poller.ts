@@ -9,7 +9,7 @@
 // are not read after a restart with LATEST.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { compileEventPattern, type EventMatcher } from './aws-endpoint/event-pattern';
+import { compileEventPattern, type EventMatcher } from '../lambdas/domain/event-pattern';
 import { type Clock, systemClock } from './aws-endpoint/clock';
 import { type StreamApiRecord, type StreamsApi, StreamsApiError } from './dynamodb-streams';
 import type { LocalStreamEventSourceMapping } from './local-stack';
@@ -104,7 +104,7 @@ interface ShardReader {
 export async function startStreamEventSource(options: StreamEventSourceOptions): Promise<StreamEventSource> {
   const { mapping, streams } = options;
   const clock = options.clock ?? systemClock;
-  const matchers: EventMatcher[] = mapping.filterPatterns.map((pattern, index) => compileEventPattern(pattern, `${mapping.label} filter ${index + 1}`));
+  const matchers: EventMatcher[] = mapping.filterPatterns.map((pattern, index) => compileEventPattern(pattern, { label: `${mapping.label} filter ${index + 1}: Pattern`, limits: false }));
   const matches = (record: DynamoDBRecord) => matchers.length === 0 || matchers.some((matcher) => matcher(record));
   const abort = new AbortController();
   const signal = abort.signal;

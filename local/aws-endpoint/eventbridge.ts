@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from './clock';
 import { AwsServiceError } from './errors';
-import { compileEventPattern, type EventMatcher } from './event-pattern';
+import { compileEventPattern, type EventMatcher } from '../../lambdas/domain/event-pattern';
 import type { SqsEngine } from './sqs';
 
 export interface RuleTargetConfig {
@@ -221,7 +221,8 @@ export class EventBridgeEngine {
           }
         }
       }
-      return { name: rule.name, matches: compileEventPattern(rule.eventPattern, rule.name), targets: rule.targets.map(compileTarget) };
+      const matches = compileEventPattern(rule.eventPattern, { label: `rule ${rule.name}: EventPattern`, limits: false });
+      return { name: rule.name, matches, targets: rule.targets.map(compileTarget) };
     });
     this.buses.set(bus.busName, rules);
   }

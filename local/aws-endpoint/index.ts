@@ -5,5 +5,4 @@ export { type Clock, ManualClock, OffsetClock, systemClock } from './clock';
 export { AwsServiceError } from './errors';
 export { type QueueConfig, type ReceivedMessage, type RedriveConfig, SqsEngine } from './sqs';
 export { type BusConfig, type EventEnvelope, EventBridgeEngine, type RuleConfig } from './eventbridge';
-export { compileEventPattern, EventPatternError } from './event-pattern';
 export { type ScheduleRecord, SchedulerEngine } from './scheduler';

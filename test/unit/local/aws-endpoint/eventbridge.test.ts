@@ -177,7 +177,7 @@ describe('EventBridge configuration', () => {
       buses: [{ busName: BUS, rules: [{ name: 'wild', eventPattern: { source: [{ wildcard: 'geo*' }] }, targets: [{ id: 't', queueName: 'q' }] }] }],
       scheduleGroups: [],
     });
-    await expect(start).rejects.toThrow('unsupported event pattern operator wildcard in rule wild');
+    await expect(start).rejects.toThrow('rule wild: EventPattern.source: unknown operator "wildcard"');
   });
 
   it('refuses a rule whose target queue is not configured', async () => {
