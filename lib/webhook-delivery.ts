@@ -16,7 +16,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/adapters/table-design';
-import { COUNTS_KEY_PREFIX, DELIVERY_KEY_PREFIX } from '../lambdas/adapters/table-keys';
+import { COUNTS_KEY_PREFIX, DELIVERY_KEY_PREFIX, LOG_KEY_PREFIX } from '../lambdas/adapters/table-keys';
+import { FILTERED_ATTRIBUTE } from '../lambdas/counts/filtered-counts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
 import { API_ENV } from '../lambdas/api/config';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
@@ -57,10 +58,11 @@ const MAX_BATCHING_WINDOW_SECONDS = 300;
 /** What the event source needs to read the table's stream (DynamoDB's example policy for Lambda). */
 const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 /**
- * The counts aggregator sees only delivery items' inserts and changes: Lambda drops every other
- * record of the stream before invoking (filtered records are not billed as invocations). Test sends
- * (`test: true`) are left out; a removal (TTL) has no new image, so no `status` there. DynamoDB
- * event source filters may only look at the record's `dynamodb` key.
+ * The counts aggregator sees only delivery items' inserts and changes (this filter) and the log
+ * pages that carry filtered counts (COUNTS_LOG_PAGE_FILTER; Lambda passes a record that matches
+ * either): it drops every other record of the stream before invoking (filtered records are not
+ * billed as invocations). Test sends (`test: true`) are left out; a removal (TTL) has no new image,
+ * so no `status` there. DynamoDB event source filters may only look at the record's `dynamodb` key.
  */
 export const COUNTS_STREAM_FILTER = {
   dynamodb: {
@@ -68,6 +70,21 @@ export const COUNTS_STREAM_FILTER = {
     NewImage: { status: { S: [{ exists: true }] }, test: { BOOL: [{ exists: false }] } },
   },
 };
+/**
+ * A log page's insert that carries its batch's filtered counts (lambdas/counts/filtered-counts.ts):
+ * the only record of an event an endpoint's filter left out. Most pages have no `filtered` and stay
+ * away. A page is put once under a random key and its removal (TTL) has no new image, so what passes
+ * is its insert (the aggregator counts inserts only all the same). `filtered` is a string because
+ * `exists` matches leaf values only, never a map.
+ */
+export const COUNTS_LOG_PAGE_FILTER = {
+  dynamodb: {
+    Keys: { [TABLE_KEYS.partitionKey]: { S: [{ prefix: LOG_KEY_PREFIX }] } },
+    NewImage: { [FILTERED_ATTRIBUTE]: { S: [{ exists: true }] } },
+  },
+};
+/** Both, in the order the event source lists them. */
+export const COUNTS_STREAM_FILTERS = [COUNTS_STREAM_FILTER, COUNTS_LOG_PAGE_FILTER];
 /**
  * One line per API request. Only $context fields: no header (so never Authorization), no body,
  * no query string. Values are quoted because API Gateway writes "-" for a missing one.
@@ -548,9 +565,10 @@ export class WebhookDelivery extends Construct {
   }
 
   /**
-   * The portal chart's counts, off the delivery path: the table's stream (delivery items only, by
-   * the filter) feeds an aggregator that writes one ADD per endpoint and hour of a batch. Lambda
-   * reads the stream for free; the dispatcher makes no write for the chart.
+   * The portal chart's counts, off the delivery path: the table's stream (delivery items and log
+   * pages with filtered counts only, by the filters) feeds an aggregator that writes one ADD per
+   * endpoint and hour of a batch. Lambda reads the stream for free; the dispatcher makes no write
+   * for the chart.
    */
   private countsAggregator(props: WebhookDeliveryProps, settings: Settings): WebhookFunction {
     const fn = new WebhookFunction(this, 'CountsFunction', {
@@ -571,7 +589,7 @@ export class WebhookDelivery extends Construct {
       startingPosition: StartingPosition.LATEST,
       batchSize: settings.countsBatchSize,
       maxBatchingWindow: settings.countsMaxBatchingWindow,
-      filters: [FilterCriteria.filter(COUNTS_STREAM_FILTER)],
+      filters: COUNTS_STREAM_FILTERS.map((pattern) => FilterCriteria.filter(pattern)),
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
       retryAttempts: settings.countsRetryAttempts,

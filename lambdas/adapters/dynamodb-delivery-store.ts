@@ -4,6 +4,7 @@
 // only when its health changes.
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { encodeFilteredCounts, FILTERED_ATTRIBUTE } from '../counts/filtered-counts';
 import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
@@ -15,11 +16,23 @@ import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 /**
  * Writes one page of the account's delivery log. It goes to a random shard, so one busy account's
  * log is spread over LOG_SHARDS partitions; its sort key is the time, made unique by a random tail.
+ * `filtered` (events each endpoint's filter left out, by endpoint id) rides on the page as one short
+ * text attribute, only when some count is above 0: the counts aggregator reads it off the page's
+ * stream insert, and its time is the sort key's. A page may then have no lines (`entries` left out);
+ * one with neither is not written.
  */
-export async function putLogPage(table: Table, accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
+export async function putLogPage(table: Table, accountId: string, entries: readonly LogEntry[], at: Date, filtered?: ReadonlyMap<string, number>): Promise<void> {
+  const lines = encodeLogEntries(entries);
+  const counts = encodeFilteredCounts(filtered);
+  if (lines === '' && counts === '') return;
   const random = randomBytes(6);
   const position = `${at.toISOString()}#${random.toString('hex')}`;
-  await table.putFlat({ ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position), entries: encodeLogEntries(entries), [TTL]: table.expiresAt(at) });
+  await table.putFlat({
+    ...keys.logPage(accountId, random[0]! % LOG_SHARDS, position),
+    entries: lines === '' ? undefined : lines,
+    [FILTERED_ATTRIBUTE]: counts === '' ? undefined : counts,
+    [TTL]: table.expiresAt(at),
+  });
 }
 
 /**
@@ -86,8 +99,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return result;
   }
 
-  async appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void> {
-    await putLogPage(this.table, accountId, entries, at);
+  async appendLog(accountId: string, entries: readonly LogEntry[], at: Date, filtered?: ReadonlyMap<string, number>): Promise<void> {
+    await putLogPage(this.table, accountId, entries, at, filtered);
   }
 
   async createDeliveries(deliveries: readonly Delivery[]): Promise<Array<boolean | Error>> {

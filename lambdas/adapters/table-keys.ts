@@ -18,6 +18,8 @@ export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
 
 /** Every hourly counts item's partition key starts so; the counts aggregator may write nothing else. */
 export const COUNTS_KEY_PREFIX = 'COUNTS#';
+/** Every log page's partition key starts so (the counts stream filter picks pages out by it). */
+export const LOG_KEY_PREFIX = 'LOG#';
 
 export const keys = {
   account: (accountId: string): ItemKey => ({ [PK]: `ACCOUNT#${accountId}`, [SK]: 'ACCOUNT' }),
@@ -47,7 +49,7 @@ export const keys = {
   sendSchedule: (accountId: string, endpointId: string): ItemKey => ({ [PK]: `SENDSLOTS#${accountId}#${endpointId}`, [SK]: 'SENDSLOTS' }),
   delivery: (deliveryId: string): ItemKey => ({ [PK]: `${DELIVERY_KEY_PREFIX}${deliveryId}`, [SK]: 'DELIVERY' }),
   /** One shard of an account's delivery log; its items sort by the time their batch wrote them. */
-  logShard: (accountId: string, shard: number) => `LOG#${accountId}#${shard}`,
+  logShard: (accountId: string, shard: number) => `${LOG_KEY_PREFIX}${accountId}#${shard}`,
   logPage: (accountId: string, shard: number, position: string): ItemKey => ({ [PK]: keys.logShard(accountId, shard), [SK]: position }),
   /** One shard of an endpoint's delivery counts for one hour (YYYY-MM-DDTHH), summed per stream batch. */
   hourlyCounts: (accountId: string, endpointId: string, shard: number, hour: string): ItemKey => ({

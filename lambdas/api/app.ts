@@ -24,6 +24,7 @@ import { statsRoutes } from './routes/stats';
 import { systemRoutes } from './routes/system';
 import { DeliveryLogService } from './services/deliveries';
 import { EndpointService, webhooksNotEnabled } from './services/endpoints';
+import { FilterPreviewService } from './services/filter-preview';
 import { StatsService } from './services/stats';
 import { TestSendService } from './services/test-sends';
 
@@ -68,13 +69,14 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
   });
   const testSends = new TestSendService({ store, sender: deps.sender, userAgent: deps.userAgent, testSendsPerMinute: config.testSendsPerMinute, now });
   const deliveries = new DeliveryLogService({ store, retries: deps.retries, now, log });
+  const filterPreviews = new FilterPreviewService({ store });
   const stats = new StatsService({ store, endpoints, now });
 
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [
     ...systemRoutes((baseUrl) => withServer((document ??= buildOpenApiDocument(routes)), baseUrl)),
     ...eventTypeRoutes(),
-    ...endpointRoutes({ endpoints, testSends }),
+    ...endpointRoutes({ endpoints, testSends, filterPreviews }),
     ...deliveryRoutes({ deliveries }),
     ...statsRoutes({ stats }),
     ...adminRoutes({ store, now }),

@@ -1,7 +1,9 @@
 // The management API's request and response shapes. Requests are validated with these schemas,
 // responses are typed by them, and the OpenAPI document is generated from them: one source.
 import * as z from '../shared/zod';
-import { EVENT_TYPES } from '../domain/event-catalogue';
+import { customHeaderNameProblem, customHeaderValueProblem, MAX_CUSTOM_HEADER_VALUE_BYTES, MAX_CUSTOM_HEADERS } from '../domain/custom-headers';
+import { DOCUMENTED_FIELDS, EVENT_TYPES } from '../domain/event-catalogue';
+import { compileEventPattern, EventPatternError, MAX_FILTER_BYTES, MAX_FILTER_VALUES } from '../domain/event-pattern';
 import { ALL_EVENTS } from '../domain/model';
 import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from '../domain/rate-limit';
 import { MAX_ENDPOINT_URL_LENGTH, normaliseEndpointUrl } from '../domain/url-policy';
@@ -58,11 +60,59 @@ const rateLimit = z.int({ error: 'must be a whole number of deliveries per secon
   z.lte(MAX_RATE_LIMIT, { error: `must be at most ${MAX_RATE_LIMIT}` }),
 );
 
+const FILTER_TEXT =
+  "Only events whose data matches this Amazon EventBridge event pattern are delivered, e.g. {\"is_unique\": [true], \"country\": [\"US\", \"CA\"]} " +
+  'or {"revenue": [{"numeric": [">=", 100]}]}: exact values, prefix, suffix, anything-but, numeric, exists, equals-ignore-case and $or, ' +
+  `at most ${MAX_FILTER_BYTES} bytes and ${MAX_FILTER_VALUES} values. An event left out makes no delivery; the hourly stats count it as filtered`;
+const filter = z.record(z.string(), z.unknown()).check(
+  z.superRefine((pattern, context) => {
+    try {
+      compileEventPattern(pattern);
+    } catch (error) {
+      if (!(error instanceof EventPatternError)) throw error;
+      context.issues.push({ code: 'custom', message: error.message, input: pattern });
+    }
+  }),
+);
+
+const REDACT_TEXT =
+  'Fields of data removed from the body before it is signed and sent, e.g. ["ip"] (personal data under GDPR): any field the event catalogue documents ' +
+  '(GET /v1/event-types lists them and marks personal data). Signatures cover the body as sent';
+const redact = z.array(
+  z.enum(DOCUMENTED_FIELDS as [string, ...string[]], { error: 'must be a field the event catalogue documents (GET /v1/event-types)' }),
+).check(z.maxLength(DOCUMENTED_FIELDS.length), z.refine((fields) => new Set(fields).size === fields.length, { message: 'names a field twice' }));
+
+const HEADERS_TEXT =
+  `Sent with every attempt, up to ${MAX_CUSTOM_HEADERS} (e.g. {"Authorization": "Bearer ..."}). Names are HTTP tokens other than X-GeoRedir-*, webhook-*, ` +
+  `Host, Content-Type, Content-Length, User-Agent and hop-by-hop headers; values at most ${MAX_CUSTOM_HEADER_VALUE_BYTES} bytes of visible ASCII. ` +
+  'Values are treated as secrets: answers show them masked, and they are never logged';
+const headerValue = z.string().check(
+  z.superRefine((value, context) => {
+    const problem = customHeaderValueProblem(value);
+    if (problem) context.issues.push({ code: 'custom', message: `the value ${problem}`, input: value });
+  }),
+);
+/** Names are checked on the whole record (zod reports a bad record key without its reason). */
+const headerNames = z.superRefine((headers: Record<string, unknown>, context) => {
+  for (const name of Object.keys(headers)) {
+    const problem = customHeaderNameProblem(name);
+    if (problem) context.issues.push({ code: 'custom', message: `${name} ${problem}`, input: name, path: [name] });
+  }
+  const names = Object.keys(headers).map((name) => name.toLowerCase());
+  if (new Set(names).size !== names.length || names.length > MAX_CUSTOM_HEADERS) {
+    context.issues.push({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} headers, each name once (names ignore case)`, input: headers });
+  }
+});
+const customHeaders = z.record(z.string(), headerValue).check(headerNames);
+
 export const CreateEndpointRequest = z.strictObject({
   url: endpointUrl,
   events: eventSelection,
   description: z.optional(description),
   rateLimit: z.optional(z.nullable(rateLimit)).check(z.describe(`${RATE_LIMIT_TEXT}. null is the same as absent`)),
+  filter: z.optional(z.nullable(filter)).check(z.describe(`${FILTER_TEXT}. null is the same as absent`)),
+  redact: z.optional(redact).check(z.describe(REDACT_TEXT)),
+  headers: z.optional(customHeaders).check(z.describe(HEADERS_TEXT)),
 });
 
 export const UpdateEndpointRequest = z
@@ -71,11 +121,37 @@ export const UpdateEndpointRequest = z
     events: z.optional(eventSelection),
     description: z.optional(z.nullable(description)).check(z.describe('null removes the description')),
     rateLimit: z.optional(z.nullable(rateLimit)).check(z.describe(`${RATE_LIMIT_TEXT}. null removes the limit`)),
+    filter: z.optional(z.nullable(filter)).check(z.describe(`${FILTER_TEXT}. Replaces the filter; null removes it`)),
+    redact: z.optional(z.nullable(redact)).check(z.describe(`${REDACT_TEXT}. Replaces the list; null or [] removes it`)),
+    headers: z
+      .optional(z.nullable(z.record(z.string(), z.nullable(headerValue)).check(headerNames)))
+      .check(
+        z.describe(
+          `${HEADERS_TEXT}. Merged into the endpoint's headers (a JSON merge patch): a value sets that header, null removes it, names not given stay; ` +
+            `headers: null removes them all. At most ${MAX_CUSTOM_HEADERS} after the merge`,
+        ),
+      ),
     status: z
       .optional(z.enum(['active', 'disabled']))
       .check(z.describe('active re-enables (and resets the failure counter); disabled pauses deliveries')),
   })
   .check(z.refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' }));
+
+export const RotateSecretRequest = z.strictObject({
+  activateAt: z
+    .optional(timestamp)
+    .check(
+      z.describe(
+        'When the new secret starts signing X-GeoRedir-Signature: from now to 24 h ahead. Until then X-GeoRedir-Signature keeps the current secret ' +
+          'while webhook-signature carries both, so a receiver that checks one secret keeps working until you switch it. Absent: at once',
+      ),
+    ),
+});
+
+export const FilterPreviewRequest = z.strictObject({
+  filter: filter.check(z.describe(FILTER_TEXT)),
+  events: eventSelection,
+});
 
 export const TestEndpointRequest = z.strictObject({
   event: z
@@ -169,6 +245,8 @@ export const EventTypeList = z.object({
       name: eventType,
       description: z.string(),
       example: described(z.record(z.string(), z.unknown()), 'A sample `data` object of this type'),
+      fields: described(z.array(z.string()), 'The documented fields of its data: each may be redacted'),
+      personalData: described(z.array(z.string()), 'Documented fields holding personal data (GDPR), e.g. a visitor\'s IP address'),
     }),
   ),
 });
@@ -179,6 +257,16 @@ export const Endpoint = z.object({
   events: z.array(z.string()),
   description: z.optional(z.string()),
   rateLimit: described(z.optional(z.int().check(z.gte(MIN_RATE_LIMIT), z.lte(MAX_RATE_LIMIT))), RATE_LIMIT_TEXT),
+  filter: described(z.optional(z.record(z.string(), z.unknown())), FILTER_TEXT),
+  redact: described(z.optional(z.array(z.string())), REDACT_TEXT),
+  headers: described(
+    z.optional(z.record(z.string(), z.string())),
+    'The custom headers sent with every attempt, by name; values masked (****, and the last 4 characters of a value of 16 or more)',
+  ),
+  secretActivatesAt: described(
+    z.optional(timestamp),
+    'A scheduled secret switch: until then X-GeoRedir-Signature is signed with the previous secret (webhook-signature carries both)',
+  ),
   status: z.enum(['active', 'disabled']),
   disabledReason: z.optional(z.string()),
   disabledAt: z.optional(timestamp),
@@ -201,6 +289,15 @@ export const EndpointSecret = z.object({
     z.optional(timestamp),
     'Until then the secret replaced by the last rotation also signs webhook-signature',
   ),
+  secretActivatesAt: described(
+    z.optional(timestamp),
+    'A scheduled switch: until then X-GeoRedir-Signature is still signed with the previous secret; from then on with this one',
+  ),
+});
+
+export const FilterPreview = z.object({
+  checked: described(z.int(), "How many of the account's latest events of those types were tried (at most 50; fewer when fewer are kept)"),
+  matched: described(z.int(), 'How many of them the filter would have delivered'),
 });
 
 export const Attempt = z.object({
@@ -299,6 +396,7 @@ const counts = {
   failed: described(z.int(), 'Deliveries that failed for good (their last retry failed, or 410 Gone)'),
   failedAttempts: described(z.int(), 'Attempts that failed, those a retry follows included'),
   skipped: described(z.int(), 'Deliveries not sent because the endpoint was disabled or deleted'),
+  filtered: described(z.int(), "Events the endpoint's filter left out: no delivery was made"),
 };
 
 export const HourlyStats = z.object({
@@ -336,7 +434,15 @@ export const OpenApiDocument = described(z.record(z.string(), z.unknown()), 'Thi
 
 /** Every named schema, as it appears under components.schemas. */
 export const NAMED_SCHEMAS = {
-  requests: { CreateEndpointRequest, UpdateEndpointRequest, TestEndpointRequest, RecoverRequest, CreatePortalLinkRequest },
+  requests: {
+    CreateEndpointRequest,
+    UpdateEndpointRequest,
+    RotateSecretRequest,
+    FilterPreviewRequest,
+    TestEndpointRequest,
+    RecoverRequest,
+    CreatePortalLinkRequest,
+  },
   responses: {
     ErrorResponse,
     Health,
@@ -345,6 +451,7 @@ export const NAMED_SCHEMAS = {
     CreatedEndpoint,
     EndpointList,
     EndpointSecret,
+    FilterPreview,
     Attempt,
     AttemptPage,
     TestResult,

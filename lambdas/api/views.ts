@@ -2,6 +2,7 @@
 // claim, a counter) never reaches a client by accident.
 import type { z } from 'zod';
 import type { LoggedDelivery } from '../adapters/management/delivery-log-store';
+import { maskHeaderValue } from '../domain/custom-headers';
 import type { Attempt, Delivery, Endpoint } from '../domain/model';
 import type * as schemas from './schemas';
 
@@ -13,13 +14,19 @@ type DeliverySummaryView = z.input<typeof schemas.DeliverySummary>;
 const present = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
-export function endpointView(endpoint: Endpoint): EndpointView {
+/** `now` decides whether a scheduled secret switch is still ahead (shown) or done (not). */
+export function endpointView(endpoint: Endpoint, now = new Date()): EndpointView {
+  const switchAhead = endpoint.secretActivatesAt !== undefined && Date.parse(endpoint.secretActivatesAt) > now.getTime();
   return {
     id: endpoint.endpointId,
     url: endpoint.url,
     events: [...endpoint.events],
     ...present('description', endpoint.description),
     ...present('rateLimit', endpoint.rateLimit),
+    ...present('filter', endpoint.filter),
+    ...present('redact', endpoint.redact ? [...endpoint.redact] : undefined),
+    ...present('headers', endpoint.headers ? maskedHeaders(endpoint.headers) : undefined),
+    ...present('secretActivatesAt', switchAhead ? endpoint.secretActivatesAt : undefined),
     status: endpoint.status,
     ...present('disabledReason', endpoint.disabledReason),
     ...present('disabledAt', endpoint.disabledAt),
@@ -29,6 +36,11 @@ export function endpointView(endpoint: Endpoint): EndpointView {
     createdAt: endpoint.createdAt,
     updatedAt: endpoint.updatedAt,
   };
+}
+
+/** Custom header values are the account's secrets: answers show them masked. */
+function maskedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, maskHeaderValue(value)]));
 }
 
 export function attemptView(attempt: Attempt): AttemptView {

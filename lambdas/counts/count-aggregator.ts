@@ -1,6 +1,6 @@
-// The counts aggregator: one stream batch of delivery item changes in, one ADD per endpoint and
-// hour out (count-deliveries.ts has the rules). It runs off the delivery path, on the table's
-// stream, so the dispatcher makes no write for the chart.
+// The counts aggregator: one stream batch of delivery item changes (and log pages' filtered
+// counts) in, one ADD per endpoint and hour out (count-deliveries.ts has the rules). It runs off
+// the delivery path, on the table's stream, so the dispatcher makes no write for the chart.
 //
 // A write that fails is retried by the event source from the earliest record of its sum (the
 // partial batch response's checkpoint). Sums written after that record are added again on the
@@ -16,7 +16,7 @@ export interface CountsLog {
   error(message: string, ...fields: Record<string, unknown>[]): void;
 }
 
-/** Counters the aggregator reports; the handler maps them to CloudWatch metrics. */
+/** Counters the aggregator reports; the handler maps them to CloudWatch metrics (a counted log page is one change). */
 export type CountsMetric = 'DeliveryChangesCounted' | 'HourlyCountWrites' | 'HourlyCountWriteFailures';
 
 export interface CountAggregatorDeps {
@@ -40,7 +40,7 @@ export class CountAggregator {
     const count = this.deps.count ?? (() => undefined);
     const { sums, counted, unreadable } = sumStreamRecords(records);
     // A record that cannot be read now never will be: retrying it would only hold up the stream.
-    for (const sequenceNumber of unreadable) log.warn('stream record is not a readable delivery item; not counted', { sequenceNumber });
+    for (const sequenceNumber of unreadable) log.warn('stream record is not a readable delivery item or log page; not counted', { sequenceNumber });
     count('DeliveryChangesCounted', counted);
 
     const failed: string[] = [];

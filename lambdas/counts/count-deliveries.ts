@@ -1,7 +1,8 @@
 // The portal chart's counting rules: what one change of a delivery item (its old and new image on
-// the table's stream) adds to its endpoint's hour, and the sums of a whole stream batch. Pure: no
-// AWS call, no clock. Only the item's top-level attributes are read (delivery-items.ts keeps status,
-// attemptCount and the ids outside the deflated `doc`), so a record is never inflated.
+// the table's stream) adds to its endpoint's hour, what a log page's insert adds, and the sums of a
+// whole stream batch. Pure: no AWS call, no clock. Only the item's top-level attributes are read
+// (delivery-items.ts keeps status, attemptCount and the ids outside the deflated `doc`), so a record
+// is never inflated.
 //
 // The rules, per change of one delivery item:
 // - into `succeeded`: succeeded + 1;
@@ -12,11 +13,19 @@
 //   (TTL), a test send, or a redelivery reopening a finished delivery (it counts when its attempt is
 //   recorded). Nor for the management API undoing a redelivery it could not queue (restoreDelivery:
 //   pending back to the old status with no attempt, retryScheduledFor removed): the first count stands.
+//
+// Per log page (LOG#<account>#<shard>): an event an endpoint's filter leaves out makes no delivery
+// item, so the dispatcher notes it on its batch's log page instead (filtered-counts.ts):
+// - its insert with a `filtered` attribute: filtered + n for each endpoint it names, in the hour of
+//   the page's time (the start of its sort key);
+// - nothing for an insert without one, a change or a removal (TTL): a page is written once, so only
+//   its insert is the batch's.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { DELIVERY_KEY_PREFIX, PK } from '../adapters/table-keys';
+import { DELIVERY_KEY_PREFIX, LOG_KEY_PREFIX, PK, SK } from '../adapters/table-keys';
 import type { DeliveryStatus } from '../domain/model';
+import { decodeFilteredCounts, FILTERED_ATTRIBUTE, logPageAccount } from './filtered-counts';
 import { type HourlyCounts, NO_COUNTS } from './hourly-counts-store';
 
 /** The attributes of a delivery item the rules read. */
@@ -45,8 +54,16 @@ export interface StreamBatchSums {
   readonly sums: EndpointHourSum[];
   /** Records that changed a counter. */
   readonly counted: number;
-  /** Sequence numbers of delivery records whose images could not be read (logged, never retried). */
+  /** Sequence numbers of delivery or log page records whose images could not be read (logged, never retried). */
   readonly unreadable: string[];
+}
+
+/** What a log page's insert adds: each endpoint's filtered events, at the page's time. */
+export interface LogPageCounts {
+  readonly accountId: string;
+  /** The page's time (ISO-8601), from its sort key; absent when the key does not start with one. */
+  readonly at?: string;
+  readonly filtered: ReadonlyMap<string, number>;
 }
 
 const STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['pending', 'succeeded', 'failed', 'skipped']);
@@ -106,16 +123,51 @@ export function deliveryStateOf(image: Record<string, unknown> | undefined): Del
   };
 }
 
-/** Sums a stream batch per endpoint and hour (the new image's updatedAt; else the record's time). */
+/**
+ * What a log page's stream record adds (see the rules above): undefined when nothing, 'unreadable'
+ * for an insert whose `filtered` attribute or key is not as the dispatcher writes it.
+ */
+export function logPageCountsOf(record: DynamoDBRecord): LogPageCounts | 'unreadable' | undefined {
+  const stream = record.dynamodb;
+  const attribute = stream?.NewImage?.[FILTERED_ATTRIBUTE];
+  if (record.eventName !== 'INSERT' || !stream || stream.OldImage || !attribute) return undefined;
+  const accountId = logPageAccount(stream.Keys?.[PK]?.S ?? '');
+  const filtered = attribute.S === undefined ? undefined : decodeFilteredCounts(attribute.S);
+  if (accountId === undefined || !filtered) return 'unreadable';
+  const at = stream.Keys?.[SK]?.S?.split('#')[0];
+  return { accountId, ...(at ? { at } : {}), filtered };
+}
+
+/** Sums a stream batch per endpoint and hour (the new image's updatedAt, or a log page's time; else the record's time). */
 export function sumStreamRecords(records: readonly DynamoDBRecord[]): StreamBatchSums {
   const sums = new Map<string, { accountId: string; endpointId: string; hour: Date; counts: Record<keyof HourlyCounts, number>; firstSequenceNumber: string }>();
   const unreadable: string[] = [];
   let counted = 0;
+  const add = (accountId: string, endpointId: string, hour: Date, counts: HourlyCounts, sequenceNumber: string) => {
+    const key = `${accountId}/${endpointId}/${hour.getTime()}`;
+    const sum = sums.get(key) ?? { accountId, endpointId, hour, counts: { ...NO_COUNTS }, firstSequenceNumber: sequenceNumber };
+    for (const name of Object.keys(counts) as Array<keyof HourlyCounts>) sum.counts[name] += counts[name];
+    if (compareSequenceNumbers(sequenceNumber, sum.firstSequenceNumber) < 0) sum.firstSequenceNumber = sequenceNumber;
+    sums.set(key, sum);
+  };
   for (const record of records) {
     const stream = record.dynamodb;
     const sequenceNumber = stream?.SequenceNumber ?? '';
+    const partitionKey = stream?.Keys?.[PK]?.S ?? '';
+    if (partitionKey.startsWith(LOG_KEY_PREFIX)) {
+      const page = logPageCountsOf(record);
+      if (!page) continue;
+      const hour = page === 'unreadable' ? undefined : hourStart(page.at, stream?.ApproximateCreationDateTime);
+      if (page === 'unreadable' || !hour) {
+        unreadable.push(sequenceNumber);
+        continue;
+      }
+      counted += 1;
+      for (const [endpointId, filtered] of page.filtered) add(page.accountId, endpointId, hour, { ...NO_COUNTS, filtered }, sequenceNumber);
+      continue;
+    }
     // The event source's filter keeps other items away; a record of one is never a delivery's change.
-    if (!stream?.Keys?.[PK]?.S?.startsWith(DELIVERY_KEY_PREFIX)) continue;
+    if (!stream || !partitionKey.startsWith(DELIVERY_KEY_PREFIX)) continue;
     const after = deliveryStateOf(stream.NewImage);
     if (stream.NewImage && !after) {
       unreadable.push(sequenceNumber);
@@ -129,18 +181,14 @@ export function sumStreamRecords(records: readonly DynamoDBRecord[]): StreamBatc
       continue;
     }
     counted += 1;
-    const key = `${after.accountId}/${after.endpointId}/${hour.getTime()}`;
-    const sum = sums.get(key) ?? { accountId: after.accountId, endpointId: after.endpointId, hour, counts: { ...NO_COUNTS }, firstSequenceNumber: sequenceNumber };
-    for (const name of Object.keys(counts) as Array<keyof HourlyCounts>) sum.counts[name] += counts[name];
-    if (compareSequenceNumbers(sequenceNumber, sum.firstSequenceNumber) < 0) sum.firstSequenceNumber = sequenceNumber;
-    sums.set(key, sum);
+    add(after.accountId, after.endpointId, hour, counts, sequenceNumber);
   }
   return { sums: [...sums.values()], counted, unreadable };
 }
 
-function hourStart(updatedAt: string | undefined, approximateCreationSeconds: number | undefined): Date | undefined {
-  const time = updatedAt !== undefined ? Date.parse(updatedAt) : Number.NaN;
-  const at = Number.isFinite(time) ? time : approximateCreationSeconds !== undefined ? approximateCreationSeconds * 1000 : Number.NaN;
+function hourStart(time: string | undefined, approximateCreationSeconds: number | undefined): Date | undefined {
+  const parsed = time !== undefined ? Date.parse(time) : Number.NaN;
+  const at = Number.isFinite(parsed) ? parsed : approximateCreationSeconds !== undefined ? approximateCreationSeconds * 1000 : Number.NaN;
   return Number.isFinite(at) ? new Date(Math.floor(at / HOUR_MS) * HOUR_MS) : undefined;
 }
 

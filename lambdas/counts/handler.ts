@@ -1,6 +1,7 @@
-// Counts aggregator: a batch of the table's stream (delivery items only, by the event source's
-// filter) in, the portal chart's hourly counts added, a partial batch response out: the earliest
-// record of a sum that could not be written is where the event source retries from.
+// Counts aggregator: a batch of the table's stream (delivery items and log pages with filtered
+// counts only, by the event source's filters) in, the portal chart's hourly counts added, a
+// partial batch response out: the earliest record of a sum that could not be written is where the
+// event source retries from.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { Logger } from '../shared/logger';

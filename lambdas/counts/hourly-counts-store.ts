@@ -9,6 +9,8 @@ export interface HourlyCounts {
   /** Attempts that failed, including those a retry follows. */
   readonly failedAttempts: number;
   readonly skipped: number;
+  /** Events the endpoint's filter left out: no delivery was made (counted off the batch's log page). */
+  readonly filtered: number;
 }
 
 export interface HourlyCountsStore {
@@ -16,4 +18,4 @@ export interface HourlyCountsStore {
   addHourlyCounts(accountId: string, endpointId: string, hour: Date, counts: HourlyCounts): Promise<void>;
 }
 
-export const NO_COUNTS: HourlyCounts = { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 };
+export const NO_COUNTS: HourlyCounts = { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0 };

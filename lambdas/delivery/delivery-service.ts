@@ -16,15 +16,16 @@ import type { HttpSender, SendResult } from '../adapters/http-sender';
 import type { OperationalEvents } from '../adapters/operational-events';
 import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
 import { type AttemptResult, type BreakerChange, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
+import { attemptHeaders, bodyFor } from '../domain/delivery-request';
+import { isSubscribed, passesFilter } from '../domain/endpoint-filter';
 import { disableDecision } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
-import { type AcceptedEvent, ALL_EVENTS, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
+import { type AcceptedEvent, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
 import { slotDelaySeconds, slotSpacingMs } from '../domain/rate-limit';
 import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { isProven } from '../domain/first-contact';
 import { SLOW_ANSWER_MS, SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
-import { buildDeliveryHeaders } from '../domain/signing';
 import { AccountDirectory } from './account-directory';
 import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
 import { RecordBatch, type RecordSlot } from './record-batch';
@@ -56,6 +57,8 @@ export interface DeliveryLog {
 export type DeliveryMetric =
   | 'EventsAccepted'
   | 'EventsRejected'
+  /** Times an endpoint's filter left an event out. */
+  | 'EventsFiltered'
   | 'DuplicateEvents'
   | 'DuplicateSends'
   | 'DeliveriesSucceeded'
@@ -80,7 +83,7 @@ export interface DeliveryServiceDeps {
   readonly deliveryTimeoutMs: number;
   readonly userAgent: string;
   readonly log: DeliveryLog;
-  readonly count?: (metric: DeliveryMetric) => void;
+  readonly count?: (metric: DeliveryMetric, value?: number) => void;
   readonly now?: () => Date;
   /** Picks each retry's jitter (see planRetry); Math.random unless a test fixes it. */
   readonly random?: () => number;
@@ -161,21 +164,26 @@ interface JobOutcome {
   readonly quick?: boolean;
 }
 
-type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
-
-export function isSubscribed(endpoint: Endpoint, eventType: string): boolean {
-  return endpoint.events.includes(ALL_EVENTS) || endpoint.events.includes(eventType);
+/** An event an endpoint's filter left out: no job, only a count on the batch's log page. */
+interface FilteredEvent {
+  readonly messageId: string;
+  readonly accountId: string;
+  readonly endpointId: string;
 }
+
+/** What one message comes to: jobs to run, and the endpoints whose filters left its event out. */
+interface Plan {
+  readonly jobs: Job[];
+  readonly filtered: FilteredEvent[];
+}
+
+const NOTHING_PLANNED: Plan = { jobs: [], filtered: [] };
+
+type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
 
 /** Retry-After counts only where HTTP gives it that meaning for a failure: 429 and 503. */
 function retryAfterSeconds(result: SendResult, now: Date): number | undefined {
   return result.statusCode === 429 || result.statusCode === 503 ? parseRetryAfter(result.retryAfter, now) : undefined;
-}
-
-/** Signing keys in force: the current secret, and the previous one until its grace period ends. */
-function additionalSecrets(endpoint: Endpoint, now: Date): string[] {
-  const previous = endpoint.previousSecret;
-  return previous && Date.parse(previous.expiresAt) > now.getTime() ? [previous.secret] : [];
 }
 
 function breakerResult(result: SendResult): AttemptResult {
@@ -185,7 +193,7 @@ function breakerResult(result: SendResult): AttemptResult {
 
 export class DeliveryService {
   private readonly now: () => Date;
-  private readonly count: (metric: DeliveryMetric) => void;
+  private readonly count: (metric: DeliveryMetric, value?: number) => void;
   private readonly accounts: AccountDirectory;
   private readonly breakers: CircuitBreakers;
   private readonly slow: SlowEndpoints;
@@ -212,19 +220,23 @@ export class DeliveryService {
       else this.deps.log.error(`${step} failed; the message will be redelivered`, { messageId, error: errorText(error) });
     };
 
-    const planned = await Promise.all(messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), []))));
-    const jobs = this.withoutCopies(planned.flat());
-    if (jobs.length === 0) return [...failed];
+    const planned = await Promise.all(
+      messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), NOTHING_PLANNED))),
+    );
+    const jobs = this.withoutCopies(planned.flatMap((plan) => plan.jobs));
+    const filtered = planned.flatMap((plan) => plan.filtered);
+    if (jobs.length === 0 && filtered.length === 0) return [...failed];
 
     let state: BatchState;
     let readAt: number;
     try {
-      state = await this.readAndLog(jobs);
+      state = await this.readAndLog(jobs, filtered);
       readAt = this.now().getTime();
     } catch (error) {
-      for (const job of jobs) fail(job.messageId, 'reading the batch')(error);
+      for (const { messageId } of [...jobs, ...filtered]) fail(messageId, 'reading the batch')(error);
       return [...failed];
     }
+    if (jobs.length === 0) return [...failed];
 
     // Every first attempt takes its slot before any is sent, so the batch knows how many records to wait for.
     const records = new RecordBatch(this.deps.store, RECORD_LINGER_MS);
@@ -250,44 +262,68 @@ export class DeliveryService {
     return [...failed];
   }
 
-  /** A message's jobs: one per subscribed endpoint for an event, one for a retry, none for a rejected event. */
-  private async plan(message: QueueMessage): Promise<Job[]> {
+  /**
+   * A message's jobs: one per endpoint that takes the event (subscribed, and its filter lets it
+   * through), one for a retry, none for a rejected event.
+   */
+  private async plan(message: QueueMessage): Promise<Plan> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(message.body);
     } catch {
       await this.reject('unparseable', 'message body is not JSON', message.body);
-      return [];
+      return NOTHING_PLANNED;
     }
     if (isRetryMessage(parsed)) {
-      return [{ kind: 'retry', messageId: message.id, deliveryId: parsed.deliveryId, endpointId: parsed.endpointId, message: parsed }];
+      return { jobs: [{ kind: 'retry', messageId: message.id, deliveryId: parsed.deliveryId, endpointId: parsed.endpointId, message: parsed }], filtered: [] };
     }
     const id = (parsed as { id?: unknown } | null)?.id;
     const envelopeId = typeof id === 'string' ? id : 'unknown';
     const ingress = parseIngressEvent(parsed, this.deps.eventSource);
     if (!ingress.ok) {
       await this.reject(envelopeId, ingress.reason, message.body);
-      return [];
+      return NOTHING_PLANNED;
     }
-    const { accountId, eventId, eventType, body } = ingress.event;
+    const { accountId, eventId, eventType, timestamp, data, body } = ingress.event;
     // Webhooks are a plan feature: an unknown account, or one whose plan lost them, gets nothing sent.
     const { account, endpoints } = await this.accounts.get(accountId);
     if (!account || !account.webhooksEnabled) {
       const why = account ? 'webhooks are not in the plan of account' : 'unknown account';
       await this.reject(envelopeId, `${why} ${accountId}`, message.body);
-      return [];
+      return NOTHING_PLANNED;
     }
     this.count('EventsAccepted');
-    const event: AcceptedEvent = { accountId, eventId, eventType, body };
-    return endpoints
-      .filter((endpoint) => isSubscribed(endpoint, eventType))
-      .map((endpoint) => ({
+    const event: AcceptedEvent = { accountId, eventId, eventType, timestamp, data, body };
+    const plan: Plan = { jobs: [], filtered: [] };
+    for (const endpoint of endpoints.filter((candidate) => isSubscribed(candidate, eventType))) {
+      if (!this.passes(endpoint, event)) {
+        plan.filtered.push({ messageId: message.id, accountId, endpointId: endpoint.endpointId });
+        continue;
+      }
+      plan.jobs.push({
         kind: 'first',
         messageId: message.id,
         deliveryId: deliveryIdFor(accountId, eventId, endpoint.endpointId),
         endpointId: endpoint.endpointId,
         event,
-      }));
+      });
+    }
+    if (plan.filtered.length > 0) this.count('EventsFiltered', plan.filtered.length);
+    return plan;
+  }
+
+  /** The endpoint's filter lets the event through. A stored filter that no longer compiles lets everything through: nothing is lost. */
+  private passes(endpoint: Endpoint, event: AcceptedEvent): boolean {
+    try {
+      return passesFilter(endpoint, event.data);
+    } catch (error) {
+      this.deps.log.error('endpoint filter does not compile; the event is delivered unfiltered', {
+        accountId: endpoint.accountId,
+        endpointId: endpoint.endpointId,
+        error: errorText(error),
+      });
+      return true;
+    }
   }
 
   /** Two copies of one event in the same batch make one delivery (the store would only see the second after its send). */
@@ -304,10 +340,17 @@ export class DeliveryService {
     });
   }
 
-  /** The batch's one read, and its log lines written alongside: both before anything is sent. */
-  private async readAndLog(jobs: readonly Job[]): Promise<BatchState> {
+  /** The batch's one read, and its log lines (and filtered counts) written alongside: both before anything is sent. */
+  private async readAndLog(jobs: readonly Job[], filtered: readonly FilteredEvent[]): Promise<BatchState> {
     const now = this.now();
     const entries = new Map<string, LogEntry[]>();
+    const filteredCounts = new Map<string, Map<string, number>>();
+    for (const { accountId, endpointId } of filtered) {
+      const counts = filteredCounts.get(accountId) ?? new Map<string, number>();
+      counts.set(endpointId, (counts.get(endpointId) ?? 0) + 1);
+      filteredCounts.set(accountId, counts);
+      if (!entries.has(accountId)) entries.set(accountId, []);
+    }
     const endpoints = new Map<string, { accountId: string; endpointId: string }>();
     for (const job of jobs) {
       const accountId = jobAccount(job);
@@ -322,12 +365,14 @@ export class DeliveryService {
       entries.set(accountId, [...(entries.get(accountId) ?? []), line]);
     }
     const [state] = await Promise.all([
-      this.deps.store.readBatch({
-        newDeliveryIds: jobs.filter((job) => job.kind === 'first').map((job) => job.deliveryId),
-        deliveryIds: [...new Set(jobs.filter((job) => job.kind === 'retry').map((job) => job.deliveryId))],
-        endpoints: [...endpoints.values()],
-      }),
-      ...[...entries].map(([accountId, lines]) => this.deps.store.appendLog(accountId, lines, now)),
+      jobs.length === 0
+        ? { deliveries: new Map(), endpoints: new Map() }
+        : this.deps.store.readBatch({
+            newDeliveryIds: jobs.filter((job) => job.kind === 'first').map((job) => job.deliveryId),
+            deliveryIds: [...new Set(jobs.filter((job) => job.kind === 'retry').map((job) => job.deliveryId))],
+            endpoints: [...endpoints.values()],
+          }),
+      ...[...entries].map(([accountId, lines]) => this.deps.store.appendLog(accountId, lines, now, filteredCounts.get(accountId))),
     ]);
     return state;
   }
@@ -346,8 +391,8 @@ export class DeliveryService {
       this.count('DuplicateEvents');
       return undefined;
     }
-    // Deleted, or unsubscribed, since the account's endpoint list was read: not this endpoint's event any more.
-    if (!endpoint || !isSubscribed(endpoint, event.eventType)) return undefined;
+    // Deleted, unsubscribed or filtered since the account's endpoint list was read: not this endpoint's event any more.
+    if (!endpoint || !isSubscribed(endpoint, event.eventType) || !this.passes(endpoint, event)) return undefined;
     const at = this.now().toISOString();
     const delivery: Delivery = {
       deliveryId: job.deliveryId,
@@ -359,7 +404,8 @@ export class DeliveryService {
       attemptCount: 0,
       createdAt: at,
       updatedAt: at,
-      body: event.body,
+      // Redacted fields never reach the delivery item either: the log shows what was sent.
+      body: bodyFor(endpoint, event),
       attempts: [],
     };
     if (endpoint.status !== 'active') {
@@ -603,17 +649,9 @@ export class DeliveryService {
   }
 
   private async send(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
-    const headers = buildDeliveryHeaders({
-      body: delivery.body,
-      eventType: delivery.eventType,
-      deliveryId: delivery.deliveryId,
-      attempt,
-      timestampSeconds: Math.floor(startedAt.getTime() / 1000),
-      secret: endpoint.secret,
-      additionalSecrets: additionalSecrets(endpoint, startedAt),
-      userAgent: this.deps.userAgent,
-    });
-    return this.deps.sender.send(endpoint.url, headers, delivery.body);
+    const { deliveryId, eventType, body } = delivery;
+    const headers = attemptHeaders(endpoint, { body, eventType, deliveryId, attempt, at: startedAt, userAgent: this.deps.userAgent });
+    return this.deps.sender.send(endpoint.url, headers, body);
   }
 
   /**

@@ -51,8 +51,12 @@ export interface DeliveryStore {
   listEndpoints(accountId: string): Promise<Endpoint[]>;
   /** The deliveries and endpoints one batch is about, in one go; missing ones are absent. */
   readBatch(request: BatchRead): Promise<{ deliveries: Map<string, Delivery>; endpoints: Map<string, Endpoint> }>;
-  /** Writes the account's log lines for one batch (before its sends, so nothing sent goes unlisted). */
-  appendLog(accountId: string, entries: readonly LogEntry[], at: Date): Promise<void>;
+  /**
+   * Writes the account's log lines for one batch (before its sends, so nothing sent goes unlisted),
+   * with how many of the batch's events each endpoint's filter left out, by endpoint id: the hourly
+   * stats count those from this page, so a filtered event costs no write of its own.
+   */
+  appendLog(accountId: string, entries: readonly LogEntry[], at: Date, filtered?: ReadonlyMap<string, number>): Promise<void>;
 
   /**
    * Writes new deliveries, each only if it does not exist yet. Per delivery: true when written,

@@ -15,7 +15,7 @@ export interface DispatcherParts {
   readonly config: DispatcherConfig;
   readonly clients: AwsClients;
   readonly log: DeliveryLog;
-  readonly count?: (metric: DeliveryMetric) => void;
+  readonly count?: (metric: DeliveryMetric, value?: number) => void;
   readonly now?: () => Date;
   /** Replaces the HTTP sender (benchmarks compare senders). */
   readonly sender?: HttpSender;

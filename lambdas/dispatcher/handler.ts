@@ -15,7 +15,7 @@ const service = createDeliveryService({
   config: loadDispatcherConfig(),
   clients: createAwsClients(),
   log: logger,
-  count: (metric) => metrics.count(metric),
+  count: (metric, value) => metrics.count(metric, value),
 });
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

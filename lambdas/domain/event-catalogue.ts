@@ -20,6 +20,26 @@ export interface EventTypeEntry {
   readonly description: string;
   readonly schema: z.ZodMiniType<Record<string, unknown>>;
   readonly example: Record<string, unknown>;
+  /** The fields of `data` this catalogue documents (an endpoint may redact any of them). */
+  readonly fields: readonly string[];
+  /** Documented fields that hold personal data (GDPR): a visitor's IP address. */
+  readonly personalData: readonly string[];
+}
+
+/** A catalogue entry; its documented fields are its schema's. */
+function entry(
+  description: string,
+  schema: z.ZodMiniObject<z.core.$ZodLooseShape>,
+  example: Record<string, unknown>,
+  personalData: readonly string[] = [],
+): EventTypeEntry {
+  return {
+    description,
+    schema: schema as unknown as z.ZodMiniType<Record<string, unknown>>,
+    example: deepFreeze(example),
+    fields: Object.freeze(Object.keys(schema.shape)),
+    personalData: Object.freeze([...personalData]),
+  };
 }
 
 const MAX_ID_LENGTH = 256;
@@ -86,10 +106,10 @@ const alertData = z.looseObject({
 });
 
 export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeEntry>> = Object.freeze({
-  click: {
-    description: 'A visitor clicks one of your smart links',
-    schema: clickData,
-    example: deepFreeze({
+  click: entry(
+    'A visitor clicks one of your smart links',
+    clickData,
+    {
       click_id: 'abc123def456',
       link_id: 42,
       link_slug: 'my-offer',
@@ -104,52 +124,48 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeEntry>> = Obje
       referer: 'https://facebook.com',
       is_unique: true,
       fraud_flags: [],
-    }),
-  },
-  conversion: {
-    description: 'A conversion postback is received for a click',
-    schema: conversionData,
-    example: deepFreeze({
-      conversion_id: 'conv_789xyz',
-      click_id: 'abc123def456',
-      link_id: 42,
-      link_slug: 'my-offer',
-      revenue: 50.0,
-      currency: 'USD',
-      country: 'US',
-      device: 'mobile',
-    }),
-  },
-  'link.created': {
-    description: 'A new smart link is created',
-    schema: linkData,
-    example: deepFreeze({ link_id: 42, name: 'Summer Campaign', slug: 'summer-campaign', is_active: true, rules_count: 3 }),
-  },
-  'link.updated': {
-    description: "A smart link's settings or rules are modified",
-    schema: linkData,
-    example: deepFreeze({ link_id: 42, name: 'Summer Campaign', slug: 'summer-campaign', is_active: false, rules_count: 4 }),
-  },
-  'link.deleted': {
-    description: 'A smart link is deleted',
-    schema: linkDeletedData,
-    example: deepFreeze({ link_id: 42, slug: 'summer-campaign', name: 'Summer Campaign' }),
-  },
-  'alert.triggered': {
-    description: 'An alert rule condition is met (e.g., click spike)',
-    schema: alertData,
-    example: deepFreeze({
-      alert_id: 5,
-      alert_name: 'Click spike detected',
-      metric: 'clicks',
-      condition: 'greater_than',
-      threshold: 1000,
-      current_value: 1247,
-      link_id: 42,
-      link_slug: 'my-offer',
-    }),
-  },
+    },
+    ['ip'],
+  ),
+  conversion: entry('A conversion postback is received for a click', conversionData, {
+    conversion_id: 'conv_789xyz',
+    click_id: 'abc123def456',
+    link_id: 42,
+    link_slug: 'my-offer',
+    revenue: 50.0,
+    currency: 'USD',
+    country: 'US',
+    device: 'mobile',
+  }),
+  'link.created': entry('A new smart link is created', linkData, {
+    link_id: 42,
+    name: 'Summer Campaign',
+    slug: 'summer-campaign',
+    is_active: true,
+    rules_count: 3,
+  }),
+  'link.updated': entry("A smart link's settings or rules are modified", linkData, {
+    link_id: 42,
+    name: 'Summer Campaign',
+    slug: 'summer-campaign',
+    is_active: false,
+    rules_count: 4,
+  }),
+  'link.deleted': entry('A smart link is deleted', linkDeletedData, { link_id: 42, slug: 'summer-campaign', name: 'Summer Campaign' }),
+  'alert.triggered': entry('An alert rule condition is met (e.g., click spike)', alertData, {
+    alert_id: 5,
+    alert_name: 'Click spike detected',
+    metric: 'clicks',
+    condition: 'greater_than',
+    threshold: 1000,
+    current_value: 1247,
+    link_id: 42,
+    link_slug: 'my-offer',
+  }),
 });
+
+/** Every field any event type documents: what an endpoint may name in `redact`. */
+export const DOCUMENTED_FIELDS: readonly string[] = Object.freeze([...new Set(EVENT_TYPES.flatMap((type) => EVENT_CATALOGUE[type].fields))]);
 
 /** Examples are shared by every caller (API catalogue, test sends); nobody may change them. */
 function deepFreeze<T>(value: T): T {

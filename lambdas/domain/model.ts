@@ -32,6 +32,17 @@ export interface Endpoint {
   readonly secret: string;
   /** After a rotation the old secret keeps signing webhook-signature until `expiresAt`. */
   readonly previousSecret?: { readonly secret: string; readonly expiresAt: string };
+  /**
+   * A rotation the account scheduled: until this time X-GeoRedir-Signature is still signed with
+   * `previousSecret` (see domain/delivery-request.ts); absent: `secret` signs it.
+   */
+  readonly secretActivatesAt?: string;
+  /** An EventBridge event pattern over the event's `data` (domain/event-pattern.ts); absent: every event of its types. */
+  readonly filter?: Readonly<Record<string, unknown>>;
+  /** Top-level `data` fields removed from the body before it is signed and sent (documented fields only). */
+  readonly redact?: readonly string[];
+  /** Sent with every attempt; values are the account's secrets (never logged, masked in answers). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Consecutive failed deliveries (a delivery fails once its last retry fails); a success resets it. */
   readonly consecutiveFailures: number;
   readonly lastSuccessAt?: string;
@@ -53,7 +64,10 @@ export interface AcceptedEvent {
   readonly accountId: string;
   readonly eventId: string;
   readonly eventType: string;
-  /** The exact bytes every endpoint receives: JSON.stringify({event, timestamp, data}). */
+  /** `2026-02-25T14:30:00Z`, as in the body. */
+  readonly timestamp: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The bytes an endpoint receives unless it redacts fields: JSON.stringify({event, timestamp, data}). */
   readonly body: string;
 }
 
@@ -80,7 +94,7 @@ export interface Delivery {
   readonly redeliveredAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
-  /** The exact bytes every attempt sends (the event's body), kept with the delivery. */
+  /** The exact bytes every attempt sends (the event's body, less the endpoint's redacted fields), kept with the delivery. */
   readonly body: string;
   /** Oldest first; the most recent MAX_ATTEMPTS_KEPT. */
   readonly attempts: readonly Attempt[];

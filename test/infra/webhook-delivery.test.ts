@@ -7,6 +7,7 @@ import { TABLE_KEYS } from '../../lambdas/adapters/table-design';
 import { API_ENV } from '../../lambdas/api/config';
 import { assetVersion, PORTAL_DIRECTORY, PORTAL_FILE_NAMES } from '../../lambdas/api/portal-assets';
 import { ENV } from '../../lambdas/shared/config';
+import { COUNTS_STREAM_FILTERS } from '../../lib/webhook-delivery';
 import { WebhooksStack } from '../../lib/webhooks-stack';
 import {
   actionsOf,
@@ -361,18 +362,26 @@ describe('functions', () => {
     });
   });
 
-  test('the counts event source passes only delivery items\' inserts and changes, not test sends or removals', () => {
+  test('the counts event source passes only delivery items\' inserts and changes (not test sends or removals) and log pages with filtered counts', () => {
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
       (resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify({ Ref: ids.counts }),
     );
     const filters = mapping?.Properties.FilterCriteria.Filters as { Pattern: string }[];
-    expect(filters).toHaveLength(1);
+    expect(filters).toHaveLength(2);
     expect(JSON.parse(filters[0]!.Pattern)).toEqual({
       dynamodb: {
         Keys: { pk: { S: [{ prefix: 'DELIVERY#' }] } },
         NewImage: { status: { S: [{ exists: true }] }, test: { BOOL: [{ exists: false }] } },
       },
     });
+    // Lambda passes a record either filter matches: a log page's insert carrying its batch's filtered counts (a string: `exists` tests leaves only).
+    expect(JSON.parse(filters[1]!.Pattern)).toEqual({
+      dynamodb: {
+        Keys: { pk: { S: [{ prefix: 'LOG#' }] } },
+        NewImage: { filtered: { S: [{ exists: true }] } },
+      },
+    });
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual(COUNTS_STREAM_FILTERS);
   });
 
   test('no reserved concurrency unless asked for', () => {

@@ -11,7 +11,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly endpoints = new Map<string, Endpoint>();
   readonly deliveries = new Map<string, Delivery>();
   readonly claims = new Map<string, { attempt: number; expiresAt: number }>();
-  readonly log: { accountId: string; entries: LogEntry[] }[] = [];
+  /** Each appendLog: the lines, and `filtered` (by endpoint id) only when some count is above 0, as the DynamoDB store writes it. */
+  readonly log: { accountId: string; entries: LogEntry[]; filtered?: Map<string, number> }[] = [];
   readonly rejected: RejectedEvent[] = [];
   /** Writes to endpoint items, to check a busy endpoint is not written per delivery. */
   endpointWrites = 0;
@@ -59,8 +60,9 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     return result;
   }
 
-  async appendLog(accountId: string, entries: readonly LogEntry[]) {
-    this.log.push({ accountId, entries: [...entries] });
+  async appendLog(accountId: string, entries: readonly LogEntry[], _at: Date, filtered?: ReadonlyMap<string, number>) {
+    const counted = [...(filtered ?? [])].filter(([, count]) => count > 0);
+    this.log.push({ accountId, entries: [...entries], ...(counted.length > 0 ? { filtered: new Map(counted) } : {}) });
   }
 
   async createDeliveries(deliveries: readonly Delivery[]) {

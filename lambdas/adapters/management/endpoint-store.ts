@@ -13,6 +13,12 @@ export interface EndpointChanges {
   readonly description?: string | null;
   /** Deliveries per second; null removes the limit. */
   readonly rateLimit?: number | null;
+  /** null removes the filter. */
+  readonly filter?: Readonly<Record<string, unknown>> | null;
+  /** null (or an empty list) removes the redaction. */
+  readonly redact?: readonly string[] | null;
+  /** The whole new set of custom headers; null (or none) removes them. */
+  readonly headers?: Readonly<Record<string, string>> | null;
   readonly status?: 'active' | 'disabled';
 }
 
@@ -109,6 +115,20 @@ export class EndpointStore {
       sets.push('rateLimit = :rateLimit');
       values[':rateLimit'] = changes.rateLimit;
     }
+    if (changes.filter === null) removes.push('#filter');
+    else if (changes.filter !== undefined) sets.push('#filter = :filter');
+    if (changes.filter !== undefined) names['#filter'] = 'filter';
+    if (changes.filter) values[':filter'] = changes.filter;
+    if (changes.redact === null || changes.redact?.length === 0) removes.push('redact');
+    else if (changes.redact !== undefined) {
+      sets.push('redact = :redact');
+      values[':redact'] = [...changes.redact];
+    }
+    if (changes.headers === null || (changes.headers && Object.keys(changes.headers).length === 0)) removes.push('headers');
+    else if (changes.headers !== undefined) {
+      sets.push('headers = :headers');
+      values[':headers'] = changes.headers;
+    }
     if (changes.status !== undefined) names['#status'] = 'status';
     if (changes.status === 'active') {
       sets.push('#status = :active', 'consecutiveFailures = :zero');
@@ -133,18 +153,21 @@ export class EndpointStore {
   async rotateSecret(
     accountId: string,
     endpointId: string,
-    rotation: { expectedSecret: string; newSecret: string; previousExpiresAt: string; at: string },
+    rotation: { expectedSecret: string; newSecret: string; previousExpiresAt: string; at: string; activatesAt?: string },
   ): Promise<Endpoint | undefined> {
+    const values = {
+      ':new': rotation.newSecret,
+      ':previous': { secret: rotation.expectedSecret, expiresAt: rotation.previousExpiresAt },
+      ':at': rotation.at,
+      ':expected': rotation.expectedSecret,
+    };
     return this.updateExisting(accountId, endpointId, {
-      UpdateExpression: 'SET secret = :new, previousSecret = :previous, updatedAt = :at',
+      UpdateExpression: rotation.activatesAt
+        ? 'SET secret = :new, previousSecret = :previous, updatedAt = :at, secretActivatesAt = :activatesAt'
+        : 'SET secret = :new, previousSecret = :previous, updatedAt = :at REMOVE secretActivatesAt',
       ConditionExpression: 'attribute_exists(#pk) AND secret = :expected',
       ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: {
-        ':new': rotation.newSecret,
-        ':previous': { secret: rotation.expectedSecret, expiresAt: rotation.previousExpiresAt },
-        ':at': rotation.at,
-        ':expected': rotation.expectedSecret,
-      },
+      ExpressionAttributeValues: rotation.activatesAt ? { ...values, ':activatesAt': rotation.activatesAt } : values,
     });
   }
 

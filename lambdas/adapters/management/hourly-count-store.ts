@@ -6,9 +6,9 @@ import type { HourlyCounts } from '../../counts/hourly-counts-store';
 import type { Table } from '../dynamodb-table';
 import { COUNT_SHARDS, keys, PK, SK } from '../table-keys';
 
-const COUNTERS = ['succeeded', 'failed', 'failedAttempts', 'skipped'] as const;
+const COUNTERS = ['succeeded', 'failed', 'failedAttempts', 'skipped', 'filtered'] as const;
 
-export const ZERO_COUNTS: HourlyCounts = Object.freeze({ succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 });
+export const ZERO_COUNTS: HourlyCounts = Object.freeze({ succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0 });
 
 export class HourlyCountStore {
   constructor(private readonly table: Table) {}

@@ -6,11 +6,15 @@ import {
   Endpoint,
   EndpointList,
   EndpointSecret,
+  FilterPreview,
+  FilterPreviewRequest,
+  RotateSecretRequest,
   TestEndpointRequest,
   TestResult,
   UpdateEndpointRequest,
 } from '../schemas';
 import type { EndpointService } from '../services/endpoints';
+import { type FilterPreviewService, PREVIEW_EVENTS } from '../services/filter-preview';
 import type { TestSendService } from '../services/test-sends';
 import { endpointView } from '../views';
 
@@ -19,8 +23,8 @@ const ENDPOINT_LIST_REFRESH_SECONDS = DEFAULT_ACCOUNT_CACHE_MS / 1000;
 
 const TAG = 'Endpoints';
 
-export function endpointRoutes(services: { endpoints: EndpointService; testSends: TestSendService }): Route[] {
-  const { endpoints, testSends } = services;
+export function endpointRoutes(services: { endpoints: EndpointService; testSends: TestSendService; filterPreviews: FilterPreviewService }): Route[] {
+  const { endpoints, testSends, filterPreviews } = services;
   return [
     defineRoute({
       method: 'GET',
@@ -31,7 +35,7 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       access: 'account',
       errors: [],
       success: { status: 200, description: 'The endpoints', schema: EndpointList },
-      handle: async ({ auth }) => ({ data: (await endpoints.list(auth.account.accountId)).map(endpointView) }),
+      handle: async ({ auth }) => ({ data: (await endpoints.list(auth.account.accountId)).map((endpoint) => endpointView(endpoint)) }),
     }),
     defineRoute({
       method: 'POST',
@@ -69,7 +73,7 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       method: 'PATCH',
       path: '/v1/endpoints/{id}',
       operationId: 'updateEndpoint',
-      summary: 'Change url, events, description, rateLimit or status',
+      summary: 'Change url, events, description, rateLimit, filter, redact, headers or status',
       description:
         'status active re-enables the endpoint and resets its failure counter; status disabled pauses deliveries. ' +
         `A change of events reaches every dispatcher within ${ENDPOINT_LIST_REFRESH_SECONDS} s (each reads an account's endpoints at most that often); ` +
@@ -111,13 +115,16 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       operationId: 'rotateEndpointSecret',
       summary: 'Issue a new signing secret',
       description:
-        'X-GeoRedir-Signature uses the new secret at once; the replaced secret keeps signing webhook-signature alongside the new one ' +
-        'until previousSecretExpiresAt (24 h by default). A second rotation within that time ends the first grace period.',
+        'Without activateAt, X-GeoRedir-Signature uses the new secret at once: a receiver that checks one secret (as the guide shows) rejects ' +
+        'deliveries until it has the new one. With activateAt (now to 24 h ahead), X-GeoRedir-Signature keeps the current secret until then, ' +
+        'so such a receiver can be given the new secret first. Either way webhook-signature carries both secrets from now until previousSecretExpiresAt ' +
+        '(24 h by default after the switch). A second rotation within the grace period ends the first one; one while a switch is scheduled is refused (409).',
       tag: TAG,
       access: 'account',
-      errors: [404, 409],
+      errors: [400, 404, 409],
+      body: { schema: RotateSecretRequest, required: false },
       success: { status: 200, description: 'The new secret', schema: EndpointSecret },
-      handle: async ({ auth, params }) => endpoints.rotateSecret(auth.account.accountId, params.id ?? ''),
+      handle: async ({ auth, params, body }) => endpoints.rotateSecret(auth.account.accountId, params.id ?? '', body.activateAt),
     }),
     defineRoute({
       method: 'POST',
@@ -130,6 +137,21 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       errors: [403, 404, 409],
       success: { status: 200, description: 'The endpoint, active', schema: Endpoint },
       handle: async ({ auth, params }) => endpointView(await endpoints.enable(auth.account.accountId, params.id ?? '')),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/filter-preview',
+      operationId: 'previewFilter',
+      summary: "Try a filter on the account's latest events",
+      description:
+        `How many of the account's latest ${PREVIEW_EVENTS} events of the given types (as their deliveries were sent) the filter would have delivered. ` +
+        'Events delivered to no endpoint, and fields an endpoint redacted, are not seen. Changes nothing.',
+      tag: TAG,
+      access: 'account',
+      errors: [400],
+      body: { schema: FilterPreviewRequest, required: true },
+      success: { status: 200, description: 'Events tried and matched', schema: FilterPreview },
+      handle: async ({ auth, body }) => filterPreviews.preview(auth.account.accountId, body.filter, body.events),
     }),
     defineRoute({
       method: 'POST',

@@ -10,6 +10,8 @@ export function listEventTypes(): z.input<typeof EventTypeList> {
       name,
       description: EVENT_CATALOGUE[name].description,
       example: EVENT_CATALOGUE[name].example,
+      fields: [...EVENT_CATALOGUE[name].fields],
+      personalData: [...EVENT_CATALOGUE[name].personalData],
     })),
   };
 }

@@ -2,11 +2,12 @@
 // Every lookup is by (account, endpoint), so another account's endpoint is simply not found.
 import type { Account, EndpointChanges, ManagementStore } from '../../adapters/management-store';
 import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import { mergeCustomHeaders, MAX_CUSTOM_HEADERS } from '../../domain/custom-headers';
 import { newEndpointId } from '../../domain/ids';
 import { ALL_EVENTS, type Endpoint } from '../../domain/model';
 import { generateSecret } from '../../domain/signing';
 import { type HostLookup, validateEndpointUrl } from '../../domain/url-policy';
-import { forbidden, notFound } from '../errors';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
 
 export interface EndpointServiceDeps {
   readonly store: ManagementStore;
@@ -26,6 +27,24 @@ export interface NewEndpoint {
   readonly description?: string;
   /** Deliveries per second; null or absent: no limit. */
   readonly rateLimit?: number | null;
+  readonly filter?: Readonly<Record<string, unknown>> | null;
+  readonly redact?: readonly string[];
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A PATCH: custom headers merge into the stored ones (a value sets, null removes); everything else replaces. */
+export type EndpointPatch = Omit<EndpointChanges, 'headers'> & {
+  readonly headers?: Readonly<Record<string, string | null>> | null;
+};
+
+/** How far ahead a rotation may schedule its switch, and how far behind "now" a clock may be. */
+const MAX_SWITCH_AHEAD_MS = 24 * 3_600_000;
+const SWITCH_CLOCK_SKEW_MS = 60_000;
+
+export interface SecretView {
+  readonly secret: string;
+  readonly previousSecretExpiresAt?: string;
+  readonly secretActivatesAt?: string;
 }
 
 export const endpointNotFound = () => notFound('Endpoint not found');
@@ -64,6 +83,9 @@ export class EndpointService {
       events: normaliseEvents(input.events),
       ...(input.description === undefined ? {} : { description: input.description }),
       ...(input.rateLimit == null ? {} : { rateLimit: input.rateLimit }),
+      ...(input.filter == null ? {} : { filter: input.filter }),
+      ...(input.redact === undefined || input.redact.length === 0 ? {} : { redact: [...input.redact] }),
+      ...(input.headers === undefined || Object.keys(input.headers).length === 0 ? {} : { headers: input.headers }),
       status: 'active',
       secret: generateSecret(),
       consecutiveFailures: 0,
@@ -84,12 +106,22 @@ export class EndpointService {
     }
   }
 
-  async update(accountId: string, endpointId: string, changes: EndpointChanges): Promise<Endpoint> {
+  async update(accountId: string, endpointId: string, patch: EndpointPatch): Promise<Endpoint> {
     // Existence first: a URL problem must not be reported for an endpoint the caller cannot see.
-    await this.get(accountId, endpointId);
-    if (changes.url !== undefined) await this.checkUrl(changes.url);
-    const normalised: EndpointChanges = changes.events ? { ...changes, events: normaliseEvents(changes.events) } : changes;
-    const updated = await this.deps.store.endpoints.updateEndpoint(accountId, endpointId, normalised, this.deps.now().toISOString());
+    const current = await this.get(accountId, endpointId);
+    if (patch.url !== undefined) await this.checkUrl(patch.url);
+    const { headers, ...rest } = patch;
+    const changes: EndpointChanges = {
+      ...rest,
+      ...(patch.events ? { events: normaliseEvents(patch.events) } : {}),
+      ...(headers === undefined ? {} : { headers: headers === null ? null : mergeCustomHeaders(current.headers, headers) }),
+    };
+    if (changes.headers && Object.keys(changes.headers).length > MAX_CUSTOM_HEADERS) {
+      throw badRequest('validation_failed', 'The request is not valid', [
+        { location: 'body', field: 'headers', message: `at most ${MAX_CUSTOM_HEADERS} headers after the merge; remove some with null` },
+      ]);
+    }
+    const updated = await this.deps.store.endpoints.updateEndpoint(accountId, endpointId, changes, this.deps.now().toISOString());
     if (!updated) throw endpointNotFound();
     return updated;
   }
@@ -119,34 +151,60 @@ export class EndpointService {
     }
   }
 
-  async secret(accountId: string, endpointId: string): Promise<{ secret: string; previousSecretExpiresAt?: string }> {
-    const endpoint = await this.get(accountId, endpointId);
-    return { secret: endpoint.secret, ...this.previousSecretExpiry(endpoint) };
+  async secret(accountId: string, endpointId: string): Promise<SecretView> {
+    return this.secretView(await this.get(accountId, endpointId));
   }
 
   /**
-   * A new secret signs everything from now on; the replaced one keeps signing webhook-signature
-   * (alongside) for the grace period, so receivers can switch without dropping deliveries.
+   * A new secret; the replaced one keeps signing webhook-signature (alongside) for the grace
+   * period, so receivers can switch without dropping deliveries. X-GeoRedir-Signature, which
+   * carries one signature only, switches at once, or at `activateAt` when the account schedules it.
    */
-  async rotateSecret(accountId: string, endpointId: string): Promise<{ secret: string; previousSecretExpiresAt?: string }> {
+  async rotateSecret(accountId: string, endpointId: string, activateAt?: string): Promise<SecretView> {
     // Two tries: a concurrent rotation changes the secret under us once, not forever.
     for (let tries = 0; tries < 2; tries += 1) {
       const endpoint = await this.get(accountId, endpointId);
       const now = this.deps.now();
+      if (endpoint.secretActivatesAt && Date.parse(endpoint.secretActivatesAt) > now.getTime()) {
+        throw conflict(
+          'secret_switch_pending',
+          `A secret switch is scheduled for ${endpoint.secretActivatesAt}; rotate again once it has happened, so no secret a receiver holds is dropped`,
+        );
+      }
+      const activatesAt = activateAt === undefined ? undefined : this.switchTime(activateAt, now);
+      const graceFrom = activatesAt ? Date.parse(activatesAt) : now.getTime();
       const rotated = await this.deps.store.endpoints.rotateSecret(accountId, endpointId, {
         expectedSecret: endpoint.secret,
         newSecret: generateSecret(),
-        previousExpiresAt: new Date(now.getTime() + this.deps.secretRotationGraceHours * 3_600_000).toISOString(),
+        previousExpiresAt: new Date(graceFrom + this.deps.secretRotationGraceHours * 3_600_000).toISOString(),
         at: now.toISOString(),
+        ...(activatesAt ? { activatesAt } : {}),
       });
-      if (rotated) return { secret: rotated.secret, ...this.previousSecretExpiry(rotated) };
+      if (rotated) return this.secretView(rotated);
     }
     throw endpointNotFound();
   }
 
-  private previousSecretExpiry(endpoint: Endpoint): { previousSecretExpiresAt?: string } {
+  /** When a scheduled switch happens, in stored form; 400 unless from now to 24 h ahead. */
+  private switchTime(activateAt: string, now: Date): string {
+    const at = Date.parse(activateAt);
+    if (at < now.getTime() - SWITCH_CLOCK_SKEW_MS || at > now.getTime() + MAX_SWITCH_AHEAD_MS) {
+      throw badRequest('validation_failed', 'The request is not valid', [
+        { location: 'body', field: 'activateAt', message: 'must be from now to 24 hours ahead' },
+      ]);
+    }
+    return new Date(Math.max(at, now.getTime())).toISOString();
+  }
+
+  private secretView(endpoint: Endpoint): SecretView {
+    const now = this.deps.now().getTime();
     const previous = endpoint.previousSecret;
-    return previous && Date.parse(previous.expiresAt) > this.deps.now().getTime() ? { previousSecretExpiresAt: previous.expiresAt } : {};
+    const switchAt = endpoint.secretActivatesAt;
+    return {
+      secret: endpoint.secret,
+      ...(previous && Date.parse(previous.expiresAt) > now ? { previousSecretExpiresAt: previous.expiresAt } : {}),
+      ...(switchAt && Date.parse(switchAt) > now ? { secretActivatesAt: switchAt } : {}),
+    };
   }
 
   private async checkUrl(url: string): Promise<void> {

@@ -66,6 +66,7 @@ export class StatsService {
           failed: sum.failed + row.failed,
           failedAttempts: sum.failedAttempts + row.failedAttempts,
           skipped: sum.skipped + row.skipped,
+          filtered: sum.filtered + row.filtered,
         }),
         ZERO_COUNTS,
       );

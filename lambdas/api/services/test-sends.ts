@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpSender } from '../../adapters/http-sender';
 import type { ManagementStore } from '../../adapters/management-store';
+import { attemptHeaders, bodyFor } from '../../domain/delivery-request';
 import { EVENT_CATALOGUE, type EventType, isEventType } from '../../domain/event-catalogue';
 import { newId } from '../../domain/ids';
 import type { Attempt, Endpoint } from '../../domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../domain/payload';
-import { buildDeliveryHeaders } from '../../domain/signing';
 import { rateLimited } from '../errors';
 import { endpointNotFound } from './endpoints';
 
@@ -56,19 +56,11 @@ export class TestSendService {
 
     const startedAt = this.deps.now();
     const deliveryId = testDeliveryId();
-    const body = buildDeliveryBody(eventType, formatTimestamp(startedAt), EVENT_CATALOGUE[eventType].example);
-    const previous = endpoint.previousSecret;
-    const headers = buildDeliveryHeaders({
-      body,
-      eventType,
-      deliveryId,
-      attempt: 1,
-      timestampSeconds: Math.floor(startedAt.getTime() / 1000),
-      secret: endpoint.secret,
-      additionalSecrets: previous && Date.parse(previous.expiresAt) > startedAt.getTime() ? [previous.secret] : [],
-      userAgent: this.deps.userAgent,
-      test: true,
-    });
+    // The sample goes out as the endpoint would get a real event: redacted, with its headers.
+    const timestamp = formatTimestamp(startedAt);
+    const data = EVENT_CATALOGUE[eventType].example;
+    const body = bodyFor(endpoint, { eventType, timestamp, data, body: buildDeliveryBody(eventType, timestamp, data) });
+    const headers = attemptHeaders(endpoint, { body, eventType, deliveryId, attempt: 1, at: startedAt, userAgent: this.deps.userAgent, test: true });
     const result = await sender.send(endpoint.url, headers, body);
 
     const attempt: Attempt = {

@@ -2,6 +2,7 @@
 // AWS endpoint's engines, functions get their template environment resolved to local resources,
 // and what the local run cannot honour fails at start with a clear message.
 import { join } from 'node:path';
+import { COUNTS_STREAM_FILTERS } from '../../../lib/webhook-delivery';
 import { SqsEngine } from '../../../local/aws-endpoint/sqs';
 import { describeLocalStack, type LocalEnvironment, type LocalStack } from '../../../local/local-stack';
 import type { SynthesizedStack } from '../../../local/template';
@@ -163,6 +164,8 @@ describe('describeLocalStack on the synthesized template', () => {
       onFailureQueue: stack.queues.find((queue) => queue.logicalId.startsWith('WebhooksCountsDeadLetterQueue')),
       enabled: true,
     });
+    // Both of the construct's filters (delivery items, log pages with filtered counts): the local run ORs them as Lambda does.
+    expect(mapping!.filterPatterns).toEqual(COUNTS_STREAM_FILTERS);
   });
 
   it('serves every HTTP API route with the management function', () => {

@@ -2,12 +2,14 @@
 // each only if new), the shared circuit's one probe (a compare-and-set on circuitOpenUntil)
 // and its closing, a slow endpoint's deferral (slowUntil), and a refused attempt recorded without a
 // claim only while nobody holds one; a rate-limited endpoint's send slots shared by two dispatchers, and
-// a new endpoint's one pilot batch.
+// a new endpoint's one pilot batch; a batch's log page with the events endpoints' filters left out.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import type { Delivery, Endpoint } from '../../../lambdas/domain/model';
+import { createDelivery } from '../../support/create-delivery';
 import { createTestTable, type TestTable } from '../../support/table';
 
 let table: TestTable;
@@ -175,4 +177,56 @@ test("a new endpoint's pilot: one holder at a time, given back only by its holde
   // Never given back (its dispatcher died): after its lease, another batch takes it.
   expect(await other.claimPilot('acct_1', 'ep_1', 'batch-d', until, new Date(until.getTime() - 1))).toBe(false);
   expect(await other.claimPilot('acct_1', 'ep_1', 'batch-d', new Date(until.getTime() + 35_000), new Date(until.getTime() + 1))).toBe(true);
+});
+
+describe("a batch's log page and the events endpoints' filters left out", () => {
+  const ACCOUNT = 'acct_logfilter';
+  /** Every page of the account's log, all shards, as stored. */
+  const pages = async () =>
+    (
+      await Promise.all(
+        Array.from({ length: 8 }, (_, shard) =>
+          management.table.documents.send(
+            new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `LOG#${ACCOUNT}#${shard}` } }),
+          ),
+        ),
+      )
+    )
+      .flatMap((page) => page.Items ?? [])
+      .sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+  const line = (deliveryId: string) => ({ deliveryId, endpointId: 'ep_1', eventType: 'click', attempt: 1, created: true });
+
+  test('rides on the page as one short string, only when some count is above 0; a page of counts only has no lines; a page of neither is not written', async () => {
+    await store.appendLog(ACCOUNT, [line('dlv_lf1')], new Date('2026-11-28T10:00:00.000Z'), new Map([['ep_1', 2], ['ep_2', 1], ['ep_3', 0]]));
+    await store.appendLog(ACCOUNT, [], new Date('2026-11-28T10:00:01.000Z'), new Map([['ep_2', 5]]));
+    await store.appendLog(ACCOUNT, [line('dlv_lf2')], new Date('2026-11-28T10:00:02.000Z'), new Map([['ep_2', 0]]));
+    await store.appendLog(ACCOUNT, [line('dlv_lf3')], new Date('2026-11-28T10:00:03.000Z'));
+    await store.appendLog(ACCOUNT, [], new Date('2026-11-28T10:00:04.000Z'), new Map());
+    const stored = await pages();
+    expect(stored.map(({ sk, entries, filtered }) => ({ at: String(sk).slice(0, 24), entries, filtered }))).toEqual([
+      { at: '2026-11-28T10:00:00.000Z', entries: 'dlv_lf1 ep_1 click 1 1', filtered: 'ep_1 2\nep_2 1' },
+      { at: '2026-11-28T10:00:01.000Z', entries: undefined, filtered: 'ep_2 5' },
+      { at: '2026-11-28T10:00:02.000Z', entries: 'dlv_lf2 ep_1 click 1 1', filtered: undefined },
+      { at: '2026-11-28T10:00:03.000Z', entries: 'dlv_lf3 ep_1 click 1 1', filtered: undefined },
+    ]);
+    // Nothing but the key, the counts and the TTL: no empty `entries`.
+    expect(Object.keys(stored[1]!).sort()).toEqual(['expiresAt', 'filtered', 'pk', 'sk']);
+  });
+
+  test("the management API's log readers step over a page without lines", async () => {
+    const since = new Date('2026-11-28T09:00:00.000Z');
+    for (const id of ['dlv_lf1', 'dlv_lf2', 'dlv_lf3']) {
+      expect(await createDelivery(store, pendingDelivery(id, { accountId: ACCOUNT, createdAt: '2026-11-28T10:00:00.000Z' }))).toBe(true);
+    }
+    const listed = await management.deliveries.listDeliveries(ACCOUNT, {}, { limit: 10 });
+    expect(listed.items.map((delivery) => delivery.deliveryId)).toEqual(['dlv_lf3', 'dlv_lf2', 'dlv_lf1']);
+    expect(listed.nextCursor).toBeUndefined();
+    // Paged two at a time, the page without lines between them changes nothing.
+    const first = await management.deliveries.listDeliveries(ACCOUNT, {}, { limit: 2 });
+    const rest = await management.deliveries.listDeliveries(ACCOUNT, {}, { limit: 2, cursor: first.nextCursor! });
+    expect([...first.items, ...rest.items].map((delivery) => delivery.deliveryId)).toEqual(['dlv_lf3', 'dlv_lf2', 'dlv_lf1']);
+    expect(await management.deliveries.findLoggedDelivery(ACCOUNT, 'dlv_lf1', since)).toMatchObject({ deliveryId: 'dlv_lf1', loggedAt: '2026-11-28T10:00:00.000Z' });
+    expect(await management.deliveries.deliveryIdsSince(ACCOUNT, 'ep_1', since.toISOString(), 100)).toEqual({ deliveryIds: ['dlv_lf3', 'dlv_lf2', 'dlv_lf1'], truncated: false });
+    expect((await management.deliveries.listEndpointAttempts(ACCOUNT, 'ep_1', { limit: 10 })).items).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 // GET /v1/stats/hourly: the dispatcher's hourly count shards (written here as it writes them, and
-// item by item into every shard) summed per endpoint and hour, zeros filled, with the success rate.
+// item by item into every shard) summed per endpoint and hour, zeros filled, with the success rate;
+// events endpoints' filters left out are counted beside the deliveries, outside the rate.
 import { DynamoDbHourlyCountsStore } from '../../../lambdas/adapters/dynamodb-hourly-counts-store';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../lambdas/adapters/table-keys';
@@ -34,12 +35,14 @@ beforeAll(async () => {
   for (let shard = 0; shard < 8; shard += 1) {
     if (shard !== 3) await putShard(accountId, first, shard, seededHour, { succeeded: 10, failedAttempts: shard % 2 });
   }
-  await putShard(accountId, first, 3, seededHour, { succeeded: 20, failed: 2, failedAttempts: 4, skipped: 1 });
+  await putShard(accountId, first, 3, seededHour, { succeeded: 20, failed: 2, failedAttempts: 4, skipped: 1, filtered: 6 });
   // The counts aggregator's own writes: random shards, summed per stream batch.
   const inHour = new Date(hourStart(5).getTime() + 1234);
   const counts = new DynamoDbHourlyCountsStore(h.store.table);
-  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 3, failed: 0, failedAttempts: 1, skipped: 0 });
-  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 1, failed: 1, failedAttempts: 1, skipped: 2 });
+  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 3, failed: 0, failedAttempts: 1, skipped: 0, filtered: 0 });
+  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 1, failed: 1, failedAttempts: 1, skipped: 2, filtered: 0 });
+  // A batch whose events the second endpoint's filter all left out: only `filtered` is added.
+  await counts.addHourlyCounts(accountId, second, inHour, { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 5 });
   // Outside the default window.
   await putShard(accountId, first, 0, hourStart(30), { succeeded: 1000 });
 });
@@ -62,12 +65,12 @@ describe('GET /v1/stats/hourly', () => {
     expect(data[0].hour).toBe(from);
     expect(data[23].hour).toBe(current.toISOString());
     const row = (endpoint: string, hour: Date) => data.find((candidate: { endpointId: string; hour: string }) => candidate.endpointId === endpoint && candidate.hour === hour.toISOString());
-    expect(row(first, seededHour)).toEqual({ endpointId: first, hour: seededHour.toISOString(), succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1 });
-    expect(row(second, hourStart(5))).toEqual({ endpointId: second, hour: hourStart(5).toISOString(), succeeded: 4, failed: 1, failedAttempts: 2, skipped: 2 });
-    expect(row(first, hourStart(1))).toEqual({ endpointId: first, hour: hourStart(1).toISOString(), succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0 });
+    expect(row(first, seededHour)).toEqual({ endpointId: first, hour: seededHour.toISOString(), succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1, filtered: 6 });
+    expect(row(second, hourStart(5))).toEqual({ endpointId: second, hour: hourStart(5).toISOString(), succeeded: 4, failed: 1, failedAttempts: 2, skipped: 2, filtered: 5 });
+    expect(row(first, hourStart(1))).toEqual({ endpointId: first, hour: hourStart(1).toISOString(), succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0 });
     expect(summary).toEqual([
-      { endpointId: first, succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1, successRate: 0.9278 },
-      { endpointId: second, succeeded: 4, failed: 1, failedAttempts: 2, skipped: 2, successRate: 0.6667 },
+      { endpointId: first, succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1, filtered: 6, successRate: 0.9278 },
+      { endpointId: second, succeeded: 4, failed: 1, failedAttempts: 2, skipped: 2, filtered: 5, successRate: 0.6667 },
     ]);
   });
 
@@ -76,12 +79,12 @@ describe('GET /v1/stats/hourly', () => {
     expect(answer.json.data.map((row: { endpointId: string; hour: string }) => [row.endpointId, row.hour])).toEqual(
       [2, 1, 0].map((ago) => [first, hourStart(ago).toISOString()]),
     );
-    expect(answer.json.summary).toEqual([{ endpointId: first, succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1, successRate: 0.9278 }]);
+    expect(answer.json.summary).toEqual([{ endpointId: first, succeeded: 90, failed: 2, failedAttempts: 7, skipped: 1, filtered: 6, successRate: 0.9278 }]);
     const week = await stats(`?endpoint=${first}&hours=168`);
     expect(week.json.data).toHaveLength(168);
     expect(week.json.summary[0].succeeded).toBe(1090);
     const quiet = await stats(`?endpoint=${second}&hours=1`);
-    expect(quiet.json.summary).toEqual([{ endpointId: second, succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, successRate: null }]);
+    expect(quiet.json.summary).toEqual([{ endpointId: second, succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0, successRate: null }]);
   });
 
   it.each([['hours=0', 'hours'], ['hours=169', 'hours'], ['hours=day', 'hours'], ['endpoint=a%20b', 'endpoint'], ['days=1', 'days']])(

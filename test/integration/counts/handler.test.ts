@@ -1,14 +1,15 @@
 // The counts aggregator's handler end to end against real parts: DynamoDB Local's stream of a table
 // shaped like the deployed one, read by the local stream poller with the construct's own filter,
 // and the writes the dispatcher's and the management API's stores really make (first attempts,
-// claims, retries, skips, test sends, redeliveries and their undoing, log pages, endpoint items).
+// claims, retries, skips, test sends, redeliveries and their undoing, log pages with and without
+// the events endpoints' filters left out, endpoint items).
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import type { Attempt, Delivery, DeliveryStatus } from '../../../lambdas/domain/model';
-import { COUNTS_STREAM_FILTER } from '../../../lib/webhook-delivery';
+import { COUNTS_STREAM_FILTERS } from '../../../lib/webhook-delivery';
 import { dynamoDbStreamsApi } from '../../../local/dynamodb-streams';
 import { startStreamEventSource, type StreamEventSource } from '../../../local/stream-event-source-poller';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
@@ -49,7 +50,7 @@ beforeAll(async () => {
       startingPosition: 'LATEST',
       batchSize: 1000,
       maximumBatchingWindowSeconds: 1,
-      filterPatterns: [COUNTS_STREAM_FILTER],
+      filterPatterns: COUNTS_STREAM_FILTERS,
       reportBatchItemFailures: true,
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: 5,
@@ -122,7 +123,7 @@ async function countsOf(endpointId: string): Promise<Record<string, number>> {
   const sum: Record<string, number> = {};
   for (const item of items) {
     expect(item.expiresAt).toEqual(expect.any(Number));
-    for (const name of ['succeeded', 'failed', 'failedAttempts', 'skipped']) if (item[name] !== undefined) sum[name] = (sum[name] ?? 0) + Number(item[name]);
+    for (const name of ['succeeded', 'failed', 'failedAttempts', 'skipped', 'filtered']) if (item[name] !== undefined) sum[name] = (sum[name] ?? 0) + Number(item[name]);
   }
   return sum;
 }
@@ -185,4 +186,24 @@ test('counts what the stores really write, per endpoint and hour, from the strea
   expect(invocations.every(({ answer }) => answer.batchItemFailures.length === 0)).toBe(true);
   // Only delivery items' writes reached the function, claims included: 3 + 5 + 3 + 4 + 3 (no log page, test send or counts item).
   expect(invocations.reduce((total, { records }) => total + records, 0)).toBe(18);
+}, 30_000);
+
+test("counts the events endpoints' filters left out off their batch's log page, and no other log page", async () => {
+  const recordsBefore = invocations.reduce((total, { records }) => total + records, 0);
+  const line = { deliveryId: 'dlv_y', endpointId: 'ep_ok', eventType: 'click', attempt: 1, created: true };
+  await deliveries.appendLog(ACCOUNT, [line], new Date(), new Map([['ep_ok', 2], ['ep_picky', 3]]));
+  // A batch whose events were all left out: a page of counts only.
+  await deliveries.appendLog(ACCOUNT, [], new Date(), new Map([['ep_picky', 1]]));
+  await deliveries.appendLog(ACCOUNT, [line], new Date(), new Map([['ep_picky', 0]]));
+  await deliveries.appendLog(ACCOUNT, [line], new Date());
+
+  const expected = { ep_ok: { succeeded: 6, filtered: 2 }, ep_picky: { filtered: 4 } };
+  await eventually(async () => {
+    for (const [endpointId, counts] of Object.entries(expected)) expect({ endpointId, counts: await countsOf(endpointId) }).toEqual({ endpointId, counts });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (const [endpointId, counts] of Object.entries(expected)) expect(await countsOf(endpointId)).toEqual(counts);
+  expect(invocations.every(({ answer }) => answer.batchItemFailures.length === 0)).toBe(true);
+  // Only the two pages with counts reached the function.
+  expect(invocations.reduce((total, { records }) => total + records, 0) - recordsBefore).toBe(2);
 }, 30_000);

@@ -1,9 +1,9 @@
 // The local stream poller against DynamoDB Local's real stream: records reach the function in
 // Lambda's DynamoDB event shape (images in DynamoDB JSON, binary as base64), only those the
-// template's filter passes; and a persisted table made before the template had a stream gets one.
+// template's filters pass (either of them); and a persisted table made before the template had a stream gets one.
 import { CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DescribeTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { COUNTS_STREAM_FILTER } from '../../../lib/webhook-delivery';
+import { COUNTS_STREAM_FILTERS } from '../../../lib/webhook-delivery';
 import { dynamoDbStreamsApi } from '../../../local/dynamodb-streams';
 import type { LocalTable } from '../../../local/local-stack';
 import { startStreamEventSource, type StreamEventSource } from '../../../local/stream-event-source-poller';
@@ -35,7 +35,7 @@ test('hands the function the filtered records of the real stream, in Lambda\'s s
       startingPosition: 'LATEST',
       batchSize: 100,
       maximumBatchingWindowSeconds: 0,
-      filterPatterns: [COUNTS_STREAM_FILTER],
+      filterPatterns: COUNTS_STREAM_FILTERS,
       reportBatchItemFailures: true,
       bisectBatchOnFunctionError: false,
       maximumRetryAttempts: 0,
@@ -55,12 +55,18 @@ test('hands the function the filtered records of the real stream, in Lambda\'s s
   );
   await put({ pk: { S: 'DELIVERY#dlv_test' }, sk: { S: 'DELIVERY' }, status: { S: 'succeeded' }, test: { BOOL: true } });
   await put({ pk: { S: 'LOG#acct#3' }, sk: { S: '2026-11-28T10:00:00Z#ab' }, status: { S: 'x' } });
+  // A log page with filtered counts passes the second filter; its removal (TTL) does not, nor a map
+  // under that name (`exists` matches leaf values only, as on AWS).
+  const page = { pk: { S: 'LOG#acct#5' }, sk: { S: '2026-11-28T10:00:01.000Z#cd' } };
+  await put({ ...page, entries: { S: 'dlv_1 ep_1 click 1 1' }, filtered: { S: 'ep_2 3' } });
+  await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: page }));
+  await put({ pk: { S: 'LOG#acct#6' }, sk: { S: '2026-11-28T10:00:02.000Z#ef' }, filtered: { M: { ep_2: { N: '3' } } } });
   await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: key }));
   await put({ pk: { S: 'DELIVERY#dlv_2' }, sk: { S: 'DELIVERY' }, status: { S: 'skipped' } });
 
   const records = async () => {
     const deadline = Date.now() + 10_000;
-    while (events.flatMap((event) => event.Records).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (events.flatMap((event) => event.Records).length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     // Let a wrongly passed record show up before asserting it did not.
     await new Promise((resolve) => setTimeout(resolve, 500));
     return events.flatMap((event) => event.Records);
@@ -69,6 +75,7 @@ test('hands the function the filtered records of the real stream, in Lambda\'s s
   expect(received.map((record) => [record.eventName, record.dynamodb?.Keys?.pk?.S])).toEqual([
     ['INSERT', 'DELIVERY#dlv_1'],
     ['MODIFY', 'DELIVERY#dlv_1'],
+    ['INSERT', 'LOG#acct#5'],
     ['INSERT', 'DELIVERY#dlv_2'],
   ]);
   const [, modified] = received;

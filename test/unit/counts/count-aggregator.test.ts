@@ -61,12 +61,40 @@ test('writes one ADD per endpoint and hour for a whole batch, never one per deli
   ];
   expect(await t.aggregator.handleRecords(records)).toBeUndefined();
   expect(t.writes.sort((a, b) => `${a.endpointId}${a.hour}`.localeCompare(`${b.endpointId}${b.hour}`))).toEqual([
-    { accountId: 'acct_1', endpointId: 'ep_a', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 500, failed: 0, failedAttempts: 0, skipped: 0 } },
-    { accountId: 'acct_1', endpointId: 'ep_a', hour: '2026-11-28T11:00:00.000Z', counts: { succeeded: 1, failed: 0, failedAttempts: 0, skipped: 0 } },
-    { accountId: 'acct_1', endpointId: 'ep_b', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 0, failed: 1, failedAttempts: 301, skipped: 0 } },
-    { accountId: 'acct_1', endpointId: 'ep_c', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 1 } },
+    { accountId: 'acct_1', endpointId: 'ep_a', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 500, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0 } },
+    { accountId: 'acct_1', endpointId: 'ep_a', hour: '2026-11-28T11:00:00.000Z', counts: { succeeded: 1, failed: 0, failedAttempts: 0, skipped: 0, filtered: 0 } },
+    { accountId: 'acct_1', endpointId: 'ep_b', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 0, failed: 1, failedAttempts: 301, skipped: 0, filtered: 0 } },
+    { accountId: 'acct_1', endpointId: 'ep_c', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 1, filtered: 0 } },
   ]);
   expect(Object.fromEntries(t.metrics)).toEqual({ DeliveryChangesCounted: 803, HourlyCountWrites: 4 });
+});
+
+/** A log page's INSERT noting events endpoints' filters left out, as the dispatcher writes it. */
+function loggedPage(filtered: string, at = '2026-11-28T10:10:00.000Z'): DynamoDBRecord {
+  sequence += 1;
+  const key = { pk: 'LOG#acct_1#2', sk: `${at}#0a0b0c0d0e0f` };
+  return {
+    eventName: 'INSERT',
+    dynamodb: { Keys: marshall(key) as never, NewImage: marshall({ ...key, filtered }) as never, SequenceNumber: String(sequence).padStart(21, '0') },
+  };
+}
+
+test('adds log pages\' filtered counts into the same write per endpoint and hour as its deliveries', async () => {
+  const t = setup();
+  const records = [created('ep_a', 'succeeded'), loggedPage('ep_a 4\nep_b 2'), loggedPage('ep_a 1')];
+  expect(await t.aggregator.handleRecords(records)).toBeUndefined();
+  expect(t.writes.sort((a, b) => a.endpointId.localeCompare(b.endpointId))).toEqual([
+    { accountId: 'acct_1', endpointId: 'ep_a', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 1, failed: 0, failedAttempts: 0, skipped: 0, filtered: 5 } },
+    { accountId: 'acct_1', endpointId: 'ep_b', hour: '2026-11-28T10:00:00.000Z', counts: { succeeded: 0, failed: 0, failedAttempts: 0, skipped: 0, filtered: 2 } },
+  ]);
+  expect(Object.fromEntries(t.metrics)).toEqual({ DeliveryChangesCounted: 3, HourlyCountWrites: 2 });
+});
+
+test('a failed write of a page\'s counts asks for a retry from that page', async () => {
+  const t = setup((endpointId) => endpointId === 'ep_bad');
+  const records = [created('ep_a', 'succeeded'), loggedPage('ep_a 1\nep_bad 3')];
+  expect(await t.aggregator.handleRecords(records)).toBe(records[1]!.dynamodb!.SequenceNumber);
+  expect(t.writes.map((write) => write.endpointId)).toEqual(['ep_a']);
 });
 
 test('a batch that counts nothing writes nothing', async () => {

@@ -2,13 +2,16 @@
 // of a stream batch per endpoint and hour. Pure: no AWS.
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { keys } from '../../../lambdas/adapters/table-keys';
 import {
   compareSequenceNumbers,
   countChange,
   type DeliveryState,
   deliveryStateOf,
+  logPageCountsOf,
   sumStreamRecords,
 } from '../../../lambdas/counts/count-deliveries';
+import { encodeFilteredCounts } from '../../../lambdas/counts/filtered-counts';
 import { NO_COUNTS } from '../../../lambdas/counts/hourly-counts-store';
 import type { DeliveryStatus } from '../../../lambdas/domain/model';
 
@@ -21,7 +24,7 @@ const state = (status: DeliveryStatus, attemptCount: number, extra: Partial<Deli
   ...extra,
 });
 
-const counts = (succeeded = 0, failed = 0, failedAttempts = 0, skipped = 0) => ({ succeeded, failed, failedAttempts, skipped });
+const counts = (succeeded = 0, failed = 0, failedAttempts = 0, skipped = 0, filtered = 0) => ({ succeeded, failed, failedAttempts, skipped, filtered });
 
 describe('countChange: the writes the service and the API make', () => {
   test.each([
@@ -93,7 +96,7 @@ describe('countChange: every status pair, with and without an attempt', () => {
     // Retry markers on both sides, so none of these is mistaken for an undone redelivery.
     const previous = before ? state(before, 3, { retryScheduledFor: 4 }) : undefined;
     const next = state(after, attempted ? 4 : before ? 3 : 0, { retryScheduledFor: 4 });
-    expect(countChange(previous, next)).toEqual({ succeeded, failed, failedAttempts, skipped });
+    expect(countChange(previous, next)).toEqual({ succeeded, failed, failedAttempts, skipped, filtered: 0 });
   });
 
   test('a test send counts nothing, whatever the change', () => {
@@ -198,6 +201,92 @@ describe('sumStreamRecords', () => {
   test('without a readable updatedAt the hour is the record\'s own time', () => {
     const records = [record(undefined, state('succeeded', 1, { updatedAt: 'yesterday-ish' }), { createdSeconds: Date.parse('2026-11-28T07:45:00Z') / 1000 })];
     expect(sumStreamRecords(records).sums[0]?.hour).toEqual(hour('2026-11-28T07:00:00Z'));
+  });
+});
+
+/** A log page's stream record as the dispatcher's putLogPage makes it: its lines, and `filtered` when given. */
+function page(
+  filtered: Record<string, number> | undefined,
+  extra: { eventName?: 'INSERT' | 'MODIFY' | 'REMOVE'; at?: string; accountId?: string; sequenceNumber?: string; createdSeconds?: number; filteredText?: string } = {},
+): DynamoDBRecord {
+  sequence += 1;
+  const key = keys.logPage(extra.accountId ?? 'acct_1', 5, `${extra.at ?? '2026-11-28T10:15:00.000Z'}#a1b2c3d4e5f6`);
+  const text = extra.filteredText ?? (filtered ? encodeFilteredCounts(new Map(Object.entries(filtered))) : undefined);
+  const item = marshall({ ...key, entries: 'dlv_1 ep_1 click 1 1', expiresAt: 1_800_000_000, ...(text === undefined ? {} : { filtered: text }) });
+  const eventName = extra.eventName ?? 'INSERT';
+  return {
+    eventID: `e${sequence}`,
+    eventName,
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      Keys: marshall(key) as never,
+      ...(eventName === 'REMOVE' ? {} : { NewImage: item as never }),
+      ...(eventName === 'INSERT' ? {} : { OldImage: item as never }),
+      SequenceNumber: extra.sequenceNumber ?? String(sequence).padStart(21, '0'),
+      ...(extra.createdSeconds !== undefined ? { ApproximateCreationDateTime: extra.createdSeconds } : {}),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+describe('log pages: events an endpoint\'s filter left out', () => {
+  test('a page\'s insert counts each endpoint it names as filtered, in the hour of the page\'s time', () => {
+    const records = [
+      page({ ep_1: 3, ep_2: 1 }, { at: '2026-11-28T10:59:59.999Z' }),
+      page({ ep_1: 2 }, { at: '2026-11-28T11:00:00.000Z' }),
+      page({ ep_1: 1 }, { at: '2026-11-28T10:05:00.000Z', accountId: 'acct_2' }),
+      record(undefined, state('succeeded', 1, { updatedAt: '2026-11-28T10:30:00Z' })),
+    ];
+    const { sums, counted, unreadable } = sumStreamRecords(records);
+    expect({ counted, unreadable }).toEqual({ counted: 4, unreadable: [] });
+    const byKey = Object.fromEntries(sums.map((sum) => [`${sum.accountId}/${sum.endpointId}/${sum.hour.toISOString()}`, sum.counts]));
+    expect(byKey).toEqual({
+      'acct_1/ep_1/2026-11-28T10:00:00.000Z': counts(1, 0, 0, 0, 3),
+      'acct_1/ep_2/2026-11-28T10:00:00.000Z': counts(0, 0, 0, 0, 1),
+      'acct_1/ep_1/2026-11-28T11:00:00.000Z': counts(0, 0, 0, 0, 2),
+      'acct_2/ep_1/2026-11-28T10:00:00.000Z': counts(0, 0, 0, 0, 1),
+    });
+  });
+
+  test('a sum of a page and a delivery names the earlier record', () => {
+    const records = [
+      record(undefined, state('succeeded', 1), { sequenceNumber: '900' }),
+      page({ ep_1: 4 }, { sequenceNumber: '850' }),
+    ];
+    expect(sumStreamRecords(records).sums).toEqual([expect.objectContaining({ endpointId: 'ep_1', counts: counts(1, 0, 0, 0, 4), firstSequenceNumber: '850' })]);
+  });
+
+  test('counts nothing for a page without filtered counts, nor for a change or removal of one with them', () => {
+    const records = [page(undefined), page({ ep_1: 3 }, { eventName: 'MODIFY' }), page({ ep_1: 3 }, { eventName: 'REMOVE' })];
+    expect(records.map(logPageCountsOf)).toEqual([undefined, undefined, undefined]);
+    expect(sumStreamRecords(records)).toEqual({ sums: [], counted: 0, unreadable: [] });
+  });
+
+  test('reads the account from the key and the time from the sort key', () => {
+    expect(logPageCountsOf(page({ ep_1: 3, ep_2: 2 }, { accountId: 'acct_x', at: '2026-11-28T10:15:00.000Z' }))).toEqual({
+      accountId: 'acct_x',
+      at: '2026-11-28T10:15:00.000Z',
+      filtered: new Map([['ep_1', 3], ['ep_2', 2]]),
+    });
+  });
+
+  test('a page whose sort key holds no time is counted in the hour of the record', () => {
+    const odd = page({ ep_1: 1 }, { createdSeconds: Date.parse('2026-11-28T07:45:00Z') / 1000 });
+    odd.dynamodb!.Keys!.sk = { S: 'no time here' };
+    expect(sumStreamRecords([odd]).sums[0]).toMatchObject({ hour: new Date('2026-11-28T07:00:00Z'), counts: counts(0, 0, 0, 0, 1) });
+  });
+
+  test('reports a page whose counts it cannot read instead of guessing', () => {
+    const broken = [
+      page(undefined, { filteredText: 'ep_1 three', sequenceNumber: '701' }),
+      page(undefined, { filteredText: 'ep_1 0', sequenceNumber: '702' }),
+      page(undefined, { filteredText: '', sequenceNumber: '703' }),
+    ];
+    const numbered = page({ ep_1: 1 }, { sequenceNumber: '704' });
+    (numbered.dynamodb!.NewImage as Record<string, unknown>).filtered = { N: '1' };
+    const noAccount = page({ ep_1: 1 }, { sequenceNumber: '705' });
+    noAccount.dynamodb!.Keys!.pk = { S: 'LOG#acct_1' };
+    expect(sumStreamRecords([...broken, numbered, noAccount])).toEqual({ sums: [], counted: 0, unreadable: ['701', '702', '703', '704', '705'] });
   });
 });
 

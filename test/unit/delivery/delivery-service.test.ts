@@ -6,6 +6,7 @@ import { DeliveryService, type QueueMessage } from '../../../lambdas/delivery/de
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Endpoint } from '../../../lambdas/domain/model';
+import { signBody } from '../../../lambdas/domain/signing';
 import { InMemoryDeliveryStore } from '../../support/in-memory-delivery-store';
 
 const ACCOUNT = 'acct_1';
@@ -38,9 +39,12 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
   const store = new InMemoryDeliveryStore();
   store.putAccount({ accountId: ACCOUNT, name: 'A', webhooksEnabled: true, maxEndpoints: 10, endpointCount: 0, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' });
   const sends: { url: string; attempt: number; deliveryId: string }[] = [];
+  /** What each send carried, for the tests about bodies and headers. */
+  const requests: { url: string; headers: Record<string, string>; body: string }[] = [];
   let script: Script = options.script ?? (() => ok);
   const sender: HttpSender = {
-    async send(url, headers) {
+    async send(url, headers, body) {
+      requests.push({ url, headers, body });
       const attempt = Number(headers['X-GeoRedir-Attempt'] ?? headers['x-georedir-attempt']);
       sends.push({ url, attempt, deliveryId: String(headers['X-GeoRedir-Delivery'] ?? headers['x-georedir-delivery']) });
       sentAt.push(now);
@@ -69,7 +73,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
       deliveryTimeoutMs: 30_000,
       userAgent: 'test',
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      count: (metric) => metrics.push(metric),
+      count: (metric, value = 1) => metrics.push(...Array<string>(value).fill(metric)),
       now: clock.now,
       // The schedule's own delays unless a test asks for jitter.
       random: options.random ?? (() => 0),
@@ -84,6 +88,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
     store,
     clock,
     sends,
+    requests,
     sentAt,
     scheduled,
     disabledEvents,
@@ -108,13 +113,13 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
       store.putEndpoint(endpoint);
       return endpoint;
     },
-    click(id: string) {
+    click(id: string, data: Record<string, unknown> = {}) {
       return message({
         id: `eb-${id}`,
         source: 'georedir',
         'detail-type': 'click',
         time: '2026-11-28T10:00:00Z',
-        detail: { account_id: ACCOUNT, id, data: { ...EVENT_CATALOGUE.click.example, click_id: id } },
+        detail: { account_id: ACCOUNT, id, data: { ...EVENT_CATALOGUE.click.example, click_id: id, ...data } },
       });
     },
     /** The retry message the last failed attempt handed over, as SQS would deliver it. */
@@ -786,5 +791,102 @@ describe('circuit breaker', () => {
     expect(Date.parse(t.store.endpoint(ACCOUNT, 'ep_a')?.circuitOpenUntil ?? '')).toBeGreaterThan(t.clock.now().getTime());
     await Promise.all(others.map((other, index) => other.handleBatch([t.click(`e${index}`)])));
     expect(t.sends).toHaveLength(3);
+  });
+});
+
+describe('what each endpoint chooses to receive', () => {
+  it("sends only the events an endpoint's filter matches; the others make no delivery and no write, only a count on the log page", async () => {
+    const t = setup();
+    t.endpoint('ep_all');
+    t.endpoint('ep_us_unique', { filter: { is_unique: [true], country: ['US', 'CA'] } });
+    await t.service.handleBatch([t.click('c1', { country: 'US' }), t.click('c2', { country: 'FR' }), t.click('c3', { country: 'CA', is_unique: false })]);
+    expect(t.sends.filter((send) => send.url.includes('ep_us_unique')).map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_us_unique')]);
+    expect(t.sends.filter((send) => send.url.includes('ep_all'))).toHaveLength(3);
+    expect(t.store.deliveries.has(idOf('c2', 'ep_us_unique'))).toBe(false);
+    expect(t.store.deliveries.has(idOf('c3', 'ep_us_unique'))).toBe(false);
+    expect(t.store.createCalls).toEqual([4]);
+    expect(t.store.log).toHaveLength(1);
+    expect(t.store.log[0]?.entries).toHaveLength(4);
+    expect(t.store.log[0]?.filtered).toEqual(new Map([['ep_us_unique', 2]]));
+    expect(t.metrics.filter((metric) => metric === 'EventsFiltered')).toHaveLength(2);
+  });
+
+  it('writes only the log page (no read, no delivery) for a batch whose every event a filter left out', async () => {
+    const t = setup();
+    t.endpoint('ep_big', { filter: { revenue: [{ numeric: ['>=', 100] }] }, events: ['conversion'] });
+    const conversion = (id: string, revenue: number) =>
+      t.message({
+        source: 'georedir',
+        'detail-type': 'conversion',
+        time: '2026-11-28T10:00:00Z',
+        detail: { account_id: ACCOUNT, data: { ...EVENT_CATALOGUE.conversion.example, conversion_id: id, revenue } },
+      });
+    expect(await t.service.handleBatch([conversion('v1', 50), conversion('v2', 99.5)])).toEqual([]);
+    expect(t.sends).toEqual([]);
+    expect(t.store.createCalls).toEqual([]);
+    expect(t.store.log).toEqual([{ accountId: ACCOUNT, entries: [], filtered: new Map([['ep_big', 2]]) }]);
+    await t.service.handleBatch([conversion('v3', 150)]);
+    expect(t.sends.map((send) => send.deliveryId)).toEqual([deliveryIdFor(ACCOUNT, 'conversion:v3', 'ep_big')]);
+  });
+
+  it('applies a filter changed since the endpoint list was cached: the fresh read of the endpoint decides', async () => {
+    const t = setup();
+    const endpoint = t.endpoint('ep_a');
+    await t.service.handleBatch([t.click('c1')]);
+    t.store.putEndpoint({ ...endpoint, filter: { country: ['CA'] } });
+    await t.service.handleBatch([t.click('c2', { country: 'US' })]);
+    expect(t.sends.map((send) => send.deliveryId)).toEqual([idOf('c1', 'ep_a')]);
+    expect(t.store.deliveries.has(idOf('c2', 'ep_a'))).toBe(false);
+  });
+
+  it('delivers everything when a stored filter no longer compiles (nothing is lost)', async () => {
+    const t = setup();
+    t.endpoint('ep_a', { filter: { country: [{ 'no-such-operator': 1 }] } });
+    await t.service.handleBatch([t.click('c1')]);
+    expect(t.sends).toHaveLength(1);
+  });
+
+  it('removes the redacted fields from the body it signs, sends and keeps; other endpoints get them', async () => {
+    const t = setup();
+    t.endpoint('ep_private', { redact: ['ip', 'destination_url'] });
+    t.endpoint('ep_full');
+    await t.service.handleBatch([t.click('c1')]);
+    const sent = (id: string) => t.requests.find((request) => request.url.includes(id));
+    const privateBody = JSON.parse(sent('ep_private')?.body ?? '{}') as { data: Record<string, unknown> };
+    expect(privateBody.data).not.toHaveProperty('ip');
+    expect(privateBody.data).not.toHaveProperty('destination_url');
+    expect(privateBody.data).toMatchObject({ click_id: 'c1', country: 'US' });
+    expect(Object.keys(privateBody)).toEqual(['event', 'timestamp', 'data']);
+    expect(sent('ep_private')?.headers['X-GeoRedir-Signature']).toBe(signBody(SECRET, sent('ep_private')?.body ?? ''));
+    expect(t.store.deliveries.get(idOf('c1', 'ep_private'))?.body).toBe(sent('ep_private')?.body);
+    expect(JSON.parse(sent('ep_full')?.body ?? '{}')).toMatchObject({ data: { ip: '203.0.113.42' } });
+  });
+
+  it("sends the endpoint's custom headers with every attempt, beside its own", async () => {
+    const t = setup({ script: (_url, attempt) => (attempt === 1 ? serverError : ok) });
+    t.endpoint('ep_a', { headers: { Authorization: 'Bearer s3cret-token-value', 'X-Route': 'eu' } });
+    await t.service.handleBatch([t.click('c1')]);
+    t.clock.advance(61_000);
+    await t.service.handleBatch([t.due()]);
+    expect(t.requests).toHaveLength(2);
+    for (const request of t.requests) {
+      expect(request.headers).toMatchObject({ Authorization: 'Bearer s3cret-token-value', 'X-Route': 'eu', 'X-GeoRedir-Event': 'click' });
+    }
+  });
+
+  it('signs X-GeoRedir-Signature with the previous secret until a scheduled switch, and with the new one from then on', async () => {
+    const t = setup();
+    const OLD = 'whsec_b2xkc2VjcmV0b2xkc2VjcmV0b2xkc2VjcmV0';
+    t.endpoint('ep_a', {
+      previousSecret: { secret: OLD, expiresAt: '2026-11-29T11:00:00Z' },
+      secretActivatesAt: '2026-11-28T11:00:00Z',
+    });
+    await t.service.handleBatch([t.click('c1')]);
+    t.clock.advance(3_600_000);
+    await t.service.handleBatch([t.click('c2')]);
+    const [before, after] = t.requests;
+    expect(before?.headers['X-GeoRedir-Signature']).toBe(signBody(OLD, before?.body ?? ''));
+    expect(before?.headers['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(after?.headers['X-GeoRedir-Signature']).toBe(signBody(SECRET, after?.body ?? ''));
   });
 });

@@ -207,6 +207,19 @@ describe('stream event source', () => {
     expect(keysOf(events[0])).toEqual(['DELIVERY#real']);
   });
 
+  it('passes a record that any one of its filters matches, as Lambda ORs them', async () => {
+    const countedLogPages = { dynamodb: { Keys: { pk: { S: [{ prefix: 'LOG#' }] } }, NewImage: { filtered: { S: [{ exists: true }] } } } };
+    await start({ filterPatterns: [DELIVERIES_ONLY, countedLogPages] });
+    streams.write('s1', 'LOG#acct#1');
+    streams.write('s1', 'LOG#acct#2', { filtered: { M: { ep_1: { N: '2' } } } });
+    streams.write('s1', 'ENDPOINT#acct#ep', { filtered: { S: 'ep_1 2' } });
+    streams.write('s1', 'DELIVERY#a');
+    streams.write('s1', 'LOG#acct#3', { filtered: { S: 'ep_1 2' } });
+    await until(() => events.flatMap((event) => keysOf(event)).length === 2);
+    await settle();
+    expect(events.flatMap((event) => keysOf(event))).toEqual(['DELIVERY#a', 'LOG#acct#3']);
+  });
+
   it('holds records for the batching window unless the batch fills first', async () => {
     await start({ batchSize: 3, maximumBatchingWindowSeconds: 10 });
     streams.write('s1', 'DELIVERY#1');
