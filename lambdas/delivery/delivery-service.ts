@@ -169,6 +169,8 @@ interface FilteredEvent {
   readonly messageId: string;
   readonly accountId: string;
   readonly endpointId: string;
+  /** The delivery it would have made: two copies of one event in a batch count once. */
+  readonly deliveryId: string;
 }
 
 /** What one message comes to: jobs to run, and the endpoints whose filters left its event out. */
@@ -224,7 +226,7 @@ export class DeliveryService {
       messages.map((message) => this.plan(message).catch((error: unknown) => (fail(message.id, 'planning')(error), NOTHING_PLANNED))),
     );
     const jobs = this.withoutCopies(planned.flatMap((plan) => plan.jobs));
-    const filtered = planned.flatMap((plan) => plan.filtered);
+    const filtered = [...new Map(planned.flatMap((plan) => plan.filtered).map((left) => [left.deliveryId, left])).values()];
     if (jobs.length === 0 && filtered.length === 0) return [...failed];
 
     let state: BatchState;
@@ -296,17 +298,9 @@ export class DeliveryService {
     const event: AcceptedEvent = { accountId, eventId, eventType, timestamp, data, body };
     const plan: Plan = { jobs: [], filtered: [] };
     for (const endpoint of endpoints.filter((candidate) => isSubscribed(candidate, eventType))) {
-      if (!this.passes(endpoint, event)) {
-        plan.filtered.push({ messageId: message.id, accountId, endpointId: endpoint.endpointId });
-        continue;
-      }
-      plan.jobs.push({
-        kind: 'first',
-        messageId: message.id,
-        deliveryId: deliveryIdFor(accountId, eventId, endpoint.endpointId),
-        endpointId: endpoint.endpointId,
-        event,
-      });
+      const target = { messageId: message.id, deliveryId: deliveryIdFor(accountId, eventId, endpoint.endpointId), endpointId: endpoint.endpointId };
+      if (this.passes(endpoint, event)) plan.jobs.push({ kind: 'first', ...target, event });
+      else plan.filtered.push({ ...target, accountId });
     }
     if (plan.filtered.length > 0) this.count('EventsFiltered', plan.filtered.length);
     return plan;

@@ -829,6 +829,13 @@ describe('what each endpoint chooses to receive', () => {
     expect(t.sends.map((send) => send.deliveryId)).toEqual([deliveryIdFor(ACCOUNT, 'conversion:v3', 'ep_big')]);
   });
 
+  it('counts two copies of one left-out event in a batch once', async () => {
+    const t = setup();
+    t.endpoint('ep_ca', { filter: { country: ['CA'] } });
+    await t.service.handleBatch([t.click('c1'), t.click('c1')]);
+    expect(t.store.log[0]?.filtered).toEqual(new Map([['ep_ca', 1]]));
+  });
+
   it('applies a filter changed since the endpoint list was cached: the fresh read of the endpoint decides', async () => {
     const t = setup();
     const endpoint = t.endpoint('ep_a');
