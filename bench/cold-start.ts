@@ -128,6 +128,7 @@ async function buildBareBundle(outDir: string): Promise<string> {
     minify: BUNDLING_DEFAULTS.minify,
     sourcemap: BUNDLING_DEFAULTS.sourceMap,
     sourcesContent: BUNDLING_DEFAULTS.sourcesContent,
+    external: [...BUNDLING_DEFAULTS.externalModules],
     outfile,
     logLevel: 'error',
   });

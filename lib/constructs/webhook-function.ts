@@ -26,6 +26,9 @@ export const BUNDLING_DEFAULTS = {
   format: OutputFormat.CJS,
   // Bundle the pinned SDK versions the code was tested with rather than the runtime's copy.
   bundleAwsSDK: true,
+  // A browser user-agent parser (35 KB minified) that @aws-sdk/core's client index reaches only
+  // through a dynamic import() its browser builds call; on Node it is never loaded.
+  externalModules: ['bowser'],
   forceDockerBundling: false,
 } as const;
 
@@ -83,7 +86,7 @@ export class WebhookFunction extends NodejsFunction {
         NODE_OPTIONS: DEFAULT_NODE_OPTIONS,
         ...environment,
       },
-      bundling: { ...BUNDLING_DEFAULTS, ...bundling },
+      bundling: { ...BUNDLING_DEFAULTS, externalModules: [...BUNDLING_DEFAULTS.externalModules], ...bundling },
     });
   }
 }

@@ -234,6 +234,10 @@ describe('functions', () => {
       expect(code).toMatch(/sourceMappingURL=index\.js\.map/);
       // Minified output has long lines (unminified esbuild output averages well under 100 characters).
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      // The SDK's browser user-agent parser stays out: only its dynamic import remains, which only browser builds call
+      // (the local run and the bench's cold start load these bundles, so a module missing at load would show there).
+      expect(code).not.toMatch(/Bowser - a browser detector/);
+      expect(code).toMatch(/import\("bowser"\)/);
     }
   });
 
@@ -776,3 +780,4 @@ describe('outputs', () => {
     expect(apiUrl).toContain('.execute-api.');
   });
 });
+
