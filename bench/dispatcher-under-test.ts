@@ -22,7 +22,7 @@ export interface DispatcherInput {
   readonly config: DispatcherConfig;
   readonly clients: AwsClients;
   readonly log: DeliveryLog;
-  readonly count?: (metric: DeliveryMetric) => void;
+  readonly count?: (metric: DeliveryMetric, value?: number) => void;
 }
 
 export function createDispatcherUnderTest(input: DispatcherInput): DispatcherUnderTest {

@@ -94,8 +94,23 @@ export interface HotKeyScenario {
   readonly topKeys: KeyLoad[];
 }
 
+/** What events an endpoint's filter leaves out cost (see measureUnits). */
+export interface FilteredUsage {
+  /**
+   * The delivery path's write units per filtered event beside deliveries: the clean path's account
+   * with a second endpoint filtering out every event, minus the clean path.
+   */
+  readonly writeUnitsPerFilteredEvent: number;
+  /** The counts aggregator's share of the same difference: its ADD of the filtered count, once per endpoint and stream batch. */
+  readonly countsWriteUnitsPerFilteredEvent: number;
+  /** Write units per event of an account whose one endpoint filters out every event: only the batch's log page, which carries the counts. */
+  readonly writeUnitsPerEventAllFiltered: number;
+  readonly events: number;
+}
+
 export interface UnitsResult {
   readonly clean: PathUsage;
+  readonly filtered: FilteredUsage;
   readonly fanout4: PathUsage;
   readonly retried: PathUsage;
   readonly hotKeys: HotKeyScenario[];
@@ -125,11 +140,16 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
     const clean = await receiver();
     const flaky = await receiver(1);
 
-    const path = async (label: string, url: string, endpoints: number, accounts = 1) => {
+    /** An endpoint whose filter lets no bench event through (every bench click has a click_id). */
+    const filteringOut = { url: clean.url, events: ['*'], filter: { click_id: [{ exists: false }] } };
+    const path = async (label: string, url: string, endpoints: number, accounts = 1, alsoFilteringOut = false) => {
       const world = await createWorld(stack, { latencyMs: options.awsLatencyMs });
       try {
         const accountIds = Array.from({ length: accounts }, (_, index) => `acct_bench${index}`);
-        for (const accountId of accountIds) await world.seedAccount(accountId, Array.from({ length: endpoints }, () => ({ url, events: ['*'] })));
+        for (const accountId of accountIds) {
+          const delivering = Array.from({ length: endpoints }, () => ({ url, events: ['*'] }));
+          await world.seedAccount(accountId, alsoFilteringOut ? [...delivering, filteringOut] : delivering);
+        }
         world.stub.resetCounts();
         const events = Math.ceil(options.events / endpoints);
         // Each account's events next to each other in the queue, as one busy producer would put them.
@@ -143,6 +163,16 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
       }
     };
     const cleanUsage = await path('clean, 1 endpoint', clean.url, 1);
+    // Side by side with the clean path: the same events, and a second endpoint that filters every one out.
+    const besideFiltered = await path('clean, 1 endpoint, and 1 filtering every event out', clean.url, 1, 1, true);
+    const perEvent = cleanUsage.deliveries / cleanUsage.events;
+    const deliveryPathWrites = (usage: PathUsage) => usage.perDelivery.writeUnits - usage.countsAggregator.writeUnits;
+    const filtered: FilteredUsage = {
+      writeUnitsPerFilteredEvent: (deliveryPathWrites(besideFiltered) - deliveryPathWrites(cleanUsage)) * perEvent,
+      countsWriteUnitsPerFilteredEvent: (besideFiltered.countsAggregator.writeUnits - cleanUsage.countsAggregator.writeUnits) * perEvent,
+      writeUnitsPerEventAllFiltered: await allFilteredWriteUnits(stack, options, filteringOut, batchSizes),
+      events: cleanUsage.events,
+    };
     const meanDeliveryBodyBytes = clean.bodyBytes() / Math.max(1, sum([...clean.answered.values()]));
     const fanout4 = await path('clean, 4 endpoints per event', clean.url, 4);
     // Spread over accounts so no endpoint sees 10 failures in a row (that would disable it).
@@ -176,6 +206,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
 
     return {
       clean: cleanUsage,
+      filtered,
       fanout4,
       retried,
       hotKeys: [hotA, hotB, hotC],
@@ -200,6 +231,27 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
     };
   } finally {
     for (const started of receivers) await started.close();
+  }
+}
+
+/** Write units per event when every event of the account is filtered out: nothing is delivered, so usageOf does not apply. */
+async function allFilteredWriteUnits(
+  stack: BenchStack,
+  options: UnitsOptions,
+  endpoint: { url: string; events: readonly string[]; filter: Readonly<Record<string, unknown>> },
+  batchSizes: ReturnType<typeof laneBatchSizes>,
+): Promise<number> {
+  const world = await createWorld(stack, { latencyMs: options.awsLatencyMs });
+  try {
+    await world.seedAccount('acct_bench_filtered', [endpoint]);
+    world.stub.resetCounts();
+    const bodies = Array.from({ length: options.events }, () => eventMessageBody('acct_bench_filtered'));
+    await runUntilDone(world, bodies, batchSizes);
+    if ((world.metrics.get('EventsFiltered') ?? 0) !== options.events) throw new Error('bench: not every event was filtered out');
+    const writes = sum(world.stub.dynamodb.ledger.filter((entry) => entry.kind === 'write').map((entry) => entry.units));
+    return writes / options.events;
+  } finally {
+    await world.close();
   }
 }
 

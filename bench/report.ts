@@ -15,6 +15,12 @@ export interface Machine {
 
 export interface Headline {
   wru_per_delivery: number;
+  /** Write units the delivery path spends on an event an endpoint's filter leaves out, beside the account's deliveries. */
+  wru_per_filtered_event: number;
+  /** The counts aggregator's share for it: one ADD per endpoint and stream batch of up to 1,000 records. */
+  counts_wru_per_filtered_event: number;
+  /** Write units per event of an account whose every event is filtered out: the batch's log page, shared by its events. */
+  wru_per_event_all_filtered: number;
   rru_per_delivery: number;
   cost_per_million_usd: number;
   cost_per_million_fanout4_usd: number;
@@ -36,6 +42,7 @@ export interface Headline {
 /** Reported, not asserted: `value <= limit` (or >= for the ratio) is the aim. */
 export const TARGETS: Partial<Record<keyof Headline, { op: '<=' | '>='; limit: number }>> = {
   wru_per_delivery: { op: '<=', limit: 1.5 },
+  wru_per_filtered_event: { op: '<=', limit: 0 },
   cost_per_million_usd: { op: '<=', limit: 2.3 },
   hot_key_max_writes_per_s: { op: '<=', limit: 1000 },
   hot_key_max_reads_per_s: { op: '<=', limit: 3000 },
@@ -65,6 +72,9 @@ export function headlineOf(units: UnitsResult, throughput: ThroughputResult, e2e
   const hot = units.hotKeys;
   return {
     wru_per_delivery: round(units.clean.perDelivery.writeUnits, 3),
+    wru_per_filtered_event: round(units.filtered.writeUnitsPerFilteredEvent, 3),
+    counts_wru_per_filtered_event: round(units.filtered.countsWriteUnitsPerFilteredEvent, 3),
+    wru_per_event_all_filtered: round(units.filtered.writeUnitsPerEventAllFiltered, 3),
     rru_per_delivery: round(units.clean.perDelivery.readUnits, 3),
     cost_per_million_usd: round(units.clean.costPerMillionDeliveries.total, 3),
     cost_per_million_fanout4_usd: round(units.fanout4.costPerMillionDeliveries.total, 3),

@@ -24,7 +24,10 @@ export interface World {
   /** The service's counters (DeliveriesSucceeded, RetriesScheduled, ...). */
   readonly metrics: Map<string, number>;
   /** A new account with webhooks in its plan and one endpoint per entry. */
-  seedAccount(accountId: string, endpoints: ReadonlyArray<{ url: string; events: readonly string[]; rateLimit?: number }>): Promise<void>;
+  seedAccount(
+    accountId: string,
+    endpoints: ReadonlyArray<{ url: string; events: readonly string[]; rateLimit?: number; filter?: Readonly<Record<string, unknown>> }>,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
     config,
     clients,
     log: SILENT_LOG,
-    count: (metric) => metrics.set(metric, (metrics.get(metric) ?? 0) + 1),
+    count: (metric, value = 1) => metrics.set(metric, (metrics.get(metric) ?? 0) + value),
   });
   const management = new ManagementStore(clients.dynamodb, config.tableName, config.attemptRetentionDays);
   let endpointCounter = 0;
@@ -50,7 +53,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
     async seedAccount(accountId, endpoints) {
       const now = new Date().toISOString();
       await management.accounts.createAccount({ accountId, name: accountId, webhooksEnabled: true, maxEndpoints: 50, createdAt: now });
-      for (const { url, events, rateLimit } of endpoints) {
+      for (const { url, events, rateLimit, filter } of endpoints) {
         endpointCounter += 1;
         const endpoint: Endpoint = {
           accountId,
@@ -64,6 +67,7 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
           // (domain/first-contact.ts), one write in the endpoint's life, not per delivery.
           lastSuccessAt: now,
           ...(rateLimit === undefined ? {} : { rateLimit }),
+          ...(filter === undefined ? {} : { filter }),
           createdAt: now,
           updatedAt: now,
         };
