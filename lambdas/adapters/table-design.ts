@@ -42,12 +42,14 @@
 //   LOG#<accountId>#<0-7>          / <time>#<random> D  one batch's lines of the account's delivery log (TTL):
 //                                                       delivery, endpoint, event type, attempt, created. A random
 //                                                       shard per batch spreads a busy account over 8 partitions;
-//                                                       the API merges the shards newest first.
+//                                                       the API merges the shards newest first. `filtered`: how many
+//                                                       events each endpoint's filter left out (its stream insert
+//                                                       feeds the hourly counts).
 //                                                    M  a test send's line
 //   COUNTS#<accountId>#<endpointId>#<0-7> / <yyyy-mm-ddThh>
 //                                                    C  an endpoint's deliveries in one hour (TTL): succeeded, failed
-//                                                       (for good), failedAttempts, skipped; summed from the delivery
-//                                                       items' changes on the table's stream, one ADD per endpoint
+//                                                       (for good), failedAttempts, skipped, filtered; summed from the
+//                                                       delivery items' changes and log pages on the table's stream, one ADD per endpoint
 //                                                       and hour per stream batch, to a random shard. The portal's
 //                                                       chart. The delivery path never writes it.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
