@@ -1,7 +1,8 @@
-// Optional state file for `--persist DIR`: queues with their messages and pending schedules,
+// Optional state file for `--persist DIR`: queues with their messages, pending schedules and KMS key material,
 // so a restarted local run continues where it stopped.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { KmsKeySnapshot } from './kms';
 import type { ScheduleRecord } from './scheduler';
 import type { QueueSnapshot } from './sqs';
 
@@ -9,6 +10,8 @@ export interface PersistedState {
   version: 1;
   queues: QueueSnapshot[];
   schedules: ScheduleRecord[];
+  /** Absent in files written before the stack had KMS keys. */
+  kmsKeys?: KmsKeySnapshot[];
 }
 
 export function loadState(file: string): PersistedState | undefined {

@@ -9,6 +9,8 @@ import { FAULTS_PATH, type FaultInjector, schedulerOperation } from './faults';
 import type { Clock } from './clock';
 import type { EventBridgeEngine } from './eventbridge';
 import { handleEventBridgeOperation } from './eventbridge-api';
+import type { KmsEngine } from './kms';
+import { handleKmsOperation } from './kms-api';
 import { handleLocalControl, isLocalControlPath } from './local-control';
 import type { SchedulerEngine } from './scheduler';
 import { handleSchedulerRequest, isSchedulerPath } from './scheduler-api';
@@ -19,6 +21,7 @@ export interface RouterServices {
   sqs: SqsEngine;
   events: EventBridgeEngine;
   scheduler: SchedulerEngine;
+  kms: KmsEngine;
   /** The engines' clock; GET/POST /_local/clock read and advance it. */
   clock: Clock;
   /** DynamoDB Local, e.g. `http://127.0.0.1:8000`; without it DynamoDB calls are refused. */
@@ -35,11 +38,12 @@ export interface RouterServices {
 const MAX_REQUEST_BYTES = 2 * 1_048_576 + 65_536;
 
 type Protocol =
-  | { kind: 'json'; service: 'SQS' | 'EventBridge' | 'DynamoDB'; contentType: string }
+  | { kind: 'json'; service: 'SQS' | 'EventBridge' | 'DynamoDB' | 'KMS'; contentType: string }
   | { kind: 'rest-json'; service: 'Scheduler' };
 
 const SQS_PROTOCOL: Protocol = { kind: 'json', service: 'SQS', contentType: 'application/x-amz-json-1.0' };
 const EVENTS_PROTOCOL: Protocol = { kind: 'json', service: 'EventBridge', contentType: 'application/x-amz-json-1.1' };
+const KMS_PROTOCOL: Protocol = { kind: 'json', service: 'KMS', contentType: 'application/x-amz-json-1.1' };
 const DYNAMODB_PROTOCOL: Protocol = { kind: 'json', service: 'DynamoDB', contentType: 'application/x-amz-json-1.0' };
 const SCHEDULER_PROTOCOL: Protocol = { kind: 'rest-json', service: 'Scheduler' };
 
@@ -84,6 +88,7 @@ export function createRequestHandler(services: RouterServices): http.RequestList
         const separator = target.indexOf('.');
         const prefix = separator > 0 ? target.slice(0, separator) : target;
         const operation = separator > 0 ? target.slice(separator + 1) : '';
+        if (prefix === 'TrentService') return { name: `KMS.${operation}`, protocol: KMS_PROTOCOL, result: handleKmsOperation(services.kms, operation, body) };
         const injected = services.faults?.check(prefix === 'AmazonSQS' ? 'sqs' : 'events', operation);
         if (injected) {
           const protocol = prefix === 'AmazonSQS' ? SQS_PROTOCOL : EVENTS_PROTOCOL;

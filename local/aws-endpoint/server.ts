@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { backgroundTimer, type Clock, systemClock } from './clock';
 import { type BusConfig, EventBridgeEngine } from './eventbridge';
 import { FaultInjector } from './faults';
+import { KmsEngine, type LocalKmsKeyConfig } from './kms';
 import { loadState, saveState } from './persistence';
 import { createRequestHandler } from './router';
 import { SchedulerEngine } from './scheduler';
@@ -23,6 +24,8 @@ export interface AwsEndpointConfig {
   buses: BusConfig[];
   /** Schedule groups besides `default`. */
   scheduleGroups: string[];
+  /** KMS keys the stack declares; none by default. */
+  kmsKeys?: LocalKmsKeyConfig[];
   clock?: Clock;
   /** Load queues, messages and schedules from this JSON file at start; save them on change and on close. */
   persistFile?: string;
@@ -40,6 +43,7 @@ export interface AwsEndpoint {
   sqs: SqsEngine;
   events: EventBridgeEngine;
   scheduler: SchedulerEngine;
+  kms: KmsEngine;
   /** Local-only error injection, also reachable as /_local/faults. */
   faults: FaultInjector;
   close(): Promise<void>;
@@ -55,7 +59,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
   const log = config.log ?? (() => undefined);
 
   // Filled in once the port is known (queue URLs contain it); until then requests get 503.
-  const started: { handle?: http.RequestListener; sqs?: SqsEngine; scheduler?: SchedulerEngine } = {};
+  const started: { handle?: http.RequestListener; sqs?: SqsEngine; scheduler?: SchedulerEngine; kms?: KmsEngine } = {};
   const server = http.createServer((request, response) => {
     if (started.handle) return started.handle(request, response);
     response.writeHead(503).end();
@@ -76,7 +80,8 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = undefined;
     if (config.persistFile && started.sqs && started.scheduler) {
-      saveState(config.persistFile, { version: 1, queues: started.sqs.snapshot(), schedules: started.scheduler.snapshot() });
+      const kmsKeys = started.kms?.snapshot() ?? [];
+      saveState(config.persistFile, { version: 1, queues: started.sqs.snapshot(), schedules: started.scheduler.snapshot(), kmsKeys });
     }
   };
   // Saving is debounced: a burst of messages costs one write.
@@ -95,6 +100,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
   let sqs: SqsEngine;
   let events: EventBridgeEngine;
   let scheduler: SchedulerEngine;
+  let kms: KmsEngine;
   try {
     sqs = new SqsEngine({ endpointUrl: url, region, accountId, clock, onChange: scheduleSave });
     createConfiguredQueues(sqs, config.queues);
@@ -103,14 +109,18 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
     events = new EventBridgeEngine({ sqs, buses: config.buses, region, accountId, clock, log, warn: config.warn ?? log });
     scheduler = new SchedulerEngine({ sqs, groups: config.scheduleGroups, region, accountId, clock, log, onChange: scheduleSave });
     if (saved) scheduler.restore(saved.schedules);
+    kms = new KmsEngine(config.kmsKeys ?? [], saved?.kmsKeys ?? []);
   } catch (error) {
     await closeServer(server);
     throw error;
   }
   started.sqs = sqs;
   started.scheduler = scheduler;
+  started.kms = kms;
+  // Key material is made at start: a persisted run saves it at once, so its ciphertexts outlive a crash.
+  if (config.persistFile && (config.kmsKeys ?? []).length > 0) scheduleSave?.();
   const faults = config.faults ?? new FaultInjector();
-  started.handle = createRequestHandler({ sqs, events, scheduler, clock, dynamoDbEndpoint: config.dynamoDbEndpoint, faults, log });
+  started.handle = createRequestHandler({ sqs, events, scheduler, kms, clock, dynamoDbEndpoint: config.dynamoDbEndpoint, faults, log });
 
   let closing: Promise<void> | undefined;
   return {
@@ -119,6 +129,7 @@ export async function startAwsEndpoint(config: AwsEndpointConfig): Promise<AwsEn
     sqs,
     events,
     scheduler,
+    kms,
     faults,
     close() {
       closing ??= (async () => {

@@ -2,6 +2,7 @@
 // a local run), as the Lambdas will be.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DYNAMODB_LOCAL_CLIENT_DEFAULTS } from '../../local/dynamodb-local';
@@ -19,6 +20,7 @@ export interface SdkClients {
   events: EventBridgeClient;
   scheduler: SchedulerClient;
   dynamodb: DynamoDBClient;
+  kms: KMSClient;
   destroy(): void;
 }
 
@@ -28,6 +30,7 @@ export function sdkClients(endpoint: string): SdkClients {
     events: new EventBridgeClient(clientConfig(endpoint)),
     scheduler: new SchedulerClient(clientConfig(endpoint)),
     dynamodb: new DynamoDBClient(clientConfig(endpoint)),
+    kms: new KMSClient(clientConfig(endpoint)),
   };
   return {
     ...clients,
