@@ -119,6 +119,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       queues: stack.queues.map((queue) => queue.config),
       buses: stack.buses,
       scheduleGroups: stack.scheduleGroups,
+      kmsKeys: stack.kmsKeys,
       // Real time that POST /_local/clock can move ahead, so a 2-hour retry need not take 2 hours.
       clock: new OffsetClock(),
       ...(persistDir ? { persistFile: join(persistDir, 'aws-endpoint.json') } : {}),

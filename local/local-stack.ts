@@ -3,9 +3,11 @@
 // queues, buses and rules, schedule groups, functions, event source mappings, HTTP routes) are
 // described with their intrinsics resolved. Anything the local run cannot honour is an error here,
 // at start, rather than a silent difference from the deployment.
+import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type BusConfig, parseDynamicPath, type RuleConfig, type RuleTargetConfig } from './aws-endpoint/eventbridge';
 import { compileEventPattern, EventPatternError } from '../lambdas/domain/event-pattern';
+import type { LocalKeySpec, LocalKmsKeyConfig } from './aws-endpoint/kms';
 import type { QueueConfig } from './aws-endpoint/sqs';
 import { IntrinsicError, IntrinsicResolver } from './intrinsics';
 import type { LambdaFunctionSettings } from './lambda-runner';
@@ -91,6 +93,8 @@ export interface LocalStack {
   readonly buses: BusConfig[];
   /** Besides Scheduler's `default` group. */
   readonly scheduleGroups: string[];
+  /** The stack's KMS keys (`AWS::KMS::Key`): ids stable across restarts, so --persist keeps their material. */
+  readonly kmsKeys: LocalKmsKeyConfig[];
   readonly functions: LocalFunction[];
   /** SQS event source mappings. */
   readonly eventSourceMappings: LocalEventSourceMapping[];
@@ -128,6 +132,7 @@ const EMULATED = new Set([
   'AWS::Events::EventBus',
   'AWS::Events::Rule',
   'AWS::Scheduler::ScheduleGroup',
+  'AWS::KMS::Key',
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
   'AWS::ApiGatewayV2::Api',
@@ -196,6 +201,7 @@ class LocalStackReader {
       scheduleGroups: resourcesOfType(template, 'AWS::Scheduler::ScheduleGroup')
         .map(({ logicalId }) => String(this.ref(logicalId)))
         .filter((name) => name !== 'default'),
+      kmsKeys: resourcesOfType(template, 'AWS::KMS::Key').map(({ logicalId, resource }) => this.kmsKey(logicalId, resource)),
       functions,
       eventSourceMappings: mappings.filter((mapping) => !isStream(mapping)).map(({ logicalId, resource }) =>
         this.eventSourceMapping(logicalId, resource, queues, functions),
@@ -296,6 +302,12 @@ class LocalStackReader {
         const name = this.nameProperty(logicalId, resource, 'Name', 64);
         return { ref: name, attributes: { Arn: arn('scheduler', `schedule-group/${name}`) } };
       }
+      case 'AWS::KMS::Key': {
+        // A UUID-shaped id derived from the stack and the logical id, as stable as the resource itself.
+        const hex = createHash('sha256').update(`${this.stack.stackName}/${logicalId}`).digest('hex');
+        const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+        return { ref: keyId, attributes: { Arn: arn('kms', `key/${keyId}`), KeyId: keyId } };
+      }
       case 'AWS::IAM::Role': {
         const name = this.nameProperty(logicalId, resource, 'RoleName', 64);
         const path = resource.Properties?.Path === undefined ? '/' : this.resolver.resolveString(resource.Properties.Path, `${logicalId}.Path`);
@@ -329,6 +341,16 @@ class LocalStackReader {
       default:
         throw new IntrinsicError(`Ref/GetAtt of ${logicalId} (${resource.Type}) is not supported locally`);
     }
+  }
+
+  /** The local KMS emulates symmetric encryption keys and HMAC_256 keys, the kinds the stack declares. */
+  private kmsKey(logicalId: string, resource: CfnResource): LocalKmsKeyConfig {
+    const spec = resource.Properties?.KeySpec === undefined ? 'SYMMETRIC_DEFAULT' : this.resolver.resolveString(resource.Properties.KeySpec, `${logicalId}.KeySpec`);
+    if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256') {
+      throw new TemplateError(`KMS key ${logicalId} has KeySpec ${spec}; the local KMS emulates SYMMETRIC_DEFAULT and HMAC_256 keys`);
+    }
+    const keyId = String(this.ref(logicalId));
+    return { keyId, arn: String(this.getAtt(logicalId, 'Arn')), keySpec: spec as LocalKeySpec };
   }
 
   private ruleBusName(logicalId: string, resource: CfnResource): string {

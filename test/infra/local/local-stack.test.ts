@@ -186,6 +186,36 @@ describe('describeLocalStack on the synthesized template', () => {
   });
 });
 
+/** A copy of the real stack with resources added. */
+function withResources(stack: SynthesizedStack, resources: SynthesizedStack['template']['Resources']): SynthesizedStack {
+  const template = JSON.parse(JSON.stringify(stack.template)) as SynthesizedStack['template'];
+  Object.assign(template.Resources, resources);
+  return { ...stack, template };
+}
+
+describe('describeLocalStack with KMS keys', () => {
+  const keys = {
+    SigningKey: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', KeyPolicy: {} } },
+    SecretsKey: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: {}, EnableKeyRotation: true } },
+  };
+
+  it('gives each key a stable UUID-shaped id and its ARN, HMAC and symmetric ones', () => {
+    const first = describeLocalStack(withResources(synthesized(), keys), environment);
+    const again = describeLocalStack(withResources(synthesized(), keys), environment);
+    expect(first.kmsKeys).toEqual(again.kmsKeys);
+    expect(first.kmsKeys.map((key) => key.keySpec).sort()).toEqual(['HMAC_256', 'SYMMETRIC_DEFAULT']);
+    for (const key of first.kmsKeys) {
+      expect(key.keyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(key.arn).toBe(`arn:aws:kms:us-east-1:000000000000:key/${key.keyId}`);
+    }
+  });
+
+  it('refuses a key kind the local KMS does not emulate, naming it', () => {
+    const changed = withResources(synthesized(), { SigningKey: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'RSA_2048', KeyPolicy: {} } } });
+    expect(() => describeLocalStack(changed, environment)).toThrow('KMS key SigningKey has KeySpec RSA_2048');
+  });
+});
+
 describe('describeLocalStack refuses what it cannot run', () => {
   it('an event pattern operator the emulator does not support, naming the rule', () => {
     const changed = withChange(synthesized(), 'AWS::Events::Rule', (properties) => {
