@@ -194,7 +194,7 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-/** Init with and without --enable-source-maps, for the README's note on what source maps cost. */
+/** Init with and without --enable-source-maps, for the note on what source maps cost in docs/performance.md, "Cold start". */
 async function sourceMapCost(runs: number): Promise<Record<string, number>> {
   const { dispatcher } = await deployedFunctions(() => undefined);
   const bareDir = mkdtempSync(join(tmpdir(), 'georedir-cold-start-'));

@@ -4,13 +4,14 @@
 //
 //   npm run bench [-- --json] [--events 200] [--hot-key-events 1000] [--throughput-deliveries 600] [--reps 5]
 //                 [--e2e-events 60] [--e2e-dynamodb-warm-up 1500] [--no-e2e] [--cold-start-runs 9] [--no-cold-start]
-//                 [--aws-latency-ms 4] [--receiver-latency-ms 50]
+//                 [--aws-latency-ms 4] [--receiver-latency-ms 50] [--save]
 //
 // Measurement modules return plain objects; print.ts renders them (tables, or with --json one
-// JSON object as the last line of stdout). Progress goes to stderr. bench/results/latest.json keeps the last report.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// JSON object as the last line of stdout). Progress goes to stderr. The whole report goes to
+// .cache/bench/latest.json (untracked), or with --save to the tracked bench/results/latest.json
+// (results-file.ts); stderr says which.
 import os from 'node:os';
-import { join } from 'node:path';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureColdStart } from './cold-start';
 import { measureE2e } from './measure-e2e';
@@ -19,6 +20,7 @@ import { measureUnits } from './measure-units';
 import { PRICES, PRICES_SOURCE } from './prices';
 import { renderJson, renderTable } from './print';
 import { type BenchReport, headlineOf } from './report';
+import { REPOSITORY_ROOT, writeResultsFile } from './results-file';
 import { loadBenchStack } from './stack';
 
 // As in jest.config.js: the SDK warns once per process that Node 20 support ends in 2027.
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'cold-start-runs': { type: 'string' },
     'aws-latency-ms': { type: 'string' },
     'receiver-latency-ms': { type: 'string' },
+    save: { type: 'boolean' },
   },
 });
 
@@ -92,9 +95,8 @@ async function main(): Promise<void> {
     ...(e2e ? { e2e } : {}),
     ...(coldStart ? { coldStart } : {}),
   };
-  const directory = join(__dirname, 'results');
-  mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const written = writeResultsFile(report, { save: args.save === true });
+  progress(`report written to ${relative(REPOSITORY_ROOT, written)}${args.save ? '' : ' (untracked; --save writes bench/results/latest.json)'}`);
   process.stdout.write(`${args.json ? renderJson(report) : renderTable(report)}\n`);
 }
 

@@ -34,7 +34,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   return args;
 }
 
-/** The variables `npm start` passes on to every function (README, "Local settings"). */
+/** The variables `npm start` passes on to every function (local/README.md, "Local settings"). */
 export function functionOverridesFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   const overrides: Record<string, string> = { ALLOW_PRIVATE_ENDPOINTS: env.ALLOW_PRIVATE_ENDPOINTS || 'true' };
   if (env.RETRY_SCHEDULE_SECONDS) overrides.RETRY_SCHEDULE_SECONDS = env.RETRY_SCHEDULE_SECONDS;

@@ -1,4 +1,4 @@
-// Which endpoint URLs and addresses we may send to (see "Endpoint URL policy" in README.md).
+// Which endpoint URLs and addresses we may send to (see "Endpoint URL policy" in docs/api.md; in brief in README.md).
 // Checked at registration and again at connect time, so a name that later resolves to an
 // internal address is still refused. Address ranges come from ipaddr.js's IANA special-purpose
 // tables; this file only decides what each range means for us.

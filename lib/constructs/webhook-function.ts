@@ -20,7 +20,7 @@ export const BUNDLING_DEFAULTS = {
   sourceMap: true,
   // Mappings only: stack traces still name our files and lines, and Node no longer reads and
   // parses megabytes of embedded sources at every cold start (--enable-source-maps loads the map
-  // while the bundle is compiled). See "Cold start" in README.md.
+  // while the bundle is compiled). See "Cold start" in docs/performance.md.
   sourcesContent: false,
   target: 'node22',
   format: OutputFormat.CJS,

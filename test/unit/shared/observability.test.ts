@@ -1,5 +1,5 @@
 // The small stand-ins for Powertools Logger, Metrics and the SQS batch processor that the
-// handlers can use instead (see "Cold start" in README.md).
+// handlers can use instead (see "Cold start" in docs/performance.md).
 import type { Context } from 'aws-lambda';
 import { Logger } from '../../../lambdas/shared/logger';
 import { Metrics } from '../../../lambdas/shared/metrics';
