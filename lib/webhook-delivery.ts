@@ -18,26 +18,26 @@ import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/adapters/table-design';
 import { COUNTS_KEY_PREFIX, DELIVERY_KEY_PREFIX, LOG_KEY_PREFIX } from '../lambdas/adapters/table-keys';
 import { FILTERED_ATTRIBUTE } from '../lambdas/counts/filtered-counts';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
 import { API_ENV } from '../lambdas/api/config';
-import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
 import { ENV } from '../lambdas/shared/config';
 import { WebhookAlarms } from './constructs/alarms';
 import { portalCommandHooks } from './constructs/portal-bundling';
 import { METRICS_NAMESPACE, WebhookFunction } from './constructs/webhook-function';
+import { resolveSettings, type WebhookDeliverySettings } from './webhook-delivery-settings';
 
-export const DEFAULT_EVENT_BUS_NAME = 'georedir-webhooks';
-export const DEFAULT_EVENT_SOURCE = 'georedir';
-/** The source of the events the service itself publishes (endpoint.disabled). It differs from the
- * producers' source so the dispatch rule never matches them and they cannot loop back. */
-export const OPERATIONAL_EVENT_SOURCE = 'georedir.webhooks';
+// Checked and defaulted in webhook-delivery-settings.ts; exported here, where users import the construct.
+export {
+  DEFAULT_EVENT_BUS_NAME,
+  DEFAULT_EVENT_SOURCE,
+  OPERATIONAL_EVENT_SOURCE,
+  parseRetryScheduleSeconds,
+} from './webhook-delivery-settings';
 
-/** Time a dispatcher invocation needs on top of its slowest delivery: DynamoDB writes, retry scheduling. */
-const DISPATCHER_HEADROOM_SECONDS = 30;
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;
-const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const DLQ_RETENTION = Duration.days(14);
+/** Every queue's: SQS-managed encryption (no customer key, so neither EventBridge nor Scheduler needs kms grants), TLS only. */
+const QUEUE_PROTECTION = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
 /**
  * SQS's largest message (1 MiB), on every queue an event body goes to. The default (256 KiB) is
  * smaller than the envelope EventBridge wraps around a PutEvents entry of up to 256 KiB, so the
@@ -52,9 +52,6 @@ export const EVENT_QUEUE_MAX_MESSAGE_BYTES = 1_048_576;
 export const DISPATCH_MESSAGE_GROUP_ID = '$.detail.account_id';
 /** Powertools service name of the dispatcher: the `service` dimension of its metrics. */
 const DISPATCHER_SERVICE_NAME = 'webhook-dispatcher';
-/** DynamoDB stream event sources take at most 1,000 records per batch (one GetRecords). */
-const STREAM_MAX_BATCH_SIZE = 1000;
-const MAX_BATCHING_WINDOW_SECONDS = 300;
 /** What the event source needs to read the table's stream (DynamoDB's example policy for Lambda). */
 const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 /**
@@ -120,14 +117,19 @@ const MANAGEMENT_TABLE_ACTIONS = [
   'dynamodb:Query',
 ];
 
+/**
+ * Every prop is optional and checked once, at synth (`resolveSettings` in webhook-delivery-settings.ts):
+ * a bad value fails the synth with an error that names the prop.
+ */
 export interface WebhookDeliveryProps {
   /**
-   * Name of the EventBridge bus producers publish to.
+   * Name of the EventBridge bus producers publish to: 1-256 letters, digits, `.`, `-` or `_`, not `default`.
    * @default 'georedir-webhooks'
    */
   readonly eventBusName?: string;
   /**
-   * The `source` producers publish with; only events from it are dispatched.
+   * The `source` producers publish with; only events from it are dispatched. Not empty, and not the
+   * service's own `georedir.webhooks`.
    * @default 'georedir'
    */
   readonly eventSource?: string;
@@ -144,29 +146,32 @@ export interface WebhookDeliveryProps {
    */
   readonly allowPrivateEndpoints?: boolean;
   /**
-   * How long one delivery waits for the endpoint's response, in milliseconds. The dispatcher's
-   * timeout is this plus 30 s, and the queues' visibility timeout six times that.
+   * How long one delivery waits for the endpoint's response, in milliseconds (a positive integer).
+   * The dispatcher's timeout is this plus 30 s (at most Lambda's 900 s), and the queues' visibility
+   * timeout six times that.
    * @default 30000
    */
   readonly deliveryTimeoutMs?: number;
   /**
-   * Days that events, deliveries and attempt logs are kept before DynamoDB's TTL removes them.
-   * Must cover the whole retry schedule.
+   * Days that events, deliveries and attempt logs are kept before DynamoDB's TTL removes them
+   * (a positive integer). Must cover the whole retry schedule.
    * @default 30
    */
   readonly attemptRetentionDays?: number;
   /**
-   * Receives of one dispatch or retry message before it moves to the dead-letter queue.
+   * Receives of one dispatch or retry message before it moves to the dead-letter queue (1-1000).
    * @default 5
    */
   readonly maxReceiveCount?: number;
   /**
-   * Messages per dispatcher invocation on the dispatch queue (producer events).
+   * Messages per dispatcher invocation on the dispatch queue (producer events; 1-10,000, above 10
+   * with a `maxBatchingWindow` of at least 1 s, as Lambda requires).
    * @default 10
    */
   readonly batchSize?: number;
   /**
-   * How long the dispatch queue's event source gathers producer events before invoking the dispatcher.
+   * How long the dispatch queue's event source gathers producer events before invoking the
+   * dispatcher (at most 300 s).
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
@@ -185,7 +190,7 @@ export interface WebhookDeliveryProps {
   readonly retryBatchSize?: number;
   /**
    * How long the retry queue's event source gathers messages before invoking the dispatcher
-   * (without a window every due retry would be an invocation of its own).
+   * (without a window every due retry would be an invocation of its own; at most 300 s).
    * @default Duration.seconds(1)
    */
   readonly retryMaxBatchingWindow?: Duration;
@@ -197,17 +202,17 @@ export interface WebhookDeliveryProps {
    */
   readonly retryMaxConcurrency?: number;
   /**
-   * Reserved concurrency of the dispatcher.
+   * Reserved concurrency of the dispatcher (0 or more; 0 stops it).
    * @default - none (uses the account's unreserved pool)
    */
   readonly dispatcherReservedConcurrency?: number;
   /**
-   * Memory of the dispatcher in MB.
+   * Memory of the dispatcher in MB (128-10,240).
    * @default 256
    */
   readonly dispatcherMemorySize?: number;
   /**
-   * Memory of the management API function in MB.
+   * Memory of the management API function in MB (128-10,240).
    * @default 256
    */
   readonly managementMemorySize?: number;
@@ -225,27 +230,28 @@ export interface WebhookDeliveryProps {
   readonly countsMaxBatchingWindow?: Duration;
   /**
    * Retries of a stream batch the counts aggregator failed on (besides bisecting it), before the
-   * batch's position goes to the counts dead-letter queue.
+   * batch's position goes to the counts dead-letter queue (0-10,000).
    * @default 5
    */
   readonly countsRetryAttempts?: number;
   /**
-   * Memory of the counts aggregator function in MB.
+   * Memory of the counts aggregator function in MB (128-10,240).
    * @default 256
    */
   readonly countsMemorySize?: number;
   /**
-   * Steady-state requests per second of the management API's default stage.
+   * Steady-state requests per second of the management API's default stage (a positive integer).
    * @default 50
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Burst of requests the management API's default stage accepts.
+   * Burst of requests the management API's default stage accepts (a positive integer).
    * @default 100
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * Name of the EventBridge Scheduler group holding long-delay retries.
+   * Name of the EventBridge Scheduler group holding long-delay retries: 1-64 letters, digits, `.`,
+   * `-` or `_`, not `default`.
    * @default - a unique name generated by CloudFormation
    */
   readonly scheduleGroupName?: string;
@@ -271,7 +277,7 @@ export interface WebhookDeliveryProps {
    * wildcard or a port are allowed; anything else fails the synth.
    * @default ["'none'"] (the portal cannot be framed)
    */
-  readonly portalFrameAncestors?: string[];
+  readonly portalFrameAncestors?: readonly string[];
 }
 
 /**
@@ -315,13 +321,53 @@ export class WebhookDelivery extends Construct {
   /** The customer portal's page; a portal link adds `#token=...`. */
   public readonly portalUrl: string;
   public readonly alarms: WebhookAlarms;
+  /** The ARNs of the retry group's schedules, as the functions' and the findings' policies name them. */
+  private readonly scheduleArnsInGroup: string;
 
+  /** The build steps, one part each, in dependency order: each step reads only the parts built before it. */
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps = {}) {
     super(scope, id);
     const settings = resolveSettings(props);
     this.eventSource = settings.eventSource;
 
-    this.table = new Table(this, 'Table', {
+    this.table = this.createTable(settings);
+
+    this.dispatchDeadLetterQueue = this.deadLetterQueue('DispatchDeadLetterQueue', { takesEvents: true });
+    this.dispatchQueue = this.laneQueue('DispatchQueue', settings);
+    // Retries apart from producer events: a failing endpoint's retries never split the event
+    // batches (each part waiting out the batching window) and take at most retryMaxConcurrency.
+    this.retryQueue = this.laneQueue('RetryQueue', settings);
+    // Gets the event itself when the send to the dispatch queue fails, so it takes what that queue takes.
+    this.ruleDeadLetterQueue = this.deadLetterQueue('RuleDeadLetterQueue', { takesEvents: true });
+    this.schedulerDeadLetterQueue = this.deadLetterQueue('SchedulerDeadLetterQueue');
+    this.countsDeadLetterQueue = this.deadLetterQueue('CountsDeadLetterQueue');
+
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
+    this.rule = this.createDispatchRule(settings);
+
+    this.scheduleGroup = this.createRetryScheduleGroup(settings);
+    this.scheduleGroupName = this.scheduleGroup.scheduleGroupName;
+    this.scheduleArnsInGroup = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroupName}/*` });
+    this.schedulerRole = this.createSchedulerRole();
+
+    this.dispatcherFunction = this.createDispatcher(settings);
+    this.managementFunction = this.createManagementFunction(settings);
+    this.countsFunction = this.createCountsAggregator(settings);
+
+    // The stage is added by hand because HttpApi's own default stage takes no throttling settings.
+    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'GeoRedir Webhooks management API', createDefaultStage: false });
+    this.accessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention: settings.accessLogRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.httpStage = this.addThrottledStage(settings);
+    this.apiUrl = this.httpStage.url;
+    this.portalUrl = `${this.apiUrl}portal`;
+    const routes = this.addManagementRoutes();
+
+    this.alarms = this.createAlarms(settings);
+    this.acknowledgeByDesignFindings(routes);
+  }
+
+  private createTable(settings: WebhookDeliverySettings): Table {
+    const table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -330,58 +376,40 @@ export class WebhookDelivery extends Construct {
       // Old and new images: the counts aggregator counts a delivery's status changes from them.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: settings.removalPolicy,
     });
-    this.table.addGlobalSecondaryIndex({
+    table.addGlobalSecondaryIndex({
       indexName: TABLE_KEYS.gsi1.indexName,
       partitionKey: { name: TABLE_KEYS.gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.gsi1.sortKey, type: AttributeType.STRING },
     });
+    return table;
+  }
 
-    // SQS-managed encryption: no customer key, so neither EventBridge nor Scheduler needs kms grants.
-    this.dispatchDeadLetterQueue = new Queue(this, 'DispatchDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+  /**
+   * A dead-letter queue, kept 14 days. `takesEvents`: it may get a whole event body, so it takes
+   * SQS's largest message, as the event queues do.
+   */
+  private deadLetterQueue(id: string, options: { readonly takesEvents?: boolean } = {}): Queue {
+    return new Queue(this, id, {
+      ...QUEUE_PROTECTION,
       retentionPeriod: DLQ_RETENTION,
-      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
+      maxMessageSizeBytes: options.takesEvents ? EVENT_QUEUE_MAX_MESSAGE_BYTES : undefined,
     });
-    this.dispatchQueue = new Queue(this, 'DispatchQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+  }
+
+  /** One of the dispatcher's two lanes (dispatch, retry): both redrive to the dispatch dead-letter queue. */
+  private laneQueue(id: string, settings: WebhookDeliverySettings): Queue {
+    return new Queue(this, id, {
+      ...QUEUE_PROTECTION,
       visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
-    // Retries apart from producer events: a failing endpoint's retries never split the event
-    // batches (each part waiting out the batching window) and take at most retryMaxConcurrency.
-    this.retryQueue = new Queue(this, 'RetryQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
-    });
-    // Gets the event itself when the send to the dispatch queue fails, so it takes what that queue takes.
-    this.ruleDeadLetterQueue = new Queue(this, 'RuleDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-      maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
-    });
+  }
 
-    this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    this.countsDeadLetterQueue = new Queue(this, 'CountsDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-    });
-
-    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
-    this.rule = new Rule(this, 'DispatchRule', {
+  private createDispatchRule(settings: WebhookDeliverySettings): Rule {
+    const rule = new Rule(this, 'DispatchRule', {
       eventBus: this.eventBus,
       description: `Events from ${settings.eventSource} to the webhook dispatch queue`,
       // The source only, not the detail types: an event of an unknown type must reach the
@@ -389,7 +417,7 @@ export class WebhookDelivery extends Construct {
       eventPattern: { source: [settings.eventSource] },
     });
     // The target also adds the queue policy letting events.amazonaws.com send only from this rule.
-    this.rule.addTarget(
+    rule.addTarget(
       new SqsQueue(this.dispatchQueue, {
         // The account is the tenant (SQS fair queues): while one account holds a disproportionate
         // share of the dispatchers, other accounts' events are received first. A dynamic path,
@@ -400,38 +428,41 @@ export class WebhookDelivery extends Construct {
         maxEventAge: Duration.hours(24),
       }),
     );
+    return rule;
+  }
 
-    this.scheduleGroup = new ScheduleGroup(this, 'RetryScheduleGroup', {
-      scheduleGroupName: props.scheduleGroupName,
+  private createRetryScheduleGroup(settings: WebhookDeliverySettings): ScheduleGroup {
+    return new ScheduleGroup(this, 'RetryScheduleGroup', {
+      scheduleGroupName: settings.scheduleGroupName,
       // Deleting the group deletes its pending retries; they are worthless without the queue anyway.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.scheduleGroupName = this.scheduleGroup.scheduleGroupName;
-    const stack = Stack.of(this);
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
+  }
+
+  private createSchedulerRole(): Role {
+    const role = new Role(this, 'SchedulerRole', {
       description: 'Lets EventBridge Scheduler put webhook retry messages on the retry queue',
       // Confused-deputy guard: only schedules of this account's retry group may use the role.
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
           ArnLike: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
         },
       }),
     });
     // The dead-letter queue too: Scheduler sends there with this role when the target send fails.
-    this.schedulerRole.addToPolicy(
+    role.addToPolicy(
       new PolicyStatement({
         actions: ['sqs:SendMessage'],
         resources: [this.retryQueue.queueArn, this.schedulerDeadLetterQueue.queueArn],
       }),
     );
-    const scheduleArnsInGroup = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.scheduleGroupName}/*`,
-    });
+    return role;
+  }
 
-    const sharedEnvironment: Record<string, string> = {
+  /** What the dispatcher and the management function both read at cold start. */
+  private sharedEnvironment(settings: WebhookDeliverySettings): Record<string, string> {
+    return {
       [ENV.tableName]: this.table.tableName,
       [ENV.retryQueueUrl]: this.retryQueue.queueUrl,
       [ENV.retryQueueArn]: this.retryQueue.queueArn,
@@ -443,31 +474,34 @@ export class WebhookDelivery extends Construct {
       [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
       [ENV.attemptRetentionDays]: String(settings.attemptRetentionDays),
     };
+  }
 
-    this.dispatcherFunction = new WebhookFunction(this, 'DispatcherFunction', {
+  /** The dispatcher, the two queues' event sources that invoke it, and exactly what it may do. */
+  private createDispatcher(settings: WebhookDeliverySettings): WebhookFunction {
+    const fn = new WebhookFunction(this, 'DispatcherFunction', {
       description: 'Signs and POSTs webhook deliveries from the dispatch and retry queues, and schedules retries',
       entry: path.join(__dirname, '..', 'lambdas', 'dispatcher', 'handler.ts'),
       serviceName: DISPATCHER_SERVICE_NAME,
-      memorySize: props.dispatcherMemorySize ?? 256,
+      memorySize: settings.dispatcherMemorySize,
       timeout: settings.dispatcherTimeout,
-      reservedConcurrentExecutions: props.dispatcherReservedConcurrency,
+      reservedConcurrentExecutions: settings.dispatcherReservedConcurrency,
       environment: {
-        ...sharedEnvironment,
+        ...this.sharedEnvironment(settings),
         [ENV.eventBusName]: this.eventBus.eventBusName,
         [ENV.schedulerDeadLetterQueueArn]: this.schedulerDeadLetterQueue.queueArn,
       },
     });
-    this.dispatcherFunction.addEventSource(
+    fn.addEventSource(
       new SqsEventSource(this.dispatchQueue, {
         batchSize: settings.batchSize,
-        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
-        maxConcurrency: props.maxConcurrency,
+        maxBatchingWindow: settings.maxBatchingWindow,
+        maxConcurrency: settings.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );
     // A batching window and big batches: without them every due retry would be an invocation of its
     // own, with its own reads and log page (a second on a schedule of minutes is nothing).
-    this.dispatcherFunction.addEventSource(
+    fn.addEventSource(
       new SqsEventSource(this.retryQueue, {
         batchSize: settings.retryBatchSize,
         maxBatchingWindow: settings.retryMaxBatchingWindow,
@@ -475,93 +509,38 @@ export class WebhookDelivery extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.table.grant(this.dispatcherFunction, ...DISPATCHER_TABLE_ACTIONS);
+    this.table.grant(fn, ...DISPATCHER_TABLE_ACTIONS);
     // New deliveries are written as PartiQL INSERTs (one request per batch); only on the table, not its indexes.
-    this.dispatcherFunction.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PartiQLInsert'], resources: [this.table.tableArn] }));
-    this.eventBus.grantPutEventsTo(this.dispatcherFunction);
-    this.dispatcherFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }),
-    );
-    this.dispatcherFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [scheduleArnsInGroup] }),
-    );
-    this.dispatcherFunction.addToRolePolicy(
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PartiQLInsert'], resources: [this.table.tableArn] }));
+    this.eventBus.grantPutEventsTo(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [this.scheduleArnsInGroup] }));
+    fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
         resources: [this.schedulerRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
+    return fn;
+  }
 
-    this.managementFunction = new WebhookFunction(this, 'ManagementFunction', {
+  /** The management API's function (and the portal's files beside its bundle), and what it may do. */
+  private createManagementFunction(settings: WebhookDeliverySettings): WebhookFunction {
+    const fn = new WebhookFunction(this, 'ManagementFunction', {
       description: 'GeoRedir Webhooks management API',
       entry: path.join(__dirname, '..', 'lambdas', 'api', 'handler.ts'),
       serviceName: 'webhook-api',
-      memorySize: props.managementMemorySize ?? 256,
+      memorySize: settings.managementMemorySize,
       timeout: MANAGEMENT_TIMEOUT,
-      environment: { ...sharedEnvironment, [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors },
+      environment: { ...this.sharedEnvironment(settings), [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors },
       // The portal's page and files travel in the function's asset, beside (not inside) the bundle.
       bundling: { commandHooks: portalCommandHooks(this) },
     });
-    this.table.grant(this.managementFunction, ...MANAGEMENT_TABLE_ACTIONS);
-    this.managementFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }),
-    );
-    this.managementFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduleArnsInGroup] }),
-    );
-
-    this.countsFunction = this.countsAggregator(props, settings);
-
-    // The stage is added by hand because HttpApi's own default stage takes no throttling settings.
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'GeoRedir Webhooks management API',
-      createDefaultStage: false,
-    });
-    this.accessLogGroup = new LogGroup(this, 'ApiAccessLogs', {
-      retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.httpStage = this.httpApi.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: settings.throttlingRateLimit, burstLimit: settings.throttlingBurstLimit },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(this.accessLogGroup),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-      },
-    });
-    this.apiUrl = this.httpStage.url;
-    this.portalUrl = `${this.apiUrl}portal`;
-    const integration = new HttpLambdaIntegration('ManagementIntegration', this.managementFunction);
-    const routes = [
-      ...this.httpApi.addRoutes({ path: '/v1/event-types', methods: [HttpMethod.GET], integration }),
-      ...this.httpApi.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration }),
-      ...this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [HttpMethod.ANY], integration }),
-      // The customer portal: its page and its files (the function serves an allow-list of names).
-      ...this.httpApi.addRoutes({ path: '/portal', methods: [HttpMethod.GET], integration }),
-      ...this.httpApi.addRoutes({ path: '/portal/{file}', methods: [HttpMethod.GET], integration }),
-    ];
-
-    this.alarms = new WebhookAlarms(this, 'Alarms', {
-      dispatchDeadLetterQueue: this.dispatchDeadLetterQueue,
-      ruleDeadLetterQueue: this.ruleDeadLetterQueue,
-      schedulerDeadLetterQueue: this.schedulerDeadLetterQueue,
-      countsDeadLetterQueue: this.countsDeadLetterQueue,
-      dispatcherFunction: this.dispatcherFunction,
-      managementFunction: this.managementFunction,
-      countsFunction: this.countsFunction,
-      rejectedEventsMetric: new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'EventsRejected',
-        dimensionsMap: { service: DISPATCHER_SERVICE_NAME },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
-      alarmTopic: props.alarmTopic,
-    });
-
-    this.acknowledgeByDesignFindings(routes, scheduleArnsInGroup);
+    this.table.grant(fn, ...MANAGEMENT_TABLE_ACTIONS);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [this.scheduleArnsInGroup] }));
+    return fn;
   }
 
   /**
@@ -570,12 +549,12 @@ export class WebhookDelivery extends Construct {
    * endpoint and hour of a batch. Lambda reads the stream for free; the dispatcher makes no write
    * for the chart.
    */
-  private countsAggregator(props: WebhookDeliveryProps, settings: Settings): WebhookFunction {
+  private createCountsAggregator(settings: WebhookDeliverySettings): WebhookFunction {
     const fn = new WebhookFunction(this, 'CountsFunction', {
       description: 'Sums delivery changes from the table stream into hourly counts per endpoint (the portal chart)',
       entry: path.join(__dirname, '..', 'lambdas', 'counts', 'handler.ts'),
       serviceName: 'webhook-counts',
-      memorySize: props.countsMemorySize ?? 256,
+      memorySize: settings.countsMemorySize,
       environment: {
         [ENV.tableName]: this.table.tableName,
         [ENV.attemptRetentionDays]: String(settings.attemptRetentionDays),
@@ -607,11 +586,57 @@ export class WebhookDelivery extends Construct {
     return fn;
   }
 
+  /** The `$default` stage, throttled and writing one access log line per request. */
+  private addThrottledStage(settings: WebhookDeliverySettings): HttpStage {
+    return this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttlingRateLimit, burstLimit: settings.throttlingBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+  }
+
+  /** Every route goes to the management function; returns them for the findings they raise. */
+  private addManagementRoutes(): Construct[] {
+    const integration = new HttpLambdaIntegration('ManagementIntegration', this.managementFunction);
+    return [
+      ...this.httpApi.addRoutes({ path: '/v1/event-types', methods: [HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [HttpMethod.ANY], integration }),
+      // The customer portal: its page and its files (the function serves an allow-list of names).
+      ...this.httpApi.addRoutes({ path: '/portal', methods: [HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({ path: '/portal/{file}', methods: [HttpMethod.GET], integration }),
+    ];
+  }
+
+  private createAlarms(settings: WebhookDeliverySettings): WebhookAlarms {
+    return new WebhookAlarms(this, 'Alarms', {
+      dispatchDeadLetterQueue: this.dispatchDeadLetterQueue,
+      ruleDeadLetterQueue: this.ruleDeadLetterQueue,
+      schedulerDeadLetterQueue: this.schedulerDeadLetterQueue,
+      countsDeadLetterQueue: this.countsDeadLetterQueue,
+      dispatcherFunction: this.dispatcherFunction,
+      managementFunction: this.managementFunction,
+      countsFunction: this.countsFunction,
+      rejectedEventsMetric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'EventsRejected',
+        dimensionsMap: { service: DISPATCHER_SERVICE_NAME },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      alarmTopic: settings.alarmTopic,
+    });
+  }
+
   /**
    * cdk-nag (AwsSolutions) findings that are the design, each with the reason. Everything else
    * it reports is fixed, and test/infra/cdk-nag.test.ts keeps it that way.
    */
-  private acknowledgeByDesignFindings(routes: readonly Construct[], scheduleArnsInGroup: string): void {
+  private acknowledgeByDesignFindings(routes: readonly Construct[]): void {
     for (const queue of [this.ruleDeadLetterQueue, this.schedulerDeadLetterQueue, this.countsDeadLetterQueue]) {
       Validations.of(queue).acknowledge({
         id: 'AwsSolutions-SQS3',
@@ -634,7 +659,7 @@ export class WebhookDelivery extends Construct {
           reason: "The table's own indexes: the functions query them, and the wildcard reaches no other table.",
         },
         {
-          id: wildcardResourceFinding(this, scheduleArnsInGroup),
+          id: wildcardResourceFinding(this, this.scheduleArnsInGroup),
           reason: 'Retry schedules are named per delivery and attempt at run time; the wildcard is limited to the retry schedule group of this construct.',
         },
       );
@@ -674,128 +699,4 @@ function flattenReference(node: unknown): string {
     if ('Ref' in intrinsic) return `<${flattenReference(intrinsic.Ref)}>`;
   }
   return JSON.stringify(node);
-}
-
-interface Settings {
-  readonly eventBusName: string;
-  readonly eventSource: string;
-  readonly retryScheduleSeconds: string;
-  readonly allowPrivateEndpoints: boolean;
-  readonly deliveryTimeoutMs: number;
-  readonly attemptRetentionDays: number;
-  readonly maxReceiveCount: number;
-  readonly batchSize: number;
-  readonly retryBatchSize: number;
-  readonly retryMaxBatchingWindow: Duration;
-  readonly retryMaxConcurrency: number;
-  readonly throttlingRateLimit: number;
-  readonly throttlingBurstLimit: number;
-  readonly dispatcherTimeout: Duration;
-  readonly portalFrameAncestors: string;
-  readonly countsBatchSize: number;
-  readonly countsMaxBatchingWindow: Duration;
-  readonly countsRetryAttempts: number;
-}
-
-/** Lambda's limit for an event source's batching window. */
-function requireBatchingWindow(name: string, window: Duration): Duration {
-  if (window.toMilliseconds() > MAX_BATCHING_WINDOW_SECONDS * 1000) {
-    throw new Error(`${name} must be at most ${MAX_BATCHING_WINDOW_SECONDS} s, got ${window.toHumanString()}`);
-  }
-  return window;
-}
-
-/** Applies defaults and rejects bad configuration at synth time, before anything deploys. */
-function resolveSettings(props: WebhookDeliveryProps): Settings {
-  const deliveryTimeoutMs = requirePositiveInteger('deliveryTimeoutMs', props.deliveryTimeoutMs ?? 30_000);
-  const dispatcherTimeoutSeconds = Math.ceil(deliveryTimeoutMs / 1000) + DISPATCHER_HEADROOM_SECONDS;
-  if (dispatcherTimeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
-    throw new Error(
-      `deliveryTimeoutMs ${deliveryTimeoutMs} leaves no room in Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s limit ` +
-        `(the dispatcher needs ${DISPATCHER_HEADROOM_SECONDS} s more than one delivery)`,
-    );
-  }
-  const attemptRetentionDays = requirePositiveInteger('attemptRetentionDays', props.attemptRetentionDays ?? 30);
-  const retryDelays = parseRetryScheduleSeconds(props.retryScheduleSeconds ?? DEFAULT_RETRY_SCHEDULE_SECONDS.join(','));
-  const totalRetrySeconds = retryDelays.reduce((sum, delay) => sum + delay, 0);
-  // A retry that fires after its delivery record expired would have nothing to deliver.
-  if (totalRetrySeconds >= attemptRetentionDays * 86_400) {
-    throw new Error(
-      `retryScheduleSeconds adds up to ${totalRetrySeconds} s, longer than attemptRetentionDays (${attemptRetentionDays})`,
-    );
-  }
-  const countsBatchSize = requirePositiveInteger('countsBatchSize', props.countsBatchSize ?? STREAM_MAX_BATCH_SIZE);
-  if (countsBatchSize > STREAM_MAX_BATCH_SIZE) throw new Error(`countsBatchSize must be at most ${STREAM_MAX_BATCH_SIZE}, got ${countsBatchSize}`);
-  const countsMaxBatchingWindow = requireBatchingWindow('countsMaxBatchingWindow', props.countsMaxBatchingWindow ?? Duration.seconds(10));
-  const countsRetryAttempts = props.countsRetryAttempts ?? 5;
-  if (!Number.isSafeInteger(countsRetryAttempts) || countsRetryAttempts < 0 || countsRetryAttempts > 10_000) {
-    throw new Error(`countsRetryAttempts must be a whole number from 0 to 10000, got ${countsRetryAttempts}`);
-  }
-  const retryMaxConcurrency = props.retryMaxConcurrency ?? 10;
-  // Lambda's own limits for an SQS event source's MaximumConcurrency.
-  if (!Number.isSafeInteger(retryMaxConcurrency) || retryMaxConcurrency < 2 || retryMaxConcurrency > 1000) {
-    throw new Error(`retryMaxConcurrency must be a whole number from 2 to 1000, got ${retryMaxConcurrency}`);
-  }
-  const retryBatchSize = props.retryBatchSize ?? 100;
-  // Lambda's own limits for an SQS event source's batch size (standard queues).
-  if (!Number.isSafeInteger(retryBatchSize) || retryBatchSize < 1 || retryBatchSize > 10_000) {
-    throw new Error(`retryBatchSize must be a whole number from 1 to 10000, got ${retryBatchSize}`);
-  }
-  const retryMaxBatchingWindow = requireBatchingWindow('retryMaxBatchingWindow', props.retryMaxBatchingWindow ?? Duration.seconds(1));
-  if (retryBatchSize > 10 && retryMaxBatchingWindow.toMilliseconds() < 1000) {
-    throw new Error(`retryBatchSize above 10 needs a retryMaxBatchingWindow of at least 1 s, got ${retryMaxBatchingWindow.toHumanString()}`);
-  }
-  const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
-  if (eventSource.trim() === '' || eventSource === OPERATIONAL_EVENT_SOURCE) {
-    throw new Error(`eventSource must be a non-empty string other than "${OPERATIONAL_EVENT_SOURCE}"`);
-  }
-  return {
-    eventBusName: props.eventBusName ?? DEFAULT_EVENT_BUS_NAME,
-    eventSource,
-    retryScheduleSeconds: retryDelays.join(','),
-    allowPrivateEndpoints: props.allowPrivateEndpoints ?? false,
-    deliveryTimeoutMs,
-    attemptRetentionDays,
-    maxReceiveCount: requirePositiveInteger('maxReceiveCount', props.maxReceiveCount ?? 5),
-    batchSize: requirePositiveInteger('batchSize', props.batchSize ?? 10),
-    retryBatchSize,
-    retryMaxBatchingWindow,
-    retryMaxConcurrency,
-    throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
-    throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),
-    dispatcherTimeout: Duration.seconds(dispatcherTimeoutSeconds),
-    portalFrameAncestors: parsePortalFrameAncestors(props.portalFrameAncestors ?? [DEFAULT_FRAME_ANCESTORS]),
-    countsBatchSize,
-    countsMaxBatchingWindow,
-    countsRetryAttempts,
-  };
-}
-
-/** Checks the frame-ancestors sources with the function's own parser, so a typo fails the synth. */
-function parsePortalFrameAncestors(sources: readonly string[]): string {
-  try {
-    return parseFrameAncestors(sources);
-  } catch (error) {
-    throw new Error(`portalFrameAncestors: ${(error as Error).message}`);
-  }
-}
-
-/**
- * Checks a retry schedule such as `60,300,1800` with the same parser the functions use at cold
- * start, so a typo fails the synth instead of the first retry.
- */
-export function parseRetryScheduleSeconds(value: string): number[] {
-  if (value.trim() === '') throw new Error('retryScheduleSeconds must not be empty');
-  try {
-    return [...parseRetrySchedule(value)];
-  } catch (error) {
-    throw new Error(`retryScheduleSeconds: ${(error as Error).message}`);
-  }
-}
-
-function requirePositiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new Error(`${name} must be a positive integer, got ${value}`);
-  }
-  return value;
 }

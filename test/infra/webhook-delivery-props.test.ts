@@ -1,8 +1,9 @@
 // Every prop overriding its default, and bad configuration failing the synth. Bundling is skipped
 // here (webhook-delivery.test.ts bundles for real) to keep the suite fast.
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { API_ENV } from '../../lambdas/api/config';
 import { ENV } from '../../lambdas/shared/config';
 import { parseRetryScheduleSeconds, WebhookDelivery, type WebhookDeliveryProps } from '../../lib/webhook-delivery';
@@ -205,6 +206,106 @@ describe('bad configuration fails the synth', () => {
     [{ retryMaxBatchingWindow: Duration.seconds(301) }, /retryMaxBatchingWindow must be at most 300 s/],
   ] as [WebhookDeliveryProps, RegExp][])('%p is rejected', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+/**
+ * Bad values of every prop. Typed over every key of the props, so a prop added without a bad value
+ * here fails to compile; casts stand for callers without the compiler's checks (plain JavaScript).
+ */
+const BAD_VALUES: { readonly [K in keyof Required<WebhookDeliveryProps>]: readonly NonNullable<WebhookDeliveryProps[K]>[] } = {
+  eventBusName: ['', 'default', 'acme/bus', 'has space', 'x'.repeat(257)],
+  eventSource: ['', 'georedir.webhooks'],
+  retryScheduleSeconds: ['0', 42 as unknown as string],
+  allowPrivateEndpoints: ['yes' as unknown as boolean],
+  deliveryTimeoutMs: [0, 880_000],
+  attemptRetentionDays: [0, 1.5],
+  maxReceiveCount: [0, 1001],
+  batchSize: [0, 10_001, 2.5],
+  maxBatchingWindow: [Duration.seconds(301)],
+  maxConcurrency: [1, 1001, 2.5],
+  retryBatchSize: [0, 10_001],
+  retryMaxBatchingWindow: [Duration.minutes(6)],
+  retryMaxConcurrency: [1, 1001],
+  dispatcherReservedConcurrency: [-1, 1.5],
+  dispatcherMemorySize: [127, 10_241, 256.5],
+  managementMemorySize: [64, 10_241],
+  countsBatchSize: [0, 1001],
+  countsMaxBatchingWindow: [Duration.seconds(301)],
+  countsRetryAttempts: [-1, 10_001],
+  countsMemorySize: [0, 10_241],
+  throttlingRateLimit: [0, -1],
+  throttlingBurstLimit: [0, 0.5],
+  scheduleGroupName: ['', 'default', 'has space', 'x'.repeat(65)],
+  removalPolicy: ['keep' as RemovalPolicy],
+  accessLogRetention: [2 as RetentionDays],
+  alarmTopic: [{} as ITopic],
+  portalFrameAncestors: [[], ['*']],
+};
+
+function show(value: unknown): string {
+  if (value instanceof Duration) return value.toHumanString();
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+describe('every prop is checked: a bad value fails the synth, naming the prop', () => {
+  const cases = Object.entries(BAD_VALUES).flatMap(([name, values]) =>
+    (values as readonly unknown[]).map((value) => ({ label: `${name} = ${show(value)}`, name, value })),
+  );
+
+  test.each(cases)('$label', ({ name, value }) => {
+    expect(() => build({ [name]: value })).toThrow(new RegExp(`^${name}\\b`));
+  });
+
+  test.each([
+    [{ batchSize: 0 }, 'batchSize must be a whole number from 1 to 10000, got 0'],
+    [{ batchSize: 11, maxBatchingWindow: Duration.seconds(0) }, 'batchSize above 10 needs a maxBatchingWindow of at least 1 s, got 0 seconds'],
+    [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be at most 300 s, got 5 minutes 1 second'],
+    [{ maxConcurrency: 1 }, 'maxConcurrency must be a whole number from 2 to 1000, got 1'],
+    [{ maxReceiveCount: 1001 }, 'maxReceiveCount must be at most 1000, got 1001'],
+    [{ dispatcherReservedConcurrency: -1 }, 'dispatcherReservedConcurrency must be a whole number of at least 0, got -1'],
+    [{ dispatcherMemorySize: 127 }, 'dispatcherMemorySize must be a whole number from 128 to 10240, got 127'],
+    [{ managementMemorySize: 10_241 }, 'managementMemorySize must be a whole number from 128 to 10240, got 10241'],
+    [{ countsMemorySize: 64 }, 'countsMemorySize must be a whole number from 128 to 10240, got 64'],
+    [{ eventBusName: 'acme/bus' }, 'eventBusName must be 1 to 256 letters, digits, \'.\', \'-\' or \'_\' (and not "default"), got "acme/bus"'],
+    [{ scheduleGroupName: 'default' }, 'scheduleGroupName must be 1 to 64 letters, digits, \'.\', \'-\' or \'_\' (and not "default"), got "default"'],
+    [{ allowPrivateEndpoints: 'true' as unknown as boolean }, 'allowPrivateEndpoints must be true or false, got "true"'],
+    [{ removalPolicy: 'keep' as RemovalPolicy }, 'removalPolicy must be a RemovalPolicy value, got "keep"'],
+    [{ accessLogRetention: 2 as RetentionDays }, 'accessLogRetention must be a RetentionDays value, got 2'],
+    [{ alarmTopic: {} as ITopic }, 'alarmTopic must be an SNS topic (ITopic)'],
+  ] as [WebhookDeliveryProps, string][])('%p fails with the message', (props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test("Lambda's and SQS's limits themselves are accepted", () => {
+    expect(() =>
+      build({
+        batchSize: 10_000,
+        maxConcurrency: 1000,
+        retryBatchSize: 1,
+        retryMaxBatchingWindow: Duration.seconds(0),
+        retryMaxConcurrency: 2,
+        maxReceiveCount: 1000,
+        dispatcherReservedConcurrency: 0,
+        dispatcherMemorySize: 128,
+        managementMemorySize: 10_240,
+        countsRetryAttempts: 0,
+        countsMaxBatchingWindow: Duration.seconds(300),
+        eventBusName: 'a'.repeat(256),
+        scheduleGroupName: 'retries_v1.2-eu',
+        removalPolicy: RemovalPolicy.SNAPSHOT,
+        accessLogRetention: RetentionDays.INFINITE,
+      }),
+    ).not.toThrow();
+  });
+
+  test('names given as tokens are left to CloudFormation', () => {
+    const app = new App({ context: SKIP_BUNDLING });
+    const stack = new Stack(app, 'Parameters');
+    const busName = new CfnParameter(stack, 'BusName').valueAsString;
+    const groupName = new CfnParameter(stack, 'GroupName').valueAsString;
+    expect(() => new WebhookDelivery(stack, 'Hooks', { eventBusName: busName, scheduleGroupName: groupName })).not.toThrow();
   });
 });
 
