@@ -2,6 +2,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The product's pattern (see its block below), named so a narrower block can repeat it. */
+const PRODUCT_NOT_TOOLING = {
+  regex: '^(\\.\\./)+(local|bench|chaos|cli)(/|$)',
+  message: 'the product (lambdas/, lib/, bin/, portal/) must not import tooling from local/, bench/, chaos/ or cli/',
+};
+
 export default tseslint.config(
   {
     // The public guide's receiver snippets, verbatim: we test them as customers run them.
@@ -23,13 +29,23 @@ export default tseslint.config(
     // other way round. local/ is the emulation, bench/ and chaos/ measure, cli/ is for operators.
     files: ['lambdas/**', 'lib/**', 'bin/**', 'portal/**'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [PRODUCT_NOT_TOOLING] }],
+    },
+  },
+  {
+    // The delivery path declares its ports (delivery/ports.ts, delivery/delivery-store.ts) and the
+    // adapters implement them: it depends on no adapter, so it runs on fakes in unit tests. A later
+    // block's options replace an earlier one's, so the product's own pattern is repeated here.
+    files: ['lambdas/delivery/**'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            PRODUCT_NOT_TOOLING,
             {
-              regex: '^(\\.\\./)+(local|bench|chaos|cli)(/|$)',
-              message: 'the product (lambdas/, lib/, bin/, portal/) must not import tooling from local/, bench/, chaos/ or cli/',
+              regex: '^(\\.\\./)+adapters(/|$)',
+              message: 'lambdas/delivery/ declares the ports its adapters implement: it must not import from lambdas/adapters/',
             },
           ],
         },

@@ -1,10 +1,11 @@
 // The one place that knows how the dispatcher is built: everything else in bench/ drives it
 // through `handleBatch` and sees AWS only as API calls. It is the handler's own composition root
 // (createDeliveryService), with the bench's clients.
-import type { DeliveryLog, DeliveryMetric } from '../lambdas/delivery/delivery-service';
+import type { DeliveryMetric } from '../lambdas/delivery/delivery-service';
 import type { DispatcherConfig } from '../lambdas/dispatcher/config';
 import { createDeliveryService } from '../lambdas/dispatcher/create-delivery-service';
 import type { AwsClients } from '../lambdas/shared/aws-clients';
+import type { Log } from '../lambdas/shared/logger';
 
 export interface QueueMessage {
   readonly id: string;
@@ -21,7 +22,7 @@ export interface DispatcherUnderTest {
 export interface DispatcherInput {
   readonly config: DispatcherConfig;
   readonly clients: AwsClients;
-  readonly log: DeliveryLog;
+  readonly log: Log;
   readonly count?: (metric: DeliveryMetric, value?: number) => void;
 }
 

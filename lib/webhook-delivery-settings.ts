@@ -5,6 +5,7 @@ import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
+import { DISPATCHER_HEADROOM_SECONDS, dispatcherTimeoutSeconds } from '../lambdas/dispatcher/config';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
 import type { WebhookDeliveryProps } from './webhook-delivery';
 
@@ -14,8 +15,6 @@ export const DEFAULT_EVENT_SOURCE = 'georedir';
  * producers' source so the dispatch rule never matches them and they cannot loop back. */
 export const OPERATIONAL_EVENT_SOURCE = 'georedir.webhooks';
 
-/** Time a dispatcher invocation needs on top of its slowest delivery: DynamoDB writes, retry scheduling. */
-const DISPATCHER_HEADROOM_SECONDS = 30;
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 /** DynamoDB stream event sources take at most 1,000 records per batch (one GetRecords). */
 const STREAM_MAX_BATCH_SIZE = 1000;
@@ -81,8 +80,8 @@ export interface WebhookDeliverySettings extends Record<keyof WebhookDeliveryPro
 /** Applies defaults and rejects bad configuration at synth time, before anything deploys. */
 export function resolveSettings(props: WebhookDeliveryProps): WebhookDeliverySettings {
   const deliveryTimeoutMs = requirePositiveInteger('deliveryTimeoutMs', props.deliveryTimeoutMs ?? 30_000);
-  const dispatcherTimeoutSeconds = Math.ceil(deliveryTimeoutMs / 1000) + DISPATCHER_HEADROOM_SECONDS;
-  if (dispatcherTimeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
+  const dispatcherSeconds = dispatcherTimeoutSeconds(deliveryTimeoutMs);
+  if (dispatcherSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
     throw new Error(
       `deliveryTimeoutMs ${deliveryTimeoutMs} leaves no room in Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s limit ` +
         `(the dispatcher needs ${DISPATCHER_HEADROOM_SECONDS} s more than one delivery)`,
@@ -139,7 +138,7 @@ export function resolveSettings(props: WebhookDeliveryProps): WebhookDeliverySet
     accessLogRetention: requireOneOf('accessLogRetention', props.accessLogRetention ?? RetentionDays.ONE_MONTH, 'RetentionDays', RETENTION_DAYS),
     alarmTopic: optional(props.alarmTopic, requireTopic),
     portalFrameAncestors: parsePortalFrameAncestors(props.portalFrameAncestors ?? [DEFAULT_FRAME_ANCESTORS]),
-    dispatcherTimeout: Duration.seconds(dispatcherTimeoutSeconds),
+    dispatcherTimeout: Duration.seconds(dispatcherSeconds),
   };
 }
 

@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeFilteredCounts, FILTERED_ATTRIBUTE } from '../counts/filtered-counts';
-import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, LogEntry, RejectedEvent } from '../delivery/delivery-store';
 import { endpointKey } from '../delivery/delivery-store';
+import type { EndpointHealthUpdate } from '../domain/endpoint-health';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
 import { reservedSlots, slotSpacingMs } from '../domain/rate-limit';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';

@@ -1,6 +1,6 @@
-// The outbound webhook POST (see "Endpoint URL policy" in README.md). Built on node:https (and
-// node:http where private targets are allowed) rather than a client library: it keeps the bundle
-// small and the cold start short. The URL policy is enforced where the socket is opened: the
+// The outbound webhook POST (see "Endpoint URL policy" in docs/api.md; in brief in README.md), the HttpSender port of
+// delivery/ports.ts. Built on node:https (and node:http where private targets are allowed) rather
+// than a client library: it keeps the bundle small and the cold start short. The URL policy is enforced where the socket is opened: the
 // socket's DNS lookup resolves and checks the name and hands the socket exactly the checked
 // addresses, so nothing re-resolves between check and connect (no DNS rebinding), while TLS keeps
 // the host name for SNI and certificate verification.
@@ -8,24 +8,9 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { HttpSender, SendResult } from '../delivery/ports';
 import type { AttemptErrorClass } from '../domain/model';
 import { checkEndpointUrl, resolveCheckedAddresses, UrlPolicyError, type HostLookup } from '../domain/url-policy';
-
-export interface SendResult {
-  outcome: 'succeeded' | 'failed';
-  statusCode?: number;
-  errorClass?: AttemptErrorClass;
-  errorMessage?: string;
-  latencyMs: number;
-  responseExcerpt?: string;
-  /** The raw Retry-After response header, if any. */
-  retryAfter?: string;
-}
-
-export interface HttpSender {
-  send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
-  close(): Promise<void>;
-}
 
 export interface HttpSenderOptions {
   /** Allows http:// and private or loopback targets (local run, tests). */

@@ -1,21 +1,10 @@
 // Operational events for the platform (not for customers' endpoints): put on the same bus with
 // a source of their own, which the dispatch rule does not match, so they can never loop back
-// into delivery.
+// into delivery. The OperationalEvents port of delivery/ports.ts.
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { OperationalEvents } from '../delivery/ports';
 
 export const OPERATIONAL_EVENT_SOURCE = 'georedir.webhooks';
-
-export interface EndpointDisabledEvent {
-  readonly accountId: string;
-  readonly endpointId: string;
-  readonly url: string;
-  readonly reason: string;
-  readonly disabledAt: string;
-}
-
-export interface OperationalEvents {
-  endpointDisabled(event: EndpointDisabledEvent): Promise<void>;
-}
 
 export function createOperationalEvents(client: EventBridgeClient, eventBusName: string): OperationalEvents {
   return {

@@ -3,7 +3,8 @@
 // 15-minute DelaySeconds (handovers made together share one SendMessageBatch), otherwise as a one-shot EventBridge Scheduler at() schedule whose
 // target is the same queue (it deletes itself after firing). This is the one place that makes
 // that choice, and so also the one place that knows which waiting retries have a schedule to
-// delete. Redeliveries go on the same queue at once, in the same message shape.
+// delete. Redeliveries go on the same queue at once, in the same message shape. It implements the
+// RetryScheduler port of delivery/ports.ts.
 // Every message SQS takes from here carries its account as MessageGroupId, the tenant of SQS fair
 // queues, like the rule's producer events. A Scheduler-sent retry cannot: Scheduler's
 // SqsParameters.MessageGroupId is documented for FIFO queues only, so such a retry reaches the
@@ -11,43 +12,9 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { RetryMessage, RetryScheduler, WaitingRetry } from '../delivery/ports';
 import { retryScheduleName } from '../domain/ids';
 import { SQS_BATCH_SIZE, SqsSendBatcher } from './sqs-send-batcher';
-
-/** The JSON body the dispatcher receives on the retry queue for a retry. Ids only, so it stays tiny. */
-export interface RetryMessage {
-  kind: 'retry';
-  deliveryId: string;
-  accountId: string;
-  endpointId: string;
-  attempt: number;
-  /**
-   * Seconds this retry has already waited for the attempt before it to be recorded (it can arrive
-   * first: the dispatcher hands a retry over before it records the failed attempt).
-   */
-  waitedForRecordSeconds?: number;
-  /**
-   * A rate-limited endpoint's send slot (epoch ms), already reserved: the attempt is made then, not
-   * before, and takes no other slot (see domain/rate-limit.ts).
-   */
-  notBefore?: number;
-}
-
-/** A retry handed over and not yet due: which attempt, and how long it was set to wait. */
-export interface WaitingRetry {
-  readonly deliveryId: string;
-  readonly attempt: number;
-  readonly delaySeconds: number;
-}
-
-export interface RetryScheduler {
-  /** Hands `message` to the retry queue, due at `at` (`delaySeconds` from now). */
-  schedule(message: RetryMessage, delaySeconds: number, at: Date): Promise<void>;
-  /** Sends the messages now (redeliveries); returns the delivery ids whose message SQS did not take. */
-  sendNow(messages: readonly RetryMessage[]): Promise<string[]>;
-  /** Deletes the schedules of waiting retries that went through Scheduler; ones already gone are fine. */
-  cancel(waiting: readonly WaitingRetry[]): Promise<void>;
-}
 
 export interface RetrySchedulerDeps {
   sqs: Pick<SQSClient, 'send'>;
@@ -82,22 +49,6 @@ export function retryMessageBody(message: RetryMessage): string {
     ...(waitedForRecordSeconds ? { waitedForRecordSeconds } : {}),
     ...(notBefore === undefined ? {} : { notBefore }),
   });
-}
-
-/** What a queue message carries: an EventBridge envelope from the rule, or a retry we handed over. */
-export function isRetryMessage(message: unknown): message is RetryMessage {
-  const candidate = message as Partial<RetryMessage> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    candidate.kind === 'retry' &&
-    typeof candidate.deliveryId === 'string' &&
-    typeof candidate.accountId === 'string' &&
-    typeof candidate.endpointId === 'string' &&
-    Number.isInteger(candidate.attempt) &&
-    (candidate.waitedForRecordSeconds === undefined || typeof candidate.waitedForRecordSeconds === 'number') &&
-    (candidate.notBefore === undefined || Number.isFinite(candidate.notBefore))
-  );
 }
 
 /** Handovers this close together share one SendMessageBatch (see sqs-send-batcher.ts). */

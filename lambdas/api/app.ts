@@ -3,10 +3,10 @@
 // Lambda handler builds it once per cold start; tests build it with their own dependencies.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from '../shared/zod';
-import type { HttpSender } from '../adapters/http-sender';
 import type { ManagementStore } from '../adapters/management-store';
-import type { RetryScheduler } from '../adapters/retry-scheduler';
+import type { HttpSender, RetryScheduler } from '../delivery/ports';
 import type { HostLookup } from '../domain/url-policy';
+import type { Log } from '../shared/logger';
 import { authenticate } from './auth';
 import type { ApiConfig } from './config';
 import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
@@ -31,12 +31,6 @@ import { TestSendService } from './services/test-sends';
 /** Management requests are small JSON documents; API Gateway's own 10 MB cap is far above this. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export interface ApiLog {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
-
 export interface ApiDependencies {
   readonly config: Omit<ApiConfig, 'tableName' | 'retryQueueUrl' | 'scheduleGroupName'>;
   readonly store: ManagementStore;
@@ -44,7 +38,7 @@ export interface ApiDependencies {
   /** Redeliveries go on the retry queue; a deleted endpoint's waiting retries are cancelled. */
   readonly retries: Pick<RetryScheduler, 'sendNow' | 'cancel'>;
   readonly userAgent: string;
-  readonly log: ApiLog;
+  readonly log: Log;
   readonly now?: () => Date;
   /** Replaces DNS in endpoint URL checks (tests). */
   readonly lookup?: HostLookup;

@@ -5,15 +5,16 @@ import { ManagementStore } from '../adapters/management-store';
 import { createRetryScheduler } from '../adapters/retry-scheduler';
 import type { HostLookup } from '../domain/url-policy';
 import type { AwsClients } from '../shared/aws-clients';
+import type { Log } from '../shared/logger';
 import { USER_AGENT } from '../shared/version';
-import { type ApiHandler, type ApiLog, createManagementApi } from './app';
+import { type ApiHandler, createManagementApi } from './app';
 import type { ApiConfig } from './config';
 import { portalAssetsFrom } from './portal-assets';
 
 export interface ApiParts {
   readonly config: ApiConfig;
   readonly clients: Pick<AwsClients, 'dynamodb' | 'sqs' | 'scheduler'>;
-  readonly log: ApiLog;
+  readonly log: Log;
   readonly now?: () => Date;
   /** Replaces DNS in endpoint URL checks (tests). */
   readonly lookup?: HostLookup;

@@ -7,21 +7,16 @@
 // retry, so after a failed write the chart can overcount a little; it never drops counts silently
 // (after the event source's retries the batch goes to the dead-letter queue, which alarms).
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { Log } from '../shared/logger';
 import { compareSequenceNumbers, type EndpointHourSum, sumStreamRecords } from './count-deliveries';
 import type { HourlyCountsStore } from './hourly-counts-store';
-
-export interface CountsLog {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
 
 /** Counters the aggregator reports; the handler maps them to CloudWatch metrics (a counted log page is one change). */
 export type CountsMetric = 'DeliveryChangesCounted' | 'HourlyCountWrites' | 'HourlyCountWriteFailures';
 
 export interface CountAggregatorDeps {
   readonly store: HourlyCountsStore;
-  readonly log: CountsLog;
+  readonly log: Log;
   readonly count?: (metric: CountsMetric, value: number) => void;
 }
 

@@ -2,13 +2,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbHourlyCountsStore } from '../adapters/dynamodb-hourly-counts-store';
 import { Table } from '../adapters/dynamodb-table';
-import { CountAggregator, type CountsLog, type CountsMetric } from './count-aggregator';
+import type { Log } from '../shared/logger';
+import { CountAggregator, type CountsMetric } from './count-aggregator';
 import type { CountsConfig } from './config';
 
 export interface CountAggregatorParts {
   readonly config: CountsConfig;
   readonly dynamodb: DynamoDBClient;
-  readonly log: CountsLog;
+  readonly log: Log;
   readonly count?: (metric: CountsMetric, value: number) => void;
 }
 

@@ -12,22 +12,21 @@
 // twice, can send twice. A retry is claimed before it is sent, so only one dispatcher makes it.
 // A failed attempt hands its retry over before it is recorded, so a crash never strands one; so
 // does a slow endpoint's first attempt deferred to the retry lane (recorded pending, no attempt).
-import type { HttpSender, SendResult } from '../adapters/http-sender';
-import type { OperationalEvents } from '../adapters/operational-events';
-import { isRetryMessage, type RetryMessage, type RetryScheduler } from '../adapters/retry-scheduler';
-import { type AttemptResult, type BreakerChange, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
-import { attemptHeaders, bodyFor } from '../domain/delivery-request';
+import { type AttemptVerdict, attemptVerdict, deliveryAfter } from '../domain/attempt-verdict';
+import { type AttemptResult, type BreakerPermit, breakerSettingsFor, CircuitBreakers } from '../domain/circuit-breaker';
+import { attemptHeaders, attemptRecord, bodyFor, deliveryFields } from '../domain/delivery-request';
 import { isSubscribed, passesFilter } from '../domain/endpoint-filter';
-import { disableDecision } from '../domain/endpoint-health';
+import { type AttemptHealth, batchHealth, disableAfterBatch } from '../domain/endpoint-health';
 import { deliveryIdFor } from '../domain/ids';
 import { parseIngressEvent } from '../domain/ingress';
-import { type AcceptedEvent, type Attempt, type Delivery, type Endpoint, MAX_ATTEMPTS_KEPT } from '../domain/model';
+import type { AcceptedEvent, Delivery, Endpoint } from '../domain/model';
 import { slotDelaySeconds, slotSpacingMs } from '../domain/rate-limit';
-import { parseRetryAfter, planRetry } from '../domain/retry-policy';
 import { isProven } from '../domain/first-contact';
 import { SLOW_ANSWER_MS, SlowEndpoints, slowUntilNeedsRenewal } from '../domain/slow-endpoints';
+import type { Log } from '../shared/logger';
 import { AccountDirectory } from './account-directory';
-import { type DeliveryStore, type EndpointHealthUpdate, endpointKey, type LogEntry } from './delivery-store';
+import { type DeliveryStore, endpointKey, type LogEntry } from './delivery-store';
+import { type HttpSender, isRetryMessage, type OperationalEvents, type RetryMessage, type RetryScheduler, type SendResult } from './ports';
 import { RecordBatch, type RecordSlot } from './record-batch';
 import { BatchPilots } from './batch-pilots';
 import { isRateLimited, ReservationLead, SendSlots } from './send-slots';
@@ -46,12 +45,6 @@ const DEFERRAL_REASONS = {
 } as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export interface DeliveryLog {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
 
 /** Counters the service reports; the handler maps them to CloudWatch metrics. */
 export type DeliveryMetric =
@@ -82,7 +75,12 @@ export interface DeliveryServiceDeps {
   readonly eventSource: string;
   readonly deliveryTimeoutMs: number;
   readonly userAgent: string;
-  readonly log: DeliveryLog;
+  readonly log: Log;
+  /**
+   * How long a retry waits for the previous attempt's record before it is dropped: longer than a
+   * dead dispatcher's message takes to come back (see recordWaitLimitSeconds in dispatcher/config.ts).
+   */
+  readonly recordWaitLimitSeconds: number;
   readonly count?: (metric: DeliveryMetric, value?: number) => void;
   readonly now?: () => Date;
   /** Picks each retry's jitter (see planRetry); Math.random unless a test fixes it. */
@@ -100,15 +98,6 @@ export interface QueueMessage {
   readonly id: string;
   readonly body: string;
 }
-
-/** lastSuccessAt is refreshed at most this often while nothing else about the endpoint changes. */
-const LAST_SUCCESS_REFRESH_MS = 60_000;
-
-/**
- * How long a retry waits for the previous attempt's record: longer than the queues'
- * visibility timeout (6 x the 60 s function timeout), after which a dead dispatcher's message is back.
- */
-const RECORD_WAIT_LIMIT_SECONDS = 900;
 
 /** For this long a retry waiting for its record checks every second (see waitForRecord). */
 const RECORD_WAIT_STEADY_SECONDS = 10;
@@ -149,20 +138,37 @@ type Job =
   | { readonly kind: 'retry'; readonly messageId: string; readonly deliveryId: string; readonly endpointId: string; readonly message: RetryMessage };
 
 /** What a job did that the endpoint's health depends on. */
-interface JobOutcome {
+interface JobOutcome extends AttemptHealth {
   readonly accountId: string;
   readonly endpointId: string;
-  readonly result: 'succeeded' | 'failed' | 'pending';
-  readonly finishedAt: Date;
-  readonly gone: boolean;
-  readonly circuitOpenUntil?: Date;
-  /** A probe got an answer: the endpoint's shared circuit closes. */
-  readonly circuitClosed?: boolean;
-  /** A slow answer: the endpoint's first attempts are deferred until then. */
-  readonly slowUntil?: Date;
-  /** The send finished within the slow mark (any outcome but a timeout): proof for first contact. */
-  readonly quick?: boolean;
 }
+
+/**
+ * Where an attempt comes from, which decides what it may do and how it is recorded. A first
+ * attempt is recorded with the batch's new deliveries, and never probes a half-open circuit: the
+ * probe may hang for the whole timeout, and holding a batch of producer events for it is what the
+ * breaker is there to prevent. A claimed retry may be the probe, and is recorded over its claim. A
+ * retry due in its endpoint's cool-down is refused unsent, and recorded without a claim, on the
+ * claim's own condition, as of `at`.
+ */
+type AttemptLane =
+  | { readonly kind: 'first'; readonly slot: RecordSlot }
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'cool-down'; readonly at: Date };
+
+/** One attempt as its stages (decide, send, record) hand it on. */
+interface AttemptStart {
+  readonly delivery: Delivery;
+  readonly endpoint: Endpoint;
+  readonly number: number;
+  readonly lane: AttemptLane;
+  readonly startedAt: Date;
+}
+
+/** What the send stage hands the record stage: the answer, or the refusal in its place, and what a send showed of the endpoint. */
+type SentAttempt =
+  | { readonly kind: 'refused'; readonly result: SendResult }
+  | { readonly kind: 'sent'; readonly result: SendResult; readonly signals: Pick<AttemptHealth, 'circuitOpenUntil' | 'circuitClosed' | 'slowUntil' | 'quick'> };
 
 /** An event an endpoint's filter left out: no job, only a count on the batch's log page. */
 interface FilteredEvent {
@@ -182,11 +188,6 @@ interface Plan {
 const NOTHING_PLANNED: Plan = { jobs: [], filtered: [] };
 
 type BatchState = Awaited<ReturnType<DeliveryStore['readBatch']>>;
-
-/** Retry-After counts only where HTTP gives it that meaning for a failure: 429 and 503. */
-function retryAfterSeconds(result: SendResult, now: Date): number | undefined {
-  return result.statusCode === 429 || result.statusCode === 503 ? parseRetryAfter(result.retryAfter, now) : undefined;
-}
 
 function breakerResult(result: SendResult): AttemptResult {
   if (result.outcome === 'succeeded') return 'success';
@@ -425,9 +426,7 @@ export class DeliveryService {
       if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, { sendAt });
       await this.waitUntil(sendAt);
     }
-    // A first attempt never probes a half-open circuit: the probe may hang for the whole timeout,
-    // and holding a batch of producer events for it is what the breaker is there to prevent.
-    return this.attempt(delivery, endpoint, 1, { mayProbe: false, refuse: false }, (next) => slot.create(next));
+    return this.attempt(delivery, endpoint, 1, { kind: 'first', slot });
   }
 
   /**
@@ -482,7 +481,7 @@ export class DeliveryService {
       // Refused, not sent: no claim is needed to keep another dispatcher from sending it too, nor a
       // fresh read of the endpoint. A hanging endpoint's retries pile up in the cool-downs; each
       // costs one write (the claim), and often one read, fewer this way.
-      return this.attempt(delivery, endpoint, attempt, { mayProbe: false, refuse: true }, (next) => store.recordRefusal(next, now));
+      return this.attempt(delivery, endpoint, attempt, { kind: 'cool-down', at: now });
     }
     // A rate-limited endpoint's retry sends at its slot: one reserved with it (a deferred first
     // attempt, or a retry sent back to wait), else one this batch reserves now.
@@ -510,7 +509,7 @@ export class DeliveryService {
       endpoint = current;
     }
     if (sendAt !== undefined) await this.waitUntil(sendAt);
-    return this.attempt(delivery, endpoint, attempt, { mayProbe: true, refuse: false }, (next) => store.recordAttempt(next));
+    return this.attempt(delivery, endpoint, attempt, { kind: 'claimed' });
   }
 
   /** A due retry for an endpoint disabled or deleted meanwhile: the delivery ends as skipped. */
@@ -524,97 +523,125 @@ export class DeliveryService {
   }
 
   /**
-   * Makes attempt `number` (unless the endpoint's circuit is open, or half-open and this attempt
-   * may not be its probe, or the caller already decided to `refuse` it), hands over the next retry
-   * if it failed, then records it with `write`; the outcome feeds the endpoint's health.
+   * Makes an attempt in three stages: decides whether it is sent (its lane, and the endpoint's
+   * circuit), sends it or refuses it, then records it; the outcome feeds the endpoint's health.
    */
-  private async attempt(
-    delivery: Delivery,
-    endpoint: Endpoint,
-    number: number,
-    { mayProbe, refuse }: { readonly mayProbe: boolean; readonly refuse: boolean },
-    write: (next: Delivery) => Promise<boolean>,
-  ): Promise<JobOutcome | undefined> {
+  private async attempt(delivery: Delivery, endpoint: Endpoint, number: number, lane: AttemptLane): Promise<JobOutcome | undefined> {
+    const start: AttemptStart = { delivery, endpoint, number, lane, startedAt: this.now() };
+    const permit = await this.decide(start);
+    const sent = permit === 'refuse' ? this.refuse() : await this.send(start);
+    return this.record(start, sent);
+  }
+
+  /** Whether the attempt is sent, as its lane and the endpoint's circuit allow; a probe is claimed for all instances. */
+  private async decide({ endpoint, lane, startedAt }: AttemptStart): Promise<BreakerPermit> {
+    if (lane.kind === 'cool-down') return 'refuse';
     const key = endpointKey(endpoint.accountId, endpoint.endpointId);
-    const startedAt = this.now();
-    let permit = refuse ? 'refuse' : this.breakers.permit(key, endpoint.circuitOpenUntil, mayProbe);
+    const permit = this.breakers.permit(key, endpoint.circuitOpenUntil, lane.kind === 'claimed');
     if (permit === 'probe' && endpoint.circuitOpenUntil !== undefined && !(await this.claimProbe(endpoint, startedAt))) {
       this.breakers.probeTakenElsewhere(key);
-      permit = 'refuse';
+      return 'refuse';
     }
-    let result: SendResult;
-    let circuit: BreakerChange;
-    let slowUntil: Date | undefined;
-    let quick = false;
-    if (permit === 'refuse') {
-      result = { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 };
-      this.count('AttemptsNotSent');
-    } else {
-      result = await this.sendMarkingSlow(delivery, endpoint, number, startedAt);
-      const breakerOutcome = breakerResult(result);
-      circuit = this.breakers.record(key, breakerOutcome);
-      if (circuit?.kind === 'opened') this.count('CircuitsOpened');
-      slowUntil = this.slow.observe(key, breakerOutcome !== 'timeout', result.latencyMs);
-      quick = breakerOutcome !== 'timeout' && result.latencyMs < SLOW_ANSWER_MS;
-    }
+    return permit;
+  }
+
+  private refuse(): SentAttempt {
+    this.count('AttemptsNotSent');
+    return {
+      kind: 'refused',
+      result: { outcome: 'failed', errorClass: 'circuit_open', errorMessage: 'not sent: the endpoint kept failing or timing out; circuit open', latencyMs: 0 },
+    };
+  }
+
+  /** Sends, and tells the endpoint's circuit and slow mark how it went. */
+  private async send({ delivery, endpoint, number, startedAt }: AttemptStart): Promise<SentAttempt> {
+    const key = endpointKey(endpoint.accountId, endpoint.endpointId);
+    const result = await this.sendMarkingSlow(delivery, endpoint, number, startedAt);
+    const breakerOutcome = breakerResult(result);
+    const circuit = this.breakers.record(key, breakerOutcome);
+    if (circuit?.kind === 'opened') this.count('CircuitsOpened');
+    const slowUntil = this.slow.observe(key, breakerOutcome !== 'timeout', result.latencyMs);
+    const quick = breakerOutcome !== 'timeout' && result.latencyMs < SLOW_ANSWER_MS;
+    return {
+      kind: 'sent',
+      result,
+      signals: {
+        ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
+        ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
+        ...(slowUntil ? { slowUntil } : {}),
+        ...(quick ? { quick } : {}),
+      },
+    };
+  }
+
+  /**
+   * Records the attempt as its verdict says, once the next retry (if any) is handed over, so a
+   * crash in between never strands one.
+   */
+  private async record(start: AttemptStart, sent: SentAttempt): Promise<JobOutcome | undefined> {
+    const { delivery, endpoint, number, startedAt } = start;
+    const { result } = sent;
     // The retry table counts from the failure's answer, which is exactly the attempt's latency after its start.
     const finishedAt = new Date(startedAt.getTime() + Math.round(result.latencyMs));
-    const attempt = attemptRecord(delivery, number, startedAt, result);
-    const gone = result.statusCode === 410;
-    const outcome = (result: JobOutcome['result']): JobOutcome => ({
+    const verdict = attemptVerdict(result, number, finishedAt, { retrySchedule: this.deps.retrySchedule, random: this.deps.random });
+    if (verdict.kind !== 'succeeded') this.count('AttemptsFailed');
+    if (verdict.kind === 'retry') {
+      const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: verdict.attempt };
+      await this.deps.retries.schedule(message, verdict.delaySeconds, verdict.at);
+      this.count('RetriesScheduled');
+    }
+    const next = deliveryAfter(delivery, attemptRecord(delivery, number, startedAt, result), verdict, finishedAt);
+    if (!(await this.write(start.lane, next))) {
+      this.notRecorded(delivery, number, sent);
+      return undefined;
+    }
+    this.recorded(delivery, number, result, verdict);
+    return {
       accountId: endpoint.accountId,
       endpointId: endpoint.endpointId,
-      result,
+      result: verdict.kind === 'retry' ? 'pending' : verdict.kind,
       finishedAt,
-      gone,
-      ...(circuit?.kind === 'opened' ? { circuitOpenUntil: circuit.until } : {}),
-      ...(circuit?.kind === 'closed' ? { circuitClosed: true } : {}),
-      ...(slowUntil ? { slowUntil } : {}),
-      ...(quick ? { quick } : {}),
-    });
-    const recorded = async (next: Delivery): Promise<boolean> => {
-      if (await write(next)) return true;
-      if (permit === 'refuse') {
-        // Nothing was sent: another dispatcher holds this attempt or recorded it, and its retry decides.
-        this.deps.log.info('refused attempt not recorded: another dispatcher holds or recorded it', { ...deliveryFields(delivery), attempt: number });
-        return false;
-      }
-      this.count('DuplicateSends');
-      this.deps.log.warn('attempt recorded by another dispatcher first (a duplicate send)', { ...deliveryFields(delivery), attempt: number });
-      return false;
+      gone: result.statusCode === 410,
+      ...(sent.kind === 'sent' ? sent.signals : {}),
     };
+  }
 
-    if (result.outcome === 'succeeded') {
-      if (!(await recorded(advance(delivery, attempt, { status: 'succeeded' }, finishedAt)))) return undefined;
-      this.count('DeliveriesSucceeded');
-      this.deps.log.info('delivered', { ...deliveryFields(delivery), attempt: number, statusCode: result.statusCode });
-      return outcome('succeeded');
+  /** The one write of an attempt's record, as its lane allows; false when another dispatcher got there first. */
+  private write(lane: AttemptLane, next: Delivery): Promise<boolean> {
+    switch (lane.kind) {
+      case 'first':
+        return lane.slot.create(next);
+      case 'claimed':
+        return this.deps.store.recordAttempt(next);
+      case 'cool-down':
+        return this.deps.store.recordRefusal(next, lane.at);
     }
+  }
 
-    this.count('AttemptsFailed');
-    // 410 Gone: the receiver says the endpoint no longer exists; no point in retrying.
-    const plan = gone ? ({ kind: 'give-up' } as const) : planRetry(this.deps.retrySchedule, number, finishedAt, retryAfterSeconds(result, finishedAt), this.deps.random);
-    if (plan.kind === 'retry') {
-      const nextAttemptAt = plan.at.toISOString();
-      const message: RetryMessage = { kind: 'retry', deliveryId: delivery.deliveryId, accountId: delivery.accountId, endpointId: delivery.endpointId, attempt: plan.attempt };
-      await this.deps.retries.schedule(message, plan.delaySeconds, plan.at);
-      this.count('RetriesScheduled');
-      const next = advance(delivery, { ...attempt, nextRetryAt: nextAttemptAt }, { status: 'pending', nextAttemptAt, retryScheduledFor: plan.attempt }, finishedAt);
-      if (!(await recorded(next))) return undefined;
-      this.deps.log.warn('attempt failed, retry scheduled', {
-        ...deliveryFields(delivery),
-        attempt: number,
-        statusCode: result.statusCode,
-        errorClass: result.errorClass,
-        nextAttemptAt,
-      });
-      return outcome('pending');
+  private notRecorded(delivery: Delivery, number: number, sent: SentAttempt): void {
+    if (sent.kind === 'refused') {
+      // Nothing was sent: another dispatcher holds this attempt or recorded it, and its retry decides.
+      this.deps.log.info('refused attempt not recorded: another dispatcher holds or recorded it', { ...deliveryFields(delivery), attempt: number });
+      return;
     }
-    const reason = gone ? 'endpoint answered 410 Gone' : `all ${number} attempts failed`;
-    if (!(await recorded(advance(delivery, attempt, { status: 'failed', reason }, finishedAt)))) return undefined;
-    this.count('DeliveriesFailed');
-    this.deps.log.warn('delivery failed', { ...deliveryFields(delivery), attempt: number, reason });
-    return outcome('failed');
+    this.count('DuplicateSends');
+    this.deps.log.warn('attempt recorded by another dispatcher first (a duplicate send)', { ...deliveryFields(delivery), attempt: number });
+  }
+
+  private recorded(delivery: Delivery, number: number, result: SendResult, verdict: AttemptVerdict): void {
+    const fields = { ...deliveryFields(delivery), attempt: number };
+    switch (verdict.kind) {
+      case 'succeeded':
+        this.count('DeliveriesSucceeded');
+        this.deps.log.info('delivered', { ...fields, statusCode: result.statusCode });
+        return;
+      case 'retry':
+        this.deps.log.warn('attempt failed, retry scheduled', { ...fields, statusCode: result.statusCode, errorClass: result.errorClass, nextAttemptAt: verdict.at.toISOString() });
+        return;
+      case 'failed':
+        this.count('DeliveriesFailed');
+        this.deps.log.warn('delivery failed', { ...fields, reason: verdict.reason });
+    }
   }
 
   /**
@@ -624,7 +651,7 @@ export class DeliveryService {
   private async sendMarkingSlow(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
     const timer = setTimeout(() => void this.markSlowWhileWaiting(endpoint), SLOW_ANSWER_MS);
     try {
-      return await this.send(delivery, endpoint, attempt, startedAt);
+      return await this.post(delivery, endpoint, attempt, startedAt);
     } finally {
       clearTimeout(timer);
     }
@@ -642,7 +669,7 @@ export class DeliveryService {
     }
   }
 
-  private async send(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
+  private async post(delivery: Delivery, endpoint: Endpoint, attempt: number, startedAt: Date): Promise<SendResult> {
     const { deliveryId, eventType, body } = delivery;
     const headers = attemptHeaders(endpoint, { body, eventType, deliveryId, attempt, at: startedAt, userAgent: this.deps.userAgent });
     return this.deps.sender.send(endpoint.url, headers, body);
@@ -673,35 +700,14 @@ export class DeliveryService {
   }
 
   private async updateEndpoint(endpoint: Endpoint, results: readonly JobOutcome[]): Promise<void> {
-    const ordered = [...results].sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
-    const lastSuccess = ordered.map((result) => result.result).lastIndexOf('succeeded');
-    const failuresAfter = ordered.slice(lastSuccess + 1).filter((result) => result.result === 'failed');
-    const openedUntil = latestOf(results, (result) => result.circuitOpenUntil);
-    const slowUntil = latestOf(results, (result) => result.slowUntil);
     const now = this.now();
-    const staleSuccess = !endpoint.lastSuccessAt || now.getTime() - Date.parse(endpoint.lastSuccessAt) > LAST_SUCCESS_REFRESH_MS;
-
-    const update: { -readonly [K in keyof EndpointHealthUpdate]: EndpointHealthUpdate[K] } = {};
-    if (lastSuccess >= 0 && (endpoint.consecutiveFailures > 0 || staleSuccess)) update.succeededAt = now.toISOString();
-    if (failuresAfter.length > 0) {
-      update.failedDeliveries = failuresAfter.length;
-      update.failedAt = now.toISOString();
-    }
-    if (openedUntil) update.circuitOpenUntil = openedUntil;
-    else if (results.some((result) => result.circuitClosed) && endpoint.circuitOpenUntil !== undefined) update.closeCircuit = true;
-    // Renewed only past half its deferral: a slow endpoint's item is not written once per batch.
-    if (slowUntil && slowUntilNeedsRenewal(endpoint.slowUntil, now.getTime())) update.slowUntil = slowUntil;
-    // Once in the endpoint's life: from then on every batch sends to it inline (domain/first-contact.ts).
-    if (!isProven(endpoint) && results.some((result) => result.quick)) update.provenAt = now.toISOString();
-
+    const health = batchHealth(endpoint, results, now);
     let consecutiveFailures = endpoint.consecutiveFailures;
-    if (Object.keys(update).length > 0) {
-      consecutiveFailures = await this.deps.store.updateEndpointHealth(endpoint.accountId, endpoint.endpointId, update);
+    if (Object.keys(health.update).length > 0) {
+      consecutiveFailures = await this.deps.store.updateEndpointHealth(endpoint.accountId, endpoint.endpointId, health.update);
     }
-    const decision = disableDecision({ consecutiveFailures, ...(results.some((result) => result.gone) ? { statusCode: 410 } : {}) });
-    if (decision.disable && (failuresAfter.length > 0 || results.some((result) => result.gone))) {
-      await this.disable(endpoint, decision.reason, now.toISOString());
-    }
+    const decision = disableAfterBatch(health, consecutiveFailures);
+    if (decision.disable) await this.disable(endpoint, decision.reason, now.toISOString());
   }
 
   private async disable(endpoint: Endpoint, reason: string, at: string): Promise<void> {
@@ -733,11 +739,6 @@ export class DeliveryService {
     return this.deps.store.claimProbe(endpoint.accountId, endpoint.endpointId, endpoint.circuitOpenUntil ?? '', holdUntil.toISOString());
   }
 
-  /**
-   * Puts a retry that arrived before the previous attempt's record back on the queue, checking
-   * again every second for 10 seconds, then after 10, 20, 40, 60 ... seconds, for as long as a dead dispatcher's message takes
-   * to come back; after that the delivery expired, or that message was dead-lettered.
-   */
   /** A retry whose slot is further off than the invocation waits: back on the queue with it, nothing claimed or recorded. */
   private async waitForSlot(message: RetryMessage, sendAt: number): Promise<undefined> {
     const now = this.now().getTime();
@@ -754,10 +755,16 @@ export class DeliveryService {
     return undefined;
   }
 
+  /**
+   * Puts a retry that arrived before the previous attempt's record back on the queue, checking
+   * again every second for 10 seconds, then after 10, 20, 40, 60 ... seconds, for as long as a dead
+   * dispatcher's message takes to come back; after that the delivery expired, or that message was
+   * dead-lettered.
+   */
   private async waitForRecord(message: RetryMessage): Promise<void> {
     const waited = message.waitedForRecordSeconds ?? 0;
     const fields = { deliveryId: message.deliveryId, accountId: message.accountId, endpointId: message.endpointId, attempt: message.attempt, waitedSeconds: waited };
-    if (waited >= RECORD_WAIT_LIMIT_SECONDS) {
+    if (waited >= this.deps.recordWaitLimitSeconds) {
       this.deps.log.warn('retry dropped: the attempt before it was never recorded', fields);
       return;
     }
@@ -769,8 +776,7 @@ export class DeliveryService {
     this.deps.log.info('retry arrived before the previous attempt was recorded; checking again shortly', { ...fields, delaySeconds });
   }
 
-  /** A claim outlives the send's own deadline, so only a dead holder's claim is ever taken over. */
-  /** How long a claim (on an attempt, or an endpoint's pilot) holds: one send, and some margin. */
+  /** How long a claim (on an attempt, or an endpoint's pilot) holds: one send and a margin, so only a dead holder's claim is ever taken over. */
   private leaseMs(): number {
     return this.deps.deliveryTimeoutMs + CLAIM_MARGIN_MS;
   }
@@ -788,56 +794,8 @@ class ClaimedElsewhere extends Error {
   }
 }
 
-/** The latest of the times `pick` finds in the outcomes, as stored; undefined when there is none. */
-function latestOf(outcomes: readonly JobOutcome[], pick: (outcome: JobOutcome) => Date | undefined): string | undefined {
-  const times = outcomes.map(pick).filter((time): time is Date => time !== undefined);
-  return times.length > 0 ? new Date(Math.max(...times.map((time) => time.getTime()))).toISOString() : undefined;
-}
-
 function jobAccount(job: Job): string {
   return job.kind === 'first' ? job.event.accountId : job.message.accountId;
-}
-
-/** The delivery after one more attempt; fields the new state does not name are cleared. */
-function advance(
-  delivery: Delivery,
-  attempt: Attempt,
-  state: Pick<Delivery, 'status'> & Partial<Pick<Delivery, 'reason' | 'nextAttemptAt' | 'retryScheduledFor'>>,
-  at: Date,
-): Delivery {
-  const { reason: _reason, nextAttemptAt: _next, retryScheduledFor: _scheduled, ...rest } = delivery;
-  return {
-    ...rest,
-    ...state,
-    attemptCount: attempt.attempt,
-    updatedAt: at.toISOString(),
-    attempts: [...delivery.attempts, attempt].slice(-MAX_ATTEMPTS_KEPT),
-  };
-}
-
-function attemptRecord(delivery: Delivery, attempt: number, startedAt: Date, result: SendResult): Attempt {
-  return {
-    ...deliveryFields(delivery),
-    attempt,
-    attemptedAt: startedAt.toISOString(),
-    outcome: result.outcome,
-    latencyMs: Math.round(result.latencyMs),
-    ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
-    ...(result.errorClass ? { errorClass: result.errorClass } : {}),
-    ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}),
-    ...(result.responseExcerpt !== undefined ? { responseExcerpt: result.responseExcerpt } : {}),
-  };
-}
-
-/** What names a delivery: its attempts carry these fields, and so does every log line about it. */
-export function deliveryFields(delivery: Delivery): Pick<Delivery, 'deliveryId' | 'accountId' | 'endpointId' | 'eventId' | 'eventType'> {
-  return {
-    deliveryId: delivery.deliveryId,
-    accountId: delivery.accountId,
-    endpointId: delivery.endpointId,
-    eventId: delivery.eventId,
-    eventType: delivery.eventType,
-  };
 }
 
 function errorText(error: unknown): string {

@@ -1,6 +1,7 @@
 // What DeliveryService needs from storage. The DynamoDB implementation is
 // adapters/dynamodb-delivery-store.ts; tests use an in-memory one. Implementations own retention
 // (how long deliveries are kept) and the layout; the service speaks only in domain records.
+import type { EndpointHealthUpdate } from '../domain/endpoint-health';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/model';
 
 export interface RejectedEvent {
@@ -26,23 +27,6 @@ export interface LogEntry {
   readonly attempt: number;
   /** The batch creates the delivery (the log's "deliveries" view lists only these). */
   readonly created: boolean;
-}
-
-/** What the dispatcher writes back on an endpoint after a batch; absent fields stay as they are. */
-export interface EndpointHealthUpdate {
-  /** Ends a run of failures (and stamps lastSuccessAt). */
-  readonly succeededAt?: string;
-  /** Failed deliveries that came after the batch's last success. */
-  readonly failedDeliveries?: number;
-  readonly failedAt?: string;
-  /** A circuit opened until this time. */
-  readonly circuitOpenUntil?: string;
-  /** A probe got an answer: the circuit is closed for every instance. */
-  readonly closeCircuit?: boolean;
-  /** A slow answer: first attempts go to the retry lane until this time. */
-  readonly slowUntil?: string;
-  /** The endpoint's first quick answer (domain/first-contact.ts). */
-  readonly provenAt?: string;
 }
 
 export interface DeliveryStore {

@@ -2,19 +2,21 @@
 // The Lambda handler, the bench and the tests all build the dispatcher here.
 import { DynamoDbDeliveryStore } from '../adapters/dynamodb-delivery-store';
 import { Table } from '../adapters/dynamodb-table';
-import { createHttpSender, type HttpSender } from '../adapters/http-sender';
+import { createHttpSender } from '../adapters/http-sender';
 import { createOperationalEvents } from '../adapters/operational-events';
 import { createRetryScheduler } from '../adapters/retry-scheduler';
-import { type DeliveryLog, type DeliveryMetric, DeliveryService } from '../delivery/delivery-service';
+import { type DeliveryMetric, DeliveryService } from '../delivery/delivery-service';
 import type { DeliveryStore } from '../delivery/delivery-store';
+import type { HttpSender } from '../delivery/ports';
 import type { AwsClients } from '../shared/aws-clients';
+import type { Log } from '../shared/logger';
 import { USER_AGENT } from '../shared/version';
-import type { DispatcherConfig } from './config';
+import { type DispatcherConfig, recordWaitLimitSeconds } from './config';
 
 export interface DispatcherParts {
   readonly config: DispatcherConfig;
   readonly clients: AwsClients;
-  readonly log: DeliveryLog;
+  readonly log: Log;
   readonly count?: (metric: DeliveryMetric, value?: number) => void;
   readonly now?: () => Date;
   /** Replaces the HTTP sender (benchmarks compare senders). */
@@ -43,6 +45,7 @@ export function createDeliveryService(parts: DispatcherParts): DeliveryService {
     retrySchedule: config.retrySchedule,
     eventSource: config.eventSource,
     deliveryTimeoutMs: config.deliveryTimeoutMs,
+    recordWaitLimitSeconds: recordWaitLimitSeconds(config.deliveryTimeoutMs),
     accountCacheMs: config.accountCacheSeconds * 1000,
     userAgent: USER_AGENT,
     log: parts.log,

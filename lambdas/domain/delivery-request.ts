@@ -1,7 +1,8 @@
-// What one attempt sends to an endpoint: the body (less the fields the endpoint redacts) and the
-// headers (its custom headers, then ours, signed with the secrets in force at the time of the send).
-// The dispatcher and test sends both build their requests here, so a receiver sees the same thing.
-import type { AcceptedEvent, Endpoint } from './model';
+// One attempt at an endpoint: what it sends, the body (less the fields the endpoint redacts) and the
+// headers (its custom headers, then ours, signed with the secrets in force at the time of the send),
+// and what is kept of it, the attempt record. The dispatcher and test sends both build their
+// attempts here, so a receiver sees the same thing and the log shows both alike.
+import type { AcceptedEvent, Attempt, Delivery, Endpoint } from './model';
 import { buildDeliveryBody } from './payload';
 import { buildDeliveryHeaders } from './signing';
 
@@ -56,4 +57,36 @@ export function bodyFor(endpoint: Pick<Endpoint, 'redact'>, event: Pick<Accepted
   if (redacted.length === 0) return event.body;
   const data = Object.fromEntries(Object.entries(event.data).filter(([field]) => !redacted.includes(field)));
   return buildDeliveryBody(event.eventType, event.timestamp, data);
+}
+
+/** What names a delivery: its attempts carry these fields, and so does every log line about it. */
+export type DeliveryNames = Pick<Delivery, 'deliveryId' | 'accountId' | 'endpointId' | 'eventId' | 'eventType'>;
+
+export function deliveryFields(delivery: DeliveryNames): DeliveryNames {
+  return {
+    deliveryId: delivery.deliveryId,
+    accountId: delivery.accountId,
+    endpointId: delivery.endpointId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+  };
+}
+
+/** What an attempt came to: the endpoint's answer, or why there was none. */
+export type AttemptAnswer = Pick<Attempt, 'outcome' | 'statusCode' | 'errorClass' | 'errorMessage' | 'latencyMs' | 'responseExcerpt'>;
+
+/** The record of attempt `attempt`, started at `startedAt`; a test send's is marked as one. */
+export function attemptRecord(delivery: DeliveryNames, attempt: number, startedAt: Date, answer: AttemptAnswer, options: { readonly test?: boolean } = {}): Attempt {
+  return {
+    ...deliveryFields(delivery),
+    attempt,
+    attemptedAt: startedAt.toISOString(),
+    outcome: answer.outcome,
+    latencyMs: Math.round(answer.latencyMs),
+    ...(answer.statusCode !== undefined ? { statusCode: answer.statusCode } : {}),
+    ...(answer.errorClass ? { errorClass: answer.errorClass } : {}),
+    ...(answer.errorMessage ? { errorMessage: answer.errorMessage } : {}),
+    ...(answer.responseExcerpt !== undefined ? { responseExcerpt: answer.responseExcerpt } : {}),
+    ...(options.test === true ? { test: true } : {}),
+  };
 }

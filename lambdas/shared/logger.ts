@@ -18,7 +18,14 @@ export interface LoggerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-export class Logger {
+/** What the services log through: the Logger in a function, a quiet or recording stand-in in tests. */
+export interface Log {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
+
+export class Logger implements Log {
   private readonly service: string;
   private readonly threshold: number;
   private readonly write: (line: string) => void;

@@ -1,8 +1,9 @@
 // DeliveryStore in memory, with the same conditions as the DynamoDB one (a create only once, an
 // attempt only by its claimant, a claim only on the expected attempt), for DeliveryService's
 // unit tests: milliseconds, no DynamoDB.
-import type { BatchRead, Claim, DeliveryStore, EndpointHealthUpdate, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
+import type { BatchRead, Claim, DeliveryStore, LogEntry, RejectedEvent } from '../../lambdas/delivery/delivery-store';
 import { endpointKey } from '../../lambdas/delivery/delivery-store';
+import type { EndpointHealthUpdate } from '../../lambdas/domain/endpoint-health';
 import type { Account, Delivery, DeliveryStatus, Endpoint } from '../../lambdas/domain/model';
 import { reservedSlots, slotSpacingMs } from '../../lambdas/domain/rate-limit';
 

@@ -1,6 +1,7 @@
 // eslint.config.mjs keeps the product apart from the tooling: a file of lambdas/, lib/, bin/ or
 // portal/ that imports from local/, bench/, chaos/ or cli/ fails `npm run lint`; tooling may import
 // the product. The portal's browser code also stands alone and never builds HTML or code from strings.
+// The delivery path (lambdas/delivery/) declares its ports and imports no adapter.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -41,6 +42,13 @@ const PRODUCT_IMPORTING_TOOLING = [
   ['lib/constructs/boundary-probe.ts', "import * as prices from '../../bench/prices';\nexport const probe = prices;\n"],
   ['lambdas/boundary-probe.ts', "import * as chaos from '../chaos/faults';\nexport const probe = chaos;\n"],
   ['portal/boundary-probe.ts', "import { readLocalOutputs } from '../local/outputs';\nexport const probe = readLocalOutputs;\n"],
+  ['lambdas/delivery/boundary-probe.ts', "import { readLocalOutputs } from '../../local/outputs';\nexport const probe = readLocalOutputs;\n"],
+] as const;
+
+const DELIVERY_IMPORTING_ADAPTERS = [
+  ['lambdas/delivery/boundary-probe.ts', "import { createHttpSender } from '../adapters/http-sender';\nexport const probe = createHttpSender;\n"],
+  ['lambdas/delivery/boundary-probe.ts', "import type { RetryScheduler } from '../adapters/retry-scheduler';\nexport type Probe = RetryScheduler;\n"],
+  ['lambdas/delivery/nested/boundary-probe.ts', "export { DynamoDbDeliveryStore } from '../../adapters/dynamodb-delivery-store';\n"],
 ] as const;
 
 const ALLOWED = [
@@ -48,6 +56,9 @@ const ALLOWED = [
   ['local/boundary-probe.ts', "import { newAccountId } from '../lambdas/domain/ids';\nexport const probe = newAccountId;\n"],
   ['cli/boundary-probe.ts', "import { readLocalOutputs } from '../local/outputs';\nexport const probe = readLocalOutputs;\n"],
   ['portal/src/views/boundary-probe.ts', "import { html } from '../components/ui';\nimport { render } from 'preact';\nexport const probe = [html, render];\n"],
+  ['lambdas/delivery/boundary-probe.ts', "import { isRetryMessage } from './ports';\nimport { newAccountId } from '../domain/ids';\nexport const probe = [isRetryMessage, newAccountId];\n"],
+  ['lambdas/adapters/boundary-probe.ts', "import type { HttpSender } from '../delivery/ports';\nexport type Probe = HttpSender;\n"],
+  ['lambdas/dispatcher/boundary-probe.ts', "import { createHttpSender } from '../adapters/http-sender';\nexport const probe = createHttpSender;\n"],
 ] as const;
 
 /** Browser code that would break the page's isolation or its CSP: each fails with the rule named. */
@@ -64,7 +75,12 @@ describe('the product/tooling boundary (eslint.config.mjs)', () => {
   let results: LintMessage[][];
 
   beforeAll(async () => {
-    results = await lintAll([...PRODUCT_IMPORTING_TOOLING, ...ALLOWED, ...PORTAL_BROWSER_CODE.map(([path, source]) => [path, source] as const)]);
+    results = await lintAll([
+      ...PRODUCT_IMPORTING_TOOLING,
+      ...ALLOWED,
+      ...PORTAL_BROWSER_CODE.map(([path, source]) => [path, source] as const),
+      ...DELIVERY_IMPORTING_ADAPTERS,
+    ]);
   }, 60_000);
 
   it.each(PRODUCT_IMPORTING_TOOLING.map(([path], index) => [path, index] as const))('fails %s importing tooling', (_path, index) => {
@@ -83,6 +99,15 @@ describe('the product/tooling boundary (eslint.config.mjs)', () => {
       const found = results[index]!.filter((entry) => entry.ruleId === rule);
       expect(found).toHaveLength(1);
       expect(found[0]!.message).toContain(message);
+    },
+  );
+
+  it.each(DELIVERY_IMPORTING_ADAPTERS.map(([path], index) => [path, PRODUCT_IMPORTING_TOOLING.length + ALLOWED.length + PORTAL_BROWSER_CODE.length + index] as const))(
+    'fails %s importing an adapter',
+    (_path, index) => {
+      const messages = restricted(results[index]!);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]!.message).toContain('lambdas/delivery/ declares the ports its adapters implement: it must not import from lambdas/adapters/');
     },
   );
 });

@@ -1,6 +1,6 @@
 // The API's view of deliveries: one delivery by id, the account's delivery log (log pages written
 // by the dispatcher per batch, LOG_SHARDS shards merged newest first), redelivery, test sends.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogEntry } from '../../delivery/delivery-store';
 import type { Attempt, AttemptOutcome, Delivery, DeliveryStatus } from '../../domain/model';
 import { decodeLogEntries, deliveryFromItem, deliveryItem } from '../delivery-items';
@@ -8,6 +8,7 @@ import { putLogPage } from '../dynamodb-delivery-store';
 import { conditionHeld, type Table } from '../dynamodb-table';
 import { keys, LOG_SHARDS, PK, SK } from '../table-keys';
 import { type CursorCodec, InvalidCursorError } from './cursor';
+import { type LogPage, type LogPosition, type MergedLog, mergeLogShards, type PlacedEntry } from './log-merge';
 
 export interface AttemptPage {
   readonly items: Attempt[];
@@ -42,19 +43,7 @@ export interface LoggedDelivery {
 }
 
 /** A log entry with where it stands in the log (for cursors). */
-interface PlacedEntry {
-  readonly entry: LogEntry;
-  readonly shard: number;
-  readonly position: string;
-  readonly index: number;
-}
-
-interface LogCursor {
-  readonly shard: number;
-  readonly position: string;
-  /** Entries of that page before this index have been read. */
-  readonly index: number;
-}
+type PlacedLogEntry = PlacedEntry<LogEntry>;
 
 /** Log pages one request reads at most; a page of results may then come back short, with a cursor. */
 export const MAX_PAGES_PER_REQUEST = 40;
@@ -115,10 +104,10 @@ export class DeliveryLogStore {
     const scope = `attempts\n${accountId}\n${endpointId}\n${options.outcome ?? ''}`;
     const start = options.cursor === undefined ? undefined : await this.decodeCursor(options.cursor, scope);
     const items: Attempt[] = [];
-    let resumeAt: LogCursor | undefined;
+    let resumeAt: LogPosition | undefined;
     const seen = new Set<string>();
     const reader = this.readLog(accountId, { ...(start ? { start } : {}) });
-    let batch: PlacedEntry[] = [];
+    let batch: PlacedLogEntry[] = [];
     const flush = async (): Promise<boolean> => {
       const deliveries = new Map((await this.getDeliveries(accountId, batch.map((placed) => placed.entry.deliveryId))).map((d) => [d.deliveryId, d]));
       for (const placed of batch) {
@@ -164,9 +153,9 @@ export class DeliveryLogStore {
     // Deduplicated on the delivery, not the log line: of two "created" lines only the one near createdAt counts.
     const listed = new Set<string>();
     let budget = MAX_DELIVERIES_READ_PER_REQUEST;
-    let resumeAt: PlacedEntry | undefined;
-    let outOfBudgetAt: PlacedEntry | undefined;
-    let batch: PlacedEntry[] = [];
+    let resumeAt: PlacedLogEntry | undefined;
+    let outOfBudgetAt: PlacedLogEntry | undefined;
+    let batch: PlacedLogEntry[] = [];
     const flush = async (): Promise<boolean> => {
       const found = new Map((await this.getDeliveries(accountId, batch.map((placed) => placed.entry.deliveryId))).map((d) => [d.deliveryId, d]));
       for (const placed of batch) {
@@ -282,7 +271,7 @@ export class DeliveryLogStore {
     await putLogPage(this.table, delivery.accountId, [entry], now);
   }
 
-  private async decodeCursor(cursor: string, scope: string): Promise<LogCursor> {
+  private async decodeCursor(cursor: string, scope: string): Promise<LogPosition> {
     let position: Record<string, unknown>;
     try {
       position = await this.cursors.decode(cursor, scope);
@@ -298,77 +287,60 @@ export class DeliveryLogStore {
   }
 
   /** The account's log, newest first, all shards merged; bounded per request. `before` bounds it above when there is no cursor. */
-  private readLog(accountId: string, options: { start?: LogCursor; since?: string; before?: string; maxPages?: number }) {
-    const table = this.table;
-    const maxPages = options.maxPages ?? MAX_PAGES_PER_REQUEST;
-    let pagesRead = 0;
-    let stoppedAt: LogCursor | undefined;
-
-    async function* shardPages(shard: number) {
-      const upper = options.start?.position ?? options.before;
-      const inclusive = options.start !== undefined && options.start.shard === shard;
-      const conditions = ['#pk = :pk'];
-      const values: Record<string, unknown> = { ':pk': keys.logShard(accountId, shard) };
-      if (upper !== undefined && options.since !== undefined) {
-        conditions.push('#sk BETWEEN :since AND :upper');
-        Object.assign(values, { ':since': options.since, ':upper': upper });
-      } else if (upper !== undefined) {
-        conditions.push(inclusive ? '#sk <= :upper' : '#sk < :upper');
-        values[':upper'] = upper;
-      } else if (options.since !== undefined) {
-        conditions.push('#sk >= :since');
-        values[':since'] = options.since;
-      }
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await table.documents.send(
-          new QueryCommand({
-            TableName: table.name,
-            KeyConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: conditions.length > 1 ? { '#pk': PK, '#sk': SK } : { '#pk': PK },
-            ExpressionAttributeValues: values,
-            ScanIndexForward: false,
-            Limit: PAGES_PER_QUERY,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const position = String(item[SK]);
-          // BETWEEN is inclusive; only the cursor's own shard may repeat the cursor's page.
-          if (upper !== undefined && position === upper && !inclusive) continue;
-          yield { shard, position, entries: decodeLogEntries(String(item.entries ?? '')) };
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-    }
-
-    return {
-      stoppedAt: () => stoppedAt,
-      async *entries(): AsyncGenerator<PlacedEntry> {
-        const streams = Array.from({ length: LOG_SHARDS }, (_, shard) => shardPages(shard));
-        const heads = await Promise.all(streams.map((stream) => stream.next()));
-        for (;;) {
-          let newest = -1;
-          heads.forEach((head, shard) => {
-            if (head.done) return;
-            const best = heads[newest];
-            if (newest < 0 || (best && !best.done && head.value.position > best.value.position)) newest = shard;
-          });
-          const head = heads[newest];
-          if (newest < 0 || !head || head.done) return;
-          const page = head.value;
-          if (pagesRead >= maxPages) {
-            stoppedAt = { shard: page.shard, position: page.position, index: 0 };
-            return;
-          }
-          pagesRead += 1;
-          const from = options.start && options.start.shard === page.shard && options.start.position === page.position ? options.start.index : 0;
-          for (let index = from; index < page.entries.length; index += 1) {
-            yield { entry: page.entries[index] as LogEntry, shard: page.shard, position: page.position, index };
-          }
-          heads[newest] = await streams[newest]!.next();
-        }
-      },
-    };
+  private readLog(accountId: string, options: { start?: LogPosition; since?: string; before?: string; maxPages?: number }): MergedLog<LogEntry> {
+    const upper = options.start?.position ?? options.before;
+    const shards = Array.from({ length: LOG_SHARDS }, (_, shard) =>
+      // Only the cursor's own shard reads the cursor's page again, from the cursor's index.
+      this.shardPages(keys.logShard(accountId, shard), { upper, inclusive: options.start?.shard === shard, since: options.since }),
+    );
+    return mergeLogShards(shards, { ...(options.start ? { start: options.start } : {}), maxPages: options.maxPages ?? MAX_PAGES_PER_REQUEST });
   }
+
+  /** One shard's log pages, newest first, in `range`. */
+  private async *shardPages(pk: string, range: ShardRange): AsyncGenerator<LogPage<LogEntry>> {
+    const query = shardRangeQuery(pk, range);
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.documents.send(
+        new QueryCommand({ TableName: this.table.name, ...query, ScanIndexForward: false, Limit: PAGES_PER_QUERY, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        const position = String(item[SK]);
+        // BETWEEN is inclusive; only the cursor's own shard may repeat the cursor's page.
+        if (position === range.upper && !range.inclusive) continue;
+        yield { position, entries: decodeLogEntries(String(item.entries ?? '')) };
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}
+
+/** A stretch of one shard's log: pages at or after `since`, below `upper` (at it too when `inclusive`). */
+interface ShardRange {
+  readonly upper: string | undefined;
+  readonly inclusive: boolean;
+  readonly since: string | undefined;
+}
+
+function shardRangeQuery(
+  pk: string,
+  { upper, inclusive, since }: ShardRange,
+): Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const conditions = ['#pk = :pk'];
+  const values: Record<string, unknown> = { ':pk': pk };
+  if (upper !== undefined && since !== undefined) {
+    conditions.push('#sk BETWEEN :since AND :upper');
+    Object.assign(values, { ':since': since, ':upper': upper });
+  } else if (upper !== undefined) {
+    conditions.push(inclusive ? '#sk <= :upper' : '#sk < :upper');
+    values[':upper'] = upper;
+  } else if (since !== undefined) {
+    conditions.push('#sk >= :since');
+    values[':since'] = since;
+  }
+  return {
+    KeyConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: conditions.length > 1 ? { '#pk': PK, '#sk': SK } : { '#pk': PK },
+    ExpressionAttributeValues: values,
+  };
 }

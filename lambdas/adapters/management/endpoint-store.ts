@@ -24,6 +24,16 @@ export interface EndpointChanges {
 
 export type CreateEndpointResult = 'created' | 'quota_exceeded' | 'webhooks_disabled' | 'account_not_found';
 
+/** A new secret, replacing `expectedSecret`, which keeps signing alongside until `previousExpiresAt`. */
+export interface SecretRotation {
+  readonly expectedSecret: string;
+  readonly newSecret: string;
+  readonly previousExpiresAt: string;
+  readonly at: string;
+  /** When the new secret takes over the single signature; absent: at once. */
+  readonly activatesAt?: string;
+}
+
 export class EndpointStore {
   constructor(private readonly table: Table) {}
 
@@ -150,11 +160,7 @@ export class EndpointStore {
    * Replaces the secret, keeping the one being replaced as `previousSecret` until `previousExpiresAt`.
    * Conditional on the secret the caller saw, so two concurrent rotations cannot lose one.
    */
-  async rotateSecret(
-    accountId: string,
-    endpointId: string,
-    rotation: { expectedSecret: string; newSecret: string; previousExpiresAt: string; at: string; activatesAt?: string },
-  ): Promise<Endpoint | undefined> {
+  async rotateSecret(accountId: string, endpointId: string, rotation: SecretRotation): Promise<Endpoint | undefined> {
     const values = {
       ':new': rotation.newSecret,
       ':previous': { secret: rotation.expectedSecret, expiresAt: rotation.previousExpiresAt },

@@ -9,16 +9,17 @@ import {
   MAX_DELIVERIES_READ_PER_REQUEST,
   MAX_PAGES_PER_REQUEST,
 } from '../../adapters/management/delivery-log-store';
-import { type AttemptPage, InvalidCursorError, type ManagementStore } from '../../adapters/management-store';
-import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import { type AttemptPage, InvalidCursorError } from '../../adapters/management-store';
+import type { RetryScheduler } from '../../delivery/ports';
 import { deliveryIdFor } from '../../domain/ids';
 import type { AttemptOutcome, Delivery } from '../../domain/model';
 import { conflict, notFound } from '../errors';
 import { endpointNotFound } from './endpoints';
 import { mapLimited } from './map-limited';
+import type { DeliveryRecords, EndpointRecords } from './ports';
 
-export interface DeliveryServiceDeps {
-  readonly store: ManagementStore;
+export interface DeliveryLogServiceDeps {
+  readonly store: { readonly endpoints: Pick<EndpointRecords, 'getEndpoint' | 'listEndpoints'>; readonly deliveries: DeliveryRecords };
   readonly retries: Pick<RetryScheduler, 'sendNow'>;
   readonly now: () => Date;
   readonly log: { warn(message: string, ...fields: Record<string, unknown>[]): void };
@@ -43,7 +44,7 @@ export type DeliveryLookup = { readonly recorded: Delivery } | { readonly underW
 const FIRST_ATTEMPT_LOOKBACK_MS = 15 * 60_000;
 
 export class DeliveryLogService {
-  constructor(private readonly deps: DeliveryServiceDeps) {}
+  constructor(private readonly deps: DeliveryLogServiceDeps) {}
 
   async listForEndpoint(
     accountId: string,

@@ -1,16 +1,18 @@
 // Endpoint management: create within the plan's quota, change, delete, secrets and rotation.
 // Every lookup is by (account, endpoint), so another account's endpoint is simply not found.
-import type { Account, EndpointChanges, ManagementStore } from '../../adapters/management-store';
-import type { RetryScheduler } from '../../adapters/retry-scheduler';
+import type { EndpointChanges } from '../../adapters/management/endpoint-store';
+import type { RetryScheduler } from '../../delivery/ports';
 import { mergeCustomHeaders, MAX_CUSTOM_HEADERS } from '../../domain/custom-headers';
 import { newEndpointId } from '../../domain/ids';
-import { ALL_EVENTS, type Endpoint } from '../../domain/model';
+import { type Account, ALL_EVENTS, type Endpoint } from '../../domain/model';
 import { generateSecret } from '../../domain/signing';
 import { type HostLookup, validateEndpointUrl } from '../../domain/url-policy';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
+import type { DeliveryRecords, EndpointRecords } from './ports';
 
 export interface EndpointServiceDeps {
-  readonly store: ManagementStore;
+  /** Deleting an endpoint reads its recent deliveries to cancel their waiting retries. */
+  readonly store: { readonly endpoints: EndpointRecords; readonly deliveries: Pick<DeliveryRecords, 'deliveryIdsSince' | 'getDeliveries'> };
   readonly retries: Pick<RetryScheduler, 'cancel'>;
   readonly allowPrivateEndpoints: boolean;
   readonly secretRotationGraceHours: number;

@@ -1,9 +1,9 @@
 // `POST /v1/filter-preview`: how many of the account's latest events a filter would have let
 // through, so a customer sees what a pattern does before an endpoint uses it. The events are
 // read back from the account's deliveries (the bodies as they were sent), newest first.
-import type { ManagementStore } from '../../adapters/management-store';
 import { compileEventPattern } from '../../domain/event-pattern';
 import { ALL_EVENTS } from '../../domain/model';
+import type { DeliveryRecords } from './ports';
 
 /** How many distinct events a preview tries, and how many log reads it may spend finding them. */
 export const PREVIEW_EVENTS = 50;
@@ -15,7 +15,7 @@ export interface FilterPreviewResult {
 }
 
 export class FilterPreviewService {
-  constructor(private readonly deps: { readonly store: Pick<ManagementStore, 'deliveries'> }) {}
+  constructor(private readonly deps: { readonly store: { readonly deliveries: Pick<DeliveryRecords, 'listDeliveries'> } }) {}
 
   async preview(accountId: string, filter: Readonly<Record<string, unknown>>, events: readonly string[]): Promise<FilterPreviewResult> {
     const matches = compileEventPattern(filter);

@@ -1,8 +1,8 @@
 // Portal links: `<API base>/portal#token=<portal token>`. The token rides in the fragment, which
 // browsers never send, so it reaches neither server or access logs nor a Referer header. Shared by
 // the admin route (POST /v1/admin/portal-links) and the admin CLI (portal-link).
-import type { ManagementStore } from '../../adapters/management-store';
 import { MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES, signPortalToken } from '../portal-tokens';
+import type { PortalLinkRecords } from './ports';
 
 export interface PortalLink {
   readonly url: string;
@@ -14,7 +14,7 @@ export const PORTAL_PATH = '/portal';
 
 /** A link for the account, or undefined when there is no such account. */
 export async function mintPortalLink(
-  store: ManagementStore,
+  store: PortalLinkRecords,
   input: { accountId: string; ttlMinutes: number; apiBaseUrl: string; now: Date },
 ): Promise<PortalLink | undefined> {
   const { ttlMinutes } = input;

@@ -3,10 +3,10 @@
 // filled), and per endpoint a summary with the attempts' success rate over the same window.
 import { hourOf } from '../../adapters/dynamodb-hourly-counts-store';
 import { ZERO_COUNTS } from '../../adapters/management/hourly-count-store';
-import type { ManagementStore } from '../../adapters/management-store';
 import type { HourlyCounts } from '../../counts/hourly-counts-store';
-import { endpointNotFound, type EndpointService } from './endpoints';
+import type { EndpointService } from './endpoints';
 import { mapLimited } from './map-limited';
+import type { HourlyCountRecords } from './ports';
 
 /** Endpoints read at once, each one Query per count shard. */
 const ENDPOINTS_IN_FLIGHT = 4;
@@ -43,14 +43,21 @@ export function successRate(counts: HourlyCounts): number | null {
   return attempts === 0 ? null : Math.round((counts.succeeded / attempts) * 10_000) / 10_000;
 }
 
+export interface StatsServiceDeps {
+  readonly store: { readonly hourlyCounts: HourlyCountRecords };
+  /** The account's endpoints as the API lists them; another account's endpoint is not found. */
+  readonly endpoints: Pick<EndpointService, 'list' | 'get'>;
+  readonly now: () => Date;
+}
+
 export class StatsService {
-  constructor(private readonly deps: { store: ManagementStore; endpoints: EndpointService; now: () => Date }) {}
+  constructor(private readonly deps: StatsServiceDeps) {}
 
   async hourly(accountId: string, options: { endpointId?: string; hours: number }): Promise<HourlyStats> {
     const { hours } = options;
     const endpointIds =
       options.endpointId !== undefined
-        ? [(await this.endpointOf(accountId, options.endpointId)).endpointId]
+        ? [(await this.deps.endpoints.get(accountId, options.endpointId)).endpointId]
         : (await this.deps.endpoints.list(accountId)).map((endpoint) => endpoint.endpointId);
     const lastHour = Math.floor(this.deps.now().getTime() / HOUR_MS) * HOUR_MS;
     const hourStarts = Array.from({ length: hours }, (_, index) => new Date(lastHour - (hours - 1 - index) * HOUR_MS));
@@ -79,11 +86,5 @@ export class StatsService {
       data: perEndpoint.flatMap((endpoint) => endpoint.rows),
       summary: perEndpoint.map((endpoint) => endpoint.summary),
     };
-  }
-
-  private async endpointOf(accountId: string, endpointId: string) {
-    const endpoint = await this.deps.store.endpoints.getEndpoint(accountId, endpointId);
-    if (!endpoint) throw endpointNotFound();
-    return endpoint;
   }
 }

@@ -2,18 +2,23 @@
 // logged as a one-attempt delivery. It neither counts towards auto-disable nor is ever retried,
 // and it works on a disabled endpoint, so a customer can check a fix before re-enabling.
 import { randomBytes } from 'node:crypto';
-import type { HttpSender } from '../../adapters/http-sender';
 import type { ManagementStore } from '../../adapters/management-store';
-import { attemptHeaders, bodyFor } from '../../domain/delivery-request';
+import type { HttpSender } from '../../delivery/ports';
+import { attemptHeaders, attemptRecord, bodyFor } from '../../domain/delivery-request';
 import { EVENT_CATALOGUE, type EventType, isEventType } from '../../domain/event-catalogue';
 import { newId } from '../../domain/ids';
-import type { Attempt, Endpoint } from '../../domain/model';
+import type { Endpoint } from '../../domain/model';
 import { buildDeliveryBody, formatTimestamp } from '../../domain/payload';
 import { rateLimited } from '../errors';
 import { endpointNotFound } from './endpoints';
 
 export interface TestSendDeps {
-  readonly store: ManagementStore;
+  /** No wider than a test send's use, so it runs against a fake store in unit tests too. */
+  readonly store: {
+    readonly endpoints: Pick<ManagementStore['endpoints'], 'getEndpoint'>;
+    readonly rateLimits: Pick<ManagementStore['rateLimits'], 'consumeRateLimit'>;
+    readonly deliveries: Pick<ManagementStore['deliveries'], 'recordTestSend'>;
+  };
   readonly sender: HttpSender;
   readonly userAgent: string;
   readonly testSendsPerMinute: number;
@@ -63,22 +68,7 @@ export class TestSendService {
     const headers = attemptHeaders(endpoint, { body, eventType, deliveryId, attempt: 1, at: startedAt, userAgent: this.deps.userAgent, test: true });
     const result = await sender.send(endpoint.url, headers, body);
 
-    const attempt: Attempt = {
-      deliveryId,
-      accountId,
-      endpointId,
-      eventId: newId('test'),
-      eventType,
-      attempt: 1,
-      attemptedAt: startedAt.toISOString(),
-      outcome: result.outcome,
-      latencyMs: Math.round(result.latencyMs),
-      ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
-      ...(result.errorClass ? { errorClass: result.errorClass } : {}),
-      ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}),
-      ...(result.responseExcerpt === undefined ? {} : { responseExcerpt: result.responseExcerpt }),
-      test: true,
-    };
+    const attempt = attemptRecord({ deliveryId, accountId, endpointId, eventId: newId('test'), eventType }, 1, startedAt, result, { test: true });
     await store.deliveries.recordTestSend(
       {
         deliveryId,

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
-import { createHttpSender, type HttpSender } from '../../../lambdas/adapters/http-sender';
+import { createHttpSender } from '../../../lambdas/adapters/http-sender';
+import type { HttpSender } from '../../../lambdas/delivery/ports';
 
 interface ReceivedRequest {
   method: string | undefined;

@@ -4,7 +4,7 @@
 import { createHttpSender } from '../../../lambdas/adapters/http-sender';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { createManagementApi } from '../../../lambdas/api/app';
-import type { RetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
+import type { RetryScheduler } from '../../../lambdas/delivery/ports';
 import type { ResolvedAddress } from '../../../lambdas/domain/url-policy';
 import { type Harness, startHarness } from './harness';
 import { seedDelivery } from './seed';

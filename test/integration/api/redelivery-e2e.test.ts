@@ -5,9 +5,10 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createHttpSender } from '../../../lambdas/adapters/http-sender';
-import type { EndpointDisabledEvent } from '../../../lambdas/adapters/operational-events';
-import { createRetryScheduler, type RetryMessage } from '../../../lambdas/adapters/retry-scheduler';
+import { createRetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
 import { DeliveryService } from '../../../lambdas/delivery/delivery-service';
+import type { EndpointDisabledEvent, RetryMessage } from '../../../lambdas/delivery/ports';
+import { recordWaitLimitSeconds } from '../../../lambdas/dispatcher/config';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import { USER_AGENT } from '../../../lambdas/shared/version';
@@ -47,6 +48,7 @@ beforeAll(async () => {
     retrySchedule: [1],
     eventSource: EVENT_SOURCE,
     deliveryTimeoutMs: 2000,
+    recordWaitLimitSeconds: recordWaitLimitSeconds(2000),
     userAgent: USER_AGENT,
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });

@@ -8,7 +8,8 @@ import {
   ValidationException,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { atExpression, createRetryScheduler, sqsDelaySeconds, type RetryMessage } from '../../../lambdas/adapters/retry-scheduler';
+import { atExpression, createRetryScheduler, sqsDelaySeconds } from '../../../lambdas/adapters/retry-scheduler';
+import type { RetryMessage } from '../../../lambdas/delivery/ports';
 
 // No local SQS or Scheduler exists yet; both clients are used only through `send`, so a recorder stands in.
 class RecordingClient {

@@ -1,8 +1,8 @@
 // DeliveryService against an in-memory store, a scripted sender and a recording retry queue.
-import type { HttpSender, SendResult } from '../../../lambdas/adapters/http-sender';
-import type { RetryMessage, RetryScheduler } from '../../../lambdas/adapters/retry-scheduler';
 import { retryMessageBody } from '../../../lambdas/adapters/retry-scheduler';
 import { DeliveryService, type QueueMessage } from '../../../lambdas/delivery/delivery-service';
+import type { HttpSender, RetryMessage, RetryScheduler, SendResult } from '../../../lambdas/delivery/ports';
+import { recordWaitLimitSeconds } from '../../../lambdas/dispatcher/config';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Endpoint } from '../../../lambdas/domain/model';
@@ -71,6 +71,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
       retrySchedule: options.schedule ?? [60, 300],
       eventSource: 'georedir',
       deliveryTimeoutMs: 30_000,
+      recordWaitLimitSeconds: recordWaitLimitSeconds(30_000),
       userAgent: 'test',
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       count: (metric, value = 1) => metrics.push(...Array<string>(value).fill(metric)),

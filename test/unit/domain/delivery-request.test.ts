@@ -1,4 +1,4 @@
-import { attemptHeaders, bodyFor, secretsInForce } from '../../../lambdas/domain/delivery-request';
+import { attemptHeaders, attemptRecord, bodyFor, secretsInForce } from '../../../lambdas/domain/delivery-request';
 import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import { buildDeliveryBody } from '../../../lambdas/domain/payload';
 import { signBody, standardWebhookSignature } from '../../../lambdas/domain/signing';
@@ -61,5 +61,39 @@ describe('bodyFor', () => {
     const body = bodyFor({ redact: ['ip', 'fraud_flags'] }, event);
     const { ip: _ip, fraud_flags: _flags, ...rest } = data;
     expect(body).toBe(JSON.stringify({ event: 'click', timestamp: '2026-12-06T12:00:00Z', data: rest }));
+  });
+});
+
+describe('attemptRecord', () => {
+  const names = { deliveryId: 'dlv_1', accountId: 'acct_1', endpointId: 'ep_1', eventId: 'evt_1', eventType: 'click' };
+
+  it('keeps what the answer said, latency in whole milliseconds, and nothing it left out', () => {
+    const answer = { outcome: 'failed', statusCode: 503, errorClass: 'http_status', errorMessage: 'HTTP 503', latencyMs: 12.6, responseExcerpt: '' } as const;
+    // A whole delivery goes in; only its names come out on the attempt.
+    const delivery = { ...names, status: 'pending', body: '{"a":1}' };
+    expect(attemptRecord(delivery, 2, at, answer)).toEqual({
+      ...names,
+      attempt: 2,
+      attemptedAt: at.toISOString(),
+      outcome: 'failed',
+      latencyMs: 13,
+      statusCode: 503,
+      errorClass: 'http_status',
+      errorMessage: 'HTTP 503',
+      responseExcerpt: '',
+    });
+    expect(attemptRecord(names, 1, at, { outcome: 'failed', errorClass: 'timeout', latencyMs: 30_000 })).toEqual({
+      ...names,
+      attempt: 1,
+      attemptedAt: at.toISOString(),
+      outcome: 'failed',
+      latencyMs: 30_000,
+      errorClass: 'timeout',
+    });
+  });
+
+  it('marks test sends', () => {
+    expect(attemptRecord(names, 1, at, { outcome: 'succeeded', statusCode: 200, latencyMs: 5 }, { test: true })).toMatchObject({ test: true });
+    expect(attemptRecord(names, 1, at, { outcome: 'succeeded', statusCode: 200, latencyMs: 5 })).not.toHaveProperty('test');
   });
 });
