@@ -8,6 +8,7 @@ import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } fr
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,10 +16,12 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SECRETS_ENCRYPTION_CONTEXT } from '../lambdas/adapters/secret-box';
 import { TABLE_KEYS } from '../lambdas/adapters/table-design';
 import { COUNTS_KEY_PREFIX, DELIVERY_KEY_PREFIX, LOG_KEY_PREFIX } from '../lambdas/adapters/table-keys';
 import { FILTERED_ATTRIBUTE } from '../lambdas/counts/filtered-counts';
 import { API_ENV } from '../lambdas/api/config';
+import { queueVisibilityTimeoutSeconds } from '../lambdas/dispatcher/config';
 import { ENV } from '../lambdas/shared/config';
 import { WebhookAlarms } from './constructs/alarms';
 import { portalCommandHooks } from './constructs/portal-bundling';
@@ -33,8 +36,6 @@ export {
   parseRetryScheduleSeconds,
 } from './webhook-delivery-settings';
 
-/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
 const DLQ_RETENTION = Duration.days(14);
 /** Every queue's: SQS-managed encryption (no customer key, so neither EventBridge nor Scheduler needs kms grants), TLS only. */
 const QUEUE_PROTECTION = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
@@ -301,6 +302,10 @@ export class WebhookDelivery extends Construct {
   /** Retries EventBridge Scheduler failed to put on the retry queue. */
   public readonly schedulerDeadLetterQueue: Queue;
   public readonly table: Table;
+  /** Seals endpoint signing secrets and custom header values (envelope encryption); rotated yearly by KMS. */
+  public readonly secretsKey: Key;
+  /** HMAC key portal tokens and paging cursors are signed with (through daily keys derived from it). */
+  public readonly signingKey: Key;
   public readonly scheduleGroup: ScheduleGroup;
   /** The group's name, as the functions receive it. */
   public readonly scheduleGroupName: string;
@@ -331,6 +336,17 @@ export class WebhookDelivery extends Construct {
     this.eventSource = settings.eventSource;
 
     this.table = this.createTable(settings);
+    this.secretsKey = new Key(this, 'SecretsKey', {
+      description: 'GeoRedir Webhooks: envelope key of endpoint signing secrets and custom header values',
+      enableKeyRotation: true,
+      removalPolicy: settings.removalPolicy,
+    });
+    this.signingKey = new Key(this, 'SigningKey', {
+      description: 'GeoRedir Webhooks: signs portal tokens and paging cursors (GenerateMac)',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: settings.removalPolicy,
+    });
 
     this.dispatchDeadLetterQueue = this.deadLetterQueue('DispatchDeadLetterQueue', { takesEvents: true });
     this.dispatchQueue = this.laneQueue('DispatchQueue', settings);
@@ -402,7 +418,8 @@ export class WebhookDelivery extends Construct {
   private laneQueue(id: string, settings: WebhookDeliverySettings): Queue {
     return new Queue(this, id, {
       ...QUEUE_PROTECTION,
-      visibilityTimeout: Duration.seconds(settings.dispatcherTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      // AWS guidance for SQS event sources (six times the function timeout), in the one place the dispatcher reads it too.
+      visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(settings.deliveryTimeoutMs)),
       deadLetterQueue: { queue: this.dispatchDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       maxMessageSizeBytes: EVENT_QUEUE_MAX_MESSAGE_BYTES,
     });
@@ -473,7 +490,14 @@ export class WebhookDelivery extends Construct {
       [ENV.allowPrivateEndpoints]: String(settings.allowPrivateEndpoints),
       [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
       [ENV.attemptRetentionDays]: String(settings.attemptRetentionDays),
+      [ENV.secretsKeyArn]: this.secretsKey.keyArn,
     };
+  }
+
+  /** Opening sealed endpoint secrets (both functions) and sealing new ones (the management API only), only under their context. */
+  private grantSecrets(fn: WebhookFunction, actions: readonly string[]): void {
+    const context = Object.fromEntries(Object.entries(SECRETS_ENCRYPTION_CONTEXT).map(([name, value]) => [`kms:EncryptionContext:${name}`, value]));
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [this.secretsKey.keyArn], conditions: { StringEquals: context } }));
   }
 
   /** The dispatcher, the two queues' event sources that invoke it, and exactly what it may do. */
@@ -513,6 +537,7 @@ export class WebhookDelivery extends Construct {
     // New deliveries are written as PartiQL INSERTs (one request per batch); only on the table, not its indexes.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PartiQLInsert'], resources: [this.table.tableArn] }));
     this.eventBus.grantPutEventsTo(fn);
+    this.grantSecrets(fn, ['kms:Decrypt']);
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [this.scheduleArnsInGroup] }));
     fn.addToRolePolicy(
@@ -533,13 +558,25 @@ export class WebhookDelivery extends Construct {
       serviceName: 'webhook-api',
       memorySize: settings.managementMemorySize,
       timeout: MANAGEMENT_TIMEOUT,
-      environment: { ...this.sharedEnvironment(settings), [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors },
+      environment: {
+        ...this.sharedEnvironment(settings),
+        [API_ENV.portalFrameAncestors]: settings.portalFrameAncestors,
+        [API_ENV.signingKeyArn]: this.signingKey.keyArn,
+      },
       // The portal's page and files travel in the function's asset, beside (not inside) the bundle.
       bundling: { commandHooks: portalCommandHooks(this) },
     });
     this.table.grant(fn, ...MANAGEMENT_TABLE_ACTIONS);
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.retryQueue.queueArn] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [this.scheduleArnsInGroup] }));
+    this.grantSecrets(fn, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:GenerateMac'],
+        resources: [this.signingKey.keyArn],
+        conditions: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+      }),
+    );
     return fn;
   }
 

@@ -14,8 +14,8 @@ export interface SecretSealer {
 }
 
 export const SEALED_PREFIX = 'gws1.';
-/** Every data key is made with this context; KMS refuses to unwrap one under another. */
-const ENCRYPTION_CONTEXT = { service: 'georedir-webhooks', purpose: 'endpoint-secrets' };
+/** Every data key is made with this context; KMS refuses to unwrap one under another, and the roles' grants require it. */
+export const SECRETS_ENCRYPTION_CONTEXT = { service: 'georedir-webhooks', purpose: 'endpoint-secrets' } as const;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** A sealing instance makes a new data key this often (and a wrapped key is opened once per instance). */
@@ -70,7 +70,7 @@ export class KmsSecretBox implements SecretSealer {
   }
 
   private async makeDataKey(): Promise<DataKey> {
-    const { Plaintext, CiphertextBlob } = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: ENCRYPTION_CONTEXT }));
+    const { Plaintext, CiphertextBlob } = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: SECRETS_ENCRYPTION_CONTEXT }));
     if (!Plaintext || !CiphertextBlob) throw new Error('KMS GenerateDataKey returned no key');
     const dataKey = { plaintext: Buffer.from(Plaintext), wrapped: Buffer.from(CiphertextBlob).toString('base64url') };
     this.opened.set(dataKey.wrapped, Promise.resolve(dataKey.plaintext));
@@ -81,7 +81,7 @@ export class KmsSecretBox implements SecretSealer {
   private unwrap(wrapped: string): Promise<Buffer> {
     let key = this.opened.get(wrapped);
     if (!key) {
-      key = this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(wrapped, 'base64url'), EncryptionContext: ENCRYPTION_CONTEXT, KeyId: this.keyId })).then(({ Plaintext }) => {
+      key = this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(wrapped, 'base64url'), EncryptionContext: SECRETS_ENCRYPTION_CONTEXT, KeyId: this.keyId })).then(({ Plaintext }) => {
         if (!Plaintext) throw new Error('KMS Decrypt returned no key');
         return Buffer.from(Plaintext);
       });

@@ -9,6 +9,8 @@ export const API_ENV = {
   testSendTimeoutMs: 'TEST_SEND_TIMEOUT_MS',
   testSendsPerMinute: 'TEST_SENDS_PER_MINUTE',
   portalFrameAncestors: 'PORTAL_FRAME_ANCESTORS',
+  /** The KMS HMAC key portal tokens and paging cursors are signed with (adapters/kms-signing-keys.ts). */
+  signingKeyArn: 'SIGNING_KEY_ARN',
 } as const;
 
 export interface ApiConfig extends SharedConfig {

@@ -61,6 +61,8 @@ export const ENV = {
   deliveryTimeoutMs: 'DELIVERY_TIMEOUT_MS',
   attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
   accountCacheSeconds: 'ACCOUNT_CACHE_SECONDS',
+  /** The KMS key endpoint secrets are sealed under (adapters/secret-box.ts). */
+  secretsKeyArn: 'SECRETS_KEY_ARN',
 } as const;
 
 /**

@@ -34,6 +34,8 @@ let ids: {
   bus: string;
   rule: string;
   table: string;
+  secretsKey: string;
+  signingKey: string;
   scheduleGroup: string;
   schedulerRole: string;
   dispatcher: string;
@@ -69,6 +71,8 @@ beforeAll(() => {
     bus: id('AWS::Events::EventBus', 'WebhooksEventBus'),
     rule: id('AWS::Events::Rule', 'WebhooksDispatchRule'),
     table: id('AWS::DynamoDB::Table', 'WebhooksTable'),
+    secretsKey: id('AWS::KMS::Key', 'WebhooksSecretsKey'),
+    signingKey: id('AWS::KMS::Key', 'WebhooksSigningKey'),
     scheduleGroup: id('AWS::Scheduler::ScheduleGroup', 'WebhooksRetryScheduleGroup'),
     schedulerRole: id('AWS::IAM::Role', 'WebhooksSchedulerRole'),
     dispatcher: id('AWS::Lambda::Function', 'WebhooksDispatcherFunction'),
@@ -257,6 +261,7 @@ describe('functions', () => {
         ENV.allowPrivateEndpoints,
         ENV.deliveryTimeoutMs,
         ENV.attemptRetentionDays,
+        ENV.secretsKeyArn,
         'POWERTOOLS_SERVICE_NAME',
         'POWERTOOLS_METRICS_NAMESPACE',
         'NODE_OPTIONS',
@@ -493,6 +498,8 @@ describe('least privilege', () => {
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'iam:PassRole',
+        // Decrypt: opens the data keys endpoint secrets are sealed under (once per data key and instance).
+        'kms:Decrypt',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'scheduler:CreateSchedule',
@@ -551,6 +558,9 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateMac',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'scheduler:DeleteSchedule',
@@ -562,6 +572,29 @@ describe('least privilege', () => {
     expect(allowedOn(statements, 'dynamodb:PutItem')).toEqual(tableAndIndexes());
     expect(allowedOn(statements, 'sqs:SendMessage')).toEqual([arnOf(ids.retryQueue)]);
     expect(allowedOn(statements, 'scheduler:DeleteSchedule')).toEqual([scheduleArnPattern()]);
+  });
+
+  test('KMS: both functions open sealed secrets only under their encryption context, only the management API seals and signs', () => {
+    const context = { StringEquals: { 'kms:EncryptionContext:service': 'georedir-webhooks', 'kms:EncryptionContext:purpose': 'endpoint-secrets' } };
+    const dispatcher = statementsOfRole(template, ids.dispatcherRole);
+    const management = statementsOfRole(template, ids.managementRole);
+    const kmsStatements = (statements: typeof dispatcher) => statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('kms:')));
+    expect(kmsStatements(dispatcher)).toEqual([expect.objectContaining({ Action: 'kms:Decrypt', Resource: arnOf(ids.secretsKey), Condition: context })]);
+    expect(kmsStatements(management)).toEqual([
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(ids.secretsKey), Condition: context }),
+      expect.objectContaining({ Action: 'kms:GenerateMac', Resource: arnOf(ids.signingKey), Condition: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } } }),
+    ]);
+    expect(statementsOfRole(template, ids.countsRole).flatMap(actionsOf).filter((action) => action.startsWith('kms:'))).toEqual([]);
+  });
+
+  test('KMS keys: a rotating symmetric key for secrets and an HMAC key for signatures, retained with the table', () => {
+    const keys = template.findResources('AWS::KMS::Key');
+    expect(keys[ids.secretsKey]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    expect(keys[ids.secretsKey]?.Properties.KeySpec).toBeUndefined();
+    expect(keys[ids.signingKey]).toMatchObject({ Properties: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, DeletionPolicy: 'Retain' });
+    expect(fn(ids.dispatcher).Properties.Environment.Variables[ENV.secretsKeyArn]).toEqual(arnOf(ids.secretsKey));
+    expect(fn(ids.management).Properties.Environment.Variables).toMatchObject({ [ENV.secretsKeyArn]: arnOf(ids.secretsKey), [API_ENV.signingKeyArn]: arnOf(ids.signingKey) });
+    expect(fn(ids.dispatcher).Properties.Environment.Variables).not.toHaveProperty(API_ENV.signingKeyArn);
   });
 
   test('the counts aggregator reads only the table\'s stream, updates only counts items and sends only to its DLQ', () => {
