@@ -12,6 +12,10 @@ export interface ApiErrorBody {
 export interface EventType {
   readonly name: string;
   readonly description: string;
+  /** The documented fields of its data: each may be redacted. */
+  readonly fields: readonly string[];
+  /** Documented fields holding personal data (GDPR), e.g. a visitor's IP address. */
+  readonly personalData: readonly string[];
 }
 
 export type EndpointStatus = 'active' | 'disabled';
@@ -23,6 +27,14 @@ export interface Endpoint {
   readonly description?: string;
   /** Deliveries per second at most; absent: no limit. */
   readonly rateLimit?: number;
+  /** An EventBridge event pattern over the event's data; absent: every event of its types. */
+  readonly filter?: Readonly<Record<string, unknown>>;
+  /** Top-level data fields removed from the body before it is signed and sent. */
+  readonly redact?: readonly string[];
+  /** Custom headers sent with every attempt: name to masked value (`****`, or `****` and the last 4 characters). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** While a scheduled secret switch is ahead: X-GeoRedir-Signature keeps the previous secret until then. */
+  readonly secretActivatesAt?: string;
   readonly status: EndpointStatus;
   readonly disabledReason?: string;
   readonly disabledAt?: string;
@@ -39,7 +51,17 @@ export interface CreatedEndpoint extends Endpoint {
 
 export interface EndpointSecret {
   readonly secret: string;
+  /** Until then the replaced secret also signs webhook-signature. */
   readonly previousSecretExpiresAt?: string;
+  /** A scheduled switch: until then X-GeoRedir-Signature is still signed with the previous secret. */
+  readonly secretActivatesAt?: string;
+}
+
+/** POST /v1/filter-preview: how many of the account's latest events of the types the filter would have delivered. */
+export interface FilterPreview {
+  /** Events tried: at most 50, fewer when fewer are kept. */
+  readonly checked: number;
+  readonly matched: number;
 }
 
 export interface TestResult {
@@ -127,6 +149,8 @@ interface Counts {
   readonly failedAttempts: number;
   /** Deliveries not sent because the endpoint was disabled or deleted. */
   readonly skipped: number;
+  /** Events the endpoint's filter left out: no delivery was made. */
+  readonly filtered: number;
 }
 
 /** One endpoint's deliveries that ended in one hour. */

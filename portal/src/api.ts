@@ -20,6 +20,15 @@ export class ApiRequestError extends Error {
   detailFor(field: string): string | undefined {
     return this.details.find((detail) => detail.field === field)?.message;
   }
+
+  /**
+   * The messages about a field and anything inside it (`headers`, `headers.X-Foo`, `redact[0]`), joined;
+   * undefined when the API named none.
+   */
+  detailsUnder(field: string): string | undefined {
+    const messages = this.details.filter((detail) => detail.field === field || detail.field.startsWith(`${field}.`) || detail.field.startsWith(`${field}[`)).map((detail) => detail.message);
+    return messages.length === 0 ? undefined : messages.join('; ');
+  }
 }
 
 /** What an expired link answers (the API's code for a portal token past its time). */

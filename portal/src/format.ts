@@ -76,6 +76,12 @@ export function formatPercent(percent: number): string {
   return `${Math.floor(percent)} %`;
 }
 
+/** Events an endpoint's filter left out (no delivery made), in words; undefined for none. */
+export function filteredText(filtered: number | undefined): string | undefined {
+  if (!filtered) return undefined;
+  return `${filtered.toLocaleString('en-US')} ${filtered === 1 ? 'event' : 'events'} left out by the filter`;
+}
+
 /** JSON as sent, pretty-printed for reading. */
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? '';

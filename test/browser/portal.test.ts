@@ -3,30 +3,22 @@
 // does with a portal link, from the first click to the expiry page. One local run and one browser
 // for the whole file; each test saves a screenshot under test-output/screenshots/. (Browser-side
 // expressions are strings: this project's types have no DOM.)
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { portalLink as mintLink } from '../../cli/admin';
 import { DynamoDbDeliveryStore } from '../../lambdas/adapters/dynamodb-delivery-store';
 import { ManagementStore } from '../../lambdas/adapters/management-store';
-import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { guideSignatureValid, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
-import { type LocalRunProcess, repositoryRoot, startLocalRunProcess } from '../e2e/support/local-run-process';
+import { type LocalRunProcess, startLocalRunProcess } from '../e2e/support/local-run-process';
 import { localClientConfig } from '../support/sdk-clients';
 import { clearScreenshots, launchChromium, openContext, type PageRecord, screenshot, until } from './support/browser';
+import { type Account, adminCli, portalLinkFor, publishClicks as publish } from './support/local-portal';
 
 const READY_LIMIT_MS = 90_000;
 /** Short retries, so a failing delivery is final within seconds. */
 const RETRY_SCHEDULE = '1,2';
-
-interface Account {
-  readonly accountId: string;
-  readonly apiKey: string;
-}
 
 let run: LocalRunProcess;
 let events: EventBridgeClient;
@@ -37,39 +29,18 @@ let tab: { context: BrowserContext; page: Page; record: PageRecord };
 const records: PageRecord[] = [];
 const state: { endpointId?: string; secret?: string; failedDeliveryId?: string } = {};
 
-const admin = async (...argv: string[]): Promise<Record<string, string>> => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/admin.ts', ...argv, '--json', '--outputs', join(run.outputDir, 'outputs.json')], {
-    cwd: repositoryRoot,
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  return JSON.parse(stdout) as Record<string, string>;
-};
+const admin = (...argv: string[]) => adminCli(run, ...argv);
 
 /** A portal link for the account, as an operator gets one: `npm run admin -- portal-link --account ID --json`. */
-const portalLink = async (account: Account): Promise<string> => {
-  const link = await admin('portal-link', '--account', account.accountId);
-  expect(link.url).toMatch(new RegExp(`^${run.outputs.apiUrl}/portal#token=grp_`));
-  return link.url!;
-};
+const portalLink = (account: Account): Promise<string> => portalLinkFor(run, account);
 
-const publishClicks = async (account: Account, clickIds: readonly string[]) => {
-  const answer = await events.send(
-    new PutEventsCommand({
-      Entries: clickIds.map((clickId) => ({
-        EventBusName: run.outputs.eventBusName,
-        Source: run.outputs.eventSource,
-        DetailType: 'click',
-        Detail: JSON.stringify({ account_id: account.accountId, data: { ...EVENT_CATALOGUE.click.example, click_id: clickId } }),
-      })),
-    }),
-  );
-  expect(answer.FailedEntryCount).toBe(0);
-};
+const publishClicks = (account: Account, clickIds: readonly string[]) => publish(run, events, account, clickIds);
 
 const heading = (page: Page) => page.locator('#page-title');
 
 beforeAll(async () => {
-  clearScreenshots();
+  // Its screenshots are numbered; other files' have names of their own.
+  clearScreenshots((file) => /^\d/.test(file));
   [run, browser] = await Promise.all([startLocalRunProcess({ RETRY_SCHEDULE_SECONDS: RETRY_SCHEDULE }, READY_LIMIT_MS), launchChromium()]);
   events = new EventBridgeClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   // Events whose click id starts with "fail" get a 500 until the test says otherwise.
@@ -237,18 +208,18 @@ test('revealing and rotating the secret: deliveries are signed with the new one'
   await page.getByRole('button', { name: 'Reveal secret' }).click();
   expect(await page.locator('#secret-value').textContent()).toBe(state.secret);
   // Keyboard: the confirmation is a modal dialog that Escape cancels, giving focus back.
-  const rotate = page.getByRole('button', { name: 'Rotate secret' });
+  const rotate = page.getByRole('button', { name: 'Rotate now' });
   await rotate.focus();
   await page.keyboard.press('Enter');
-  const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+  const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret now?' });
   await dialog.waitFor();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
-  expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Rotate secret');
+  expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Rotate now');
   await page.keyboard.press('Enter');
   await dialog.waitFor();
   await screenshot(page, '09-rotate-confirm');
-  await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+  await dialog.getByRole('button', { name: 'Rotate now' }).click();
   await page.getByText(/New secret issued/).waitFor();
   const rotated = (await page.locator('#secret-value').textContent()) ?? '';
   expect(rotated).toMatch(/^whsec_/);

@@ -4,7 +4,7 @@ import { CoverageNote, useCountsCoverage } from '../components/catch-up';
 import { HourlyChart } from '../components/hourly-chart';
 import { errorText, html, Notice, StatusBadge, useLoad } from '../components/ui';
 import { isBehind } from '../counts-coverage';
-import { formatPercent, successRate } from '../format';
+import { filteredText, formatPercent, successRate } from '../format';
 import { hourlySeries } from '../hourly';
 import { loadEndpoints, loadHourly, type PageProps } from './shared';
 
@@ -30,11 +30,12 @@ export function ActivityPage({ api }: PageProps) {
       ? data.endpoints.map((endpoint) => {
           const rate = successRate(data.hourly.data.filter((count) => count.endpointId === endpoint.id));
           const behind = coverage.get(endpoint.id);
+          const filtered = filteredText(data.hourly.summary.find((summary) => summary.endpointId === endpoint.id)?.filtered);
           return html`<article class="panel" key=${endpoint.id} aria-labelledby=${`activity-${endpoint.id}`}>
             <h2 id=${`activity-${endpoint.id}`}><a href=${`#/endpoints/${endpoint.id}`}><span class="url">${endpoint.url}</span></a> <${StatusBadge} status=${endpoint.status} /></h2>
             ${isBehind(behind)
               ? html`<${CoverageNote} coverage=${behind} />`
-              : html`<p class="muted small">${rate.percent === undefined ? 'No attempts' : `${formatPercent(rate.percent)} of ${rate.attempts} attempts succeeded`}</p>`}
+              : html`<p class="muted small">${rate.percent === undefined ? 'No attempts' : `${formatPercent(rate.percent)} of ${rate.attempts} attempts succeeded`}${filtered ? ` · ${filtered}` : ''}</p>`}
             <${HourlyChart} series=${series.get(endpoint.id)!} label=${`Deliveries to ${endpoint.url}`} />
           </article>`;
         })

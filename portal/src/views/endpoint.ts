@@ -1,18 +1,24 @@
-// One endpoint: its health, events, rate limit, secret, a test send, recovery, its last 24 hours, and delete.
+// One endpoint: its health, events, filter, redacted fields, custom headers, rate limit, secret, a
+// test send, recovery, its last 24 hours, and delete.
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { Endpoint, EndpointSecret, RecoverResult, TestResult } from '../api-types';
+import type { Endpoint, RecoverResult, TestResult } from '../api-types';
 import { CoverageNote, useCountsCoverage } from '../components/catch-up';
 import { EventsFieldset } from '../components/events-fieldset';
 import { HourlyChart } from '../components/hourly-chart';
 import { RateLimitField } from '../components/rate-limit-field';
-import { ConfirmDialog, CopyButton, errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
+import { ConfirmDialog, errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
 import { isBehind } from '../counts-coverage';
-import { attemptResult, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
+import { filterSummary } from '../filter';
+import { attemptResult, extraErrorMessage, filteredText, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, successRate } from '../format';
 import { hourlySeries } from '../hourly';
 import { parseRateLimit, rateLimitLabel, rateLimitText } from '../rate-limit';
+import { redactLabel } from '../redact';
 import { routeHash } from '../routes';
-import { eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
+import { FilterEditor } from './endpoint-filter';
+import { HeadersEditor, RedactEditor } from './endpoint-payload';
+import { SecretPanel } from './endpoint-secret';
+import { type EndpointPanelProps, eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
 
 export function EndpointPage({ api, id }: PageProps & { id: string }) {
   const path = `/v1/endpoints/${encodeURIComponent(id)}`;
@@ -29,8 +35,11 @@ export function EndpointPage({ api, id }: PageProps & { id: string }) {
       ? html`
           <${Overview} api=${api} endpoint=${current} onChange=${setEndpoint} />
           <${EventsEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
+          <${FilterEditor} key=${`filter:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
+          <${RedactEditor} key=${`redact:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
+          <${HeadersEditor} key=${`headers:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
           <${RateLimitEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${SecretPanel} api=${api} endpoint=${current} />
+          <${SecretPanel} key=${`secret:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
           <${TestPanel} api=${api} endpoint=${current} />
           <${ActivityPanel} api=${api} endpoint=${current} />
           <${RecoverPanel} api=${api} endpoint=${current} />
@@ -39,11 +48,7 @@ export function EndpointPage({ api, id }: PageProps & { id: string }) {
   </section>`;
 }
 
-interface PanelProps {
-  readonly api: PageProps['api'];
-  readonly endpoint: Endpoint;
-  readonly onChange?: (endpoint: Endpoint) => void;
-}
+type PanelProps = EndpointPanelProps;
 
 function Overview({ api, endpoint, onChange }: PanelProps) {
   const path = `/v1/endpoints/${encodeURIComponent(endpoint.id)}`;
@@ -66,7 +71,11 @@ function Overview({ api, endpoint, onChange }: PanelProps) {
       <div><dt>Last success</dt><dd><${Time} iso=${endpoint.lastSuccessAt} /></dd></div>
       <div><dt>Last failure</dt><dd><${Time} iso=${endpoint.lastFailureAt} /></dd></div>
       <div><dt>Events</dt><dd>${eventsLabel(endpoint.events)}</dd></div>
+      <div><dt>Filter</dt><dd>${filterSummary(endpoint.filter) ? html`<code>${filterSummary(endpoint.filter)}</code>` : 'None: every event of its types'}</dd></div>
+      <div><dt>Redacted fields</dt><dd>${redactLabel(endpoint.redact)}</dd></div>
+      <div><dt>Custom headers</dt><dd>${endpoint.headers && Object.keys(endpoint.headers).length > 0 ? Object.keys(endpoint.headers).join(', ') : 'None'}</dd></div>
       <div><dt>Rate limit</dt><dd>${rateLimitLabel(endpoint.rateLimit)}</dd></div>
+      ${endpoint.secretActivatesAt ? html`<div><dt>Secret switch</dt><dd>new secret from <${Time} iso=${endpoint.secretActivatesAt} /></dd></div>` : null}
       ${endpoint.description ? html`<div><dt>Description</dt><dd>${endpoint.description}</dd></div>` : null}
       <div><dt>ID</dt><dd><code>${endpoint.id}</code></dd></div>
       <div><dt>Created</dt><dd><${Time} iso=${endpoint.createdAt} /></dd></div>
@@ -139,41 +148,6 @@ function RateLimitEditor({ api, endpoint, onChange }: PanelProps) {
   </form>`;
 }
 
-function SecretPanel({ api, endpoint }: PanelProps) {
-  const path = `/v1/endpoints/${encodeURIComponent(endpoint.id)}`;
-  const [secret, setSecret] = useState<EndpointSecret | undefined>(undefined);
-  const [confirming, setConfirming] = useState(false);
-  const reveal = useAction(async () => {
-    setSecret(await api.get<EndpointSecret>(`${path}/secret`));
-  });
-  const rotate = useAction(async () => {
-    setConfirming(false);
-    const rotated = await api.post<EndpointSecret>(`${path}/rotate-secret`);
-    setSecret(rotated);
-    return rotated.previousSecretExpiresAt
-      ? `New secret issued. The previous one also signs webhook-signature until ${formatTime(rotated.previousSecretExpiresAt)}.`
-      : 'New secret issued.';
-  });
-  return html`<div class="panel" aria-labelledby="secret-title">
-    <h2 id="secret-title">Signing secret</h2>
-    <p class="muted">Receivers verify <code>X-GeoRedir-Signature</code> with it. Keep it private.</p>
-    ${secret
-      ? html`<p><code class="secret" id="secret-value">${secret.secret}</code></p>
-          <p class="actions">
-            <${CopyButton} text=${secret.secret} label="Copy secret" target=${() => document.getElementById('secret-value')} />
-            <button type="button" class="button-secondary" onClick=${() => setSecret(undefined)}>Hide</button>
-          </p>`
-      : html`<p><code class="secret secret-hidden" aria-label="hidden secret">whsec_••••••••••••••••</code></p>
-          <p class="actions"><button type="button" class="button-secondary" disabled=${reveal.busy} onClick=${() => reveal.run()}>Reveal secret</button></p>`}
-    <p class="actions"><button type="button" class="button-secondary" disabled=${rotate.busy} onClick=${() => setConfirming(true)}>Rotate secret</button></p>
-    ${reveal.message ? html`<${Notice} kind=${reveal.message.kind}>${reveal.message.text}<//>` : null}
-    ${rotate.message ? html`<${Notice} kind=${rotate.message.kind}>${rotate.message.text}<//>` : null}
-    <${ConfirmDialog} open=${confirming} title="Rotate the signing secret?" confirmLabel="Rotate secret" onConfirm=${() => rotate.run()} onCancel=${() => setConfirming(false)}>
-      <p>Deliveries are signed with the new secret at once. The old secret keeps signing <code>webhook-signature</code> for 24 hours, so receivers using Standard Webhooks libraries have time to switch; <code>X-GeoRedir-Signature</code> uses only the new one.</p>
-    <//>
-  </div>`;
-}
-
 function TestPanel({ api, endpoint }: PanelProps) {
   const eventTypes = useLoad(() => loadEventTypes(api), 'event-types');
   const subscribed = endpoint.events.includes('*') ? (eventTypes.data ?? []).map((type) => type.name) : [...endpoint.events];
@@ -215,6 +189,7 @@ function ActivityPanel({ api, endpoint }: PanelProps) {
   const rate = hourly.data ? successRate(hourly.data.data.filter((count) => count.endpointId === endpoint.id)) : undefined;
   // The Status panel shows the endpoint's last success and failure: no rate the counts contradict them with.
   const coverage = useCountsCoverage([endpoint], hourly).get(endpoint.id);
+  const filtered = filteredText(hourly.data?.summary.find((summary) => summary.endpointId === endpoint.id)?.filtered);
   return html`<div class="panel" aria-labelledby="activity-title">
     <h2 id="activity-title">Last 24 hours</h2>
     ${hourly.error ? html`<${Notice} kind="error">${errorText(hourly.error)}<//>` : null}
@@ -223,6 +198,7 @@ function ActivityPanel({ api, endpoint }: PanelProps) {
       : rate?.percent !== undefined
         ? html`<p>Success rate: <strong>${formatPercent(rate.percent)}</strong> of ${rate.attempts} attempts</p>`
         : null}
+    ${filtered ? html`<p class="small muted" id="activity-filtered">${filtered} (not delivered).</p>` : null}
     ${series ? html`<${HourlyChart} series=${series} label=${`Deliveries to ${endpoint.url}`} />` : hourly.loading ? html`<p class="muted" role="status">Loading…</p>` : null}
   </div>`;
 }

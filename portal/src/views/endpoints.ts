@@ -44,7 +44,7 @@ function EndpointRow({ endpoint, hourly, coverage }: { endpoint: Endpoint; hourl
     </td>
     <td data-label="Events">${eventsLabel(endpoint.events)}</td>
     <td data-label="Status"><${StatusBadge} status=${endpoint.status} />${endpoint.status === 'disabled' && endpoint.disabledReason ? html`<div class="muted small">${endpoint.disabledReason}</div>` : null}</td>
-    <td data-label="Success (24 h)">${successCell(summary, coverage)}</td>
+    <td data-label="Success (24 h)">${successCell(summary, coverage)}${summary?.filtered ? html`<div class="muted small">${summary.filtered} filtered out</div>` : null}</td>
     <td data-label="Last success"><${Time} iso=${endpoint.lastSuccessAt} /></td>
   </tr>`;
 }
@@ -54,6 +54,6 @@ function successCell(summary: HourlyStats['summary'][number] | undefined, covera
   if (isBehind(coverage)) return html`<span class="muted" title=${coverageText(coverage)}>${coverageLabel(coverage)}</span>`;
   if (summary.successRate === null) return html`<span class="muted">no attempts</span>`;
   const attempts = summary.succeeded + summary.failedAttempts;
-  const title = `${summary.succeeded} succeeded, ${summary.failedAttempts} failed attempts, ${summary.failed} failed for good, ${summary.skipped} skipped`;
+  const title = `${summary.succeeded} succeeded, ${summary.failedAttempts} failed attempts, ${summary.failed} failed for good, ${summary.skipped} skipped${summary.filtered ? `, ${summary.filtered} filtered out` : ''}`;
   return html`<span title=${title}>${formatPercent(summary.successRate * 100)}</span> <span class="muted small">of ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}</span>`;
 }

@@ -8,6 +8,15 @@ export interface PageProps {
   readonly userAgent: string;
 }
 
+/** A panel of the endpoint's page; `onChange` takes the endpoint as the API answers it after a change. */
+export interface EndpointPanelProps {
+  readonly api: ApiClient;
+  readonly endpoint: Endpoint;
+  readonly onChange?: (endpoint: Endpoint) => void;
+}
+
+export const endpointPath = (id: string) => `/v1/endpoints/${encodeURIComponent(id)}`;
+
 export const loadEndpoints = async (api: ApiClient): Promise<readonly Endpoint[]> =>
   (await api.get<{ data: readonly Endpoint[] }>('/v1/endpoints')).data;
 

@@ -1,7 +1,7 @@
 // Headless Debian Chromium driven by playwright-core for the portal's browser tests: a fresh
 // profile per launch, no network besides what the page asks for, every CSP violation, page error
 // and failed request recorded, and a screenshot per test under test-output/screenshots/.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -44,9 +44,10 @@ export async function openContext(browser: Browser, viewport = { width: 1280, he
   return { context, page, record };
 }
 
-/** A run's screenshots are all its own: none left from an earlier run. */
-export function clearScreenshots(): void {
-  rmSync(SCREENSHOTS, { recursive: true, force: true });
+/** A run's screenshots are all its own: none left from an earlier run (of the files `mine` names, so test files clear only their own). */
+export function clearScreenshots(mine: (file: string) => boolean = () => true): void {
+  if (!existsSync(SCREENSHOTS)) return;
+  for (const file of readdirSync(SCREENSHOTS)) if (mine(file)) rmSync(join(SCREENSHOTS, file), { recursive: true, force: true });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -74,6 +74,18 @@ describe('ApiClient', () => {
     expect(problems).toEqual([]);
   });
 
+  it('gathers the details about a field and anything inside it', () => {
+    const refused = new ApiRequestError(400, 'validation_failed', 'The request is not valid', [
+      { field: 'headers.X-GeoRedir-Foo', message: "X-GeoRedir-Foo X-GeoRedir-* and webhook-* headers are the service's own" },
+      { field: 'headers', message: 'at most 10 headers' },
+      { field: 'headersExtra', message: 'unknown field' },
+      { field: 'redact[1]', message: 'must be a field the event catalogue documents' },
+    ]);
+    expect(refused.detailsUnder('headers')).toBe("X-GeoRedir-Foo X-GeoRedir-* and webhook-* headers are the service's own; at most 10 headers");
+    expect(refused.detailsUnder('redact')).toBe('must be a field the event catalogue documents');
+    expect(refused.detailsUnder('filter')).toBeUndefined();
+  });
+
   it('reports an expired link and a refused one, once', async () => {
     const expired = client([
       { status: 401, body: { error: { code: 'portal_link_expired', message: 'The portal link has expired' } } },

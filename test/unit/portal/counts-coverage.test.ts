@@ -13,6 +13,7 @@ const row = (hour: string, counts: Partial<Omit<HourlyCount, 'endpointId' | 'hou
   failed: 0,
   failedAttempts: 0,
   skipped: 0,
+  filtered: 0,
   ...counts,
 });
 const stats = (...data: HourlyCount[]) => ({ from: FROM, data });

@@ -1,4 +1,4 @@
-import { attemptResult, errorClassLabel, extraErrorMessage, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, prettyJson, successRate } from '../../../portal/src/format';
+import { attemptResult, errorClassLabel, extraErrorMessage, filteredText, formatLatency, formatPercent, formatTime, isoToLocalInput, localInputToIso, prettyJson, successRate } from '../../../portal/src/format';
 
 test('formatTime writes a sortable local time, and a dash for none', () => {
   expect(formatTime('2026-11-28T14:03:07.123Z', 'UTC')).toBe('2026-11-28 14:03:07');
@@ -48,4 +48,11 @@ test('extraErrorMessage leaves out what the result already says', () => {
   expect(extraErrorMessage({ statusCode: 500, errorClass: 'http_status', errorMessage: 'HTTP 500' })).toBeUndefined();
   expect(extraErrorMessage({ errorClass: 'connection_refused', errorMessage: 'connect ECONNREFUSED 127.0.0.1:1' })).toBe('connect ECONNREFUSED 127.0.0.1:1');
   expect(extraErrorMessage({ errorClass: 'timeout' })).toBeUndefined();
+});
+
+test('filteredText counts the events a filter left out, and says nothing for none', () => {
+  expect(filteredText(undefined)).toBeUndefined();
+  expect(filteredText(0)).toBeUndefined();
+  expect(filteredText(1)).toBe('1 event left out by the filter');
+  expect(filteredText(1234)).toBe('1,234 events left out by the filter');
 });

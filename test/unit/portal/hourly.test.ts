@@ -1,6 +1,6 @@
 import { hourlySeries, hourStarts, stacked, totals } from '../../../portal/src/hourly';
 
-const count = (endpointId: string, hour: string, succeeded: number, failed = 0, skipped = 0) => ({ endpointId, hour, succeeded, failed, failedAttempts: failed, skipped });
+const count = (endpointId: string, hour: string, succeeded: number, failed = 0, skipped = 0) => ({ endpointId, hour, succeeded, failed, failedAttempts: failed, skipped, filtered: 0 });
 
 test("hourStarts counts the window's hours from its start", () => {
   expect(hourStarts('2026-11-28T10:00:00Z', 3)).toEqual([Date.parse('2026-11-28T10:00:00Z') / 1000, Date.parse('2026-11-28T11:00:00Z') / 1000, Date.parse('2026-11-28T12:00:00Z') / 1000]);
