@@ -425,6 +425,11 @@ export class DeliveryService {
       // Waited for here only while the batch's read of the endpoint is fresh; later, in the retry lane.
       if (sendAt - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, { sendAt });
       await this.waitUntil(sendAt);
+      if (this.wokeLate(endpoint, sendAt)) {
+        const next = await gates.sendSlots.take(endpoint).catch(() => undefined);
+        if (next === undefined || next - this.now().getTime() > ENDPOINT_FRESH_MS) return this.defer(delivery, slot, next === undefined ? 'rate-limit-unreserved' : { sendAt: next });
+        await this.waitUntil(next);
+      }
     }
     return this.attempt(delivery, endpoint, 1, { kind: 'first', slot });
   }
@@ -455,6 +460,14 @@ export class DeliveryService {
   private async waitUntil(at: number): Promise<void> {
     const ms = at - this.now().getTime();
     if (ms > 0) await (this.deps.sleep ?? sleep)(ms);
+  }
+
+  /**
+   * A busy instance (a stalled event loop) can wake a send well after its slot: sent then, it would
+   * crowd the sends of the slots after it into one second, so it takes a new slot instead (once).
+   */
+  private wokeLate(endpoint: Endpoint, sendAt: number): boolean {
+    return isRateLimited(endpoint) && this.now().getTime() - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit) / 2);
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number, sendSlots: SendSlots) {
@@ -508,7 +521,11 @@ export class DeliveryService {
       if (!current || current.status !== 'active') return this.skipRetry(delivery, current);
       endpoint = current;
     }
-    if (sendAt !== undefined) await this.waitUntil(sendAt);
+    if (sendAt !== undefined) {
+      await this.waitUntil(sendAt);
+      // The claim outlasts a slot's wait by far (the lease is the delivery timeout and more).
+      if (isRateLimited(endpoint) && this.wokeLate(endpoint, sendAt)) await this.waitUntil(await sendSlots.take(endpoint));
+    }
     return this.attempt(delivery, endpoint, attempt, { kind: 'claimed' });
   }
 

@@ -17,7 +17,7 @@ const ok: SendResult = { outcome: 'succeeded', statusCode: 200, latencyMs: 5, re
 const serverError: SendResult = { outcome: 'failed', statusCode: 500, errorClass: 'http_status', errorMessage: 'HTTP 500', latencyMs: 5 };
 const timeout: SendResult = { outcome: 'failed', errorClass: 'timeout', errorMessage: 'no answer in time', latencyMs: 30_000 };
 
-function setup(options: { schedule?: number[]; script?: Script; random?: () => number } = {}) {
+function setup(options: { schedule?: number[]; script?: Script; random?: () => number; oversleepMs?: (ms: number) => number } = {}) {
   let now = Date.parse('2026-11-28T10:00:00Z');
   const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
   // A fake sleep on the fake clock: sleepers wake in the order of their times, each with the clock at its time.
@@ -32,7 +32,7 @@ function setup(options: { schedule?: number[]; script?: Script; random?: () => n
   };
   const sleep = (ms: number) =>
     new Promise<void>((wake) => {
-      sleepers.push({ until: now + ms, wake });
+      sleepers.push({ until: now + ms + (options.oversleepMs?.(ms) ?? 0), wake });
       if (sleepers.length === 1) setImmediate(wakeNext);
     });
   const sentAt: number[] = [];
@@ -549,6 +549,22 @@ describe('first contact: one batch at a time sends inline to an endpoint that ne
 
 describe('per-endpoint rate limit: every dispatcher keeps to one schedule of slots', () => {
   const start = Date.parse('2026-11-28T10:00:00Z');
+
+  it('a send woken well after its slot (a stalled instance) takes a new slot instead of crowding the ones after it', async () => {
+    let stalls = 1;
+    // The first wait overruns by 400 ms, as a busy event loop can.
+    const t = setup({ oversleepMs: () => (stalls-- > 0 ? 400 : 0) });
+    t.endpoint('ep_a', { rateLimit: 4 });
+    await t.service.handleBatch(['c1', 'c2'].map((id) => t.click(id)));
+    // Slots 0 and +250; the second woke at +650, 400 ms late, so it reserved a new slot and was sent at that.
+    expect(t.store.slotReservations).toBe(2);
+    const times = t.sentAt.map((at) => at - start);
+    expect(times[0]).toBe(0);
+    expect(times[1]).toBeGreaterThanOrEqual(650);
+    // Never two sends closer than a slot apart.
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(250);
+    expect(t.sends).toHaveLength(2);
+  });
 
   it('sends a batch at its slots (one reservation), waits for near ones and hands later ones to the retry lane, counting nothing', async () => {
     const t = setup();
