@@ -129,6 +129,7 @@ async function buildBareBundle(outDir: string): Promise<string> {
     sourcemap: BUNDLING_DEFAULTS.sourceMap,
     sourcesContent: BUNDLING_DEFAULTS.sourcesContent,
     external: [...BUNDLING_DEFAULTS.externalModules],
+    mainFields: [...BUNDLING_DEFAULTS.mainFields],
     outfile,
     logLevel: 'error',
   });

@@ -29,6 +29,9 @@ export const BUNDLING_DEFAULTS = {
   // A browser user-agent parser (35 KB minified) that @aws-sdk/core's client index reaches only
   // through a dynamic import() its browser builds call; on Node it is never loaded.
   externalModules: ['bowser'],
+  // The SDK's ES module builds, which esbuild can tree-shake (its CommonJS builds it cannot): the
+  // dispatcher's bundle is a third smaller, and a cold start parses that much less.
+  mainFields: ['module', 'main'],
   forceDockerBundling: false,
 } as const;
 
@@ -86,7 +89,7 @@ export class WebhookFunction extends NodejsFunction {
         NODE_OPTIONS: DEFAULT_NODE_OPTIONS,
         ...environment,
       },
-      bundling: { ...BUNDLING_DEFAULTS, externalModules: [...BUNDLING_DEFAULTS.externalModules], ...bundling },
+      bundling: { ...BUNDLING_DEFAULTS, externalModules: [...BUNDLING_DEFAULTS.externalModules], mainFields: [...BUNDLING_DEFAULTS.mainFields], ...bundling },
     });
   }
 }
