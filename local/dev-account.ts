@@ -2,9 +2,9 @@
 // the data and reused while the key still works, so a restart keeps the same credentials.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createAccount } from '../cli/admin';
 import type { ManagementStore } from '../lambdas/adapters/management-store';
 import { hashApiKey } from '../lambdas/api/api-keys';
+import { createAccount } from './shared/accounts';
 
 export interface DevAccount {
   readonly accountId: string;
