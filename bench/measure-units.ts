@@ -50,12 +50,17 @@ export interface PathUsage {
     schedulerInvocations: number;
     /** The counts aggregator's GetRecords on the table's stream: one per full batch (free for Lambda). */
     streamReads: number;
+    /**
+     * KMS requests opening endpoint secrets: a Decrypt per data key and dispatcher instance (its
+     * first batch), so a cost per instance, not per delivery; it shrinks as the run grows.
+     */
+    kmsRequests: number;
   };
   /** Write and read units by DynamoDB operation, per delivery (the aggregator's writes on their own line). */
   readonly unitsByOperation: Record<string, { write: number; read: number }>;
   /** The counts aggregator's part of perDelivery (already included there). */
   readonly countsAggregator: CountsUsage;
-  /** Calls the dispatcher made to SQS, Scheduler and EventBridge, in total. */
+  /** Calls the dispatcher made to SQS, Scheduler, EventBridge and KMS, in total. */
   readonly serviceCalls: Record<string, number>;
   readonly meanBatchMs: number;
   readonly costPerMillionDeliveries: CostSplit;
@@ -223,6 +228,7 @@ export async function measureUnits(stack: BenchStack, options: UnitsOptions): Pr
         'DynamoDB units: DynamoDB\'s item-size rules on the items the code writes and reads; a write costs the larger of the item before and after; transactions 2x (their index writes too); a GSI write costs the projected index entry (a moved entry: delete + put); queries are billed on the items read, rounded up once; refused conditional writes still cost their units.',
         `SQS requests: one SendMessage per queued message for the EventBridge rule's and a fired schedule's, one per SendMessageBatch the dispatcher makes (retries handed over together, per ${BILLING_CHUNK_BYTES / 1024} KB), one ReceiveMessage per batch (per ${BILLING_CHUNK_BYTES / 1024} KB of its bodies) and one DeleteMessageBatch per batch; the event source's empty long polls are left out.`,
         'EventBridge: one PutEvents entry per producer event (plus any the dispatcher puts); Scheduler: one invocation per schedule created.',
+        "KMS: the dispatcher's requests while delivering are counted (one Decrypt per data key its endpoints' secrets were sealed under, once per instance, cached after: one for the whole run, whatever its length) but not priced per delivery, since they grow with instances, not deliveries ($0.03 per 10,000 requests, aws.amazon.com/kms/pricing); sealing (the management API's GenerateDataKey, once per instance and hour) is not on the delivery path.",
         `Lambda: one request per batch; GB-s = batch wall time (rounded up to 1 ms) x ${memoryMb} MB, with every AWS answer delayed ${options.awsLatencyMs} ms and receivers answering in ${options.receiverLatencyMs} ms (Lambda bills the wait).`,
         `Counts aggregator: the path's stream records (every write that changed an item, as the stub's table stream keeps them) through the event source's filter from the template, repeated to fill batches of ${stack.countsSource.batchSize} (the template's batch size; at volume batches are full, below it the ${stack.countsSource.maximumBatchingWindowSeconds} s window closes them earlier and costs are tiny anyway), through the aggregator's real code: one Lambda request per batch, GB-s = batch wall time x ${stack.counts.memoryMb} MB, its UpdateItem units; reading the stream is free for Lambda (bench/prices.ts). Its writes per delivery are the distinct endpoints (and hours) of a batch divided by the batch's records: one endpoint per path here; a batch shared by E active endpoints costs E/${stack.countsSource.batchSize} write units per record, never more than one per record.`,
         `Hot keys: units booked per partition key (table pk; for a GSI the index partition key of the entry written) over ${options.hotKeyEvents} events, per delivery (a) or event (b), times the rate. DynamoDB's per-partition limits are 1,000 write units/s and 3,000 read units/s.`,
@@ -271,6 +277,7 @@ function usageOf(label: string, world: World, run: BatchRun, events: number, mem
   let dispatcherSqs = 0;
   let scheduled = 0;
   let putEvents = 0;
+  let kmsRequests = 0;
   for (const call of world.stub.calls) {
     const name = `${call.service}.${call.operation}`;
     serviceCalls[name] = (serviceCalls[name] ?? 0) + 1;
@@ -281,6 +288,7 @@ function usageOf(label: string, world: World, run: BatchRun, events: number, mem
       dispatcherSqs += chunks(bytes); // the schedule's own SendMessage when it fires
     }
     if (call.service === 'eventBridge') putEvents += sum(call.payloads.map((payload) => chunks(Buffer.byteLength(payload))));
+    if (call.service === 'kms') kmsRequests += 1;
   }
   const ingressSqs = sum(run.messageBytes.slice(0, events).map(chunks));
   const pollingSqs = sum(run.batchBytes.map(chunks)) + run.invocations;
@@ -296,6 +304,7 @@ function usageOf(label: string, world: World, run: BatchRun, events: number, mem
     putEvents: per(events + putEvents),
     schedulerInvocations: per(scheduled),
     streamReads: 0,
+    kmsRequests: per(kmsRequests),
   };
   return {
     label,

@@ -40,7 +40,7 @@ export function renderTable(report: BenchReport): string {
   out.push(
     table(
       `AWS work per successful delivery (${fmt(units.meanDeliveryBodyBytes, 0)}-byte webhook body, batches of ${units.batchSize})`,
-      ['path', 'WRU', 'RRU', 'DynamoDB requests', 'SQS req', 'PutEvents', 'Scheduler', 'Lambda inv', 'Lambda GB-s'],
+      ['path', 'WRU', 'RRU', 'DynamoDB requests', 'SQS req', 'PutEvents', 'Scheduler', 'KMS req', 'Lambda inv', 'Lambda GB-s'],
       paths.map((path) => [
         path.label,
         fmt(path.perDelivery.writeUnits),
@@ -49,6 +49,7 @@ export function renderTable(report: BenchReport): string {
         fmt(path.perDelivery.sqsRequests),
         fmt(path.perDelivery.putEvents),
         fmt(path.perDelivery.schedulerInvocations),
+        fmt(path.perDelivery.kmsRequests, 4),
         fmt(path.perDelivery.lambdaInvocations, 3),
         fmt(path.perDelivery.lambdaGbSeconds, 4),
       ]),

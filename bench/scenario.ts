@@ -2,6 +2,7 @@
 // the producer events the scenarios send: what the measurement modules share.
 import { randomUUID } from 'node:crypto';
 import { ManagementStore } from '../lambdas/adapters/management-store';
+import { KmsSecretBox } from '../lambdas/adapters/secret-box';
 import { EVENT_CATALOGUE, type EventType } from '../lambdas/domain/event-catalogue';
 import { generateSecret } from '../lambdas/domain/signing';
 import type { Endpoint } from '../lambdas/domain/model';
@@ -34,7 +35,8 @@ export interface World {
 export async function createWorld(stack: BenchStack, options: { latencyMs?: number } = {}): Promise<World> {
   // The dispatcher's own environment from the template; locally it may POST to 127.0.0.1.
   const config = loadDispatcherConfig({ ...stack.dispatcher.environment, ALLOW_PRIVATE_ENDPOINTS: 'true' });
-  const stub = new AwsStub({ table: tableShapeOf(stack.table.createTable, config.tableName), latencyMs: options.latencyMs ?? 0 });
+  // The stack's KMS keys answer in the stub, so endpoint secrets are sealed and opened as deployed.
+  const stub = new AwsStub({ table: tableShapeOf(stack.table.createTable, config.tableName), latencyMs: options.latencyMs ?? 0, kmsKeys: stack.kmsKeys });
   const clients = stub.clients();
   const metrics = new Map<string, number>();
   const dispatcher = createDispatcherUnderTest({
@@ -43,7 +45,8 @@ export async function createWorld(stack: BenchStack, options: { latencyMs?: numb
     log: SILENT_LOG,
     count: (metric, value = 1) => metrics.set(metric, (metrics.get(metric) ?? 0) + value),
   });
-  const management = new ManagementStore(clients.dynamodb, config.tableName, config.attemptRetentionDays);
+  // Sealed as the management API seals them: the dispatcher opens them with its own box (and KMS calls).
+  const management = new ManagementStore(clients.dynamodb, config.tableName, config.attemptRetentionDays, new KmsSecretBox(clients.kms, config.secretsKeyArn));
   let endpointCounter = 0;
   return {
     stub,

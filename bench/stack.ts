@@ -12,6 +12,7 @@ import {
   type LocalStreamEventSourceMapping,
   type LocalTable,
 } from '../local/local-stack';
+import type { LocalKmsKeyConfig } from '../local/aws-endpoint/kms';
 import { templateIsFresh } from '../local/synth';
 import { readSynthesizedStack } from '../local/template';
 
@@ -31,6 +32,8 @@ export interface BenchStack {
   readonly counts: LocalFunction;
   /** The table's stream as the counts aggregator reads it. */
   readonly countsSource: LocalStreamEventSourceMapping;
+  /** The stack's KMS keys, with the ARNs the dispatcher's environment names (SECRETS_KEY_ARN). */
+  readonly kmsKeys: readonly LocalKmsKeyConfig[];
   readonly synthesizedMs: number;
 }
 
@@ -61,7 +64,7 @@ export async function loadBenchStack(): Promise<BenchStack> {
   if (!countsSource || !counts || stack.streamEventSourceMappings.length !== 1) {
     throw new Error('bench: expected one stream event source mapping (the counts aggregator) in the template');
   }
-  return { table, dispatcher, eventSource, retrySource, counts, countsSource, synthesizedMs };
+  return { table, dispatcher, eventSource, retrySource, counts, countsSource, kmsKeys: stack.kmsKeys, synthesizedMs };
 }
 
 function run(command: string, args: string[]): Promise<void> {

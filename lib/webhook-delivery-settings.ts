@@ -5,6 +5,7 @@ import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from '../lambdas/api/portal-headers';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimitSettings } from '../lambdas/api/request-limit-settings';
 import { DISPATCHER_HEADROOM_SECONDS, dispatcherTimeoutSeconds } from '../lambdas/dispatcher/config';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../lambdas/domain/retry-policy';
 import type { WebhookDeliveryProps } from './webhook-delivery';
@@ -25,6 +26,9 @@ const SQS_MAX_BATCH_SIZE = 10_000;
 const SQS_MAX_BATCH_WITHOUT_WINDOW = 10;
 const MIN_MAX_CONCURRENCY = 2;
 const MAX_MAX_CONCURRENCY = 1000;
+/** The management function's reserved concurrency: at least one (0 would switch the API off), at most Lambda's default account limit. */
+const MAX_RESERVED_CONCURRENCY = 1000;
+const DEFAULT_MANAGEMENT_RESERVED_CONCURRENCY = 10;
 /** SQS's limit for a redrive policy's maxReceiveCount. */
 const MAX_RECEIVE_COUNT = 1000;
 /** Lambda's limits for a function's memory, in MB. */
@@ -43,7 +47,7 @@ const RETENTION_DAYS = Object.values(RetentionDays).filter((days): days is Reten
  * Every prop, checked, with its default applied. The Record makes a prop missing here a compile
  * error, so none can bypass the checks.
  */
-export interface WebhookDeliverySettings extends Record<keyof WebhookDeliveryProps, unknown> {
+export interface WebhookDeliverySettings extends Record<Exclude<keyof WebhookDeliveryProps, keyof RequestLimitSettings>, unknown>, RequestLimitSettings {
   readonly eventBusName: string;
   readonly eventSource: string;
   /** Normalized: `60,300`, whatever the spacing it was given with. */
@@ -61,12 +65,15 @@ export interface WebhookDeliverySettings extends Record<keyof WebhookDeliveryPro
   readonly dispatcherReservedConcurrency: number | undefined;
   readonly dispatcherMemorySize: number;
   readonly managementMemorySize: number;
+  readonly managementReservedConcurrency: number;
   readonly countsBatchSize: number;
   readonly countsMaxBatchingWindow: Duration;
   readonly countsRetryAttempts: number;
   readonly countsMemorySize: number;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
+  /** The management API's limits (the RequestLimitSettings props), as the function reads them (request-limit-settings.ts). */
+  readonly requestLimits: RequestLimitSettings;
   readonly scheduleGroupName: string | undefined;
   readonly removalPolicy: RemovalPolicy;
   readonly accessLogRetention: RetentionDays;
@@ -104,6 +111,7 @@ export function resolveSettings(props: WebhookDeliveryProps): WebhookDeliverySet
     { batchSize: 'batchSize', window: 'maxBatchingWindow' },
     { batchSize: props.batchSize ?? 10, window: props.maxBatchingWindow ?? Duration.seconds(1) },
   );
+  const requestLimits = resolveRequestLimits(props);
   const retryLane = resolveSqsLane(
     { batchSize: 'retryBatchSize', window: 'retryMaxBatchingWindow' },
     { batchSize: props.retryBatchSize ?? 100, window: props.retryMaxBatchingWindow ?? Duration.seconds(1) },
@@ -127,12 +135,20 @@ export function resolveSettings(props: WebhookDeliveryProps): WebhookDeliverySet
     ),
     dispatcherMemorySize: requireMemorySize('dispatcherMemorySize', props.dispatcherMemorySize),
     managementMemorySize: requireMemorySize('managementMemorySize', props.managementMemorySize),
+    managementReservedConcurrency: requireWholeNumber(
+      'managementReservedConcurrency',
+      props.managementReservedConcurrency ?? DEFAULT_MANAGEMENT_RESERVED_CONCURRENCY,
+      1,
+      MAX_RESERVED_CONCURRENCY,
+    ),
     countsBatchSize: requirePositiveInteger('countsBatchSize', props.countsBatchSize ?? STREAM_MAX_BATCH_SIZE, STREAM_MAX_BATCH_SIZE),
     countsMaxBatchingWindow: requireBatchingWindow('countsMaxBatchingWindow', props.countsMaxBatchingWindow ?? Duration.seconds(10)),
     countsRetryAttempts: requireWholeNumber('countsRetryAttempts', props.countsRetryAttempts ?? 5, 0, MAX_STREAM_RETRY_ATTEMPTS),
     countsMemorySize: requireMemorySize('countsMemorySize', props.countsMemorySize),
     throttlingRateLimit: requirePositiveInteger('throttlingRateLimit', props.throttlingRateLimit ?? 50),
     throttlingBurstLimit: requirePositiveInteger('throttlingBurstLimit', props.throttlingBurstLimit ?? 100),
+    ...requestLimits,
+    requestLimits,
     scheduleGroupName: optional(props.scheduleGroupName, (name) => requireName('scheduleGroupName', name, SCHEDULE_GROUP_NAME, 64)),
     removalPolicy: requireOneOf('removalPolicy', props.removalPolicy ?? RemovalPolicy.RETAIN, 'RemovalPolicy', Object.values(RemovalPolicy)),
     accessLogRetention: requireOneOf('accessLogRetention', props.accessLogRetention ?? RetentionDays.ONE_MONTH, 'RetentionDays', RETENTION_DAYS),
@@ -140,6 +156,12 @@ export function resolveSettings(props: WebhookDeliveryProps): WebhookDeliverySet
     portalFrameAncestors: parsePortalFrameAncestors(props.portalFrameAncestors ?? [DEFAULT_FRAME_ANCESTORS]),
     dispatcherTimeout: Duration.seconds(dispatcherSeconds),
   };
+}
+
+/** The management API's limits per credential and per account: each a positive integer, the default where absent. */
+function resolveRequestLimits(props: WebhookDeliveryProps): RequestLimitSettings {
+  const names = Object.keys(DEFAULT_REQUEST_LIMITS) as (keyof RequestLimitSettings)[];
+  return Object.fromEntries(names.map((name) => [name, requirePositiveInteger(name, props[name] ?? DEFAULT_REQUEST_LIMITS[name])])) as unknown as RequestLimitSettings;
 }
 
 /** One SQS event source's batch size and batching window, checked under the props' names. */

@@ -6,8 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { noEndpointSecrets } from '../lambdas/adapters/endpoint-items';
 import { ManagementStore } from '../lambdas/adapters/management-store';
+import { API_ENV } from '../lambdas/api/config';
+import { KmsSecretBox } from '../lambdas/adapters/secret-box';
+import { ENV } from '../lambdas/shared/config';
 import { OffsetClock } from './aws-endpoint/clock';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server';
 import { provisionDevAccount } from './dev-account';
@@ -171,8 +176,12 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     checkpoint();
     say(`functions initialised: ${stack.functions.map((fn) => `${fn.label} (${fn.runtime} on local Node ${process.versions.node})`).join(', ')}`);
 
+    // Sealing as the functions do: the stack's secrets key in the local KMS (the dev account itself holds no endpoint).
+    const secretsKeyArn = stack.functions.map((fn) => fn.environment[ENV.secretsKeyArn]).find((arn) => arn !== undefined);
+    const kms = new KMSClient({ endpoint: aws.url, region, credentials: LOCAL_CREDENTIALS });
+    running.clients.push(kms);
     const devAccount = await provisionDevAccount(
-      new ManagementStore(dynamoClient, tableOutput(stack), 30),
+      new ManagementStore(dynamoClient, tableOutput(stack), 30, secretsKeyArn ? new KmsSecretBox(kms, secretsKeyArn) : noEndpointSecrets('the local run')),
       persistDir ? join(persistDir, 'dev-account.json') : undefined,
     );
     checkpoint();
@@ -268,6 +277,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
       ...(stack.outputs.ScheduleGroupName ? { scheduleGroupName: stack.outputs.ScheduleGroupName } : {}),
       stackName: stack.stackName,
       awsAccountId: LOCAL_AWS_ACCOUNT_ID,
+      ...signingKeyOutput(stack),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
@@ -331,6 +341,12 @@ function requiredOutput(stack: LocalStack, name: string): string {
   const value = stack.outputs[name];
   if (value === undefined) throw new Error(`the stack has no output ${name}, which the local run publishes in outputs.json`);
   return value;
+}
+
+/** The management function's signing key, resolved to the local KMS key's ARN: the stack has no output for it. */
+function signingKeyOutput(stack: LocalStack): { signingKeyArn?: string } {
+  const arn = stack.functions.map((fn) => fn.environment[API_ENV.signingKeyArn]).find((value) => value !== undefined);
+  return arn === undefined ? {} : { signingKeyArn: arn };
 }
 
 function tableOutput(stack: LocalStack): string {

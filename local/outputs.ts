@@ -26,6 +26,8 @@ export interface LocalOutputs {
   readonly stackName: string;
   /** The AWS account id the local resources' ARNs use. */
   readonly awsAccountId: string;
+  /** The local KMS key portal tokens are signed with (the management function's SIGNING_KEY_ARN): the admin CLI's portal-link derives the same keys. */
+  readonly signingKeyArn?: string;
   readonly pid: number;
   readonly startedAt: string;
 }

@@ -1,20 +1,25 @@
 // The AWS side of the dispatcher answered in process: a request handler for the SDK clients
 // (so every request goes through the SDK's real serialisation and signing) that answers
 // DynamoDB from DynamoDbStub, and SQS SendMessage/SendMessageBatch, Scheduler
-// CreateSchedule/DeleteSchedule and EventBridge PutEvents at once, counting every call.
+// CreateSchedule/DeleteSchedule and EventBridge PutEvents at once, and KMS from the local run's
+// KMS engine (local/aws-endpoint/kms.ts, with the stack's keys), counting every call.
 // `latencyMs` delays each answer (a stand-in for the network round trip to AWS), 0 by default.
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../lambdas/shared/aws-clients';
+import { AwsServiceError } from '../../local/aws-endpoint/errors';
+import { KmsEngine, type LocalKmsKeyConfig } from '../../local/aws-endpoint/kms';
+import { handleKmsOperation } from '../../local/aws-endpoint/kms-api';
 import { DynamoDbError, DynamoDbStub, type TableShape } from './dynamodb-stub';
 
-/** One call the dispatcher made to SQS, Scheduler or EventBridge. */
+/** One call the dispatcher made to SQS, Scheduler, EventBridge or KMS. */
 export interface ServiceCall {
-  readonly service: 'sqs' | 'scheduler' | 'eventBridge';
+  readonly service: 'sqs' | 'scheduler' | 'eventBridge' | 'kms';
   readonly operation: string;
   /** SQS: the message bodies sent (one per message); Scheduler: the target input. */
   readonly payloads: readonly string[];
@@ -40,10 +45,13 @@ const UTF8 = new TextDecoder();
 export interface AwsStubOptions {
   readonly table: TableShape;
   readonly latencyMs?: number;
+  /** The stack's KMS keys (the secrets key seals endpoint secrets); none by default. */
+  readonly kmsKeys?: readonly LocalKmsKeyConfig[];
 }
 
 export class AwsStub {
   readonly dynamodb: DynamoDbStub;
+  readonly kms: KmsEngine;
   readonly calls: ServiceCall[] = [];
   /** DynamoDB requests by operation. */
   readonly dynamoRequests = new Map<string, number>();
@@ -51,6 +59,7 @@ export class AwsStub {
 
   constructor(options: AwsStubOptions) {
     this.dynamodb = new DynamoDbStub(options.table);
+    this.kms = new KmsEngine(options.kmsKeys ?? []);
     this.latencyMs = options.latencyMs ?? 0;
   }
 
@@ -62,7 +71,7 @@ export class AwsStub {
     this.dynamoRequests.clear();
   }
 
-  /** SDK clients of all four services, answered by this stub. */
+  /** SDK clients of all five services, answered by this stub. */
   clients(): AwsClients {
     const config = (service: string) => ({
       region: 'us-east-1',
@@ -76,6 +85,7 @@ export class AwsStub {
       sqs: new SQSClient(config('sqs')),
       scheduler: new SchedulerClient(config('scheduler')),
       eventBridge: new EventBridgeClient(config('events')),
+      kms: new KMSClient(config('kms')),
     } as AwsClients;
   }
 
@@ -92,11 +102,16 @@ export class AwsStub {
       const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
       if (service === 'sqs') return json(200, this.sqs(operation, input), '1.0');
       if (service === 'events') return json(200, this.eventBridge(operation, input), '1.1');
+      if (service === 'kms') {
+        this.calls.push({ service: 'kms', operation, payloads: [] });
+        return json(200, (await handleKmsOperation(this.kms, operation, input)) as Record<string, unknown>, '1.1');
+      }
       return json(200, this.scheduler(request, input), 'rest');
     } catch (error) {
       if (error instanceof DynamoDbError) {
         return json(400, { __type: `com.amazonaws.dynamodb.v20120810#${error.type}`, message: error.message, ...error.extra }, '1.0', error.type);
       }
+      if (error instanceof AwsServiceError) return json(error.httpStatus, { __type: error.code, message: error.message }, '1.1', error.code);
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 // DeliveryStore on DynamoDB (see table-design.ts). A clean first attempt costs one write: the
 // delivery, after its send, inserted with the batch's other new deliveries in one request. The
 // batch's log page is one more write shared by the whole batch, and the endpoint item is written
-// only when its health changes.
+// only when its health changes. Endpoint items hold their secrets sealed (endpoint-items.ts);
+// opening them costs KMS one Decrypt per data key and instance (secret-box.ts), not per batch.
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeFilteredCounts, FILTERED_ATTRIBUTE } from '../counts/filtered-counts';
@@ -12,6 +13,8 @@ import type { Account, Delivery, DeliveryStatus, Endpoint } from '../domain/mode
 import { reservedSlots, slotSpacingMs } from '../domain/rate-limit';
 import { deliveryFromItem, deliveryItem, encodeLogEntries } from './delivery-items';
 import { conditionHeld, isConditionFailure, stripInternalAttributes, type Table } from './dynamodb-table';
+import { openEndpoint } from './endpoint-items';
+import type { SecretSealer } from './secret-box';
 import { GSI1, GSI1PK, keys, LOG_SHARDS, PK, TTL } from './table-keys';
 
 /**
@@ -62,19 +65,23 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   /** This instance's last sight of each rate-limited endpoint's schedule (next free slot, epoch ms). */
   private readonly scheduleSeen = new Map<string, number>();
 
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly sealer: SecretSealer,
+  ) {}
 
   async getAccount(accountId: string): Promise<Account | undefined> {
     return this.table.get<Account>(keys.account(accountId));
   }
 
   async listEndpoints(accountId: string): Promise<Endpoint[]> {
-    return this.table.queryAll<Endpoint>({
+    const items = await this.table.queryAll<Endpoint>({
       IndexName: GSI1,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': GSI1PK },
       ExpressionAttributeValues: { ':pk': keys.accountEndpoints(accountId) },
     });
+    return Promise.all(items.map((item) => openEndpoint(item, this.sealer)));
   }
 
   /**
@@ -93,10 +100,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       const delivery = deliveryFromItem(item);
       result.deliveries.set(delivery.deliveryId, delivery);
     }
-    for (const item of endpointItems) {
-      const endpoint = stripInternalAttributes<Endpoint>(item) as Endpoint;
-      result.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
-    }
+    const endpoints = await Promise.all(endpointItems.map((item) => openEndpoint(stripInternalAttributes<Endpoint>(item) as Endpoint, this.sealer)));
+    for (const endpoint of endpoints) result.endpoints.set(endpointKey(endpoint.accountId, endpoint.endpointId), endpoint);
     return result;
   }
 

@@ -8,7 +8,9 @@
 // table-keys.ts.
 //   ACCOUNT#<accountId>            / ACCOUNT         M  an account and its entitlement (name, webhooksEnabled,
 //                                                       maxEndpoints) and endpointCount, kept in step with
-//                                                       endpoint creates and deletes in the same transaction
+//                                                       endpoint creates and deletes in the same transaction;
+//                                                       portalLinksValidAfter (portal links issued before it
+//                                                       are refused: revoke-portal-links)
 //                                                       gsi1: ACCOUNTS / <createdAt>#<accountId>
 //   ENDPOINT#<accountId>#<endpointId> / ENDPOINT     M  an endpoint: url, events, status, secret, previousSecret
 //                                                    D  its health: consecutiveFailures (failed deliveries),
@@ -22,7 +24,9 @@
 //   ADMINKEY#<sha256 of key>       / ADMINKEY        M  an operator's admin key (gra_..., hash only): prefix, name,
 //                                                       revokedAt. Admin routes only, never an account's.
 //                                                       gsi1: ADMINKEYS / <createdAt>#<keyPrefix>
-//   ADMINKEYPREFIX#<keyPrefix>     / ADMINKEYPREFIX  M  claims the admin key's visible prefix, points to its hash
+//   ADMINKEYPREFIX#<keyPrefix>     / ADMINKEYPREFIX  M  claims the admin key's visible prefix, points to its hash;
+//                                                       revokedAt too, so a portal link names its minter's state
+//                                                       in one read (it is read with every such link's request)
 //   IDEMPOTENCY#<accountId>#<sha256 of Idempotency-Key> / IDEMPOTENCY
 //                                                    M  a POST's lock, request fingerprint and first answer (TTL 24 h)
 //   RATE#<bucket>#<window start>   / RATE            M  hits in one fixed rate-limit window (TTL)
@@ -54,9 +58,8 @@
 //                                                       chart. The delivery path never writes it.
 //   REJECTED#<yyyy-mm-dd>          / <time>#<envelope id>
 //                                                    D  an event that failed validation (TTL)
-//   CONFIG                         / CURSORKEY       M  the random key that signs paging cursors
-//   CONFIG                         / PORTALKEY       M  the random key that signs portal tokens (grp_...; the tokens
-//                                                       themselves are never stored)
+// No item holds a signing key: portal tokens and paging cursors are signed with keys derived from
+// the stack's KMS HMAC key (kms-signing-keys.ts); the tokens themselves are never stored.
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

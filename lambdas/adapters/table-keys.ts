@@ -61,8 +61,4 @@ export const keys = {
     [PK]: keys.rejectedDay(receivedAt.slice(0, 10)),
     [SK]: `${receivedAt}#${envelopeId}`,
   }),
-  /** The random key that signs the API's paging cursors, made on first use. */
-  cursorKey: (): ItemKey => ({ [PK]: 'CONFIG', [SK]: 'CURSORKEY' }),
-  /** The random key that signs portal tokens (grp_...), made on first use; the tokens themselves are never stored. */
-  portalKey: (): ItemKey => ({ [PK]: 'CONFIG', [SK]: 'PORTALKEY' }),
 };

@@ -1,5 +1,6 @@
 // The management API as a function from an API Gateway HTTP API event (payload format 2.0) to
-// its answer: route, authenticate, check the plan, validate, run the route, map errors. The
+// its answer: route, authenticate, limit (request-limits.ts), check the plan, validate, run the
+// route (which writes the audit line of a change, audit.ts), map errors, add HSTS. The
 // Lambda handler builds it once per cold start; tests build it with their own dependencies.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from '../shared/zod';
@@ -7,13 +8,16 @@ import type { ManagementStore } from '../adapters/management-store';
 import type { HttpSender, RetryScheduler } from '../delivery/ports';
 import type { HostLookup } from '../domain/url-policy';
 import type { Log } from '../shared/logger';
+import { createAudit } from './audit';
 import { authenticate } from './auth';
 import type { ApiConfig } from './config';
 import { type ApiResponse, badRequest, type ErrorDetail, errorResponse, json, noContent, payloadTooLarge, RequestValidationError } from './errors';
 import { readIdempotencyKey, requestFingerprint, runIdempotent } from './idempotency';
 import { buildOpenApiDocument, withServer } from './openapi';
 import type { PortalAssets } from './portal-assets';
-import { DEFAULT_FRAME_ANCESTORS } from './portal-headers';
+import { DEFAULT_FRAME_ANCESTORS, STRICT_TRANSPORT_SECURITY } from './portal-headers';
+import { type RequestLimitSettings, requestLimitsFromEnv } from './request-limit-settings';
+import { createRequestLimiter } from './request-limits';
 import { resolveRoute, type Route } from './router';
 import { adminRoutes } from './routes/admin';
 import { deliveryRoutes } from './routes/deliveries';
@@ -44,6 +48,8 @@ export interface ApiDependencies {
   readonly lookup?: HostLookup;
   /** The portal's built files; without them /portal answers 404 (the API run from source). */
   readonly portalAssets?: PortalAssets;
+  /** Limits per credential and per account; default: the function's environment (request-limit-settings.ts), read once here. */
+  readonly requestLimits?: RequestLimitSettings;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -65,15 +71,16 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
   const deliveries = new DeliveryLogService({ store, retries: deps.retries, now, log });
   const filterPreviews = new FilterPreviewService({ store });
   const stats = new StatsService({ store, endpoints, now });
+  const audit = createAudit(log);
 
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [
     ...systemRoutes((baseUrl) => withServer((document ??= buildOpenApiDocument(routes)), baseUrl)),
     ...eventTypeRoutes(),
-    ...endpointRoutes({ endpoints, testSends, filterPreviews }),
-    ...deliveryRoutes({ deliveries }),
+    ...endpointRoutes({ endpoints, testSends, filterPreviews, audit }),
+    ...deliveryRoutes({ deliveries, audit }),
     ...statsRoutes({ stats }),
-    ...adminRoutes({ store, now }),
+    ...adminRoutes({ store, now, audit }),
     ...portalRoutes({ assets: deps.portalAssets, frameAncestors: config.portalFrameAncestors ?? DEFAULT_FRAME_ANCESTORS }),
   ];
   return routes;
@@ -82,6 +89,7 @@ export function buildRoutes(deps: ApiDependencies): Route[] {
 export function createManagementApi(deps: ApiDependencies): ApiHandler {
   const routes = buildRoutes(deps);
   const now = deps.now ?? (() => new Date());
+  const limits = createRequestLimiter(deps.store.rateLimits, deps.requestLimits ?? requestLimitsFromEnv(), now);
 
   return async (event) => {
     const method = event.requestContext.http.method.toUpperCase();
@@ -97,7 +105,7 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
     }
     return {
       statusCode: response.statusCode,
-      headers: { ...response.headers },
+      headers: { ...response.headers, 'strict-transport-security': STRICT_TRANSPORT_SECURITY },
       body: response.body,
       ...(response.isBase64Encoded ? { isBase64Encoded: true } : {}),
     };
@@ -106,6 +114,7 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
   async function handle(method: string, path: string, headers: Record<string, string>, event: APIGatewayProxyEventV2): Promise<ApiResponse> {
     const { route, params } = resolveRoute(routes, method, path);
     const auth = await authenticate(deps.store, route, headers.authorization, now());
+    await limits.admit(route, auth, headers.authorization);
     const account = auth && auth.kind !== 'admin' ? auth.account : undefined;
     if (account && route.requiresWebhooks && !account.webhooksEnabled) throw webhooksNotEnabled();
 
@@ -120,7 +129,8 @@ export function createManagementApi(deps: ApiDependencies): ApiHandler {
     if (idempotencyKey === undefined || !account) return run();
     return runIdempotent(
       deps.store,
-      { accountId: account.accountId, key: idempotencyKey, fingerprint: requestFingerprint(method, path, rawBody), now: now() },
+      // pathId: a rotate-secret answer's endpoint, whose secret a replay reads again (idempotency.ts).
+      { accountId: account.accountId, key: idempotencyKey, fingerprint: requestFingerprint(method, path, rawBody), now: now(), pathId: params.id },
       run,
     );
   }

@@ -1,6 +1,6 @@
 // The management API's configuration, read once at cold start; a missing or malformed variable
 // fails the start rather than a request.
-import { ConfigError, loadSharedConfig, optionalEnv, positiveIntegerEnv, type SharedConfig } from '../shared/config';
+import { ConfigError, loadSharedConfig, optionalEnv, positiveIntegerEnv, requireEnv, type SharedConfig } from '../shared/config';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './portal-headers';
 
 /** Variables only the management API reads (the shared ones are in shared/config.ts ENV). */
@@ -22,6 +22,8 @@ export interface ApiConfig extends SharedConfig {
   readonly testSendsPerMinute: number;
   /** Who may frame the portal page: the CSP frame-ancestors sources, space separated. Default 'none'. */
   readonly portalFrameAncestors?: string;
+  /** The KMS HMAC key whose derived daily keys sign portal tokens and paging cursors. */
+  readonly signingKeyArn: string;
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -31,6 +33,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     testSendTimeoutMs: positiveIntegerEnv(API_ENV.testSendTimeoutMs, 10_000, env),
     testSendsPerMinute: positiveIntegerEnv(API_ENV.testSendsPerMinute, 10, env),
     portalFrameAncestors: frameAncestorsEnv(env),
+    // Required: without it no portal link or cursor could be signed, so the cold start fails instead.
+    signingKeyArn: requireEnv(API_ENV.signingKeyArn, env),
   };
 }
 

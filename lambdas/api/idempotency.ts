@@ -1,6 +1,7 @@
 // `Idempotency-Key` on POST routes: the same key from the same account within 24 h gets the first
 // answer again instead of a second side effect. Only successes are kept; an error changed
-// nothing, so the client may retry with the same key.
+// nothing, so the client may retry with the same key. No stored answer holds a signing secret
+// (create's 201 and rotate-secret's 200 carry one): it is left out and read again on a replay.
 import { createHash } from 'node:crypto';
 import type { ManagementStore, StoredResponse } from '../adapters/management-store';
 import { type ApiResponse, badRequest, conflict } from './errors';
@@ -28,9 +29,49 @@ export function requestFingerprint(method: string, path: string, body: string): 
   return createHash('sha256').update(`${method} ${path}\n`, 'utf8').update(body, 'utf8').digest('hex');
 }
 
+/**
+ * The answer as stored: a top-level `secret` becomes null (keeping the body's field order), and
+ * `secretOf` names its endpoint: the answer's own `id` (a create) or else the path's (a rotation).
+ */
+export function withoutSecret(response: Pick<ApiResponse, 'statusCode' | 'headers' | 'body'>, pathId: string | undefined): StoredResponse {
+  const stored: StoredResponse = { statusCode: response.statusCode, headers: response.headers, body: response.body };
+  const body = parseObject(response.body);
+  if (!body || typeof body.secret !== 'string') return stored;
+  const endpointId = typeof body.id === 'string' ? body.id : pathId;
+  if (endpointId === undefined) return { ...stored, body: JSON.stringify(withoutField(body, 'secret')) };
+  return { ...stored, body: JSON.stringify({ ...body, secret: null }), secretOf: endpointId };
+}
+
+/**
+ * A stored answer as replayed: the endpoint's current secret put back (after a later rotation
+ * that is the newer one, which is the one that signs). When the endpoint is gone, there is no
+ * secret to give and the field is left out.
+ */
+export async function withSecret(store: Pick<ManagementStore, 'endpoints'>, accountId: string, stored: StoredResponse): Promise<ApiResponse> {
+  const { statusCode, headers, body } = stored;
+  const parsed = stored.secretOf === undefined ? undefined : parseObject(body);
+  if (!parsed || stored.secretOf === undefined) return { statusCode, headers, body };
+  const endpoint = await store.endpoints.getEndpoint(accountId, stored.secretOf);
+  return { statusCode, headers, body: JSON.stringify(endpoint ? { ...parsed, secret: endpoint.secret } : withoutField(parsed, 'secret')) };
+}
+
+function withoutField(body: Record<string, unknown>, field: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([name]) => name !== field));
+}
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runIdempotent(
   store: ManagementStore,
-  request: { accountId: string; key: string; fingerprint: string; now: Date },
+  /** `pathId`: the path's `{id}`, the endpoint of a rotate-secret answer. */
+  request: { accountId: string; key: string; fingerprint: string; now: Date; pathId?: string | undefined },
   run: () => Promise<ApiResponse>,
 ): Promise<ApiResponse> {
   const { accountId, key, fingerprint } = request;
@@ -40,8 +81,10 @@ export async function runIdempotent(
     lockSeconds: LOCK_SECONDS,
   });
   switch (claim.kind) {
-    case 'replay':
-      return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
+    case 'replay': {
+      const replayed = await withSecret(store, accountId, claim.response);
+      return { ...replayed, headers: { ...replayed.headers, 'idempotent-replayed': 'true' } };
+    }
     case 'mismatch':
       throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
     case 'in_progress':
@@ -57,8 +100,7 @@ export async function runIdempotent(
     throw error;
   }
   if (response.statusCode >= 200 && response.statusCode < 300) {
-    const stored: StoredResponse = { statusCode: response.statusCode, headers: response.headers, body: response.body };
-    await store.idempotency.completeIdempotencyKey(accountId, key, fingerprint, stored);
+    await store.idempotency.completeIdempotencyKey(accountId, key, fingerprint, withoutSecret(response, request.pathId));
   } else {
     await store.idempotency.releaseIdempotencyKey(accountId, key, fingerprint);
   }

@@ -3,12 +3,21 @@
 // talks only to this API, never sends a Referer, and may be framed only by the origins the
 // deployment names (GeoRedir's dashboard), none by default.
 
-/** `'none'` alone, or a list of `'self'`, schemes (`https:`) and origins (`https://*.example.com`). */
+/** `'none'` alone, or a list of `'self'` and origins (`https://*.example.com`). */
 export const DEFAULT_FRAME_ANCESTORS = "'none'";
 
+/**
+ * On every answer of the API and the portal (app.ts): browsers reach both over HTTPS only for a
+ * year, subdomains included, so a token or key never travels in clear after a first visit.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
 const KEYWORDS = new Set(["'none'", "'self'"]);
-/** `https:`, or an http(s) origin (a leading `*.` and a port allowed): no path, nothing that could end the directive. */
-const SOURCE = /^(?:https?:|https?:\/\/(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?)$/i;
+/**
+ * An http(s) origin (a leading `*.` and a port allowed): no path, nothing that could end the
+ * directive. Never a bare scheme (`https:`): that lets every site of the scheme frame the portal.
+ */
+const SOURCE = /^https?:\/\/(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?$/i;
 
 export class FrameAncestorsError extends Error {
   override readonly name = 'FrameAncestorsError';
@@ -25,7 +34,7 @@ export function parseFrameAncestors(sources: readonly string[] | string): string
   for (const source of list) {
     if (!KEYWORDS.has(source) && !SOURCE.test(source)) {
       throw new FrameAncestorsError(
-        `frame-ancestors source ${JSON.stringify(source)} is not 'none', 'self', a scheme (https:) or an origin (https://dashboard.example.com, https://*.example.com)`,
+        `frame-ancestors source ${JSON.stringify(source)} is not 'none', 'self' or an origin (https://dashboard.example.com, https://*.example.com); a bare scheme such as https: would let any site frame the portal`,
       );
     }
   }

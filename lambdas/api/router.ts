@@ -4,6 +4,7 @@
 import type * as z from '../shared/zod';
 import type { Account } from '../adapters/management-store';
 import { type ApiResponse, methodNotAllowed, notFound } from './errors';
+import type { PortalScope } from './portal-tokens';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 /** public: no credential; account: an API key or a portal token of the account; admin: an admin key. */
@@ -22,6 +23,10 @@ export interface PortalAuth {
   readonly kind: 'portal';
   readonly account: Account;
   readonly expiresAt: string;
+  /** read: GET routes only (auth.ts); manage: what an API key may do but apiKeyOnly routes. */
+  readonly scope: PortalScope;
+  /** The minting admin key's prefix, or 'cli' (portal-tokens.ts). */
+  readonly mintedBy: string;
 }
 
 /** Who calls an account route: the account is the only one whose data it sees. */
@@ -51,6 +56,8 @@ interface RouteDocs {
   readonly access: Access;
   /** Account routes a portal token may not call (API-key management): a customer API key only. */
   readonly apiKeyOnly?: boolean;
+  /** A GET a read-only portal link may not call either: it hands out what can forge webhooks (the signing secret). */
+  readonly manageOnly?: boolean;
   /** Routes that start deliveries or create endpoints need the account's plan to include webhooks. */
   readonly requiresWebhooks?: boolean;
   /** Error statuses this route can answer with, beyond the ones every route may give. */
@@ -102,7 +109,9 @@ export function defineRoute<
   TBody extends z.ZodMiniType | undefined = undefined,
   TResult extends z.ZodMiniType | undefined = undefined,
 >(definition: RouteDefinition<TAccess, TQuery, TBody, TResult>): Route {
-  return definition as unknown as Route;
+  // Every credentialed route may answer 429: the limits per credential and account (request-limits.ts).
+  if (definition.access === 'public' || definition.errors.includes(429)) return definition as unknown as Route;
+  return { ...definition, errors: [...definition.errors, 429] } as unknown as Route;
 }
 
 export interface FileRouteDefinition<TQuery extends z.ZodMiniType> {

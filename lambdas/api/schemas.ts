@@ -7,7 +7,7 @@ import { compileEventPattern, EventPatternError, MAX_FILTER_BYTES, MAX_FILTER_VA
 import { ALL_EVENTS } from '../domain/model';
 import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from '../domain/rate-limit';
 import { MAX_ENDPOINT_URL_LENGTH, normaliseEndpointUrl } from '../domain/url-policy';
-import { DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES } from './portal-tokens';
+import { DEFAULT_PORTAL_SCOPE, DEFAULT_PORTAL_TTL_MINUTES, MAX_PORTAL_TTL_MINUTES, MIN_PORTAL_TTL_MINUTES, PORTAL_SCOPES } from './portal-tokens';
 
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
@@ -214,6 +214,9 @@ export const CreatePortalLinkRequest = z.strictObject({
   ttlMinutes: z
     ._default(z.int().check(z.gte(MIN_PORTAL_TTL_MINUTES), z.lte(MAX_PORTAL_TTL_MINUTES)), DEFAULT_PORTAL_TTL_MINUTES)
     .check(z.describe(`How long the link works, in minutes (${MIN_PORTAL_TTL_MINUTES} to ${MAX_PORTAL_TTL_MINUTES}); default ${DEFAULT_PORTAL_TTL_MINUTES}`)),
+  scope: z
+    ._default(z.enum(PORTAL_SCOPES), DEFAULT_PORTAL_SCOPE)
+    .check(z.describe(`read: the link may only read (GET routes; anything else answers 403 read_only_link); manage: it may change the account's endpoints too. Default ${DEFAULT_PORTAL_SCOPE}`)),
 });
 
 // --- responses -----------------------------------------------------------------------------
@@ -430,6 +433,11 @@ export const PortalLink = z.object({
   expiresAt: timestamp,
 });
 
+export const PortalLinksRevoked = z.object({
+  accountId: z.string(),
+  portalLinksValidAfter: described(timestamp, 'Portal links of the account issued before this time are refused (401 portal_link_revoked)'),
+});
+
 export const OpenApiDocument = described(z.record(z.string(), z.unknown()), 'This document');
 
 /** Every named schema, as it appears under components.schemas. */
@@ -462,6 +470,7 @@ export const NAMED_SCHEMAS = {
     RecoverResult,
     HourlyStats,
     PortalLink,
+    PortalLinksRevoked,
     OpenApiDocument,
   },
 } as const;

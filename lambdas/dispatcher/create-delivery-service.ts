@@ -5,6 +5,7 @@ import { Table } from '../adapters/dynamodb-table';
 import { createHttpSender } from '../adapters/http-sender';
 import { createOperationalEvents } from '../adapters/operational-events';
 import { createRetryScheduler } from '../adapters/retry-scheduler';
+import { KmsSecretBox } from '../adapters/secret-box';
 import { type DeliveryMetric, DeliveryService } from '../delivery/delivery-service';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import type { HttpSender } from '../delivery/ports';
@@ -28,7 +29,9 @@ export interface DispatcherParts {
 export function createDeliveryService(parts: DispatcherParts): DeliveryService {
   const { config, clients } = parts;
   return new DeliveryService({
-    store: parts.store ?? new DynamoDbDeliveryStore(new Table(clients.dynamodb, config.tableName, config.attemptRetentionDays)),
+    store:
+      parts.store ??
+      new DynamoDbDeliveryStore(new Table(clients.dynamodb, config.tableName, config.attemptRetentionDays), new KmsSecretBox(clients.kms, config.secretsKeyArn)),
     sender: parts.sender ?? createHttpSender({ allowPrivate: config.allowPrivateEndpoints, timeoutMs: config.deliveryTimeoutMs }),
     retries: createRetryScheduler({
       sqs: clients.sqs,

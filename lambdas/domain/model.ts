@@ -11,6 +11,8 @@ export interface Account {
   readonly endpointCount: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Portal links issued before this time are refused (revoke-portal-links); absent: none revoked. */
+  readonly portalLinksValidAfter?: string;
 }
 
 /** `*` subscribes an endpoint to every event type, present and future. */

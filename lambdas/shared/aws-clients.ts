@@ -3,6 +3,7 @@
 // the same bundles run against the local run's emulators.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -39,6 +40,9 @@ export function createAwsClients() {
     // throttled CreateSchedule held its batch for seconds too (a failure that outlasts the 6
     // attempts returns the message to the queue, and the attempt is made again).
     scheduler: new SchedulerClient(dataPath()),
+    // Opens endpoint secrets (adapters/secret-box.ts): one Decrypt per data key and instance, but
+    // that one sits in a batch's endpoint read, so a throttle waits as briefly as the table's do.
+    kms: new KMSClient(dataPath()),
     // Operational events (an endpoint disabled) are sent once per disable, after the batch's work.
     eventBridge: new EventBridgeClient({ maxAttempts: MAX_ATTEMPTS }),
   };

@@ -81,6 +81,8 @@ export interface SharedConfig {
   readonly retrySchedule: readonly number[];
   /** The TTL of events, deliveries and attempts, test sends' included. */
   readonly attemptRetentionDays: number;
+  /** Endpoint secrets are sealed under this KMS key: the dispatcher opens them, the API seals and opens them. */
+  readonly secretsKeyArn: string;
 }
 
 export function loadSharedConfig(env: NodeJS.ProcessEnv = process.env): SharedConfig {
@@ -91,5 +93,7 @@ export function loadSharedConfig(env: NodeJS.ProcessEnv = process.env): SharedCo
     allowPrivateEndpoints: booleanEnv(ENV.allowPrivateEndpoints, false, env),
     retrySchedule: parseRetrySchedule(env[ENV.retryScheduleSeconds]),
     attemptRetentionDays: positiveIntegerEnv(ENV.attemptRetentionDays, 30, env),
+    // Required: without it no endpoint could be read, so the cold start fails instead.
+    secretsKeyArn: requireEnv(ENV.secretsKeyArn, env),
   };
 }

@@ -4,7 +4,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { ApiClient, type LinkProblem } from './api';
 import { html } from './components/ui';
 import { parseRoute, type Route } from './routes';
-import { endSession, type SessionEnvironment, type SessionStart } from './session';
+import { endSession, linkScope, type SessionEnvironment, type SessionStart } from './session';
 import { ActivityPage } from './views/activity';
 import { DeliveriesPage } from './views/deliveries';
 import { DeliveryPage } from './views/delivery';
@@ -37,7 +37,7 @@ export function App({ session, environment, apiBaseUrl, userAgent }: AppProps) {
         ? new ApiClient({
             baseUrl: apiBaseUrl,
             token: session.token,
-            fetch: (url, init) => fetch(url, init),
+            fetch: (request) => fetch(request),
             onLinkProblem: (found: LinkProblem) => {
               endSession(environment);
               setProblem(found);
@@ -65,9 +65,11 @@ export function App({ session, environment, apiBaseUrl, userAgent }: AppProps) {
   }, [route, problem]);
 
   if (problem || !api) return html`<${Layout}><${LinkProblemPage} problem=${problem ?? 'missing'} /><//>`;
-  const props = { api, userAgent };
+  // A read link's pages hide every control that would change something (the API refuses them anyway).
+  const readOnly = session.kind === 'token' && linkScope(session.token) === 'read';
+  const props = { api, userAgent, readOnly };
   const section = route.page === 'deliveries' || route.page === 'delivery' ? 'deliveries' : route.page === 'activity' ? 'activity' : 'endpoints';
-  return html`<${Layout} section=${section}>
+  return html`<${Layout} section=${section} readOnly=${readOnly}>
     ${route.page === 'endpoints' ? html`<${EndpointsPage} ...${props} />` : null}
     ${route.page === 'new-endpoint' ? html`<${NewEndpointPage} ...${props} />` : null}
     ${route.page === 'endpoint' ? html`<${EndpointPage} key=${route.id} ...${props} id=${route.id} />` : null}
@@ -77,7 +79,7 @@ export function App({ session, environment, apiBaseUrl, userAgent }: AppProps) {
   <//>`;
 }
 
-function Layout({ section, children }: { section?: string; children?: unknown }) {
+function Layout({ section, readOnly, children }: { section?: string; readOnly?: boolean; children?: unknown }) {
   const link = (name: string, href: string, label: string) =>
     html`<a href=${href} aria-current=${section === name ? 'page' : undefined}>${label}</a>`;
   return html`<a class="skip" href="#main" onClick=${(event: Event) => {
@@ -85,7 +87,9 @@ function Layout({ section, children }: { section?: string; children?: unknown })
       document.getElementById('main')?.focus();
     }}>Skip to content</a>
     <header class="top">
-      <div class="brand"><span class="logo" aria-hidden="true">◆</span> GeoRedir <span class="muted">Webhooks</span></div>
+      <div class="brand"><span class="logo" aria-hidden="true">◆</span> GeoRedir <span class="muted">Webhooks</span>${readOnly
+        ? html` <span class="badge badge-pending" id="read-only-link" title="This link can look at the account but change nothing">read-only link</span>`
+        : null}</div>
       ${section
         ? html`<nav aria-label="Portal">
             ${link('endpoints', '#/endpoints', 'Endpoints')}

@@ -3,6 +3,9 @@
 // personal data in any of them.
 import type { EventType } from './api-types';
 
+/** A catalogue entry (GET /v1/event-types) less its sample, which the list does not read. */
+export type CatalogueEntry = Omit<EventType, 'example'>;
+
 export interface RedactableField {
   readonly name: string;
   /** The endpoint's types that document it. */
@@ -14,7 +17,7 @@ export interface RedactableField {
  * In catalogue order; personal data first, since that is what most redact. A field the endpoint
  * already redacts stays listed (so it can be unticked) even when none of its types documents it.
  */
-export function redactableFields(catalogue: readonly EventType[], events: readonly string[], redacted: readonly string[] = []): RedactableField[] {
+export function redactableFields(catalogue: readonly CatalogueEntry[], events: readonly string[], redacted: readonly string[] = []): RedactableField[] {
   const all = events.includes('*');
   const fields = new Map<string, { eventTypes: string[]; personalData: boolean }>();
   for (const type of catalogue) {

@@ -58,3 +58,21 @@ function safely<T>(action: () => T): T | undefined {
     return undefined;
   }
 }
+
+/**
+ * What the link may do, from its token's payload (`grp_<base64url JSON>.<signature>`, the `s`
+ * claim): 'read' links may only look, so the pages hide what they could not do. Nothing secret is
+ * read, and nothing here is trusted: the API refuses a read link's changes itself (403
+ * read_only_link). A payload that cannot be read counts as 'manage', the API's default.
+ */
+export function linkScope(token: string): 'read' | 'manage' {
+  const payload = /^grp_([A-Za-z0-9_-]+)\./.exec(token)?.[1];
+  if (payload === undefined) return 'manage';
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const claims: unknown = JSON.parse(json);
+    return typeof claims === 'object' && claims !== null && (claims as { s?: unknown }).s === 'read' ? 'read' : 'manage';
+  } catch {
+    return 'manage';
+  }
+}

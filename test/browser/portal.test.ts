@@ -6,10 +6,13 @@
 import { rmSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { portalLink as mintLink } from '../../cli/admin';
 import { DynamoDbDeliveryStore } from '../../lambdas/adapters/dynamodb-delivery-store';
+import { noEndpointSecrets } from '../../lambdas/adapters/endpoint-items';
 import { ManagementStore } from '../../lambdas/adapters/management-store';
+import { portalSigningKeys } from '../../lambdas/api/portal-tokens';
 import { guideSignatureValid, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
 import { type LocalRunProcess, startLocalRunProcess } from '../e2e/support/local-run-process';
 import { localClientConfig } from '../support/sdk-clients';
@@ -270,8 +273,9 @@ test('counts still arriving: no "no attempts" beside a last success the hourly c
   const stampedAt = new Date().toISOString();
   const dynamodb = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   try {
-    const { table } = new ManagementStore(dynamodb, run.outputs.tableName, 30);
-    await new DynamoDbDeliveryStore(table).updateEndpointHealth(account.accountId, endpointId, { succeededAt: stampedAt });
+    // Only the health attributes are written: no endpoint secret is sealed or opened here.
+    const { table } = new ManagementStore(dynamodb, run.outputs.tableName, 30, noEndpointSecrets('this test'));
+    await new DynamoDbDeliveryStore(table, noEndpointSecrets('this test')).updateEndpointHealth(account.accountId, endpointId, { succeededAt: stampedAt });
   } finally {
     dynamodb.destroy();
   }
@@ -361,9 +365,13 @@ test('an expired link shows the expiry page and forgets the token', async () => 
   const expired = await openContext(browser);
   records.push(expired.record);
   const dynamodb = new DynamoDBClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
+  // The run's own signing key in its local KMS, as the admin CLI finds it in outputs.json.
+  const kms = new KMSClient(localClientConfig(run.outputs.awsEndpoint, run.outputs.region));
   try {
     // The admin CLI's own minting, on a clock two minutes back: a one-minute link that ran out a minute ago.
-    const store = new ManagementStore(dynamodb, run.outputs.tableName, 30);
+    const store = new ManagementStore(dynamodb, run.outputs.tableName, 30, noEndpointSecrets('the admin CLI'), {
+      portalKeys: portalSigningKeys(kms, run.outputs.signingKeyArn ?? ''),
+    });
     const link = await mintLink(store, { accountId: run.outputs.accountId, ttlMinutes: 1, apiUrl: run.outputs.apiUrl }, new Date(Date.now() - 120_000));
     const { page } = expired;
     await page.goto(link.url);
@@ -375,6 +383,7 @@ test('an expired link shows the expiry page and forgets the token', async () => 
     await screenshot(page, '14-expired-link');
   } finally {
     dynamodb.destroy();
+    kms.destroy();
     await expired.context.close();
   }
 });
@@ -407,6 +416,67 @@ test('the portal is readable on a phone', async () => {
     await screenshot(page, '16-phone-endpoints');
   } finally {
     await phone.context.close();
+  }
+});
+
+test('a read-only link shows the endpoint, its secret and deliveries, but no control that would change them; the API refuses changes too', async () => {
+  const reader = await openContext(browser);
+  records.push(reader.record);
+  try {
+    const { page } = reader;
+    const link = await portalLinkFor(run, devAccount(), 'read');
+    await page.goto(link);
+    await heading(page).filter({ hasText: 'Endpoints' }).waitFor();
+    expect(await page.locator('header #read-only-link').textContent()).toBe('read-only link');
+    await page.locator(`a[href="#/endpoints/${state.endpointId}"]`).waitFor();
+    expect(await page.getByRole('link', { name: 'Add endpoint' }).count()).toBe(0);
+
+    await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/${state.endpointId}`);
+    await heading(page).filter({ hasText: receiver.url }).waitFor();
+    await page.getByRole('heading', { name: 'Last 24 hours' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Status' }).count()).toBe(1);
+    for (const name of [
+      'Disable endpoint',
+      'Enable endpoint',
+      'Save events',
+      'Preview',
+      'Save filter',
+      'Save redacted fields',
+      'Save headers',
+      'Save rate limit',
+      'Rotate now',
+      'Schedule the switch',
+      'Send test event',
+      'Recover',
+      'Delete endpoint',
+    ]) {
+      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });
+    }
+    expect(await page.locator('main form, main input, main textarea, main select').count()).toBe(0);
+    // Reading the secret is a GET: still there.
+    await page.getByRole('button', { name: 'Reveal secret' }).click();
+    expect(await page.locator('#secret-value').textContent()).toMatch(/^whsec_/);
+    await screenshot(page, '16a-read-only-endpoint');
+
+    await page.goto(`${run.outputs.apiUrl}/portal#/deliveries/${state.failedDeliveryId}`);
+    await page.locator('#attempts-title').waitFor();
+    expect(await page.getByRole('button', { name: 'Redeliver' }).count()).toBe(0);
+
+    await page.goto(`${run.outputs.apiUrl}/portal#/endpoints/new`);
+    await page.getByText('This is a read-only link: it cannot add endpoints.').waitFor();
+    expect(await page.locator('main form').count()).toBe(0);
+
+    // What the page hides, the API refuses on its own.
+    const token = new URL(link).hash.replace('#token=', '');
+    const patched = await fetch(`${run.outputs.apiUrl}/v1/endpoints/${state.endpointId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'changed by a read link' }),
+    });
+    expect(patched.status).toBe(403);
+    expect(((await patched.json()) as { error: { code: string } }).error.code).toBe('read_only_link');
+  } finally {
+    await reader.context.close();
   }
 });
 

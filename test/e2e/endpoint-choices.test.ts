@@ -7,10 +7,13 @@
 // - headers: custom headers on every attempt (a retry included), never shown in the API's answers
 //   nor printed in the run's logs;
 // - rotate-secret with activateAt: X-GeoRedir-Signature keeps the old secret until the switch and
-//   uses the new one from then on, while webhook-signature carries both.
+//   uses the new one from then on, while webhook-signature carries both;
+// - and at the end, the run's table holds none of the secrets nor header values in plain text
+//   (sealed with the local KMS, docs/architecture.md "Table design").
 import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { findFreePort } from '../../local/dynamodb-local';
+import { tableText } from '../support/stored-text';
 import { type Account, attemptLog, clickData, deliveryWithStatus, type GuideRun, sleep, startGuideRun, waitFor } from './guide-harness';
 import { type GuideReceiver, type GuideReceiverKind, startGuideReceiver } from './receivers/guide-receivers';
 import { guideSignatureValid, type Script, type ScriptedReceiver, startScriptedReceiver } from './receivers/scripted-receiver';
@@ -58,6 +61,8 @@ const withoutFields = (data: Record<string, unknown>, fields: readonly string[])
 describe(`endpoint choices: filter, redact, custom headers, scheduled secret switch (RETRY_SCHEDULE_SECONDS=${RETRY_SCHEDULE_SECONDS})`, () => {
   let run: GuideRun;
   const cleanups: Array<() => Promise<void>> = [];
+  /** Custom header values the tests set: the table must never hold them in plain text (the last test). */
+  const headerValues: string[] = [];
 
   beforeAll(async () => {
     run = await startGuideRun({ RETRY_SCHEDULE_SECONDS });
@@ -219,6 +224,7 @@ describe(`endpoint choices: filter, redact, custom headers, scheduled secret swi
   it('custom headers arrive with every attempt, the retry included, and no answer of the API nor line of the run shows their values', async () => {
     const account = await run.createAccount('custom headers');
     const token = `Bearer ${randomBytes(24).toString('base64url')}`;
+    headerValues.push(token.slice('Bearer '.length));
     // The first attempt fails (500), the retry 1 s later succeeds.
     const receiver = await scriptedEndpoint(account, { events: ['click'], headers: { Authorization: token } }, (index) => ({ status: index === 0 ? 500 : 200 }));
     // PATCH merges headers: Authorization stays, X-Route is added.
@@ -347,4 +353,13 @@ describe(`endpoint choices: filter, redact, custom headers, scheduled secret swi
     // The old receivers got nothing more: 1 accepted, then the rejected delivery's 3 attempts.
     for (const side of sides) expect(side.old.records().map((record) => record.status)).toEqual([200, 401, 401, 401]);
   }, 90_000);
+
+  it("leaves no signing secret nor header value in plain text anywhere in the run's table (a Scan of it and its index)", async () => {
+    const text = await tableText(run.dynamodb, run.process.outputs.tableName);
+    // The endpoints the tests made are there, sealed by the local KMS.
+    expect(text).toContain('ENDPOINT#');
+    expect(text).toContain('gws1.');
+    expect(text).not.toContain('whsec_');
+    for (const value of headerValues) expect(text).not.toContain(value);
+  });
 });

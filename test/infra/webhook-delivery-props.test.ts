@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { API_ENV } from '../../lambdas/api/config';
+import { REQUEST_LIMITS_ENV } from '../../lambdas/api/request-limit-settings';
 import { ENV } from '../../lambdas/shared/config';
 import { parseRetryScheduleSeconds, WebhookDelivery, type WebhookDeliveryProps } from '../../lib/webhook-delivery';
 import { logicalIdOf, statementsAllowing, statementsOfRole, resourcesOf } from './iam-helpers';
@@ -45,6 +46,13 @@ describe('props override the defaults', () => {
       dispatcherReservedConcurrency: 20,
       dispatcherMemorySize: 512,
       managementMemorySize: 1024,
+      managementReservedConcurrency: 4,
+      credentialRequestsPerSecond: 5,
+      credentialRequestBurst: 8,
+      accountRequestsPerSecond: 12,
+      accountRequestBurst: 24,
+      accountTestSendsPerMinute: 3,
+      accountRecoversPerMinute: 2,
       countsBatchSize: 200,
       countsMaxBatchingWindow: Duration.seconds(30),
       countsRetryAttempts: 2,
@@ -102,6 +110,20 @@ describe('props override the defaults', () => {
 
   test('management memory', () => {
     expect(template.findResources('AWS::Lambda::Function')[managementId()]?.Properties.MemorySize).toBe(1024);
+  });
+
+  test("the management API's reserved concurrency and its limits per credential and per account", () => {
+    expect(template.findResources('AWS::Lambda::Function')[managementId()]?.Properties.ReservedConcurrentExecutions).toBe(4);
+    expect(variablesOf(managementId())).toMatchObject({
+      [REQUEST_LIMITS_ENV.credentialRequestsPerSecond]: '5',
+      [REQUEST_LIMITS_ENV.credentialRequestBurst]: '8',
+      [REQUEST_LIMITS_ENV.accountRequestsPerSecond]: '12',
+      [REQUEST_LIMITS_ENV.accountRequestBurst]: '24',
+      [REQUEST_LIMITS_ENV.accountTestSendsPerMinute]: '3',
+      [REQUEST_LIMITS_ENV.accountRecoversPerMinute]: '2',
+    });
+    // The dispatcher answers no API request.
+    expect(variablesOf(dispatcherId())).not.toHaveProperty(REQUEST_LIMITS_ENV.credentialRequestsPerSecond);
   });
 
   test('the counts aggregator: memory, retention, and its stream event source\'s batch, window and retries', () => {
@@ -193,6 +215,9 @@ describe('bad configuration fails the synth', () => {
     [{ portalFrameAncestors: ['https://a.example; script-src *'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
     [{ portalFrameAncestors: ['https://a.example/path'] }, /portalFrameAncestors: frame-ancestors source .* is not/],
     [{ portalFrameAncestors: ['*'] }, /portalFrameAncestors: frame-ancestors source "\*" is not/],
+    // A bare scheme would let every site of that scheme frame the portal.
+    [{ portalFrameAncestors: ['https:'] }, /portalFrameAncestors: frame-ancestors source "https:" is not/],
+    [{ portalFrameAncestors: ['http:', "'self'"] }, /portalFrameAncestors: frame-ancestors source "http:" is not/],
     [{ countsBatchSize: 0 }, /countsBatchSize must be a positive integer/],
     [{ countsBatchSize: 1001 }, /countsBatchSize must be at most 1000/],
     [{ countsMaxBatchingWindow: Duration.seconds(301) }, /countsMaxBatchingWindow must be at most 300 s/],
@@ -230,12 +255,19 @@ const BAD_VALUES: { readonly [K in keyof Required<WebhookDeliveryProps>]: readon
   dispatcherReservedConcurrency: [-1, 1.5],
   dispatcherMemorySize: [127, 10_241, 256.5],
   managementMemorySize: [64, 10_241],
+  managementReservedConcurrency: [0, 1001, 2.5],
   countsBatchSize: [0, 1001],
   countsMaxBatchingWindow: [Duration.seconds(301)],
   countsRetryAttempts: [-1, 10_001],
   countsMemorySize: [0, 10_241],
   throttlingRateLimit: [0, -1],
   throttlingBurstLimit: [0, 0.5],
+  credentialRequestsPerSecond: [0, 1.5],
+  credentialRequestBurst: [0, -2],
+  accountRequestsPerSecond: [0, 2.5],
+  accountRequestBurst: [0],
+  accountTestSendsPerMinute: [0, 0.5],
+  accountRecoversPerMinute: [-1, 0],
   scheduleGroupName: ['', 'default', 'has space', 'x'.repeat(65)],
   removalPolicy: ['keep' as RemovalPolicy],
   accessLogRetention: [2 as RetentionDays],
@@ -267,6 +299,8 @@ describe('every prop is checked: a bad value fails the synth, naming the prop', 
     [{ dispatcherReservedConcurrency: -1 }, 'dispatcherReservedConcurrency must be a whole number of at least 0, got -1'],
     [{ dispatcherMemorySize: 127 }, 'dispatcherMemorySize must be a whole number from 128 to 10240, got 127'],
     [{ managementMemorySize: 10_241 }, 'managementMemorySize must be a whole number from 128 to 10240, got 10241'],
+    [{ managementReservedConcurrency: 0 }, 'managementReservedConcurrency must be a whole number from 1 to 1000, got 0'],
+    [{ credentialRequestsPerSecond: 0 }, 'credentialRequestsPerSecond must be a positive integer, got 0'],
     [{ countsMemorySize: 64 }, 'countsMemorySize must be a whole number from 128 to 10240, got 64'],
     [{ eventBusName: 'acme/bus' }, 'eventBusName must be 1 to 256 letters, digits, \'.\', \'-\' or \'_\' (and not "default"), got "acme/bus"'],
     [{ scheduleGroupName: 'default' }, 'scheduleGroupName must be 1 to 64 letters, digits, \'.\', \'-\' or \'_\' (and not "default"), got "default"'],

@@ -11,6 +11,9 @@ const CONFIG: ApiDependencies['config'] = {
   secretRotationGraceHours: 24,
   testSendTimeoutMs: 1000,
   testSendsPerMinute: 1,
+  // Read by the composition root (create-api.ts), not by the app: any value does here.
+  secretsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/not-used',
+  signingKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/not-used',
 };
 
 /** An adapter whose every method rejects: a call to it is a test bug. */

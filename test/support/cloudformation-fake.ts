@@ -1,6 +1,6 @@
-// A tiny stand-in for CloudFormation's query API on 127.0.0.1: it answers DescribeStacks in the
-// AWS query protocol (form-encoded request, XML answer) the SDK v3 client speaks, so `--stack`
-// can be tried without an AWS account. Point a client at it with `endpoint`, or a child process
+// A tiny stand-in for CloudFormation's query API on 127.0.0.1: it answers DescribeStacks and
+// ListStackResources in the AWS query protocol (form-encoded request, XML answer) the SDK v3 client
+// speaks, so `--stack` can be tried without an AWS account. Point a client at it with `endpoint`, or a child process
 // with AWS_ENDPOINT_URL_CLOUDFORMATION.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeStack {
   readonly status?: string;
   readonly outputs?: Readonly<Record<string, string>>;
+  /** What ListStackResources answers, in one page. */
+  readonly resources?: readonly { readonly logicalId: string; readonly type: string; readonly physicalId: string }[];
 }
 
 export interface FakeRequest {
@@ -45,6 +47,21 @@ function stackXml(name: string, stack: FakeStack): string {
   );
 }
 
+function resourcesXml(stack: FakeStack): string {
+  return (stack.resources ?? [])
+    .map(
+      (resource) =>
+        '<member>' +
+        `<LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId>` +
+        `<PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId>` +
+        `<ResourceType>${escapeXml(resource.type)}</ResourceType>` +
+        '<LastUpdatedTimestamp>2026-01-02T03:04:05.000Z</LastUpdatedTimestamp>' +
+        '<ResourceStatus>CREATE_COMPLETE</ResourceStatus>' +
+        '</member>',
+    )
+    .join('');
+}
+
 function errorXml(code: string, message: string): string {
   return (
     `<ErrorResponse xmlns="${NAMESPACE}">` +
@@ -67,12 +84,22 @@ export async function startFakeCloudFormation(): Promise<FakeCloudFormation> {
       requests.push({ headers: req.headers, params });
       const answer = (status: number, body: string) => res.writeHead(status, { 'content-type': 'text/xml' }).end(body);
       if (failure) return answer(failure.status, errorXml(failure.code, failure.message));
-      if (req.method !== 'POST' || params.Action !== 'DescribeStacks' || params.Version !== '2010-05-15') {
-        return answer(400, errorXml('InvalidAction', `this fake answers DescribeStacks only, not ${params.Action ?? req.method}`));
+      const action = params.Action ?? req.method ?? '';
+      if (req.method !== 'POST' || !['DescribeStacks', 'ListStackResources'].includes(action) || params.Version !== '2010-05-15') {
+        return answer(400, errorXml('InvalidAction', `this fake answers DescribeStacks and ListStackResources only, not ${action}`));
       }
       const name = params.StackName ?? '';
       const stack = stacks.get(name);
       if (!stack) return answer(400, errorXml('ValidationError', `Stack with id ${name} does not exist`));
+      if (action === 'ListStackResources') {
+        return answer(
+          200,
+          `<ListStackResourcesResponse xmlns="${NAMESPACE}">` +
+            `<ListStackResourcesResult><StackResourceSummaries>${resourcesXml(stack)}</StackResourceSummaries></ListStackResourcesResult>` +
+            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>` +
+            '</ListStackResourcesResponse>',
+        );
+      }
       return answer(
         200,
         `<DescribeStacksResponse xmlns="${NAMESPACE}">` +

@@ -9,6 +9,7 @@ import type { DeliveryRecords, EndpointRecords, HourlyCountRecords, PortalLinkRe
 import type { HourlyCounts } from '../../lambdas/counts/hourly-counts-store';
 import type { LogEntry } from '../../lambdas/delivery/delivery-store';
 import type { Account, AttemptOutcome, Delivery, Endpoint } from '../../lambdas/domain/model';
+import { localSigningKeys } from './local-signing-keys';
 
 const endpointKey = (accountId: string, endpointId: string) => `${accountId}#${endpointId}`;
 
@@ -246,7 +247,8 @@ export class InMemoryManagementStore implements PortalLinkRecords {
   readonly endpoints = new InMemoryEndpointRecords(this.accounts);
   readonly deliveries = new InMemoryDeliveryRecords();
   readonly hourlyCounts = new InMemoryHourlyCounts();
-  readonly portalKey = { get: async () => Buffer.alloc(32, 7) };
+  /** The real derivation over a local KMS in this process (portal tokens need no table). */
+  readonly portalKeys = localSigningKeys().portalKeys;
 }
 
 /** Fixtures the services' tests start from: an account with room, an active endpoint, a finished delivery. */

@@ -1,9 +1,12 @@
 // Endpoints: created and deleted together with the account's quota counter, changed, rotated.
 // Each endpoint has a partition of its own (the dispatcher reads it in every batch); the
-// account's list is its gsi1 entries.
+// account's list is its gsi1 entries. Secrets and header values are sealed in the item
+// (endpoint-items.ts): every write seals them, every read opens them.
 import { DeleteCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint } from '../../domain/model';
 import { cancelledConditions, conditionHeld, isConditionFailure, isTransactionConflict, stripInternalAttributes, type Table } from '../dynamodb-table';
+import { openEndpoint, sealEndpoint, sealHeaders, sealSecret } from '../endpoint-items';
+import type { SecretSealer } from '../secret-box';
 import { GSI1, GSI1PK, GSI1SK, keys, PK } from '../table-keys';
 
 export interface EndpointChanges {
@@ -35,10 +38,14 @@ export interface SecretRotation {
 }
 
 export class EndpointStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly sealer: SecretSealer,
+  ) {}
 
   /** Creates the endpoint and counts it against the account's quota in one transaction. */
   async createEndpoint(endpoint: Endpoint): Promise<CreateEndpointResult> {
+    const item = await sealEndpoint(endpoint, this.sealer);
     try {
       await this.transact({
         TransactItems: [
@@ -57,7 +64,7 @@ export class EndpointStore {
               TableName: this.table.name,
               Item: {
                 ...keys.endpoint(endpoint.accountId, endpoint.endpointId),
-                ...endpoint,
+                ...item,
                 [GSI1PK]: keys.accountEndpoints(endpoint.accountId),
                 [GSI1SK]: `${endpoint.createdAt}#${endpoint.endpointId}`,
               },
@@ -78,7 +85,8 @@ export class EndpointStore {
   }
 
   async getEndpoint(accountId: string, endpointId: string): Promise<Endpoint | undefined> {
-    return this.table.get<Endpoint>(keys.endpoint(accountId, endpointId), { consistentRead: true });
+    const item = await this.table.get<Endpoint>(keys.endpoint(accountId, endpointId), { consistentRead: true });
+    return item && openEndpoint(item, this.sealer);
   }
 
   /**
@@ -94,7 +102,7 @@ export class EndpointStore {
       ProjectionExpression: 'endpointId',
     });
     const items = await this.table.batchGet(listed.map((endpoint) => keys.endpoint(accountId, endpoint.endpointId)));
-    return items.map((item) => stripInternalAttributes<Endpoint>(item) as Endpoint);
+    return Promise.all(items.map((item) => openEndpoint(stripInternalAttributes<Endpoint>(item) as Endpoint, this.sealer)));
   }
 
   /**
@@ -137,7 +145,7 @@ export class EndpointStore {
     if (changes.headers === null || (changes.headers && Object.keys(changes.headers).length === 0)) removes.push('headers');
     else if (changes.headers !== undefined) {
       sets.push('headers = :headers');
-      values[':headers'] = changes.headers;
+      values[':headers'] = await sealHeaders(accountId, endpointId, changes.headers, this.sealer);
     }
     if (changes.status !== undefined) names['#status'] = 'status';
     if (changes.status === 'active') {
@@ -158,14 +166,22 @@ export class EndpointStore {
 
   /**
    * Replaces the secret, keeping the one being replaced as `previousSecret` until `previousExpiresAt`.
-   * Conditional on the secret the caller saw, so two concurrent rotations cannot lose one.
+   * Conditional on the secret the caller saw, so two concurrent rotations cannot lose one. Sealing
+   * makes a new ciphertext each time, so the condition compares the stored sealed string, read
+   * here and checked to open to `expectedSecret`: a rotation in between changes it and fails the write.
    */
   async rotateSecret(accountId: string, endpointId: string, rotation: SecretRotation): Promise<Endpoint | undefined> {
+    const stored = await this.table.get<Endpoint>(keys.endpoint(accountId, endpointId), { consistentRead: true });
+    if (!stored || (await openEndpoint(stored, this.sealer)).secret !== rotation.expectedSecret) return undefined;
+    const [sealedNew, sealedPrevious] = await Promise.all([
+      sealSecret(accountId, endpointId, 'secret', rotation.newSecret, this.sealer),
+      sealSecret(accountId, endpointId, 'previous-secret', rotation.expectedSecret, this.sealer),
+    ]);
     const values = {
-      ':new': rotation.newSecret,
-      ':previous': { secret: rotation.expectedSecret, expiresAt: rotation.previousExpiresAt },
+      ':new': sealedNew,
+      ':previous': { secret: sealedPrevious, expiresAt: rotation.previousExpiresAt },
       ':at': rotation.at,
-      ':expected': rotation.expectedSecret,
+      ':expected': stored.secret,
     };
     return this.updateExisting(accountId, endpointId, {
       UpdateExpression: rotation.activatesAt
@@ -215,7 +231,8 @@ export class EndpointStore {
       const { Attributes } = await this.table.documents.send(
         new UpdateCommand({ TableName: this.table.name, Key: keys.endpoint(accountId, endpointId), ...update, ReturnValues: 'ALL_NEW' }),
       );
-      return stripInternalAttributes<Endpoint>(Attributes);
+      const item = stripInternalAttributes<Endpoint>(Attributes);
+      return item && (await openEndpoint(item, this.sealer));
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;

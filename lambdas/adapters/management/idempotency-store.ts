@@ -6,7 +6,10 @@ import { keys, PK, TTL } from '../table-keys';
 export interface StoredResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** Never holds a signing secret: api/idempotency.ts stores `secret` as null and names its endpoint in `secretOf`. */
   readonly body: string;
+  /** The endpoint whose current secret a replay puts back into the body's `secret`. */
+  readonly secretOf?: string;
 }
 
 export type IdempotencyClaim =

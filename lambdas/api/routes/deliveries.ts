@@ -1,3 +1,4 @@
+import type { Audit } from '../audit';
 import { defineRoute, type Route } from '../router';
 import {
   AttemptPage,
@@ -9,13 +10,13 @@ import {
   RecoverResult,
   RedeliveryAccepted,
 } from '../schemas';
-import { type DeliveryLogService, MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST } from '../services/deliveries';
+import { type DeliveryLogService, MAX_DELIVERIES_READ_PER_REQUEST, MAX_PAGES_PER_REQUEST, MAX_RECOVER_DELIVERIES } from '../services/deliveries';
 import { attemptView, deliverySummaryView, deliveryView, underWayDeliveryView } from '../views';
 
 const TAG = 'Deliveries';
 
-export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Route[] {
-  const { deliveries } = services;
+export function deliveryRoutes(services: { deliveries: DeliveryLogService; audit: Audit }): Route[] {
+  const { deliveries, audit } = services;
   return [
     defineRoute({
       method: 'GET',
@@ -81,7 +82,9 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       summary: 'Redeliver every failed or skipped delivery since a time',
       description:
         'Each failed delivery with a failed attempt at or after since, and each delivery created since then that failed or was skipped ' +
-        '(because the endpoint was disabled), gets a new attempt (same delivery id). 409 while the endpoint is disabled.',
+        '(because the endpoint was disabled), gets a new attempt (same delivery id). 409 while the endpoint is disabled. One call ' +
+        `reopens at most ${MAX_RECOVER_DELIVERIES} deliveries, the oldest first (truncated: true when more are left: call again); ` +
+        'calls are limited per account and minute (429 with Retry-After).',
       tag: TAG,
       access: 'account',
       requiresWebhooks: true,
@@ -91,6 +94,11 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       handle: async ({ auth, params, body }) => {
         const since = new Date(body.since);
         const result = await deliveries.recover(auth.account.accountId, params.id ?? '', since);
+        audit(auth, {
+          action: 'endpoint.recover',
+          resource: params.id ?? '',
+          details: { since: since.toISOString(), redelivered: result.redelivered.length, truncated: result.truncated },
+        });
         return { since: since.toISOString(), ...result };
       },
     }),
@@ -127,6 +135,7 @@ export function deliveryRoutes(services: { deliveries: DeliveryLogService }): Ro
       success: { status: 202, description: 'Queued', schema: RedeliveryAccepted },
       handle: async ({ auth, params }) => {
         const { deliveryId, attempt } = await deliveries.redeliver(auth.account.accountId, params.id ?? '');
+        audit(auth, { action: 'delivery.redeliver', resource: deliveryId, details: { attempt } });
         return { id: deliveryId, status: 'pending' as const, attempt };
       },
     }),

@@ -1,4 +1,5 @@
 import { DEFAULT_ACCOUNT_CACHE_MS } from '../../delivery/account-directory';
+import type { Audit } from '../audit';
 import { defineRoute, type Route } from '../router';
 import {
   CreatedEndpoint,
@@ -13,7 +14,7 @@ import {
   TestResult,
   UpdateEndpointRequest,
 } from '../schemas';
-import type { EndpointService } from '../services/endpoints';
+import { type EndpointService, webhooksNotEnabled } from '../services/endpoints';
 import { type FilterPreviewService, PREVIEW_EVENTS } from '../services/filter-preview';
 import type { TestSendService } from '../services/test-sends';
 import { endpointView } from '../views';
@@ -23,8 +24,8 @@ const ENDPOINT_LIST_REFRESH_SECONDS = DEFAULT_ACCOUNT_CACHE_MS / 1000;
 
 const TAG = 'Endpoints';
 
-export function endpointRoutes(services: { endpoints: EndpointService; testSends: TestSendService; filterPreviews: FilterPreviewService }): Route[] {
-  const { endpoints, testSends, filterPreviews } = services;
+export function endpointRoutes(services: { endpoints: EndpointService; testSends: TestSendService; filterPreviews: FilterPreviewService; audit: Audit }): Route[] {
+  const { endpoints, testSends, filterPreviews, audit } = services;
   return [
     defineRoute({
       method: 'GET',
@@ -55,6 +56,7 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       success: { status: 201, description: 'The endpoint, with its secret', schema: CreatedEndpoint },
       handle: async ({ auth, body }) => {
         const endpoint = await endpoints.create(auth.account, body);
+        audit(auth, { action: 'endpoint.create', resource: endpoint.endpointId, details: { fields: Object.keys(body) } });
         return { ...endpointView(endpoint), secret: endpoint.secret };
       },
     }),
@@ -81,10 +83,17 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
         'rateLimit null removes the limit; a new limit paces the sends scheduled after it (those already waiting for their turn keep it).',
       tag: TAG,
       access: 'account',
-      errors: [400, 404, 413],
+      errors: [400, 403, 404, 413],
       body: { schema: UpdateEndpointRequest, required: true },
       success: { status: 200, description: 'The endpoint after the change', schema: Endpoint },
-      handle: async ({ auth, params, body }) => endpointView(await endpoints.update(auth.account.accountId, params.id ?? '', body)),
+      handle: async ({ auth, params, body }) => {
+        // Re-enabling is what POST /enable does, so the same plan check applies (403 webhooks_not_enabled).
+        if (body.status === 'active' && !auth.account.webhooksEnabled) throw webhooksNotEnabled();
+        const updated = await endpoints.update(auth.account.accountId, params.id ?? '', body);
+        // Field names only: a URL, a filter or a header value may hold a customer's secret.
+        audit(auth, { action: 'endpoint.update', resource: updated.endpointId, details: { fields: Object.keys(body), ...(body.status ? { status: body.status } : {}) } });
+        return endpointView(updated);
+      },
     }),
     defineRoute({
       method: 'DELETE',
@@ -96,18 +105,26 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       access: 'account',
       errors: [404],
       success: { status: 204, description: 'Deleted' },
-      handle: async ({ auth, params }) => endpoints.remove(auth.account.accountId, params.id ?? ''),
+      handle: async ({ auth, params }) => {
+        await endpoints.remove(auth.account.accountId, params.id ?? '');
+        audit(auth, { action: 'endpoint.delete', resource: params.id ?? '' });
+      },
     }),
     defineRoute({
       method: 'GET',
       path: '/v1/endpoints/{id}/secret',
+      manageOnly: true,
       operationId: 'getEndpointSecret',
       summary: "Read the endpoint's signing secret",
       tag: TAG,
       access: 'account',
       errors: [404],
       success: { status: 200, description: 'The secret', schema: EndpointSecret },
-      handle: async ({ auth, params }) => endpoints.secret(auth.account.accountId, params.id ?? ''),
+      handle: async ({ auth, params }) => {
+        const secret = await endpoints.secret(auth.account.accountId, params.id ?? '');
+        audit(auth, { action: 'endpoint.reveal_secret', resource: params.id ?? '' });
+        return secret;
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -124,7 +141,11 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       errors: [400, 404, 409],
       body: { schema: RotateSecretRequest, required: false },
       success: { status: 200, description: 'The new secret', schema: EndpointSecret },
-      handle: async ({ auth, params, body }) => endpoints.rotateSecret(auth.account.accountId, params.id ?? '', body.activateAt),
+      handle: async ({ auth, params, body }) => {
+        const rotated = await endpoints.rotateSecret(auth.account.accountId, params.id ?? '', body.activateAt);
+        audit(auth, { action: 'endpoint.rotate_secret', resource: params.id ?? '', details: { scheduled: body.activateAt !== undefined } });
+        return rotated;
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -136,7 +157,11 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       requiresWebhooks: true,
       errors: [403, 404, 409],
       success: { status: 200, description: 'The endpoint, active', schema: Endpoint },
-      handle: async ({ auth, params }) => endpointView(await endpoints.enable(auth.account.accountId, params.id ?? '')),
+      handle: async ({ auth, params }) => {
+        const enabled = await endpoints.enable(auth.account.accountId, params.id ?? '');
+        audit(auth, { action: 'endpoint.enable', resource: enabled.endpointId });
+        return endpointView(enabled);
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -161,14 +186,18 @@ export function endpointRoutes(services: { endpoints: EndpointService; testSends
       description:
         'Signed like any delivery, with X-GeoRedir-Test: true. Without event, sends the first type the endpoint subscribes to ' +
         '(click for ["*"]). Logged in the endpoint\'s deliveries (test: true); never retried ' +
-        'and not counted towards auto-disable. Works on a disabled endpoint. Rate limited per endpoint (429).',
+        'and not counted towards auto-disable. Works on a disabled endpoint. Rate limited per endpoint and per account (429).',
       tag: TAG,
       access: 'account',
       requiresWebhooks: true,
       errors: [400, 403, 404, 409, 413, 429],
       body: { schema: TestEndpointRequest, required: false },
       success: { status: 200, description: "The attempt's outcome (also when the endpoint failed)", schema: TestResult },
-      handle: async ({ auth, params, body }) => testSends.send(auth.account.accountId, params.id ?? '', body.event),
+      handle: async ({ auth, params, body }) => {
+        const result = await testSends.send(auth.account.accountId, params.id ?? '', body.event);
+        audit(auth, { action: 'endpoint.test', resource: params.id ?? '', details: { eventType: result.eventType, deliveryId: result.deliveryId } });
+        return result;
+      },
     }),
   ];
 }

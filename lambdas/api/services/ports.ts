@@ -2,6 +2,7 @@
 // their rules run in unit tests against an in-memory store (test/support/in-memory-management-store.ts)
 // as well as on DynamoDB. The ManagementStore's parts (adapters/management/) satisfy them as they
 // are: app.ts hands the services the real store, and the compiler checks it fits.
+import type { SigningKeys } from '../../adapters/kms-signing-keys';
 import type { AttemptPage, DeliveryFilters, DeliveryPage, LoggedDelivery } from '../../adapters/management/delivery-log-store';
 import type { CreateEndpointResult, EndpointChanges, SecretRotation } from '../../adapters/management/endpoint-store';
 import type { HourlyCounts } from '../../counts/hourly-counts-store';
@@ -46,8 +47,8 @@ export interface HourlyCountRecords {
   read(accountId: string, endpointId: string, fromHour: string, toHour: string): Promise<ReadonlyMap<string, HourlyCounts>>;
 }
 
-/** What minting a portal link reads: the account, and the key portal tokens are signed with. */
+/** What minting a portal link reads: the account (its last revocation), and the keys portal tokens are signed with. */
 export interface PortalLinkRecords {
-  readonly accounts: { getAccount(accountId: string): Promise<Account | undefined> };
-  readonly portalKey: { get(): Promise<Buffer> };
+  readonly accounts: { getAccount(accountId: string, options?: { consistentRead?: boolean }): Promise<Account | undefined> };
+  readonly portalKeys: SigningKeys;
 }

@@ -1,18 +1,18 @@
 // Event type checkboxes: every type from the catalogue, or "*" (all, including future types).
-import type { EventType } from '../api-types';
+import type { EventChoice, EventType } from '../api-types';
 import { html } from './ui';
 
 export function EventsFieldset({ eventTypes, selected, onChange, error, idPrefix, legendHidden }: {
   eventTypes: readonly EventType[];
-  selected: readonly string[];
-  onChange: (events: string[]) => void;
+  selected: readonly EventChoice[];
+  onChange: (events: EventChoice[]) => void;
   error?: string | undefined;
   idPrefix: string;
   /** Under a heading that already says it. */
   legendHidden?: boolean;
 }) {
   const all = selected.includes('*');
-  const toggle = (name: string, checked: boolean) => {
+  const toggle = (name: EventChoice, checked: boolean) => {
     if (name === '*') return onChange(checked ? ['*'] : []);
     const next = new Set(selected.filter((event) => event !== '*'));
     if (checked) next.add(name);

@@ -1,7 +1,7 @@
 // The delivery log across the account's endpoints, newest first: filters, search by event id,
 // and paging with the API's cursor.
 import { useEffect, useState } from 'preact/hooks';
-import { DELIVERY_STATUSES, type DeliverySummary, type Endpoint, type Page } from '../api-types';
+import { DELIVERY_STATUSES, type DeliveryPage, type DeliverySummary, type Endpoint } from '../api-types';
 import { errorText, html, Notice, StatusBadge, Time, useLoad } from '../components/ui';
 import { attemptResult, formatLatency, isoToLocalInput, localInputToIso } from '../format';
 import { deliveryQuery, type DeliveryFilters, routeHash } from '../routes';
@@ -11,8 +11,8 @@ const PAGE_SIZE = 25;
 /** The API bounds what one call reads, so a page may come back short (even empty) with a cursor. */
 const MAX_FOLLOW = 4;
 
-async function fetchPage(api: PageProps['api'], filters: DeliveryFilters, cursor?: string): Promise<Page<DeliverySummary>> {
-  const get = (next: string | undefined) => api.get<Page<DeliverySummary>>('/v1/deliveries', { ...deliveryQuery(filters), limit: PAGE_SIZE, cursor: next });
+async function fetchPage(api: PageProps['api'], filters: DeliveryFilters, cursor?: string): Promise<DeliveryPage> {
+  const get = (next: string | undefined) => api.get('/v1/deliveries', { params: { query: { ...deliveryQuery(filters), limit: PAGE_SIZE, cursor: next } } });
   let page = await get(cursor);
   const rows = [...page.data];
   for (let follow = 0; rows.length < PAGE_SIZE && page.nextCursor && follow < MAX_FOLLOW; follow += 1) {

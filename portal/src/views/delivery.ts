@@ -1,22 +1,22 @@
 // One delivery: what was sent (payload and headers), every attempt, and redelivery. While it is
 // pending the page polls, so a redelivery's outcome shows up without a reload.
 import { useEffect, useState } from 'preact/hooks';
-import type { Attempt, Delivery, Endpoint, RedeliveryAccepted } from '../api-types';
+import type { Attempt, Delivery } from '../api-types';
 import { errorText, html, Notice, StatusBadge, Time, useAction, useLoad } from '../components/ui';
 import { attemptHeaders } from '../delivery-headers';
 import { attemptResult, extraErrorMessage, formatLatency, prettyJson } from '../format';
 import { routeHash } from '../routes';
-import { type PageProps, shortUrl } from './shared';
+import { byId, type PageProps, shortUrl } from './shared';
 
 const POLL_MS = 1500;
 /** Stop polling after this long; the Refresh button is still there. */
 const POLL_LIMIT_MS = 120_000;
 
-export function DeliveryPage({ api, id, userAgent }: PageProps & { id: string }) {
-  const path = `/v1/deliveries/${encodeURIComponent(id)}`;
-  const loaded = useLoad(() => api.get<Delivery>(path), `delivery:${id}`);
+export function DeliveryPage({ api, id, userAgent, readOnly }: PageProps & { id: string }) {
+  const params = byId(id);
+  const loaded = useLoad(() => api.get('/v1/deliveries/{id}', { params }), `delivery:${id}`);
   const endpoint = useLoad(
-    async () => (loaded.data ? api.get<Endpoint>(`/v1/endpoints/${encodeURIComponent(loaded.data.endpointId)}`).catch(() => undefined) : undefined),
+    async () => (loaded.data ? api.get('/v1/endpoints/{id}', { params: byId(loaded.data.endpointId) }).catch(() => undefined) : undefined),
     `delivery-endpoint:${loaded.data?.endpointId ?? ''}`,
   );
   const [pollingSince, setPollingSince] = useState<number | undefined>(undefined);
@@ -32,7 +32,7 @@ export function DeliveryPage({ api, id, userAgent }: PageProps & { id: string })
   }, [delivery, loaded.loading]);
 
   const redeliver = useAction(async () => {
-    const accepted = await api.post<RedeliveryAccepted>(`${path}/redeliver`);
+    const accepted = await api.post('/v1/deliveries/{id}/redeliver', { params });
     setPollingSince(Date.now());
     loaded.reload();
     return `Queued: attempt ${accepted.attempt} will be sent in a moment.`;
@@ -59,11 +59,13 @@ export function DeliveryPage({ api, id, userAgent }: PageProps & { id: string })
               <div><dt>Updated</dt><dd><${Time} iso=${delivery.updatedAt} /></dd></div>
               ${delivery.nextAttemptAt ? html`<div><dt>Next attempt</dt><dd><${Time} iso=${delivery.nextAttemptAt} /></dd></div>` : null}
             </dl>
-            <p class="actions">
+            ${readOnly
+              ? null
+              : html`<p class="actions">
               <button type="button" disabled=${redeliver.busy || delivery.status === 'pending' || delivery.test === true} onClick=${() => redeliver.run()}>Redeliver</button>
               ${delivery.status === 'pending' ? html`<span class="muted small">In progress: redeliver once it has finished.</span>` : null}
               ${delivery.test ? html`<span class="muted small">Test sends are not redelivered; send a new test instead.</span>` : null}
-            </p>
+            </p>`}
             ${redeliver.message ? html`<${Notice} kind=${redeliver.message.kind}>${redeliver.message.text}<//>` : null}
           </div>
           <${Attempts} delivery=${delivery} />

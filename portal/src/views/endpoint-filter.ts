@@ -2,10 +2,10 @@
 // account's recent events (POST /v1/filter-preview) before it is saved.
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { Endpoint, FilterPreview } from '../api-types';
+import { asEventChoices } from '../api-types';
 import { html, Notice, useAction } from '../components/ui';
 import { FILTER_EXAMPLE, type FilterInput, filterChanged, filterText, parseFilter, previewText } from '../filter';
-import { type EndpointPanelProps, endpointPath } from './shared';
+import { byId, type EndpointPanelProps } from './shared';
 
 const ID = 'edit-filter';
 const NUMERIC_EXAMPLE = '{"revenue": [{"numeric": [">=", 100]}]}';
@@ -33,7 +33,7 @@ export function FilterEditor({ api, endpoint, onChange }: EndpointPanelProps) {
     if (!parsed) return;
     try {
       // null removes the filter.
-      const updated = await api.patch<Endpoint>(endpointPath(endpoint.id), { filter: parsed.value });
+      const updated = await api.patch('/v1/endpoints/{id}', { params: byId(endpoint.id), body: { filter: parsed.value } });
       onChange?.(updated);
       setText(filterText(updated.filter));
       return updated.filter === undefined ? 'Filter removed: every event of its types is delivered.' : 'Filter saved: only the events it matches are delivered.';
@@ -50,7 +50,7 @@ export function FilterEditor({ api, endpoint, onChange }: EndpointPanelProps) {
       return;
     }
     try {
-      setPreview(previewText(await api.post<FilterPreview>('/v1/filter-preview', { filter: parsed.value, events: endpoint.events })));
+      setPreview(previewText(await api.post('/v1/filter-preview', { body: { filter: parsed.value, events: asEventChoices(endpoint.events) } })));
     } catch (error) {
       showRefusal(error);
     }

@@ -2,11 +2,11 @@
 // (redaction) and the custom headers it adds, whose values the page never shows in full.
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { Endpoint } from '../api-types';
+import { asRedactFields } from '../api-types';
 import { errorText, html, Notice, useAction, useLoad } from '../components/ui';
 import { headersPatch, MAX_CUSTOM_HEADERS } from '../custom-headers';
 import { redactableFields, redactSelection } from '../redact';
-import { type EndpointPanelProps, endpointPath, loadEventTypes } from './shared';
+import { byId, type EndpointPanelProps, loadEventTypes } from './shared';
 
 /** A 400 about `field` (or inside it) as the field's error; anything else goes to the action's notice. */
 function refusalOf(error: unknown, field: string): string {
@@ -27,7 +27,7 @@ export function RedactEditor({ api, endpoint, onChange }: EndpointPanelProps) {
     setFieldError(undefined);
     try {
       // [] removes the list.
-      const updated = await api.patch<Endpoint>(endpointPath(endpoint.id), { redact: redactSelection(fields, ticked) });
+      const updated = await api.patch('/v1/endpoints/{id}', { params: byId(endpoint.id), body: { redact: asRedactFields(redactSelection(fields, ticked)) } });
       onChange?.(updated);
       setTicked(new Set(updated.redact ?? []));
       return updated.redact?.length ? `Redacted fields saved: ${updated.redact.join(', ')}.` : 'No fields redacted: deliveries carry every field.';
@@ -91,7 +91,7 @@ export function HeadersEditor({ api, endpoint, onChange }: EndpointPanelProps) {
     }
     setFieldError(undefined);
     try {
-      const updated = await api.patch<Endpoint>(endpointPath(endpoint.id), { headers: result.patch });
+      const updated = await api.patch('/v1/endpoints/{id}', { params: byId(endpoint.id), body: { headers: result.patch } });
       onChange?.(updated);
       // The page keeps no value once it is saved: the API shows it masked from now on.
       setRemoved([]);

@@ -4,16 +4,16 @@
 // new secret first). A switch still ahead is shown; a rotation meanwhile is refused (409).
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { Endpoint, EndpointSecret } from '../api-types';
+import type { EndpointSecret } from '../api-types';
 import { ConfirmDialog, CopyButton, html, Notice, Time, useAction } from '../components/ui';
 import { formatTime } from '../format';
 import { defaultSwitchInput, parseSwitchTime, SWITCH_PENDING_CODE, switchInputBounds, switchPendingText } from '../secret-switch';
-import { type EndpointPanelProps, endpointPath } from './shared';
+import { byId, type EndpointPanelProps } from './shared';
 
 const SWITCH_ID = 'switch-at';
 
-export function SecretPanel({ api, endpoint, onChange }: EndpointPanelProps) {
-  const path = endpointPath(endpoint.id);
+export function SecretPanel({ api, endpoint, onChange, readOnly }: EndpointPanelProps) {
+  const params = byId(endpoint.id);
   const [secret, setSecret] = useState<EndpointSecret | undefined>(undefined);
   const [confirming, setConfirming] = useState(false);
   const [switchAt, setSwitchAt] = useState(() => defaultSwitchInput(Date.now()));
@@ -21,17 +21,17 @@ export function SecretPanel({ api, endpoint, onChange }: EndpointPanelProps) {
   const pending = endpoint.secretActivatesAt;
 
   const reveal = useAction(async () => {
-    setSecret(await api.get<EndpointSecret>(`${path}/secret`));
+    setSecret(await api.get('/v1/endpoints/{id}/secret', { params }));
   });
   /** Both ways: the new secret shown; a refusal because a switch is ahead explained, and that switch shown. */
   const rotate = async (body?: { activateAt: string }): Promise<EndpointSecret> => {
     try {
-      const rotated = await api.post<EndpointSecret>(`${path}/rotate-secret`, body);
+      const rotated = await api.post('/v1/endpoints/{id}/rotate-secret', { params, body });
       setSecret(rotated);
       return rotated;
     } catch (error) {
       if (!(error instanceof ApiRequestError) || error.code !== SWITCH_PENDING_CODE) throw error;
-      const current = await api.get<Endpoint>(path).catch(() => undefined);
+      const current = await api.get('/v1/endpoints/{id}', { params }).catch(() => undefined);
       if (current) onChange?.(current);
       throw new Error(switchPendingText(current?.secretActivatesAt));
     }
@@ -71,9 +71,12 @@ export function SecretPanel({ api, endpoint, onChange }: EndpointPanelProps) {
             <button type="button" class="button-secondary" onClick=${() => setSecret(undefined)}>Hide</button>
           </p>`
       : html`<p><code class="secret secret-hidden" aria-label="hidden secret">whsec_••••••••••••••••</code></p>
-          <p class="actions"><button type="button" class="button-secondary" disabled=${reveal.busy} onClick=${() => reveal.run()}>Reveal secret</button></p>`}
+          ${readOnly
+            ? html`<p class="hint">A read-only link cannot reveal the secret: it would let anyone holding it forge webhooks.</p>`
+            : html`<p class="actions"><button type="button" class="button-secondary" disabled=${reveal.busy} onClick=${() => reveal.run()}>Reveal secret</button></p>`}`}
     ${reveal.message ? html`<${Notice} kind=${reveal.message.kind}>${reveal.message.text}<//>` : null}
 
+    ${readOnly ? null : html`
     <h3>Rotate the secret</h3>
     ${pending ? html`<p class="hint">You can rotate again once the scheduled switch has happened.</p>` : null}
     <div class="rotate-way">
@@ -108,6 +111,6 @@ export function SecretPanel({ api, endpoint, onChange }: EndpointPanelProps) {
     <${ConfirmDialog} open=${confirming} title="Rotate the signing secret now?" confirmLabel="Rotate now" onConfirm=${() => rotateNow.run()} onCancel=${() => setConfirming(false)}>
       <p><code>X-GeoRedir-Signature</code> is signed with the new secret from now on: a receiver that checks one secret, as the guide shows, rejects deliveries until it has the new one.
         To give it the new secret first, cancel and schedule the switch instead.</p>
-    <//>
+    <//>`}
   </div>`;
 }

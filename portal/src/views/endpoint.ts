@@ -2,7 +2,7 @@
 // test send, recovery, its last 24 hours, and delete.
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { Endpoint, RecoverResult, TestResult } from '../api-types';
+import { asEventChoices, type Endpoint, type EventChoice, type EventName, type RecoverResult, type TestResult } from '../api-types';
 import { CoverageNote, useCountsCoverage } from '../components/catch-up';
 import { EventsFieldset } from '../components/events-fieldset';
 import { HourlyChart } from '../components/hourly-chart';
@@ -18,11 +18,10 @@ import { routeHash } from '../routes';
 import { FilterEditor } from './endpoint-filter';
 import { HeadersEditor, RedactEditor } from './endpoint-payload';
 import { SecretPanel } from './endpoint-secret';
-import { type EndpointPanelProps, eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
+import { byId, type EndpointPanelProps, eventsLabel, loadEventTypes, loadHourly, type PageProps } from './shared';
 
-export function EndpointPage({ api, id }: PageProps & { id: string }) {
-  const path = `/v1/endpoints/${encodeURIComponent(id)}`;
-  const loaded = useLoad(() => api.get<Endpoint>(path), `endpoint:${id}`);
+export function EndpointPage({ api, id, readOnly }: PageProps & { id: string }) {
+  const loaded = useLoad(() => api.get('/v1/endpoints/{id}', { params: byId(id) }), `endpoint:${id}`);
   const [endpoint, setEndpoint] = useState<Endpoint | undefined>(undefined);
   const current = endpoint?.id === id ? endpoint : loaded.data;
 
@@ -33,31 +32,32 @@ export function EndpointPage({ api, id }: PageProps & { id: string }) {
     ${!current && loaded.loading ? html`<p class="muted" role="status">Loading…</p>` : null}
     ${current
       ? html`
-          <${Overview} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${EventsEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${FilterEditor} key=${`filter:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${RedactEditor} key=${`redact:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${HeadersEditor} key=${`headers:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${RateLimitEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${SecretPanel} key=${`secret:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
-          <${TestPanel} api=${api} endpoint=${current} />
+          <${Overview} api=${api} endpoint=${current} onChange=${setEndpoint} readOnly=${readOnly} />
+          ${readOnly
+            ? null
+            : html`<${EventsEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />
+                <${FilterEditor} key=${`filter:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
+                <${RedactEditor} key=${`redact:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
+                <${HeadersEditor} key=${`headers:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} />
+                <${RateLimitEditor} api=${api} endpoint=${current} onChange=${setEndpoint} />`}
+          <${SecretPanel} key=${`secret:${current.id}`} api=${api} endpoint=${current} onChange=${setEndpoint} readOnly=${readOnly} />
+          ${readOnly ? null : html`<${TestPanel} api=${api} endpoint=${current} />`}
           <${ActivityPanel} api=${api} endpoint=${current} />
-          <${RecoverPanel} api=${api} endpoint=${current} />
-          <${DeletePanel} api=${api} endpoint=${current} />`
+          ${readOnly ? null : html`<${RecoverPanel} api=${api} endpoint=${current} /><${DeletePanel} api=${api} endpoint=${current} />`}`
       : null}
   </section>`;
 }
 
 type PanelProps = EndpointPanelProps;
 
-function Overview({ api, endpoint, onChange }: PanelProps) {
-  const path = `/v1/endpoints/${encodeURIComponent(endpoint.id)}`;
+function Overview({ api, endpoint, onChange, readOnly }: PanelProps) {
+  const params = byId(endpoint.id);
   const action = useAction(async () => {
     if (endpoint.status === 'active') {
-      onChange?.(await api.patch<Endpoint>(path, { status: 'disabled' }));
+      onChange?.(await api.patch('/v1/endpoints/{id}', { params, body: { status: 'disabled' } }));
       return 'Endpoint disabled: its events are logged as skipped until you enable it.';
     }
-    onChange?.(await api.post<Endpoint>(`${path}/enable`));
+    onChange?.(await api.post('/v1/endpoints/{id}/enable', { params }));
     return 'Endpoint enabled; its failure count starts again at 0.';
   });
   return html`<div class="panel" aria-labelledby="overview-title">
@@ -81,9 +81,11 @@ function Overview({ api, endpoint, onChange }: PanelProps) {
       <div><dt>Created</dt><dd><${Time} iso=${endpoint.createdAt} /></dd></div>
     </dl>
     <p class="actions">
-      <button type="button" class=${endpoint.status === 'active' ? 'button-secondary' : ''} disabled=${action.busy} onClick=${() => action.run()}>
-        ${endpoint.status === 'active' ? 'Disable endpoint' : 'Enable endpoint'}
-      </button>
+      ${readOnly
+        ? null
+        : html`<button type="button" class=${endpoint.status === 'active' ? 'button-secondary' : ''} disabled=${action.busy} onClick=${() => action.run()}>
+            ${endpoint.status === 'active' ? 'Disable endpoint' : 'Enable endpoint'}
+          </button>`}
       <a href=${routeHash({ page: 'deliveries', filters: { endpoint: endpoint.id } })}>Delivery log of this endpoint</a>
     </p>
     ${action.message ? html`<${Notice} kind=${action.message.kind}>${action.message.text}<//>` : null}
@@ -92,10 +94,10 @@ function Overview({ api, endpoint, onChange }: PanelProps) {
 
 function EventsEditor({ api, endpoint, onChange }: PanelProps) {
   const eventTypes = useLoad(() => loadEventTypes(api), 'event-types');
-  const [events, setEvents] = useState<string[]>([...endpoint.events]);
+  const [events, setEvents] = useState<EventChoice[]>(() => asEventChoices(endpoint.events));
   const save = useAction(async () => {
     if (events.length === 0) throw new Error('Choose at least one event type.');
-    onChange?.(await api.patch<Endpoint>(`/v1/endpoints/${encodeURIComponent(endpoint.id)}`, { events }));
+    onChange?.(await api.patch('/v1/endpoints/{id}', { params: byId(endpoint.id), body: { events } }));
     return 'Events saved.';
   });
   const changed = [...events].sort().join() !== [...endpoint.events].sort().join();
@@ -122,7 +124,7 @@ function RateLimitEditor({ api, endpoint, onChange }: PanelProps) {
     setFieldError(undefined);
     try {
       // null removes the limit.
-      const updated = await api.patch<Endpoint>(`/v1/endpoints/${encodeURIComponent(endpoint.id)}`, { rateLimit: limit.value });
+      const updated = await api.patch('/v1/endpoints/{id}', { params: byId(endpoint.id), body: { rateLimit: limit.value } });
       onChange?.(updated);
       setText(rateLimitText(updated.rateLimit));
       return updated.rateLimit === undefined ? 'Rate limit removed.' : `Rate limit saved: ${rateLimitLabel(updated.rateLimit)}.`;
@@ -150,13 +152,15 @@ function RateLimitEditor({ api, endpoint, onChange }: PanelProps) {
 
 function TestPanel({ api, endpoint }: PanelProps) {
   const eventTypes = useLoad(() => loadEventTypes(api), 'event-types');
-  const subscribed = endpoint.events.includes('*') ? (eventTypes.data ?? []).map((type) => type.name) : [...endpoint.events];
+  const subscribed: readonly EventName[] = endpoint.events.includes('*')
+    ? (eventTypes.data ?? []).map((type) => type.name)
+    : asEventChoices(endpoint.events).filter((name): name is EventName => name !== '*');
   const [chosen, setChosen] = useState<string | undefined>(undefined);
-  const eventType = chosen && subscribed.includes(chosen) ? chosen : subscribed[0];
+  const eventType = subscribed.find((name) => name === chosen) ?? subscribed[0];
   const [result, setResult] = useState<TestResult | undefined>(undefined);
   const send = useAction(async () => {
     setResult(undefined);
-    setResult(await api.post<TestResult>(`/v1/endpoints/${encodeURIComponent(endpoint.id)}/test`, eventType ? { event: eventType } : {}));
+    setResult(await api.post('/v1/endpoints/{id}/test', { params: byId(endpoint.id), body: eventType ? { event: eventType } : {} }));
   });
   return html`<form class="panel" aria-labelledby="test-title" onSubmit=${(event: Event) => {
     event.preventDefault();
@@ -209,7 +213,7 @@ function RecoverPanel({ api, endpoint }: PanelProps) {
   const recover = useAction(async () => {
     const iso = localInputToIso(since);
     if (!iso) throw new Error('Choose the time to recover from.');
-    const answer = await api.post<RecoverResult>(`/v1/endpoints/${encodeURIComponent(endpoint.id)}/recover`, { since: iso });
+    const answer = await api.post('/v1/endpoints/{id}/recover', { params: byId(endpoint.id), body: { since: iso } });
     setResult(answer);
     const count = answer.redelivered.length;
     return `${count === 0 ? 'Nothing to redeliver' : `${count} ${count === 1 ? 'delivery' : 'deliveries'} queued again`} since ${formatTime(answer.since)}.${answer.truncated ? ' More remain: recover again.' : ''}`;
@@ -239,7 +243,7 @@ function DeletePanel({ api, endpoint }: PanelProps) {
   const [confirming, setConfirming] = useState(false);
   const remove = useAction(async () => {
     setConfirming(false);
-    await api.delete(`/v1/endpoints/${encodeURIComponent(endpoint.id)}`);
+    await api.delete('/v1/endpoints/{id}', { params: byId(endpoint.id) });
     location.hash = routeHash({ page: 'endpoints' });
   });
   return html`<div class="panel panel-danger" aria-labelledby="delete-title">

@@ -8,7 +8,7 @@ import { formatPercent } from '../format';
 import { html, Notice, StatusBadge, Time, errorText, useLoad } from '../components/ui';
 import { eventsLabel, loadEndpoints, loadHourly, type PageProps, shortUrl } from './shared';
 
-export function EndpointsPage({ api }: PageProps) {
+export function EndpointsPage({ api, readOnly }: PageProps) {
   const loaded = useLoad(() => loadEndpoints(api), 'endpoints');
   // Counts that fail to load leave the column blank, not the page.
   const hourly = useLoad(() => loadHourly(api), 'hourly');
@@ -17,12 +17,12 @@ export function EndpointsPage({ api }: PageProps) {
   return html`<section aria-labelledby="page-title">
     <div class="page-head">
       <h1 id="page-title" tabindex="-1">Endpoints</h1>
-      <a class="button" href="#/endpoints/new">Add endpoint</a>
+      ${readOnly ? null : html`<a class="button" href="#/endpoints/new">Add endpoint</a>`}
     </div>
     ${loaded.error ? html`<${Notice} kind="error">${errorText(loaded.error)}<//>` : null}
     ${loaded.loading && !endpoints ? html`<p class="muted" role="status">Loading…</p>` : null}
     ${endpoints && endpoints.length === 0
-      ? html`<div class="empty"><p>No endpoints yet. Add the URL where GeoRedir should send your webhooks.</p></div>`
+      ? html`<div class="empty"><p>No endpoints yet.${readOnly ? '' : ' Add the URL where GeoRedir should send your webhooks.'}</p></div>`
       : null}
     ${endpoints && endpoints.length > 0
       ? html`<div class="table-scroll">

@@ -2,7 +2,7 @@
 // addresses, ...) is shown next to the field, as the API words it.
 import { useState } from 'preact/hooks';
 import { ApiRequestError } from '../api';
-import type { CreatedEndpoint } from '../api-types';
+import type { CreatedEndpoint, EventChoice } from '../api-types';
 import { EventsFieldset } from '../components/events-fieldset';
 import { RateLimitField } from '../components/rate-limit-field';
 import { CopyButton, errorText, html, Notice, useLoad } from '../components/ui';
@@ -21,10 +21,10 @@ interface FieldErrors {
 /** How long the dispatchers may take to see a new endpoint or a subscription change (the API reference says the same). */
 const ENDPOINT_LIST_REFRESH_SECONDS = 5;
 
-export function NewEndpointPage({ api }: PageProps) {
+export function NewEndpointPage({ api, readOnly }: PageProps) {
   const eventTypes = useLoad(() => loadEventTypes(api), 'event-types');
   const [url, setUrl] = useState('');
-  const [events, setEvents] = useState<string[]>([]);
+  const [events, setEvents] = useState<EventChoice[]>([]);
   const [description, setDescription] = useState('');
   const [rateLimit, setRateLimit] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -46,11 +46,13 @@ export function NewEndpointPage({ api }: PageProps) {
     setErrors({});
     try {
       setCreated(
-        await api.post<CreatedEndpoint>('/v1/endpoints', {
-          url: url.trim(),
-          events,
-          ...(description.trim() ? { description: description.trim() } : {}),
-          ...(limit.value == null ? {} : { rateLimit: limit.value }),
+        await api.post('/v1/endpoints', {
+          body: {
+            url: url.trim(),
+            events,
+            ...(description.trim() ? { description: description.trim() } : {}),
+            ...(limit.value == null ? {} : { rateLimit: limit.value }),
+          },
         }),
       );
     } catch (error) {
@@ -59,6 +61,15 @@ export function NewEndpointPage({ api }: PageProps) {
       setBusy(false);
     }
   };
+
+  // After every hook: a read link may open this page by its address, but never sees the form.
+  if (readOnly) {
+    return html`<section aria-labelledby="page-title">
+      <h1 id="page-title" tabindex="-1">Add an endpoint</h1>
+      <${Notice} kind="info">This is a read-only link: it cannot add endpoints. Ask for a link that may manage the account.<//>
+      <p class="actions"><a href="#/endpoints">All endpoints</a></p>
+    </section>`;
+  }
 
   if (created) {
     return html`<section aria-labelledby="page-title">

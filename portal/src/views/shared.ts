@@ -6,6 +6,8 @@ export interface PageProps {
   readonly api: ApiClient;
   /** `User-Agent` the service sends (shown in a delivery's headers). */
   readonly userAgent: string;
+  /** A read link (session.ts linkScope): the page shows no control that would change anything. */
+  readonly readOnly?: boolean;
 }
 
 /** A panel of the endpoint's page; `onChange` takes the endpoint as the API answers it after a change. */
@@ -13,19 +15,22 @@ export interface EndpointPanelProps {
   readonly api: ApiClient;
   readonly endpoint: Endpoint;
   readonly onChange?: (endpoint: Endpoint) => void;
+  /** A read link: the panel shows what is, without controls (the API would answer 403 read_only_link). */
+  readonly readOnly?: boolean;
 }
 
-export const endpointPath = (id: string) => `/v1/endpoints/${encodeURIComponent(id)}`;
+/** The path parameters of a route about one resource (`/v1/endpoints/{id}`, `/v1/deliveries/{id}`). */
+export const byId = (id: string) => ({ path: { id } });
 
 export const loadEndpoints = async (api: ApiClient): Promise<readonly Endpoint[]> =>
-  (await api.get<{ data: readonly Endpoint[] }>('/v1/endpoints')).data;
+  (await api.get('/v1/endpoints')).data;
 
 export const loadEventTypes = async (api: ApiClient): Promise<readonly EventType[]> =>
-  (await api.get<{ data: readonly EventType[] }>('/v1/event-types')).data;
+  (await api.get('/v1/event-types')).data;
 
 /** The last `hours` hours' counts, of one endpoint or all. */
 export const loadHourly = (api: ApiClient, endpointId?: string, hours = 24): Promise<HourlyStats> =>
-  api.get<HourlyStats>('/v1/stats/hourly', { endpoint: endpointId, hours });
+  api.get('/v1/stats/hourly', { params: { query: { endpoint: endpointId, hours } } });
 
 /** `hooks.example.com/path` for tables; the full URL stays in the title. */
 export function shortUrl(url: string): string {

@@ -26,9 +26,9 @@ export async function createAccount(run: LocalRunProcess, name: string): Promise
   return (await adminCli(run, 'create-account', '--name', name)) as unknown as Account;
 }
 
-/** A portal link for the account, as an operator gets one: `npm run admin -- portal-link --account ID --json`. */
-export async function portalLinkFor(run: LocalRunProcess, account: Account): Promise<string> {
-  const link = await adminCli(run, 'portal-link', '--account', account.accountId);
+/** A portal link for the account, as an operator gets one: `npm run admin -- portal-link --account ID [--scope read] --json`. */
+export async function portalLinkFor(run: LocalRunProcess, account: Account, scope: 'read' | 'manage' = 'manage'): Promise<string> {
+  const link = await adminCli(run, 'portal-link', '--account', account.accountId, '--scope', scope);
   if (!link.url?.startsWith(`${run.outputs.apiUrl}/portal#token=grp_`)) throw new Error(`not a portal link: ${link.url}`);
   return link.url;
 }

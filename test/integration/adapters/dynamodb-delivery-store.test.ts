@@ -10,16 +10,20 @@ import { Table } from '../../../lambdas/adapters/dynamodb-table';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import type { Delivery, Endpoint } from '../../../lambdas/domain/model';
 import { createDelivery } from '../../support/create-delivery';
+import { localSecretBox } from '../../support/local-kms';
+import { localSigningKeys } from '../../support/local-signing-keys';
 import { createTestTable, type TestTable } from '../../support/table';
 
 let table: TestTable;
 let store: DynamoDbDeliveryStore;
 let management: ManagementStore;
+const sealer = localSecretBox();
 
 beforeAll(async () => {
   table = await createTestTable();
-  store = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
-  management = new ManagementStore(table.client, table.tableName, 30);
+  store = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30), sealer);
+  // It pages the account's delivery log, so it signs cursors.
+  management = new ManagementStore(table.client, table.tableName, 30, sealer, localSigningKeys());
   const now = new Date().toISOString();
   await management.accounts.createAccount({ accountId: 'acct_1', name: 'A', webhooksEnabled: true, maxEndpoints: 5, createdAt: now });
   const endpoint: Endpoint = {
@@ -144,7 +148,7 @@ test('a deferred first attempt (inserted pending, with no attempt) is claimed on
 
 test('send slots of a rate-limited endpoint: two dispatchers reserving at once get one spaced schedule, which restarts at now after a quiet spell', async () => {
   const limited = { ...(await stored())!, rateLimit: 20 };
-  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
+  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30), sealer);
   const now = new Date('2026-11-28T10:00:00.000Z');
   const [mine, theirs] = await Promise.all([store.reserveSendSlots(limited, 5, now), other.reserveSendSlots(limited, 5, now)]);
   const all = [...mine, ...theirs].sort((a, b) => a - b);
@@ -163,7 +167,7 @@ test('send slots of a rate-limited endpoint: two dispatchers reserving at once g
 });
 
 test("a new endpoint's pilot: one holder at a time, given back only by its holder, taken over once it runs out", async () => {
-  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
+  const other = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30), sealer);
   const now = new Date('2026-11-28T10:00:00.000Z');
   const until = new Date(now.getTime() + 35_000);
   const claims = await Promise.all([store.claimPilot('acct_1', 'ep_1', 'batch-a', until, now), other.claimPilot('acct_1', 'ep_1', 'batch-b', until, now)]);

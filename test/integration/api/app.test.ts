@@ -26,7 +26,7 @@ const errors: unknown[] = [];
 
 beforeAll(async () => {
   h = await startHarness({
-    app: ({ table }) => {
+    app: ({ table, sealer }) => {
       const retries: Pick<RetryScheduler, 'sendNow' | 'cancel'> = {
         sendNow: async (messages) => {
           if (queueMode === 'throw') throw new Error('connect ECONNREFUSED sqs.internal.example:443 at SendMessageBatch');
@@ -36,7 +36,7 @@ beforeAll(async () => {
       };
       return createManagementApi(testApiDependencies({
         config: { retrySchedule: [60, 300], testSendTimeoutMs: 2000, testSendsPerMinute: 10 },
-        store: new ManagementStore(table.client, table.tableName, 1),
+        store: new ManagementStore(table.client, table.tableName, 1, sealer),
         sender: createHttpSender({ allowPrivate: false, timeoutMs: 2000 }),
         retries,
         userAgent: 'GeoRedir-Webhooks/test',

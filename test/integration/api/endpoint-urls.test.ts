@@ -11,10 +11,10 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({
-    app: ({ table }) =>
+    app: ({ table, sealer }) =>
       createManagementApi(testApiDependencies({
         config: { testSendTimeoutMs: 2000, testSendsPerMinute: 10 },
-        store: new ManagementStore(table.client, table.tableName, 1),
+        store: new ManagementStore(table.client, table.tableName, 1, sealer),
         sender: createHttpSender({ allowPrivate: false, timeoutMs: 2000 }),
         retries: { sendNow: async (messages) => messages.map((message) => message.deliveryId), cancel: async () => undefined },
         userAgent: 'GeoRedir-Webhooks/test',

@@ -6,11 +6,15 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDbDeliveryStore } from '../../../lambdas/adapters/dynamodb-delivery-store';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
+import type { SecretSealer } from '../../../lambdas/adapters/secret-box';
 import type { ApiHandler } from '../../../lambdas/api/app';
-import { createAccount, type CreatedKey } from '../../../cli/admin';
+import { REQUEST_LIMITS_ENV } from '../../../lambdas/api/request-limit-settings';
+import { createAccount, type CreatedKey } from '../../../local/shared/accounts';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint';
 import { type HttpApi, startHttpApi } from '../../../local/http-api';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { endpointSecretBox, TEST_SECRETS_KEY } from '../../support/local-kms';
+import { localSigningKeys, TEST_SIGNING_KEY } from '../../support/local-signing-keys';
 import { createTestTable, type TestTable } from '../../support/table';
 
 /** The deployed API's route keys (lib/webhook-delivery.ts addRoutes). */
@@ -22,6 +26,8 @@ export const API_ROUTE_KEYS = [
   { routeKey: 'GET /portal/{file}' },
 ];
 export const RETRY_QUEUE = 'retry';
+/** Limits no test reaches by accident (the defaults are request-limit-settings.ts's). */
+export const GENEROUS_REQUEST_LIMITS: Record<string, string> = Object.fromEntries(Object.values(REQUEST_LIMITS_ENV).map((name) => [name, '100000']));
 export const SCHEDULE_GROUP = 'webhook-retries';
 
 export interface Harness {
@@ -32,6 +38,8 @@ export interface Harness {
   readonly store: ManagementStore;
   /** The dispatcher's side of the table, to seed deliveries as the dispatcher writes them. */
   readonly dispatcherStore: DynamoDbDeliveryStore;
+  /** Seals and opens endpoint secrets with the local KMS, as the functions do. */
+  readonly sealer: SecretSealer;
   newAccount(options?: { maxEndpoints?: number; webhooksEnabled?: boolean }): Promise<CreatedKey>;
   /** JSON request with `Authorization: Bearer <apiKey>` when given. */
   request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
@@ -74,35 +82,49 @@ const lambdaContext = {
  * Starts everything. With `app` the given app answers (tests that need an injected DNS
  * lookup); otherwise lambdas/api/handler.ts is imported with `env` applied, as Lambda would load it.
  */
-export async function startHarness(options: { env?: Record<string, string>; app?: (settings: { table: TestTable; queueUrl: string }) => ApiHandler } = {}): Promise<Harness> {
-  const table = await createTestTable();
+export async function startHarness(
+  options: {
+    env?: Record<string, string>;
+    app?: (settings: { table: TestTable; queueUrl: string; sealer: SecretSealer }) => ApiHandler;
+    /** The table with its stream, as deployed (for tests that read what the stream carries). */
+    stream?: boolean;
+  } = {},
+): Promise<Harness> {
+  const table = await createTestTable({ stream: options.stream ?? false });
   const aws = await startAwsEndpoint({
     port: 0,
     queues: [{ name: RETRY_QUEUE }],
     buses: [],
     scheduleGroups: [SCHEDULE_GROUP],
     dynamoDbEndpoint: dynamoDbEndpoint(),
+    kmsKeys: [TEST_SECRETS_KEY, TEST_SIGNING_KEY],
   });
   const queueUrl = aws.sqs.queueUrl(RETRY_QUEUE);
+  const { box: sealer, kms } = endpointSecretBox(aws.url);
   Object.assign(process.env, {
     TABLE_NAME: table.tableName,
     RETRY_QUEUE_URL: queueUrl,
     SCHEDULE_GROUP_NAME: SCHEDULE_GROUP,
     ALLOW_PRIVATE_ENDPOINTS: 'true',
     AWS_ENDPOINT_URL: aws.url,
+    SECRETS_KEY_ARN: TEST_SECRETS_KEY.arn,
+    SIGNING_KEY_ARN: TEST_SIGNING_KEY.arn,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
+    // Tests fire requests faster than any customer may (request-limits.ts); those that test the limits set their own.
+    ...GENEROUS_REQUEST_LIMITS,
     ...options.env,
   });
   let invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   if (options.app) {
-    invoke = options.app({ table, queueUrl });
+    invoke = options.app({ table, queueUrl, sealer });
   } else {
     const { handler } = await import('../../../lambdas/api/handler');
     invoke = (event) => handler(event, lambdaContext);
   }
   const api: HttpApi = await startHttpApi({ port: 0, routes: API_ROUTE_KEYS, invoke });
-  const store = new ManagementStore(table.client, table.tableName, 30);
-  const dispatcherStore = new DynamoDbDeliveryStore(store.table);
+  // The API's own signing keys (the same local KMS key): links the CLI functions mint work on it.
+  const store = new ManagementStore(table.client, table.tableName, 30, sealer, localSigningKeys(kms));
+  const dispatcherStore = new DynamoDbDeliveryStore(store.table, sealer);
 
   return {
     url: api.url,
@@ -110,6 +132,7 @@ export async function startHarness(options: { env?: Record<string, string>; app?
     aws,
     store,
     dispatcherStore,
+    sealer,
     newAccount: (accountOptions = {}) => createAccount(store, { name: 'Test account', ...accountOptions }),
     async request(method, path, requestOptions = {}) {
       const headers: Record<string, string> = { ...requestOptions.headers };
@@ -132,6 +155,7 @@ export async function startHarness(options: { env?: Record<string, string>; app?
     retryMessages: () => aws.sqs.peekMessages(RETRY_QUEUE).map((message) => JSON.parse(message.body) as unknown),
     async close() {
       await api.close();
+      kms.destroy();
       await aws.close();
       await table.drop();
     },

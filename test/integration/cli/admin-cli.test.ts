@@ -9,6 +9,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AdminError, parseArgs, resolveTable, runAdminCommand } from '../../../cli/admin';
 import { hashApiKey } from '../../../lambdas/api/api-keys';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../../support/cloudformation-fake';
+import { TEST_SIGNING_KEY } from '../../support/local-signing-keys';
 import { type Harness, startHarness } from '../api/harness';
 
 let h: Harness;
@@ -35,11 +36,12 @@ it('create-account --json prints exactly accountId and apiKey, and the key works
   expect(output.apiKey).toMatch(/^grw_[A-Za-z0-9_-]{43}$/);
   expect(await h.store.accounts.getAccount(output.accountId)).toMatchObject({ name: 'Acme Inc', maxEndpoints: 3, webhooksEnabled: true, endpointCount: 0 });
   expect((await h.request('GET', '/v1/endpoints', { apiKey: output.apiKey })).status).toBe(200);
-  // Only the hash is stored.
+  // Only the hash is stored (and, once the key was used, when).
   expect(await h.store.apiKeys.findApiKey(hashApiKey(output.apiKey))).toEqual({
     accountId: output.accountId,
     keyPrefix: output.apiKey.slice(0, 12),
     createdAt: expect.any(String),
+    lastUsedAt: expect.any(String),
   });
 });
 
@@ -106,10 +108,10 @@ it('runs against the local run started with LOCAL_OUTPUT_DIR, as npm run emit do
   const stdout = await runCli(['create-account', '--name', 'Via LOCAL_OUTPUT_DIR', '--json'], { LOCAL_OUTPUT_DIR: outputDir });
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
   expect((await h.store.accounts.getAccount(printed.accountId))?.name).toBe('Via LOCAL_OUTPUT_DIR');
-  // The command README gives for portal links, in such a run: the API URL comes from the same file.
+  // The command README gives for portal links, in such a run: the API URL and signing key come from the same file.
   writeFileSync(
     join(outputDir, 'outputs.json'),
-    JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: 'http://127.0.0.1:3999' }),
+    JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: 'http://127.0.0.1:3999', signingKeyArn: TEST_SIGNING_KEY.arn }),
   );
   const link = JSON.parse(await runCli(['portal-link', '--account', printed.accountId, '--json'], { LOCAL_OUTPUT_DIR: outputDir }));
   expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:3999\/portal#token=grp_/);

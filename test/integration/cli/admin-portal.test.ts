@@ -1,13 +1,15 @@
 // The admin CLI's portal links and admin keys against DynamoDB Local: as functions, and as the
-// command a person runs (local .local/outputs.json, or a deployed stack's outputs from a
-// CloudFormation fake), with the links and keys they print tried against the API.
+// command a person runs (local .local/outputs.json, or a deployed stack's outputs and resources
+// from a CloudFormation fake, its signing key in the local KMS), with the links and keys they print
+// tried against the API: scoped links, and revoke-portal-links ending them.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AdminError, parseArgs, runAdminCommand } from '../../../cli/admin';
+import { AdminError, parseArgs, resolveTable, runAdminCommand } from '../../../cli/admin';
 import { hashApiKey } from '../../../lambdas/api/api-keys';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../../support/cloudformation-fake';
+import { TEST_SIGNING_KEY } from '../../support/local-signing-keys';
 import { type Harness, startHarness } from '../api/harness';
 
 let h: Harness;
@@ -51,6 +53,19 @@ describe('portal-link', () => {
     expect(expiresAt - Date.now()).toBeGreaterThan(4 * 60_000);
   });
 
+  it('--scope read makes a link that may only read; manage is the default and the only other scope', async () => {
+    const text = await run('portal-link', '--account', account.accountId, '--scope', 'read');
+    const [url = '', note = ''] = text.split('\n');
+    expect(note).toMatch(new RegExp(`whoever holds the link can read account ${account.accountId} until then$`));
+    const token = tokenOf(url);
+    expect((await h.request('GET', '/v1/endpoints', { apiKey: token })).status).toBe(200);
+    const patched = await h.request('POST', '/v1/endpoints', { apiKey: token, body: { url: 'http://127.0.0.1:9/x', events: ['click'] } });
+    expect({ status: patched.status, code: patched.json.error.code }).toEqual({ status: 403, code: 'read_only_link' });
+    const manage = tokenOf(JSON.parse(await run('portal-link', '--account', account.accountId, '--scope', 'manage', '--json')).url);
+    expect(JSON.parse(Buffer.from(manage.slice(4).split('.')[0]!, 'base64url').toString('utf8'))).toMatchObject({ s: 'manage', m: 'cli' });
+    await expect(run('portal-link', '--account', account.accountId, '--scope', 'admin')).rejects.toThrow(new AdminError('--scope must be one of read, manage'));
+  });
+
   it('refuses an unknown account, bad durations and a missing API URL', async () => {
     await expect(run('portal-link', '--account', 'acct_nope')).rejects.toThrow(new AdminError('no account acct_nope'));
     for (const ttl of ['0', '1441', 'soon', '-5']) {
@@ -61,6 +76,38 @@ describe('portal-link', () => {
     await expect(runAdminCommand(parseArgs(['portal-link', '--account', account.accountId]), h.store)).rejects.toThrow(
       'no API URL for the link: name it with --api-url URL',
     );
+  });
+});
+
+describe('revoke-portal-links', () => {
+  it("ends the account's links at once, whoever minted them; new links and other accounts' links work", async () => {
+    const own = await h.newAccount();
+    const other = await h.newAccount();
+    const adminKey = JSON.parse(await run('create-admin-key', '--json')).adminKey as string;
+    const links = [
+      tokenOf(JSON.parse(await run('portal-link', '--account', own.accountId, '--json')).url),
+      tokenOf(JSON.parse(await run('portal-link', '--account', own.accountId, '--scope', 'read', '--json')).url),
+      tokenOf((await h.request('POST', '/v1/admin/portal-links', { apiKey: adminKey, body: { accountId: own.accountId } })).json.url),
+    ];
+    const othersLink = tokenOf(JSON.parse(await run('portal-link', '--account', other.accountId, '--json')).url);
+    const revoked = JSON.parse(await run('revoke-portal-links', '--account', own.accountId, '--json'));
+    expect(revoked).toEqual({ accountId: own.accountId, portalLinksValidAfter: expect.any(String) });
+    expect((await h.store.accounts.getAccount(own.accountId))?.portalLinksValidAfter).toBe(revoked.portalLinksValidAfter);
+    for (const token of links) {
+      const answer = await h.request('GET', '/v1/endpoints', { apiKey: token });
+      expect({ status: answer.status, code: answer.json.error.code }).toEqual({ status: 401, code: 'portal_link_revoked' });
+    }
+    expect((await h.request('GET', '/v1/endpoints', { apiKey: othersLink })).status).toBe(200);
+    const fresh = tokenOf(JSON.parse(await run('portal-link', '--account', own.accountId, '--json')).url);
+    expect((await h.request('GET', '/v1/endpoints', { apiKey: fresh })).status).toBe(200);
+    expect(await run('revoke-portal-links', '--account', own.accountId)).toMatch(
+      new RegExp(`^portal links of account ${own.accountId} issued before \\S+ no longer work; new links do$`),
+    );
+  });
+
+  it('refuses an unknown account and a missing --account', async () => {
+    await expect(run('revoke-portal-links', '--account', 'acct_nope')).rejects.toThrow(new AdminError('no account acct_nope'));
+    await expect(run('revoke-portal-links')).rejects.toThrow('--account is required');
   });
 });
 
@@ -114,25 +161,73 @@ function runCli(argv: string[], env: Record<string, string> = {}): Promise<strin
   );
 }
 
-it("prints a working link for the local run, with its outputs.json's apiUrl", async () => {
+it("prints a working link for the local run, with its outputs.json's apiUrl and signing key", async () => {
   const outputs = join(workDir, 'outputs.json');
-  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: h.url }));
-  const stdout = await runCli(['portal-link', '--account', account.accountId, '--ttl-minutes', '2', '--json', '--outputs', outputs]);
+  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: h.url, signingKeyArn: TEST_SIGNING_KEY.arn }));
+  const stdout = await runCli(['portal-link', '--account', account.accountId, '--ttl-minutes', '2', '--scope', 'read', '--json', '--outputs', outputs]);
   const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
   expect(printed.url.startsWith(`${h.url}/portal#token=grp_`)).toBe(true);
   expect((await h.request('GET', '/v1/endpoints', { apiKey: tokenOf(printed.url) })).status).toBe(200);
+  expect((await h.request('DELETE', '/v1/endpoints/ep_x', { apiKey: tokenOf(printed.url) })).status).toBe(403);
+  // The command revokes as well.
+  await runCli(['revoke-portal-links', '--account', account.accountId, '--json', '--outputs', outputs]);
+  expect((await h.request('GET', '/v1/endpoints', { apiKey: tokenOf(printed.url) })).status).toBe(401);
 });
 
-it("prints a link on a deployed stack's ApiUrl with --stack", async () => {
-  cloudFormation.putStack('GeoRedirWebhooks', {
-    outputs: { TableName: h.table.tableName, ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/' },
+it('says how to get a signing key when the local outputs have none (a run started before they had one)', async () => {
+  const outputs = join(workDir, 'outputs-old.json');
+  writeFileSync(outputs, JSON.stringify({ tableName: h.table.tableName, awsEndpoint: h.aws.url, region: 'us-east-1', apiUrl: h.url }));
+  await expect(runCli(['portal-link', '--account', account.accountId, '--outputs', outputs])).rejects.toThrow(/names no signingKeyArn: restart the local run/);
+});
+
+describe('--stack', () => {
+  const stackCli = (stack: string) =>
+    runCli(['portal-link', '--account', account.accountId, '--json', '--stack', stack, '--region', 'eu-west-1', '--endpoint', h.aws.url], {
+      AWS_ENDPOINT_URL: cloudFormation.url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
+      // The stack's signing key lives in the local KMS, as the API's does.
+      AWS_ENDPOINT_URL_KMS: h.aws.url,
+    });
+  const outputs = () => ({ TableName: h.table.tableName, ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/' });
+
+  it("prints a link on a deployed stack's ApiUrl, signed with the stack's SigningKey found among its resources", async () => {
+    cloudFormation.putStack('GeoRedirWebhooks', {
+      outputs: outputs(),
+      resources: [
+        { logicalId: 'WebhooksSecretsKeyD4A9E2B1', type: 'AWS::KMS::Key', physicalId: '55555555-5555-4555-8555-555555555555' },
+        { logicalId: 'WebhooksSigningKeyE942A5B4', type: 'AWS::KMS::Key', physicalId: TEST_SIGNING_KEY.keyId },
+      ],
+    });
+    const before = cloudFormation.requests.length;
+    const printed = JSON.parse((await stackCli('GeoRedirWebhooks')).trim().split('\n').pop() ?? '');
+    expect(printed.url).toMatch(/^https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/portal#token=grp_/);
+    // The stack's KMS key: the token works on any API of that stack.
+    expect((await h.request('GET', '/v1/endpoints', { apiKey: tokenOf(printed.url) })).status).toBe(200);
+    expect(cloudFormation.requests.slice(before).map((request) => request.params.Action)).toEqual(['DescribeStacks', 'ListStackResources']);
   });
-  const stdout = await runCli(
-    ['portal-link', '--account', account.accountId, '--json', '--stack', 'GeoRedirWebhooks', '--region', 'eu-west-1', '--endpoint', h.aws.url],
-    { AWS_ENDPOINT_URL: cloudFormation.url, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url },
-  );
-  const printed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
-  expect(printed.url).toMatch(/^https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/portal#token=grp_/);
-  // The same table's signing key: the token works on any API in front of it.
-  expect((await h.request('GET', '/v1/endpoints', { apiKey: tokenOf(printed.url) })).status).toBe(200);
+
+  it('takes a SigningKeyArn output when the stack has one, without listing its resources', async () => {
+    cloudFormation.putStack('WithOutput', { outputs: { ...outputs(), SigningKeyArn: TEST_SIGNING_KEY.arn } });
+    const before = cloudFormation.requests.length;
+    const printed = JSON.parse((await stackCli('WithOutput')).trim().split('\n').pop() ?? '');
+    expect((await h.request('GET', '/v1/endpoints', { apiKey: tokenOf(printed.url) })).status).toBe(200);
+    expect(cloudFormation.requests.slice(before).map((request) => request.params.Action)).toEqual(['DescribeStacks']);
+  });
+
+  it('says so when the stack has no signing key (deployed before it had one)', async () => {
+    cloudFormation.putStack('OldStack', { outputs: outputs(), resources: [{ logicalId: 'WebhooksSecretsKeyD4A9E2B1', type: 'AWS::KMS::Key', physicalId: 'x' }] });
+    await expect(stackCli('OldStack')).rejects.toThrow(/stack OldStack has no KMS signing key: deploy this version of the stack first/);
+  });
+});
+
+it('--table takes the signing key from --signing-key, and says how to name it otherwise', async () => {
+  const named = await resolveTable(parseArgs(['portal-link', '--table', 'T', '--region', 'eu-west-1', '--signing-key', TEST_SIGNING_KEY.arn]));
+  expect(named.signingKey?.keyId).toBe(TEST_SIGNING_KEY.arn);
+  const unnamed = await resolveTable(parseArgs(['portal-link', '--table', 'T', '--region', 'eu-west-1']));
+  expect(unnamed.signingKey).toBeUndefined();
+  expect(unnamed.signingKeyNote).toMatch(/--signing-key ARN/);
+  for (const target of [named, unnamed]) {
+    target.client.destroy();
+    target.signingKey?.client.destroy();
+  }
 });

@@ -11,6 +11,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AdminError, parseArgs, runAdminCommand, type TableTarget } from '../../../cli/admin';
 import { listRejectedEventsOfDay, listRuleDeadLetters } from '../../../cli/rejected-events';
+import { noEndpointSecrets } from '../../../lambdas/adapters/endpoint-items';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../local/aws-endpoint';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../../support/cloudformation-fake';
@@ -55,7 +56,8 @@ async function putRejected(receivedAt: string, envelopeId: string, reason: strin
 beforeAll(async () => {
   table = await createTestTable();
   target = { tableName: table.tableName, client: table.client };
-  store = new ManagementStore(table.client, table.tableName, 30);
+  // As the admin CLI builds it: accounts, keys and rejected events, never an endpoint's secret.
+  store = new ManagementStore(table.client, table.tableName, 30, noEndpointSecrets('the admin CLI'));
   cloudFormation = await startFakeCloudFormation();
   workDir = mkdtempSync(join(tmpdir(), 'admin-rejected-'));
   // The local AWS endpoint as the local run starts it: DynamoDB passed through, the bus rule's

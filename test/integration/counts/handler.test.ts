@@ -13,6 +13,7 @@ import { COUNTS_STREAM_FILTERS } from '../../../lib/webhook-delivery';
 import { dynamoDbStreamsApi } from '../../../local/dynamodb-streams';
 import { startStreamEventSource, type StreamEventSource } from '../../../local/stream-event-source-poller';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { localSecretBox } from '../../support/local-kms';
 import { createTestTable, type TestTable } from '../../support/table';
 import { createDelivery } from '../../support/create-delivery';
 
@@ -39,8 +40,9 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   ({ handler } = await import('../../../lambdas/counts/handler'));
-  deliveries = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30));
-  management = new ManagementStore(table.client, table.tableName, 30);
+  const sealer = localSecretBox();
+  deliveries = new DynamoDbDeliveryStore(new Table(table.client, table.tableName, 30), sealer);
+  management = new ManagementStore(table.client, table.tableName, 30, sealer);
   const described = await table.client.send(new DescribeTableCommand({ TableName: table.tableName }));
   source = await startStreamEventSource({
     mapping: {

@@ -1,5 +1,6 @@
 // The dispatcher handler end to end against real parts: DynamoDB Local, the local SQS and
 // Scheduler emulator, and HTTP receivers on 127.0.0.1 that verify signatures as the guide does.
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
@@ -14,10 +15,27 @@ import type { Endpoint } from '../../../lambdas/domain/model';
 import { generateSecret } from '../../../lambdas/domain/signing';
 import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { endpointSecretBox, TEST_SECRETS_KEY } from '../../support/local-kms';
 import { startReceiver, type Receiver } from '../../support/receiver';
 import { localClientConfig } from '../../support/sdk-clients';
 import { eventBridgeEnvelope, sqsEvent } from '../../support/sqs-event';
 import { createTestTable, type TestTable } from '../../support/table';
+import { recordedRun } from '../../support/table-access-recorder';
+import { DISPATCHER_TABLE_GRANTS } from '../../../lib/table-access';
+
+// Every item the handler touches in this run is checked against the dispatcher role's grants by the last test.
+jest.mock('../../../lambdas/shared/aws-clients', () => {
+  const actual = jest.requireActual<typeof import('../../../lambdas/shared/aws-clients')>('../../../lambdas/shared/aws-clients');
+  const { recordedRun: recorder } = jest.requireActual<typeof import('../../support/table-access-recorder')>('../../support/table-access-recorder');
+  return {
+    ...actual,
+    createAwsClients: () => {
+      const clients = actual.createAwsClients();
+      recorder.attach(clients.dynamodb);
+      return clients;
+    },
+  };
+});
 
 const RETRY_QUEUE = 'retry';
 const SCHEDULE_GROUP = 'webhook-retries';
@@ -29,6 +47,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let table: TestTable;
 let aws: AwsEndpoint;
 let management: ManagementStore;
+let kms: KMSClient;
 let handler: Handler;
 let queueArn: string;
 const context = { functionName: 'dispatcher', awsRequestId: 'test' } as Context;
@@ -43,6 +62,7 @@ beforeAll(async () => {
     queues: [{ name: RETRY_QUEUE, visibilityTimeout: 360 }],
     buses: [{ busName: 'georedir-webhooks', rules: [] }],
     scheduleGroups: [SCHEDULE_GROUP],
+    kmsKeys: [TEST_SECRETS_KEY],
   });
   queueArn = aws.sqs.queueArn(RETRY_QUEUE);
   Object.assign(process.env, {
@@ -58,15 +78,20 @@ beforeAll(async () => {
     RETRY_SCHEDULE_SECONDS: '60,1800,7200',
     ALLOW_PRIVATE_ENDPOINTS: 'true',
     DELIVERY_TIMEOUT_MS: '2000',
+    SECRETS_KEY_ARN: TEST_SECRETS_KEY.arn,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  management = new ManagementStore(table.client, table.tableName, 30);
+  // Endpoints sealed by the local KMS over HTTP, as the management API seals them; the handler opens them the same way.
+  const sealing = endpointSecretBox(aws.url);
+  kms = sealing.kms;
+  management = new ManagementStore(table.client, table.tableName, 30, sealing.box);
   ({ handler } = await import('../../../lambdas/dispatcher/handler'));
 });
 
 afterAll(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
+  kms?.destroy();
   await aws?.close();
   await table?.drop();
 });
@@ -303,4 +328,9 @@ test('Retry-After stretches the wait on 429 and 503 only, never beyond the longe
     expect(plannedDelay).toBeGreaterThanOrEqual(expectedDelay - 1);
     expect(plannedDelay).toBeLessThanOrEqual(expectedDelay + maxJitterSeconds(expectedDelay) + 5);
   }
+});
+
+test('every item this run touched is one the dispatcher role may touch (lib/table-access.ts)', () => {
+  expect(recordedRun.accesses.length).toBeGreaterThan(0);
+  expect(recordedRun.refused(DISPATCHER_TABLE_GRANTS)).toEqual([]);
 });

@@ -2,9 +2,11 @@
 // with its own AWS clients, against DynamoDB Local and the local retry queue, sending to a real
 // receiver. The two take slots of one schedule on the endpoint item, so the receiver never sees
 // more than the limit in any second (give or take a late send), and every event arrives once, signed, as attempt 1.
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHttpSender } from '../../../lambdas/adapters/http-sender';
 import { ManagementStore } from '../../../lambdas/adapters/management-store';
+import type { KmsSecretBox } from '../../../lambdas/adapters/secret-box';
 import type { DeliveryService, QueueMessage } from '../../../lambdas/delivery/delivery-service';
 import type { HttpSender } from '../../../lambdas/delivery/ports';
 import { loadDispatcherConfig } from '../../../lambdas/dispatcher/config';
@@ -15,8 +17,10 @@ import { generateSecret } from '../../../lambdas/domain/signing';
 import { createAwsClients } from '../../../lambdas/shared/aws-clients';
 import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
 import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import { endpointSecretBox, TEST_SECRETS_KEY } from '../../support/local-kms';
 import { startReceiver, type Receiver } from '../../support/receiver';
 import { eventBridgeEnvelope } from '../../support/sqs-event';
+import { localDispatcherEnv } from '../../support/dispatcher-env';
 import { createTestTable, type TestTable } from '../../support/table';
 
 const RETRY_QUEUE = 'retry';
@@ -27,6 +31,8 @@ const EVENTS = 60;
 let table: TestTable;
 let aws: AwsEndpoint;
 let management: ManagementStore;
+let sealer: KmsSecretBox;
+let kms: KMSClient;
 let receiver: Receiver;
 let dispatchers: DeliveryService[];
 const metrics: string[] = [];
@@ -45,25 +51,12 @@ beforeAll(async () => {
     queues: [{ name: RETRY_QUEUE, visibilityTimeout: 60 }],
     buses: [{ busName: 'georedir-webhooks', rules: [] }],
     scheduleGroups: ['webhook-retries'],
+    kmsKeys: [TEST_SECRETS_KEY],
   });
-  const env = {
-    AWS_ENDPOINT_URL: aws.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: table.tableName,
-    RETRY_QUEUE_URL: aws.sqs.queueUrl(RETRY_QUEUE),
-    RETRY_QUEUE_ARN: aws.sqs.queueArn(RETRY_QUEUE),
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/webhook-retry-scheduler',
-    SCHEDULER_DEAD_LETTER_QUEUE_ARN: aws.sqs.queueArn('scheduler-dlq'),
-    SCHEDULE_GROUP_NAME: 'webhook-retries',
-    EVENT_BUS_NAME: 'georedir-webhooks',
-    EVENT_SOURCE: 'georedir',
-    ALLOW_PRIVATE_ENDPOINTS: 'true',
-    DELIVERY_TIMEOUT_MS: '2000',
-  };
+  const env = localDispatcherEnv(aws, { tableName: table.tableName, retryQueue: RETRY_QUEUE, secretsKeyArn: TEST_SECRETS_KEY.arn }, { DELIVERY_TIMEOUT_MS: '2000' });
   Object.assign(process.env, env);
-  management = new ManagementStore(table.client, table.tableName, 30);
+  ({ box: sealer, kms } = endpointSecretBox(aws.url));
+  management = new ManagementStore(table.client, table.tableName, 30, sealer);
   await management.accounts.createAccount({ accountId: ACCOUNT, name: ACCOUNT, webhooksEnabled: true, maxEndpoints: 5, createdAt: new Date().toISOString() });
   const secret = generateSecret();
   receiver = await startReceiver({ secret });
@@ -96,6 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver?.close();
+  kms?.destroy();
   await aws?.close();
   await table?.drop();
 });

@@ -6,7 +6,7 @@ describe('parseFrameAncestors', () => {
     [["'self'"], "'self'"],
     [['https://dashboard.georedir.com'], 'https://dashboard.georedir.com'],
     [['https://*.georedir.com', "'self'"], "https://*.georedir.com 'self'"],
-    [['http://localhost:5173', 'https:'], 'http://localhost:5173 https:'],
+    [['http://localhost:5173', "'self'"], "http://localhost:5173 'self'"],
     ["  https://a.example   https://b.example:8443 ", 'https://a.example https://b.example:8443'],
   ] as [string[] | string, string][])('accepts %p', (input, expected) => {
     expect(parseFrameAncestors(input)).toBe(expected);
@@ -22,6 +22,11 @@ describe('parseFrameAncestors', () => {
     [['*'], /is not/],
     [['javascript:'], /is not/],
     [['data:'], /is not/],
+    // Bare schemes: any site of the scheme could frame the portal.
+    [['https:'], /is not 'none', 'self' or an origin.*bare scheme/],
+    [['http:'], /is not/],
+    [['https://a.example', 'https:'], /is not/],
+    ['https: http:', /is not/],
     [['none'], /is not/],
     [["'unsafe-inline'"], /is not/],
   ] as [string[] | string, RegExp][])('refuses %p', (input, message) => {

@@ -1,4 +1,6 @@
-import { dispatcherTimeoutSeconds, queueVisibilityTimeoutSeconds, recordWaitLimitSeconds } from '../../../lambdas/dispatcher/config';
+import { dispatcherTimeoutSeconds, loadDispatcherConfig, queueVisibilityTimeoutSeconds, recordWaitLimitSeconds } from '../../../lambdas/dispatcher/config';
+import { ConfigError } from '../../../lambdas/shared/config';
+import { DISPATCHER_TEST_ENV as env } from '../../support/dispatcher-env';
 
 /** The construct accepts a delivery timeout up to Lambda's 900 s less the dispatcher's 30 s of headroom. */
 const LARGEST_DELIVERY_TIMEOUT_MS = 870_000;
@@ -21,5 +23,13 @@ describe('the dispatcher timeouts', () => {
     for (const timeoutMs of [1_000, 30_000, 120_000, 400_000, LARGEST_DELIVERY_TIMEOUT_MS]) {
       expect(recordWaitLimitSeconds(timeoutMs)).toBeGreaterThanOrEqual(queueVisibilityTimeoutSeconds(timeoutMs) + dispatcherTimeoutSeconds(timeoutMs));
     }
+  });
+});
+
+describe('loadDispatcherConfig', () => {
+  it('reads the key endpoint secrets are sealed under, and fails the cold start without it', () => {
+    expect(loadDispatcherConfig(env).secretsKeyArn).toBe(env.SECRETS_KEY_ARN);
+    expect(() => loadDispatcherConfig({ ...env, SECRETS_KEY_ARN: undefined })).toThrow(ConfigError);
+    expect(() => loadDispatcherConfig({ ...env, SECRETS_KEY_ARN: ' ' })).toThrow(/SECRETS_KEY_ARN is required/);
   });
 });

@@ -8,19 +8,10 @@ import type { RetryMessage } from '../../../lambdas/delivery/ports';
 import { dispatcherTimeoutSeconds, loadDispatcherConfig, queueVisibilityTimeoutSeconds } from '../../../lambdas/dispatcher/config';
 import { createDeliveryService } from '../../../lambdas/dispatcher/create-delivery-service';
 import type { AwsClients } from '../../../lambdas/shared/aws-clients';
+import { DISPATCHER_TEST_ENV } from '../../support/dispatcher-env';
 import { InMemoryDeliveryStore } from '../../support/in-memory-delivery-store';
 
 const LARGEST_DELIVERY_TIMEOUT_MS = 870_000;
-
-const ENV = {
-  TABLE_NAME: 't',
-  RETRY_QUEUE_URL: 'https://sqs.example/retry',
-  SCHEDULE_GROUP_NAME: 'g',
-  RETRY_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:000000000000:retry',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/r',
-  SCHEDULER_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
-  EVENT_BUS_NAME: 'b',
-};
 
 /** Every message the service hands to the retry queue, by body; no other AWS call is expected. */
 function recordingClients(queued: string[]): AwsClients {
@@ -31,14 +22,14 @@ function recordingClients(queued: string[]): AwsClients {
       return { Successful: [], Failed: [] };
     },
   };
-  return { sqs, scheduler: unexpected, eventBridge: unexpected, dynamodb: unexpected } as unknown as AwsClients;
+  return { sqs, scheduler: unexpected, eventBridge: unexpected, dynamodb: unexpected, kms: unexpected } as unknown as AwsClients;
 }
 
 /** Feeds a never-recorded retry back to the service until it stops re-queueing it; the last body it queued. */
 async function waitOutRecord(deliveryTimeoutMs: number): Promise<{ lastWaited: number; requeues: number }> {
   const queued: string[] = [];
   const service = createDeliveryService({
-    config: loadDispatcherConfig({ ...ENV, DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs) }),
+    config: loadDispatcherConfig({ ...DISPATCHER_TEST_ENV, DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs) }),
     clients: recordingClients(queued),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     store: new InMemoryDeliveryStore(),

@@ -1,8 +1,7 @@
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../../../lambdas/domain/event-catalogue';
-import type { EventType } from '../../../portal/src/api-types';
-import { redactableFields, redactLabel, redactSelection } from '../../../portal/src/redact';
+import { type CatalogueEntry, redactableFields, redactLabel, redactSelection } from '../../../portal/src/redact';
 
-const catalogue: EventType[] = [
+const catalogue: CatalogueEntry[] = [
   { name: 'click', description: '', fields: ['click_id', 'link_id', 'ip', 'country'], personalData: ['ip'] },
   { name: 'conversion', description: '', fields: ['conversion_id', 'link_id', 'revenue'], personalData: [] },
   { name: 'link.created', description: '', fields: ['link_id', 'name'], personalData: [] },
@@ -38,7 +37,7 @@ test('the ticked fields go to the API in the list\'s order', () => {
 });
 
 test("with the API's own catalogue, a click's ip is personal data", () => {
-  const real: EventType[] = EVENT_TYPES.map((name) => ({ name, description: '', fields: [...EVENT_CATALOGUE[name].fields], personalData: [...EVENT_CATALOGUE[name].personalData] }));
+  const real: CatalogueEntry[] = EVENT_TYPES.map((name) => ({ name, description: '', fields: [...EVENT_CATALOGUE[name].fields], personalData: [...EVENT_CATALOGUE[name].personalData] }));
   expect(redactableFields(real, ['click'])[0]).toEqual({ name: 'ip', eventTypes: ['click'], personalData: true });
 });
 

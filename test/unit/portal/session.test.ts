@@ -1,4 +1,4 @@
-import { endSession, type SessionEnvironment, startSession, TOKEN_STORAGE_KEY } from '../../../portal/src/session';
+import { endSession, linkScope, type SessionEnvironment, startSession, TOKEN_STORAGE_KEY } from '../../../portal/src/session';
 
 function environment(hash: string, stored?: string) {
   const items = new Map<string, string>(stored === undefined ? [] : [[TOKEN_STORAGE_KEY, stored]]);
@@ -66,4 +66,21 @@ test('endSession forgets the token', () => {
   const { env, items } = environment('', TOKEN);
   endSession(env);
   expect(items.has(TOKEN_STORAGE_KEY)).toBe(false);
+});
+
+describe('linkScope', () => {
+  const token = (claims: unknown) => `grp_${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${'s'.repeat(43)}`;
+
+  it("reads the token payload's scope: read links are read-only, everything else manages", () => {
+    expect(linkScope(token({ a: 'acct_1', s: 'read', m: 'cli' }))).toBe('read');
+    expect(linkScope(token({ a: 'acct_1', s: 'manage' }))).toBe('manage');
+    // A payload whose base64url needs padding, and characters - and _.
+    expect(linkScope(token({ a: 'acct_1?>>>', s: 'read', n: '~~~~' }))).toBe('read');
+  });
+
+  it('counts an unreadable or older token as manage: the API decides anyway', () => {
+    for (const candidate of [token({ a: 'acct_1' }), token(null), 'grp_%%%.x', 'grp_bm90IGpzb24.x', 'grw_abc', '']) {
+      expect({ candidate, scope: linkScope(candidate) }).toEqual({ candidate, scope: 'manage' });
+    }
+  });
 });
