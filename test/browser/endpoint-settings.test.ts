@@ -3,14 +3,13 @@
 // full) and both ways to rotate the secret. One local run, one browser and one account of its own
 // for the whole file (so previews and counts see only this file's events); a real receiver on
 // 127.0.0.1 gets what the settings do to a delivery. Screenshots go to test-output/screenshots/.
-import { rmSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type ReceivedRequest, type ScriptedReceiver, startScriptedReceiver } from '../e2e/receivers/scripted-receiver';
 import { type LocalRunProcess, startLocalRunProcess } from '../e2e/support/local-run-process';
 import { localClientConfig } from '../support/sdk-clients';
 import { clearScreenshots, launchChromium, openContext, type PageRecord, screenshot, until } from './support/browser';
-import { type Account, callApi, createAccount, portalLinkFor, publishClicks } from './support/local-portal';
+import { type Account, callApi, createAccount, portalLinkFor, publishClicks, stopSuite } from './support/local-portal';
 
 const READY_LIMIT_MS = 90_000;
 
@@ -45,15 +44,7 @@ beforeAll(async () => {
   await tab.page.locator('#page-title').filter({ hasText: 'Endpoints' }).waitFor();
 }, READY_LIMIT_MS + 30_000);
 
-afterAll(async () => {
-  events?.destroy();
-  await browser?.close();
-  await receiver?.close();
-  if (run) {
-    await run.stop('SIGTERM');
-    rmSync(run.outputDir, { recursive: true, force: true });
-  }
-});
+afterAll(() => stopSuite({ events, browser, receiver, run }));
 
 const readEndpoint = async (id = endpointId) => (await callApi<EndpointAnswer>(run, account, 'GET', `/v1/endpoints/${id}`)).body;
 

@@ -12,6 +12,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_CATALOGUE } from '../../lambdas/domain/event-catalogue';
 import { type LocalRunProcess, repositoryRoot, startLocalRunProcess } from './support/local-run-process';
+import type { components } from '../../portal/src/generated/api-schema';
 
 export const READY_TIMEOUT_MS = 60_000;
 
@@ -172,43 +173,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export interface AttemptView {
-  deliveryId: string;
-  eventId: string;
-  eventType: string;
-  attempt: number;
-  attemptedAt: string;
-  outcome: 'succeeded' | 'failed';
-  statusCode?: number;
-  errorClass?: string;
-  errorMessage?: string;
-  latencyMs: number;
-  responseExcerpt?: string;
-  nextRetryAt?: string;
-}
-
-export interface DeliveryView {
-  id: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  status: 'pending' | 'succeeded' | 'failed' | 'skipped';
-  attemptCount: number;
-  reason?: string;
-  nextAttemptAt?: string;
-  payload?: unknown;
-  attempts: AttemptView[];
-}
-
-export interface EndpointView {
-  id: string;
-  url: string;
-  events: string[];
-  status: 'active' | 'disabled';
-  disabledReason?: string;
-  disabledAt?: string;
-  consecutiveFailures: number;
-}
+// The API's own shapes, generated from its OpenAPI document (npm run generate:api-types).
+export type AttemptView = components['schemas']['Attempt'];
+export type DeliveryView = components['schemas']['Delivery'];
+export type EndpointView = components['schemas']['Endpoint'];
 
 /** The endpoint's attempt log (GET /v1/endpoints/{id}/deliveries), all pages, newest first. */
 export async function attemptLog(run: GuideRun, account: Account, endpointId: string): Promise<AttemptView[]> {

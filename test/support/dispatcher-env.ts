@@ -1,3 +1,6 @@
+import { type AwsEndpoint, startAwsEndpoint } from '../../local/aws-endpoint';
+import { dynamoDbEndpoint } from './dynamodb-local';
+import { TEST_SECRETS_KEY } from './local-kms';
 // A dispatcher environment with every required variable, for tests that load its config without AWS.
 export const DISPATCHER_TEST_ENV = {
   TABLE_NAME: 't',
@@ -36,4 +39,16 @@ export function localDispatcherEnv(
     SECRETS_KEY_ARN: settings.secretsKeyArn,
     ...extra,
   };
+}
+
+/** The local AWS endpoint a dispatcher test runs against: DynamoDB Local, its retry queue, a bus, the secrets key. */
+export function startDispatcherAws(retryQueue: string, busName = 'georedir-webhooks'): Promise<AwsEndpoint> {
+  return startAwsEndpoint({
+    port: 0,
+    dynamoDbEndpoint: dynamoDbEndpoint(),
+    queues: [{ name: retryQueue, visibilityTimeout: 60 }],
+    buses: [{ busName, rules: [] }],
+    scheduleGroups: ['webhook-retries'],
+    kmsKeys: [TEST_SECRETS_KEY],
+  });
 }

@@ -79,6 +79,11 @@ export function HeadersEditor({ api, endpoint, onChange }: EndpointPanelProps) {
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [fieldError, setFieldError] = useState<{ text: string; field?: 'name' | 'value' | undefined } | undefined>(undefined);
+  /** What is typed into a field goes to its state and clears the field's error. */
+  const typedInto = (set: (value: string) => void) => (event: Event) => {
+    set((event.currentTarget as HTMLInputElement).value);
+    setFieldError(undefined);
+  };
 
   const save = useAction(async () => {
     const result = headersPatch(
@@ -130,19 +135,13 @@ export function HeadersEditor({ api, endpoint, onChange }: EndpointPanelProps) {
       <div class="field">
         <label for="header-name">Header name</label>
         <input id="header-name" name="headerName" autocomplete="off" spellcheck="false" placeholder="Authorization" value=${name}
-          onInput=${(event: Event) => {
-            setName((event.currentTarget as HTMLInputElement).value);
-            setFieldError(undefined);
-          }}
+          onInput=${typedInto(setName)}
           aria-invalid=${invalid('name')} aria-describedby=${describedBy} />
       </div>
       <div class="field">
         <label for="header-value">Value</label>
         <input id="header-value" name="headerValue" type="password" autocomplete="off" spellcheck="false" value=${value}
-          onInput=${(event: Event) => {
-            setValue((event.currentTarget as HTMLInputElement).value);
-            setFieldError(undefined);
-          }}
+          onInput=${typedInto(setValue)}
           aria-invalid=${invalid('value')} aria-describedby=${describedBy} />
       </div>
     </div>

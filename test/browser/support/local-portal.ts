@@ -1,6 +1,7 @@
 // What the browser test files do to the local run besides clicking: the admin CLI (accounts, portal
 // links), events published with PutEvents, and the management API with an account's API key.
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -57,4 +58,20 @@ export async function callApi<T = Record<string, unknown>>(run: LocalRunProcess,
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+}
+
+/** Everything a browser suite started, stopped in the order that leaves nothing running (each may be absent after a failed start). */
+export async function stopSuite(parts: {
+  events?: { destroy(): void } | undefined;
+  browser?: { close(): Promise<void> } | undefined;
+  receiver?: { close(): Promise<void> } | undefined;
+  run?: LocalRunProcess | undefined;
+}): Promise<void> {
+  parts.events?.destroy();
+  await parts.browser?.close();
+  await parts.receiver?.close();
+  if (parts.run) {
+    await parts.run.stop('SIGTERM');
+    rmSync(parts.run.outputDir, { recursive: true, force: true });
+  }
 }

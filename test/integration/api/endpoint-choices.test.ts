@@ -6,16 +6,12 @@ import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Delivery } from '../../../lambdas/domain/model';
 import { buildDeliveryBody } from '../../../lambdas/domain/payload';
 import { createDelivery } from '../../support/create-delivery';
-import { type Harness, startHarness } from './harness';
+import { type Harness, startHarnessWithAccount } from './harness';
 
 let h: Harness;
 let apiKey: string;
 let accountId: string;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ({ apiKey, accountId } = await h.newAccount({ maxEndpoints: 50 }));
-});
+beforeAll(async () => ({ h, apiKey, accountId } = await startHarnessWithAccount({ maxEndpoints: 50 })));
 afterAll(() => h.close());
 
 const endpointBody = (extra: Record<string, unknown> = {}) => ({ url: 'http://127.0.0.1:9/hook', events: ['click', 'conversion'], ...extra });

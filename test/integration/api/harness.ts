@@ -204,3 +204,10 @@ export async function startReceiver(status = 200, body = '{"received":true}'): P
       }),
   };
 }
+
+/** A harness and one account in it: what most API test files start with. */
+export async function startHarnessWithAccount(options?: { maxEndpoints?: number }): Promise<{ h: Harness; apiKey: string; accountId: string }> {
+  const h = await startHarness();
+  const { apiKey, accountId } = await h.newAccount(options);
+  return { h, apiKey, accountId };
+}

@@ -15,12 +15,11 @@ import { EVENT_CATALOGUE } from '../../../lambdas/domain/event-catalogue';
 import type { Endpoint } from '../../../lambdas/domain/model';
 import { generateSecret } from '../../../lambdas/domain/signing';
 import { createAwsClients } from '../../../lambdas/shared/aws-clients';
-import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
-import { dynamoDbEndpoint } from '../../support/dynamodb-local';
+import type { AwsEndpoint } from '../../../local/aws-endpoint';
 import { endpointSecretBox, TEST_SECRETS_KEY } from '../../support/local-kms';
 import { startReceiver, type Receiver } from '../../support/receiver';
 import { eventBridgeEnvelope } from '../../support/sqs-event';
-import { localDispatcherEnv } from '../../support/dispatcher-env';
+import { localDispatcherEnv, startDispatcherAws } from '../../support/dispatcher-env';
 import { createTestTable, type TestTable } from '../../support/table';
 
 const RETRY_QUEUE = 'retry';
@@ -45,14 +44,7 @@ const timed = (sender: HttpSender): HttpSender => ({
 
 beforeAll(async () => {
   table = await createTestTable();
-  aws = await startAwsEndpoint({
-    port: 0,
-    dynamoDbEndpoint: dynamoDbEndpoint(),
-    queues: [{ name: RETRY_QUEUE, visibilityTimeout: 60 }],
-    buses: [{ busName: 'georedir-webhooks', rules: [] }],
-    scheduleGroups: ['webhook-retries'],
-    kmsKeys: [TEST_SECRETS_KEY],
-  });
+  aws = await startDispatcherAws(RETRY_QUEUE);
   const env = localDispatcherEnv(aws, { tableName: table.tableName, retryQueue: RETRY_QUEUE, secretsKeyArn: TEST_SECRETS_KEY.arn }, { DELIVERY_TIMEOUT_MS: '2000' });
   Object.assign(process.env, env);
   ({ box: sealer, kms } = endpointSecretBox(aws.url));

@@ -14,13 +14,12 @@ import { deliveryIdFor } from '../../../lambdas/domain/ids';
 import type { Endpoint } from '../../../lambdas/domain/model';
 import { generateSecret } from '../../../lambdas/domain/signing';
 import { createAwsClients } from '../../../lambdas/shared/aws-clients';
-import { startAwsEndpoint, type AwsEndpoint } from '../../../local/aws-endpoint';
+import type { AwsEndpoint } from '../../../local/aws-endpoint';
 import { DISPATCHER_TABLE_GRANTS } from '../../../lib/table-access';
-import { dynamoDbEndpoint } from '../../support/dynamodb-local';
 import { endpointSecretBox, TEST_SECRETS_KEY } from '../../support/local-kms';
 import { startReceiver, type Receiver } from '../../support/receiver';
 import { eventBridgeEnvelope } from '../../support/sqs-event';
-import { localDispatcherEnv } from '../../support/dispatcher-env';
+import { localDispatcherEnv, startDispatcherAws } from '../../support/dispatcher-env';
 import { createTestTable, type TestTable } from '../../support/table';
 import { describeAccess, TableAccessRecorder } from '../../support/table-access-recorder';
 
@@ -39,14 +38,7 @@ const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   table = await createTestTable();
-  aws = await startAwsEndpoint({
-    port: 0,
-    dynamoDbEndpoint: dynamoDbEndpoint(),
-    queues: [{ name: RETRY_QUEUE, visibilityTimeout: 60 }],
-    buses: [{ busName: BUS, rules: [] }],
-    scheduleGroups: ['webhook-retries'],
-    kmsKeys: [TEST_SECRETS_KEY],
-  });
+  aws = await startDispatcherAws(RETRY_QUEUE, BUS);
   Object.assign(
     process.env,
     localDispatcherEnv(
