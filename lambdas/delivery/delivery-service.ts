@@ -465,9 +465,11 @@ export class DeliveryService {
   /**
    * A busy instance (a stalled event loop) can wake a send well after its slot: sent then, it would
    * crowd the sends of the slots after it into one second, so it takes a new slot instead (once).
+   * Well after: past the next slot, and by a noticeable part of the second the limit counts in (a
+   * high limit's slots are fractions of a millisecond apart; a timer is always that late).
    */
   private wokeLate(endpoint: Endpoint, sendAt: number): boolean {
-    return isRateLimited(endpoint) && this.now().getTime() - sendAt > Math.min(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit) / 2);
+    return isRateLimited(endpoint) && this.now().getTime() - sendAt > Math.max(LATE_SLOT_TOLERANCE_MS, slotSpacingMs(endpoint.rateLimit));
   }
 
   private async retry(job: Extract<Job, { kind: 'retry' }>, endpoint: Endpoint | undefined, delivery: Delivery | undefined, readAt: number, sendSlots: SendSlots) {
